@@ -1,0 +1,60 @@
+# Two commands a newcomer needs: `make run` and `make test`. The rest are helpers.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app m4eg
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test install translations translations-extract translations-update \
+        migrate-db demo lint test-sqlite test-postgresql clean
+
+run: install translations migrate-db demo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
+
+test: install translations lint test-sqlite test-postgresql
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+translations: install
+	$(BIN)/pybabel compile -d translations -D messages --statistics
+
+translations-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location \
+	  --sort-output -o translations/messages.pot .
+
+translations-update: translations-extract
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching
+
+migrate-db: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+
+demo: install
+	$(FLASK) demo load
+
+lint: install
+	$(BIN)/ruff check m4eg tests wsgi.py bench
+
+# The suite on the embedded SQLite database (browser tests included).
+test-sqlite: install
+	env -u M4EG_TEST_DATABASE_URL $(BIN)/pytest
+
+# The same suite on PostgreSQL when M4EG_TEST_DATABASE_URL names one (.ci/run sets it).
+test-postgresql: install
+	@if [ -n "$$M4EG_TEST_DATABASE_URL" ]; then \
+	  echo "Running the suite on PostgreSQL"; \
+	  $(BIN)/pytest -m "not browser"; \
+	else \
+	  echo "M4EG_TEST_DATABASE_URL is not set: the PostgreSQL run is skipped (.ci/run sets it)"; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	find translations -name '*.mo' -delete

@@ -1,0 +1,66 @@
+"""M4EG Azerbaijan: the web platform of the Mayors for Economic Growth network."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .config import ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; ``config`` overrides what the environment says."""
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(load_config(instance_path=ROOT / "instance"))
+    if config:
+        app.config.update(config)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from .core import errors, i18n, permissions, security
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "m4eg" / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    _init_login(app, login_manager)
+    permissions.init_app(app)
+
+
+def _init_login(app: Flask, login_manager) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from .accounts import services
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(services.user_for_session)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import accounts, main
+
+    app.register_blueprint(main.root)
+    app.register_blueprint(main.bp, url_prefix="/<lang:lang_code>")
+    app.register_blueprint(accounts.bp, url_prefix="/<lang:lang_code>/accounts")
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import demo_cli
+
+    app.cli.add_command(demo_cli)

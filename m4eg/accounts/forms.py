@@ -1,0 +1,91 @@
+"""Account forms. Labels are lazy so that they follow the page's language."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+
+from ..core.forms import Form
+from .models import SEX_LABELS
+from .services import PASSWORD_MAX
+
+LANGUAGE_CHOICES = [("az", "Azərbaycanca"), ("en", "English")]
+
+
+def _sex_choices():
+    return list(SEX_LABELS.items())
+
+
+class PasswordFields:
+    """Mixin: a new password typed twice."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        description=_l("At least 8 characters. A phrase of several words is easy to remember "
+                       "and hard to guess."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ProfileFields:
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)],
+                       render_kw={"autocomplete": "name"})
+    municipality_id = SelectField(_l("Municipality"), coerce=int,
+                                  validators=[DataRequired(message=_l("Choose a municipality."))])
+    position = StringField(_l("Position"), validators=[DataRequired(), Length(max=120)],
+                           render_kw={"autocomplete": "organization-title"})
+    sex = SelectField(
+        _l("Sex"), choices=_sex_choices, validators=[DataRequired()], default="not_stated",
+        description=_l("Used only to report participation by sex, never shown to others."),
+    )
+    preferred_language = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES,
+                                     validators=[DataRequired()])
+
+
+class RegisterForm(ProfileFields, PasswordFields, Form):
+    email = EmailField(_l("Email address"),
+                       validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+
+
+class LoginForm(Form):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField(validators=[Optional(), Length(max=2000)])
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("Email address"),
+                       validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+
+
+class ResetPasswordForm(PasswordFields, Form):
+    pass
+
+
+class ChangePasswordForm(PasswordFields, Form):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+def _version_field():
+    return HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])
+
+
+class ProfileForm(ProfileFields, Form):
+    version = _version_field()
+
+
+class RoleForm(Form):
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    version = _version_field()

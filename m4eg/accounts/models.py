@@ -1,0 +1,92 @@
+"""Users, their sign-in sessions and password-reset tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.audit import utcnow
+from ..extensions import db
+from ..municipalities.models import Municipality
+
+ROLE_LABELS = {
+    "staff": _l("Municipal staff"),
+    "focal_point": _l("Focal point"),
+    "coordinator": _l("Coordinator"),
+    "admin": _l("Administrator"),
+}
+SEX_LABELS = {
+    "female": _l("Female"),
+    "male": _l("Male"),
+    "not_stated": _l("Prefer not to say"),
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="staff", index=True)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipalities.id"), index=True
+    )
+    position: Mapped[str] = mapped_column(String(120), default="")
+    sex: Mapped[str] = mapped_column(String(12), default="not_stated")
+    preferred_language: Mapped[str] = mapped_column(String(2), default="az")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Incremented on every profile save; a form that carries an older value was edited by
+    # someone else in the meantime and is refused instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    municipality: Mapped[Municipality | None] = relationship(lazy="joined")
+
+    # The raw token of the sign-in session this object was loaded for (never stored).
+    session_token = None
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLE_LABELS.get(self.role, self.role))
+
+    @property
+    def sex_label(self) -> str:
+        return str(SEX_LABELS.get(self.sex, self.sex))
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Logging out or changing the password deletes the row, so a
+    copied session cookie stops working."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PasswordResetToken(db.Model):
+    """A single-use, expiring password-reset link; only the token's hash is stored."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

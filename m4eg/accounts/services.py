@@ -1,0 +1,360 @@
+"""Account rules: registration, authentication, sessions, password reset, profiles, roles.
+
+Functions take explicit arguments, never the request, and raise :class:`AccountError`
+subclasses that views turn into form errors. They add and flush; the view commits.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from ..core import audit
+from ..core.audit import utcnow
+from ..core.mail import send_mail
+from ..extensions import db
+from ..municipalities import services as municipalities
+from .models import PasswordResetToken, User, UserSession
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+DEMO_PASSWORD = "m4eg-demo-2026"  # noqa: S105 - published in the README for the demo only
+_hasher = PasswordHasher()
+
+
+class AccountError(Exception):
+    """A rule refused the operation; ``field`` names the form field it concerns."""
+
+    field: str | None = None
+
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.message = message
+        if field:
+            self.field = field
+
+
+class EmailTaken(AccountError):
+    field = "email"
+
+
+class WeakPassword(AccountError):
+    field = "password"
+
+
+class InvalidCredentials(AccountError):
+    pass
+
+
+class InvalidResetToken(AccountError):
+    pass
+
+
+class EditConflict(AccountError):
+    pass
+
+
+class RoleChangeRefused(AccountError):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    path = Path(__file__).parent / "data" / "common-passwords.txt.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return frozenset(line.strip() for line in handle if line.strip())
+
+
+def check_password_rules(password: str, *, email: str = "", name: str = "") -> None:
+    """Apply OWASP ASVS 5 password rules: length 8–128, no composition rules, and not a
+    common or obvious password. Raises :class:`WeakPassword`."""
+    if len(password) < PASSWORD_MIN:
+        raise WeakPassword(_l("Use at least 8 characters."))
+    if len(password) > PASSWORD_MAX:
+        raise WeakPassword(_l("Use at most 128 characters."))
+    lowered = password.lower()
+    if lowered in _common_passwords():
+        raise WeakPassword(_l("This password is too common. Choose a less predictable one."))
+    local_part = normalise_email(email).split("@")[0]
+    if (local_part and lowered == local_part) or (name and lowered == name.strip().lower()):
+        raise WeakPassword(_l("Your password must not be your name or email address."))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _verify(user: User | None, password: str) -> bool:
+    if user is None:
+        # Spend the same time as for a real account so response times reveal nothing.
+        _hasher.hash(password)
+        return False
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return True
+
+
+def get_by_email(email: str) -> User | None:
+    """The user with ``email`` (case-insensitive), or None."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def register_user(*, email, password, name, municipality_id, position, sex,
+                  preferred_language) -> User:
+    """Create a staff account. Raises :class:`EmailTaken` or :class:`WeakPassword`."""
+    email = normalise_email(email)
+    if get_by_email(email) is not None:
+        raise EmailTaken(_l("An account with this email address already exists."))
+    if municipalities.get(municipality_id) is None:
+        raise AccountError(_l("Choose a municipality from the list."), field="municipality_id")
+    check_password_rules(password, email=email, name=name)
+    user = User(
+        email=email, name=name.strip(), password_hash=hash_password(password), role="staff",
+        municipality_id=municipality_id, position=position.strip(), sex=sex,
+        preferred_language=preferred_language,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.registered", actor=user, target=user, after={"email": email})
+    return user
+
+
+def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
+    """The user whose credentials these are. Raises :class:`InvalidCredentials` (and records
+    the failed attempt) otherwise."""
+    user = get_by_email(email)
+    if not _verify(user, password):
+        audit.record("login.failed", target=user, after={"email": normalise_email(email)}, ip=ip)
+        raise InvalidCredentials(_l("The email address or password is incorrect."))
+    return user
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, *, ip: str | None = None) -> str:
+    """Open a sign-in session for ``user``; returns the token to keep in the cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=_hash_token(token)))
+    user.last_login_at = utcnow()
+    user.session_token = token
+    audit.record("login", actor=user, target=user, ip=ip)
+    return token
+
+
+def user_for_session(token: str | None) -> User | None:
+    """The user of a live sign-in session, or None when it ended or never existed."""
+    if not token:
+        return None
+    user = db.session.scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _hash_token(token))
+    )
+    if user is not None:
+        user.session_token = token
+    return user
+
+
+def end_session(token: str | None) -> None:
+    """End one sign-in session (log out)."""
+    if token:
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == _hash_token(token)))
+
+
+def end_all_sessions(user: User) -> None:
+    """End every sign-in session of ``user`` (after a password change or reset)."""
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def change_password(user: User, current: str, new: str, *, ip: str | None = None) -> str:
+    """Change the password; every other session ends. Returns the token of a new session
+    for the browser that made the change."""
+    if not _verify(user, current):
+        raise AccountError(_l("Your current password is incorrect."), field="current_password")
+    check_password_rules(new, email=user.email, name=user.name)
+    user.password_hash = hash_password(new)
+    end_all_sessions(user)
+    audit.record("password.changed", actor=user, target=user, ip=ip)
+    return start_session(user, ip=ip)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives back naive datetimes; everything we store is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def request_password_reset(email: str, make_link, *, max_age: int) -> PasswordResetToken | None:
+    """Email a reset link when ``email`` belongs to an account; silently do nothing otherwise
+    (the caller answers the same either way). ``make_link(token, lang)`` builds the URL."""
+    user = get_by_email(email)
+    if user is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    record = PasswordResetToken(
+        user_id=user.id, token_hash=_hash_token(token),
+        expires_at=utcnow() + timedelta(seconds=max_age),
+    )
+    db.session.add(record)
+    db.session.flush()
+    with force_locale(user.preferred_language):
+        minutes = max_age // 60
+        body = _(
+            "Hello %(name)s,\n\nSomeone (we hope you) asked to reset the password of your M4EG "
+            "Azerbaijan account. Open this link within %(minutes)d minutes to choose a new "
+            "password:\n\n%(link)s\n\nThe link works once. If you did not ask for it, ignore "
+            "this message: your password stays as it is.\n\nM4EG Azerbaijan",
+            name=user.name, minutes=minutes, link=make_link(token, user.preferred_language),
+        )
+        send_mail(user.email, _("Reset your M4EG password"), body)
+    audit.record("password.reset_requested", target=user)
+    return record
+
+
+def _valid_reset(token: str) -> PasswordResetToken:
+    record = db.session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == _hash_token(token))
+    )
+    if record is None or record.used_at is not None or _aware(record.expires_at) <= utcnow():
+        raise InvalidResetToken(
+            _l("This reset link has expired or has already been used. Ask for a new one.")
+        )
+    return record
+
+
+def check_reset_token(token: str) -> User:
+    """The user a live reset link belongs to. Raises :class:`InvalidResetToken`."""
+    return get_user(_valid_reset(token).user_id)
+
+
+def reset_password(token: str, new: str, *, ip: str | None = None) -> User:
+    """Set a new password through a reset link, spend the link and end all sessions."""
+    record = _valid_reset(token)
+    user = get_user(record.user_id)
+    check_password_rules(new, email=user.email, name=user.name)
+    user.password_hash = hash_password(new)
+    record.used_at = utcnow()
+    end_all_sessions(user)
+    audit.record("password.reset", target=user, ip=ip)
+    return user
+
+
+PROFILE_FIELDS = ("name", "municipality_id", "position", "sex", "preferred_language")
+
+
+def update_profile(user: User, *, version: int, **fields) -> User:
+    """Save profile fields; refuses with :class:`EditConflict` when the profile changed since
+    the form was opened (``version`` is the value the form was rendered with)."""
+    if version != user.version:
+        raise EditConflict(_l("Your profile was changed elsewhere after you opened this form. "
+                              "Reload the page to see the current values."))
+    if fields.get("municipality_id") is not None and municipalities.get(
+            fields["municipality_id"]) is None:
+        raise AccountError(_l("Choose a municipality from the list."), field="municipality_id")
+    before = {key: getattr(user, key) for key in PROFILE_FIELDS}
+    for key in PROFILE_FIELDS:
+        if key in fields:
+            value = fields[key]
+            setattr(user, key, value.strip() if isinstance(value, str) else value)
+    if user.role == "focal_point" and user.municipality_id != before["municipality_id"]:
+        # A focal point acts for one municipality; moving elsewhere ends that mandate.
+        user.role = "staff"
+    user.version += 1
+    after = {key: getattr(user, key) for key in PROFILE_FIELDS}
+    audit.record("profile.updated", actor=user, target=user, before=before, after=after)
+    return user
+
+
+ASSIGNABLE_ROLES = {
+    "coordinator": {"staff", "focal_point"},
+    "admin": {"staff", "focal_point", "coordinator", "admin"},
+}
+
+
+def set_role(actor: User, target: User, role: str, *, version: int,
+             ip: str | None = None) -> User:
+    """Change ``target``'s role. Coordinators grant and revoke focal points; administrators
+    may assign any role. Nobody changes their own role. ``version`` is the target's version
+    the form was rendered with: a change made meanwhile by someone else is not overwritten."""
+    allowed = ASSIGNABLE_ROLES.get(actor.role, set())
+    if version != target.version:
+        raise EditConflict(_l("This account was changed by someone else after you opened the "
+                              "list. Check its current role and try again."))
+    if target.id == actor.id:
+        raise RoleChangeRefused(_l("You cannot change your own role."))
+    if role not in allowed or target.role not in allowed:
+        raise RoleChangeRefused(_l("You cannot assign this role."))
+    if role == "focal_point" and target.municipality_id is None:
+        raise RoleChangeRefused(_l("Only a member of a municipality can be its focal point."))
+    if role == target.role:
+        return target
+    before = {"role": target.role}
+    target.role = role
+    target.version += 1
+    audit.record("role.changed", actor=actor, target=target, before=before,
+                 after={"role": role}, ip=ip)
+    return target
+
+
+def list_users(*, q: str = "", role: str = "", page: int = 1, per_page: int = 50):
+    """Users for the coordinators' list, filtered by role and name or email, newest first."""
+    query = select(User).order_by(User.created_at.desc(), User.id.desc())
+    if role:
+        query = query.where(User.role == role)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(func.lower(User.name).like(pattern) | User.email.like(pattern))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+DEMO_USERS = (
+    ("admin@example.org", "Sistem inzibatçısı (demo)", "admin", None, ""),
+    ("coordinator@example.org", "Nigar Əliyeva (demo)", "coordinator", None,
+     "M4EG şəbəkəsinin koordinatoru"),
+    ("focal@example.org", "Rəşad Hüseynov (demo)", "focal_point", "khirdalan",
+     "P4EG üzrə əlaqələndirici"),
+    ("staff@example.org", "Aytən Quliyeva (demo)", "staff", "khirdalan",
+     "İqtisadi inkişaf üzrə mütəxəssis"),
+    ("focal.urva@example.org", "Elvin Məmmədov (demo)", "focal_point", "urva",
+     "P4EG üzrə əlaqələndirici"),
+)
+
+
+def ensure_demo_users(members: dict) -> list[User]:
+    """Create the demo account of each role if missing; running it again changes nothing."""
+    users = []
+    for email, name, role, slug, position in DEMO_USERS:
+        user = get_by_email(email)
+        if user is None:
+            user = User(
+                email=email, name=name, role=role, password_hash=hash_password(DEMO_PASSWORD),
+                municipality_id=members[slug].id if slug else None, position=position,
+                sex="not_stated", preferred_language="az", is_demo=True,
+            )
+            db.session.add(user)
+        users.append(user)
+    db.session.flush()
+    return users

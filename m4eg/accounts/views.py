@@ -1,0 +1,247 @@
+"""Account pages: thin handlers around accounts.services."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..core.forms import add_error
+from ..core.i18n import current_language
+from ..core.permissions import ANONYMOUS, AUTHENTICATED, PUBLIC, allow, authorize, can
+from ..core.security import is_safe_next
+from ..extensions import db, limiter
+from ..municipalities import services as municipalities
+from . import bp, services
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    RoleForm,
+)
+from .models import ROLE_LABELS
+
+
+def _account_key() -> str:
+    return "account:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    # Only attempts that did not succeed count towards the per-account limit.
+    return response.status_code != 302
+
+
+def _sign_in(user) -> None:
+    """Start a fresh session for ``user``: the old cookie's content is dropped."""
+    session.clear()
+    services.start_session(user, ip=request.remote_addr)
+    db.session.commit()
+    login_user(user)
+
+
+def _with_municipalities(form):
+    form.municipality_id.choices = [(0, _("Choose your municipality"))] + municipalities.choices(
+        current_language()
+    )
+    return form
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@allow(ANONYMOUS)
+@limiter.limit("20 per hour", methods=["POST"])
+def register():
+    form = _with_municipalities(RegisterForm())
+    if request.method == "GET":
+        form.preferred_language.data = current_language()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                email=form.email.data, password=form.password.data, name=form.name.data,
+                municipality_id=form.municipality_id.data, position=form.position.data,
+                sex=form.sex.data, preferred_language=form.preferred_language.data,
+            )
+        except services.AccountError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            _sign_in(user)
+            flash(_("Welcome! Your account has been created."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@allow(ANONYMOUS)
+@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit("5 per 15 minutes", key_func=_account_key, methods=["POST"], deduct_when=_failed)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data,
+                                         ip=request.remote_addr)
+        except services.InvalidCredentials as error:
+            db.session.commit()  # keep the audit record of the failed attempt
+            add_error(form, error)
+        else:
+            _sign_in(user)
+            target = form.next.data if is_safe_next(form.next.data) else url_for("main.index")
+            return redirect(target)
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@allow(AUTHENTICATED)
+def logout():
+    services.end_session(current_user.session_token)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("10 per 15 minutes", methods=["POST"])
+@limiter.limit("3 per hour", key_func=_account_key, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(
+            form.email.data,
+            lambda token, lang: url_for("accounts.reset_password", token=token, lang_code=lang,
+                                        _external=True),
+            max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
+        )
+        db.session.commit()
+        flash(_("If an account uses this address, we have sent it a link to choose a new "
+                "password. Check your inbox."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("20 per 15 minutes", methods=["POST"])
+def reset_password(token):
+    try:
+        services.check_reset_token(token)
+    except services.InvalidResetToken as error:
+        return render_template("accounts/reset_invalid.html", message=error.message), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data, ip=request.remote_addr)
+        except services.AccountError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash(_("Your password has been changed. Log in with the new one."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@allow(AUTHENTICATED)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.password.data,
+                                     ip=request.remote_addr)
+        except services.AccountError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash(_("Your password has been changed. Other devices have been logged out."),
+                  "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@allow(AUTHENTICATED)
+def profile():
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user if request.method == "GET" else None)
+    if user.role in {"coordinator", "admin"}:
+        del form.municipality_id  # network-wide roles belong to no municipality
+    else:
+        _with_municipalities(form)
+    if form.validate_on_submit():
+        fields = {name: form[name].data for name in services.PROFILE_FIELDS if name in form}
+        try:
+            services.update_profile(user, version=int(form.version.data), **fields)
+        except services.AccountError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("accounts.profile", lang_code=user.preferred_language))
+    return render_template("accounts/profile.html", form=form, user=user)
+
+
+@bp.route("/users/")
+@allow("coordinator")
+def users():
+    authorize("users.manage")
+    role = request.args.get("role", "")
+    role = role if role in ROLE_LABELS else ""
+    page = request.args.get("page", 1, type=int)
+    pagination = services.list_users(q=request.args.get("q", "")[:100], role=role,
+                                     page=max(page, 1))
+    forms = {
+        user.id: _role_form(user) for user in pagination.items
+        if can(current_user, "users.set_role", user)
+    }
+    return render_template("accounts/users.html", pagination=pagination, forms=forms,
+                           role=role, q=request.args.get("q", ""), roles=ROLE_LABELS)
+
+
+def _role_form(user, formdata=None):
+    form = RoleForm(formdata=formdata, prefix=f"u{user.id}")
+    assignable = services.ASSIGNABLE_ROLES.get(current_user.role, set())
+    form.role.choices = [(key, label) for key, label in ROLE_LABELS.items() if key in assignable]
+    if formdata is None:
+        form.role.data = user.role
+        form.version.data = str(user.version)
+    return form
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@allow("coordinator")
+def set_role(user_id):
+    target = services.get_user(user_id)
+    if target is None:
+        abort(404)
+    authorize("users.set_role", target)
+    form = _role_form(target, formdata=request.form)
+    if not form.validate():
+        flash(_("Choose a role from the list."), "error")
+        return redirect(url_for("accounts.users"))
+    try:
+        services.set_role(current_user, target, form.role.data,
+                          version=int(form.version.data), ip=request.remote_addr)
+    except services.AccountError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is now: %(role)s.", name=target.name, role=target.role_label),
+              "success")
+    return redirect(url_for("accounts.users"))

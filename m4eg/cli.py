@@ -1,0 +1,27 @@
+"""`flask demo load`: the demo data set, labelled as demo, refused in production."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data for trying the platform out.")
+
+
+@demo_cli.command("load")
+def load_demo():
+    """Create the demo municipalities and one account per role (idempotent)."""
+    if current_app.config["M4EG_ENV"] == "production":
+        raise click.ClickException("Demo data is never loaded when M4EG_ENV=production.")
+    from .accounts import services as accounts
+    from .municipalities import services as municipalities
+
+    members = municipalities.ensure_demo_municipalities()
+    accounts.ensure_demo_users(members)
+    db.session.commit()
+    click.echo("Demo data ready. Log in as staff@example.org, focal@example.org, "
+               "focal.urva@example.org, coordinator@example.org or admin@example.org "
+               f"with the password {accounts.DEMO_PASSWORD}.")

@@ -1,0 +1,88 @@
+"""Configuration: the only module that reads the environment.
+
+Every setting the platform understands is listed here and in the README. A value passed to
+``create_app(config=...)`` overrides what the environment says (tests use that).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot give a safe configuration."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(value: str | None, instance_path: Path) -> str:
+    if not value:
+        return f"sqlite:///{instance_path / 'm4eg.db'}"
+    # Hosting platforms still hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix):]
+    return value
+
+
+def load_config(environ: os._Environ | dict | None = None, instance_path: Path | None = None):
+    """Build the Flask settings from environment variables.
+
+    ``SECRET_KEY`` is required in production; in development a random key is made for the
+    life of the process (sessions end when the server restarts, which is what a developer
+    expects and never leaks a key into the repository).
+    """
+    env = os.environ if environ is None else environ
+    instance_path = instance_path or ROOT / "instance"
+    m4eg_env = env.get("M4EG_ENV", "development").strip().lower() or "development"
+    if m4eg_env not in ENVIRONMENTS:
+        raise ConfigError(f"M4EG_ENV must be one of {', '.join(ENVIRONMENTS)}, not {m4eg_env!r}")
+    production = m4eg_env == "production"
+
+    secret_key = env.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when M4EG_ENV=production")
+        secret_key = secrets.token_hex(32)
+
+    mail_port = env.get("MAIL_PORT") or "25"
+    if not mail_port.isdigit():
+        raise ConfigError("MAIL_PORT must be a number")
+
+    return {
+        "M4EG_ENV": m4eg_env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(mail_port),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL")),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "M4EG Azerbaijan <no-reply@localhost>"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "SERVER_NAME": env.get("SERVER_NAME") or None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_NAME": "m4eg_session",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
+        "PASSWORD_RESET_MAX_AGE": 60 * 60,
+        "BABEL_DEFAULT_LOCALE": "az",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }

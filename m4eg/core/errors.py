@@ -1,0 +1,53 @@
+"""Translated error pages with the right status code, never a bare 500."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please check what you "
+                                "entered and try again.")),
+    403: (_l("Access denied"), _l("You do not have permission to open this page.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist or has moved.")),
+    405: (_l("Method not allowed"), _l("This page cannot be used that way.")),
+    413: (_l("File too large"), _l("The file you sent is larger than the platform accepts.")),
+    429: (_l("Too many attempts"), _l("You have tried too many times. Please wait a few "
+                                      "minutes and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; "
+                                         "please try again later.")),
+}
+CSRF_MESSAGE = _l("This form has expired or did not come from this site. Go back, reload the "
+                  "page and send it again.")
+
+
+def render_error(code: int, message=None):
+    title, default_message = MESSAGES.get(code, MESSAGES[500])
+    return render_template(
+        "errors/error.html", code=code, title=title, message=message or default_message
+    ), code
+
+
+def _http_error(error: HTTPException):
+    if error.code in MESSAGES:
+        return render_error(error.code)
+    return error
+
+
+def _csrf_error(error: CSRFError):
+    return render_error(400, CSRF_MESSAGE)
+
+
+def _server_error(error):
+    db.session.rollback()
+    return render_error(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(500, _server_error)

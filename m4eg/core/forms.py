@@ -1,0 +1,62 @@
+"""The base form: Flask-WTF with WTForms' own messages translated through our catalogue.
+
+WTForms ships no Azerbaijani catalogue, so its messages are listed below for extraction into
+translations/ and looked up in our catalogue at validation time.
+"""
+
+from __future__ import annotations
+
+from flask_babel import get_translations, lazy_gettext, lazy_ngettext
+from flask_wtf import FlaskForm
+
+
+class _CatalogueTranslations:
+    def gettext(self, string):
+        return get_translations().gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return get_translations().ngettext(singular, plural, n)
+
+
+class Form(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return _CatalogueTranslations()
+
+
+# WTForms' built-in messages, here only so that `make translations-update` extracts them.
+WTFORMS_MESSAGES = (
+    lazy_gettext("This field is required."),
+    lazy_gettext("Invalid input."),
+    lazy_gettext("Invalid email address."),
+    lazy_gettext("Not a valid choice."),
+    lazy_gettext("Invalid Choice: could not coerce."),
+    lazy_gettext("Field must be equal to %(other_name)s."),
+    lazy_gettext("Field must be between %(min)d and %(max)d characters long."),
+    lazy_ngettext(
+        "Field must be at least %(min)d character long.",
+        "Field must be at least %(min)d characters long.",
+        1,
+    ),
+    lazy_ngettext(
+        "Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters.",
+        1,
+    ),
+    lazy_gettext("Number must be at least %(min)s."),
+    lazy_gettext("Number must be at most %(max)s."),
+    lazy_gettext("Number must be between %(min)s and %(max)s."),
+    lazy_gettext("Not a valid integer value."),
+    lazy_gettext("Not a valid decimal value."),
+    lazy_gettext("Not a valid date value."),
+    lazy_gettext("Invalid URL."),
+)
+
+
+def add_error(form, error) -> None:
+    """Show a service's refusal on the form: on its field when it names one, else on top."""
+    field = getattr(form, error.field, None) if getattr(error, "field", None) else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

@@ -1,0 +1,126 @@
+"""Languages: URL prefixes, locale selection, the language switch and locale-aware filters.
+
+Every page lives under ``/az/…`` or ``/en/…``. The prefix is a URL converter that matches only
+the supported languages, so an unknown prefix is simply a 404.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, url_for
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+from markupsafe import Markup
+from werkzeug.routing import BaseConverter
+
+from ..extensions import babel
+from .text import az_lower, az_sort_key, az_title, az_upper
+
+LANGUAGES = ("az", "en")
+DEFAULT_LANGUAGE = "az"
+LANG_COOKIE = "m4eg_lang"
+LANGUAGE_NAMES = {"az": "Azərbaycanca", "en": "English"}
+
+
+class LanguageConverter(BaseConverter):
+    regex = "(?:az|en)"
+
+
+def saved_language() -> str:
+    """The language to use when the URL does not say: saved choice, browser, else az."""
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    if current_user and current_user.is_authenticated and current_user.preferred_language in LANGUAGES:
+        return current_user.preferred_language
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+
+
+def select_locale() -> str:
+    return g.get("lang_code") or saved_language()
+
+
+def current_language() -> str:
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+def localized(obj, field: str) -> str:
+    """``obj.<field>_<lang>`` for the current language, falling back to the other one."""
+    lang = current_language()
+    value = getattr(obj, f"{field}_{lang}", None)
+    if value:
+        return value
+    other = next(code for code in LANGUAGES if code != lang)
+    return getattr(obj, f"{field}_{other}", "") or ""
+
+
+def language_switch_urls() -> dict[str, str]:
+    """The URL of the current page in each language (the home page when there is none)."""
+    endpoint = request.endpoint
+    urls = {}
+    for lang in LANGUAGES:
+        if endpoint and request.url_rule and "lang_code" in request.url_rule.arguments:
+            args = dict(request.view_args or {})
+            args["lang_code"] = lang
+            query = request.args.to_dict(flat=False)
+            query = {key: value for key, value in query.items() if key not in args}
+            urls[lang] = url_for(endpoint, **args, **query)
+        else:
+            urls[lang] = url_for("main.index", lang_code=lang)
+    return urls
+
+
+def _pull_lang(endpoint, values):
+    if values and "lang_code" in values:
+        g.lang_code = values.pop("lang_code")
+
+
+def _add_lang(endpoint, values):
+    if "lang_code" in values:
+        return
+    from flask import current_app
+
+    if current_app.url_map.is_endpoint_expecting(endpoint, "lang_code"):
+        values["lang_code"] = g.get("lang_code") or current_language()
+
+
+def _remember_language(response):
+    lang = g.get("lang_code")
+    if lang and request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True,
+            secure=request.is_secure,
+        )
+    if lang:
+        response.headers.setdefault("Content-Language", lang)
+    return response
+
+
+def _az_money(value, currency="AZN"):
+    return format_currency(value, currency)
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["lang"] = LanguageConverter
+    babel.init_app(app, locale_selector=select_locale)
+    app.url_value_preprocessor(_pull_lang)
+    app.url_defaults(_add_lang)
+    app.after_request(_remember_language)
+    app.jinja_env.filters.update(
+        az_upper=az_upper,
+        az_lower=az_lower,
+        az_title=az_title,
+        date=format_date,
+        datetime=format_datetime,
+        number=format_decimal,
+        money=_az_money,
+    )
+    app.jinja_env.globals.update(
+        localized=localized,
+        az_sort_key=az_sort_key,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        current_language=current_language,
+    )
+
+    @app.context_processor
+    def _language_context():
+        return {"language_urls": language_switch_urls, "Markup": Markup}

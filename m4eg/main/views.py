@@ -1,0 +1,40 @@
+"""Home, privacy, the bare ``/`` redirect and ``/healthz``."""
+
+from __future__ import annotations
+
+from flask import jsonify, redirect, render_template, url_for
+from sqlalchemy import text
+
+from ..core.i18n import saved_language
+from ..core.permissions import PUBLIC, allow
+from ..extensions import db
+from . import bp, root
+
+
+@root.route("/")
+@allow(PUBLIC)
+def choose_language():
+    return redirect(url_for("main.index", lang_code=saved_language()))
+
+
+@root.route("/healthz")
+@allow(PUBLIC)
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure of the database means "down" to a load balancer
+        db.session.rollback()
+        return jsonify(status="error", app="up", database="down"), 503
+    return jsonify(status="ok", app="up", database="up")
+
+
+@bp.route("/")
+@allow(PUBLIC)
+def index():
+    return render_template("main/index.html")
+
+
+@bp.route("/privacy")
+@allow(PUBLIC)
+def privacy():
+    return render_template("main/privacy.html")

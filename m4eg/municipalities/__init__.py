@@ -1,0 +1,1 @@
+"""Member municipalities of the M4EG network (the full registry grows here)."""
