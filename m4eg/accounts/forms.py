@@ -4,15 +4,19 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
-from ..core.forms import Form
+from ..core.forms import Form, select_choices
 from .models import SEX_LABELS
 from .services import PASSWORD_MAX
 
-LANGUAGE_CHOICES = [("az", "Azərbaycanca"), ("en", "English")]
+LANGUAGES = (("az", "Azərbaycanca"), ("en", "English"))
+
+
+def _language_choices():
+    return select_choices(LANGUAGES)
 
 
 def _sex_choices():
-    return list(SEX_LABELS.items())
+    return select_choices(SEX_LABELS.items())
 
 
 class PasswordFields:
@@ -43,7 +47,7 @@ class ProfileFields:
         _l("Sex"), choices=_sex_choices, validators=[DataRequired()], default="not_stated",
         description=_l("Used only to report participation by sex, never shown to others."),
     )
-    preferred_language = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES,
+    preferred_language = SelectField(_l("Preferred language"), choices=_language_choices,
                                      validators=[DataRequired()])
 
 

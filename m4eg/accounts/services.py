@@ -39,7 +39,8 @@ class AccountError(Exception):
     field: str | None = None
 
     def __init__(self, message, field=None):
-        super().__init__(str(message))
+        # ``message`` stays lazy: it is rendered in the language of the page that shows it.
+        super().__init__(message)
         self.message = message
         if field:
             self.field = field

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..core.forms import add_error
+from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
 from ..core.permissions import ANONYMOUS, AUTHENTICATED, PUBLIC, allow, authorize, can
 from ..core.security import is_safe_next
@@ -43,8 +43,8 @@ def _sign_in(user) -> None:
 
 
 def _with_municipalities(form):
-    form.municipality_id.choices = [(0, _("Choose your municipality"))] + municipalities.choices(
-        current_language()
+    form.municipality_id.choices = select_choices(
+        [(0, _("Choose your municipality")), *municipalities.choices(current_language())]
     )
     return form
 
@@ -216,7 +216,9 @@ def users():
 def _role_form(user, formdata=None):
     form = RoleForm(formdata=formdata, prefix=f"u{user.id}")
     assignable = services.ASSIGNABLE_ROLES.get(current_user.role, set())
-    form.role.choices = [(key, label) for key, label in ROLE_LABELS.items() if key in assignable]
+    form.role.choices = select_choices(
+        (key, label) for key, label in ROLE_LABELS.items() if key in assignable
+    )
     if formdata is None:
         form.role.data = user.role
         form.version.data = str(user.version)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_babel import get_translations, lazy_gettext, lazy_ngettext
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 
 
 class _CatalogueTranslations:
@@ -60,3 +61,8 @@ def add_error(form, error) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def select_choices(pairs) -> list[SelectChoice]:
+    """``(value, label)`` pairs as WTForms select options."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -6,7 +6,7 @@ the supported languages, so an unknown prefix is simply a 404.
 
 from __future__ import annotations
 
-from flask import Flask, g, request, url_for
+from flask import Flask, g, has_request_context, request, url_for
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -36,6 +36,8 @@ def saved_language() -> str:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and service code outside a request
+        return DEFAULT_LANGUAGE
     return g.get("lang_code") or saved_language()
 
 

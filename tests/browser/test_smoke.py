@@ -1,0 +1,138 @@
+"""Browser smoke test: register, log out and in, switch language, axe-core, screenshots.
+
+Runs against a live server (CSRF on, demo data loaded) with Debian's headless Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+STRONG_PASSWORD = "quiet river stone 42"
+PAGES = {"home": "/{lang}/", "login": "/{lang}/accounts/login",
+         "register": "/{lang}/accounts/register"}
+LANGS = ("az", "en")
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def _expect():
+    from playwright.sync_api import expect
+
+    return expect
+
+
+def test_register_log_out_and_log_in_again(live_server, page):
+    expect = _expect()
+    page.goto(f"{live_server.url}/en/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Register").click()
+    expect(page).to_have_url(f"{live_server.url}/en/accounts/register")
+
+    page.get_by_label("Full name").fill("Leyla Məmmədova")
+    page.get_by_label("Email address").fill("leyla@example.az")
+    page.get_by_label("Municipality").select_option(label="Khirdalan City Municipality")
+    page.get_by_label("Position").fill("Economic development officer")
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_label("Preferred language").select_option("en")
+    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    page.get_by_label("Repeat the password").fill(STRONG_PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page).to_have_url(f"{live_server.url}/en/")
+    header = page.locator("header.site-header")
+    expect(header).to_contain_text("Leyla Məmmədova")
+    log_out = header.get_by_role("button", name="Log out")
+    expect(log_out).to_be_visible()
+
+    log_out.click()
+    expect(page).to_have_url(f"{live_server.url}/en/")
+    expect(page.get_by_text("You have logged out.")).to_be_visible()
+    expect(header).not_to_contain_text("Leyla Məmmədova")
+    expect(header.get_by_role("button", name="Log out")).to_have_count(0)
+
+    header.get_by_role("link", name="Log in").click()
+    expect(page).to_have_url(f"{live_server.url}/en/accounts/login")
+    page.get_by_label("Email address").fill("leyla@example.az")
+    page.get_by_label("Password").fill(STRONG_PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
+
+    expect(page).to_have_url(f"{live_server.url}/en/")
+    expect(header).to_contain_text("Leyla Məmmədova")
+    expect(header.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_language_switch_keeps_the_page(live_server, page):
+    expect = _expect()
+    page.goto(f"{live_server.url}/az/accounts/login")
+    expect(page.locator("html")).to_have_attribute("lang", "az")
+    switch = page.locator("header nav.lang-switch")
+
+    switch.get_by_role("link", name="English").click()
+    expect(page).to_have_url(f"{live_server.url}/en/accounts/login")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+
+    switch.get_by_role("link", name="Azərbaycanca").click()
+    expect(page).to_have_url(f"{live_server.url}/az/accounts/login")
+    expect(page.locator("html")).to_have_attribute("lang", "az")
+
+
+def _format_violations(url: str, violations: list[dict]) -> str:
+    lines = [url]
+    for violation in violations:
+        lines.append(f"  [{violation['impact']}] {violation['id']}: {violation['help']} "
+                     f"({violation['helpUrl']})")
+        for node in violation["nodes"]:
+            target = " ".join(str(part) for part in node["target"])
+            lines.append(f"      {target}: {node.get('failureSummary', '')!s}".replace("\n", " "))
+    return "\n".join(lines)
+
+
+def test_pages_have_no_serious_accessibility_violations(live_server, new_context):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    # The site's CSP (script-src 'self') would refuse the injected axe-core script.
+    page = new_context(bypass_csp=True).new_page()
+    failures = []
+    for lang in LANGS:
+        for path in PAGES.values():
+            url = live_server.url + path.format(lang=lang)
+            response = page.goto(url)
+            assert response is not None and response.ok, f"{url} answered {response}"
+            results = axe.run(page)
+            blocking = [v for v in results.response["violations"]
+                        if v.get("impact") in BLOCKING_IMPACTS]
+            if blocking:
+                failures.append(_format_violations(url, blocking))
+    assert not failures, "axe-core found serious or critical violations:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_screenshots(live_server, new_context, screenshots_dir, width):
+    page = new_context(viewport={"width": width, "height": 800}).new_page()
+    for lang in LANGS:
+        for name, path in PAGES.items():
+            response = page.goto(live_server.url + path.format(lang=lang))
+            assert response is not None and response.ok
+            # Nothing may stick out sideways on a phone.
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            page.screenshot(path=screenshots_dir / f"{name}-{lang}-{width}.png", full_page=True)
+            assert overflow <= 0, f"{name} ({lang}) is {overflow}px wider than a {width}px screen"
+
+
+def test_no_page_asks_for_a_resource_it_cannot_load(live_server, page):
+    """Stylesheet, favicon and emblem all load (a broken static path shows up here)."""
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("response", lambda response: failed.append(response.url)
+            if response.status >= 400 else None)
+    for lang in LANGS:
+        for path in PAGES.values():
+            page.goto(live_server.url + path.format(lang=lang))
+            page.wait_for_load_state("load")
+    assert not [url for url in failed if not re.search(r"/favicon\.ico$", url)], failed

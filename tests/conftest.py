@@ -1,0 +1,189 @@
+"""Shared fixtures: a fresh schema per test, factory fixtures, a real SMTP server.
+
+The suite runs on a temporary SQLite file by default and on PostgreSQL when
+M4EG_TEST_DATABASE_URL names a database (``make test`` does both when it is set).
+
+Requests run without an outer application context on purpose: Flask reuses an outer context
+for every request, which would leak ``g`` (and the Babel locale) between requests.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import socket
+import time
+from email import policy
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import text
+
+from m4eg import create_app
+from m4eg.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("M4EG_TEST_DATABASE_URL", "")
+PASSWORD = "correct horse battery"
+
+
+def _reset_schema() -> None:
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.create_all()
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build an app on the test database; keyword arguments override settings."""
+
+    def make(**overrides):
+        config = {
+            "TESTING": True,
+            "M4EG_ENV": "testing",
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "MAIL_SERVER": "",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+        config.update(overrides)
+        return create_app(config)
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        _reset_schema()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """An application context for service tests (no HTTP requests inside it)."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_municipality(app):
+    from m4eg.municipalities.models import Municipality
+
+    counter = iter(range(1, 10_000))
+
+    def make(slug=None, name_az=None, name_en=None, type="village"):
+        n = next(counter)
+        with app.app_context():
+            municipality = Municipality(
+                slug=slug or f"test-municipality-{n}",
+                name_az=name_az or f"Sınaq bələdiyyəsi {n}",
+                name_en=name_en or f"Test Municipality {n}",
+                type=type,
+            )
+            db.session.add(municipality)
+            db.session.commit()
+            return SimpleNamespace(id=municipality.id, slug=municipality.slug,
+                                   name_az=municipality.name_az, name_en=municipality.name_en)
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_municipality):
+    """Create a user; returns a plain namespace (id, email, password, role, municipality_id)."""
+    from m4eg.accounts.models import User
+    from m4eg.accounts.services import hash_password
+
+    counter = iter(range(1, 10_000))
+
+    def make(role="staff", email=None, password=PASSWORD, municipality_id=..., name=None,
+             preferred_language="az"):
+        n = next(counter)
+        if municipality_id is ...:
+            municipality_id = (
+                None if role in {"coordinator", "admin"} else make_municipality().id
+            )
+        with app.app_context():
+            user = User(
+                email=email or f"{role}{n}@test.example", name=name or f"Test {role} {n}",
+                password_hash=hash_password(password), role=role,
+                municipality_id=municipality_id, position="Tester", sex="not_stated",
+                preferred_language=preferred_language,
+            )
+            db.session.add(user)
+            db.session.commit()
+            return SimpleNamespace(id=user.id, email=user.email, password=password, role=role,
+                                   municipality_id=municipality_id, name=user.name)
+
+    return make
+
+
+def log_in(client, email, password=PASSWORD, lang="az"):
+    return client.post(f"/{lang}/accounts/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Create a user with ``role`` and log the test client in as them."""
+
+    def login(role="staff", **kwargs):
+        user = make_user(role=role, **kwargs)
+        response = log_in(client, user.email, user.password)
+        assert response.status_code == 302, "login failed in fixture"
+        return user
+
+    return login
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+    def wait_for(self, count=1, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+@pytest.fixture
+def outbox(app):
+    """A real SMTP server on localhost; the app sends its mail there."""
+    from aiosmtpd.controller import Controller
+
+    inbox = _Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -1,0 +1,41 @@
+import pytest
+
+from m4eg import create_app
+from m4eg.config import ConfigError, load_config
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config({"M4EG_ENV": "production"}, instance_path=tmp_path)
+
+
+def test_production_cookies_are_secure_and_hsts_is_sent(tmp_path, monkeypatch, database_url):
+    monkeypatch.setenv("M4EG_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    response = app.test_client().get("/healthz")
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+def test_defaults_use_a_sqlite_file_under_instance_and_memory_rate_limits(tmp_path):
+    config = load_config({}, instance_path=tmp_path)
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'm4eg.db'}"
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["SESSION_COOKIE_SECURE"] is False
+    assert config["MAIL_SERVER"] == ""
+
+
+def test_postgres_urls_get_the_psycopg_driver(tmp_path):
+    config = load_config({"DATABASE_URL": "postgres://u:p@db/m4eg"}, instance_path=tmp_path)
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db/m4eg"
+
+
+def test_unknown_environment_and_bad_mail_port_are_refused(tmp_path):
+    with pytest.raises(ConfigError):
+        load_config({"M4EG_ENV": "staging"}, instance_path=tmp_path)
+    with pytest.raises(ConfigError):
+        load_config({"MAIL_PORT": "twenty-five"}, instance_path=tmp_path)

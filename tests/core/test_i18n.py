@@ -1,0 +1,118 @@
+"""Languages: URL prefixes, the redirect from /, the switch, catalogues and az formats."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+from flask_babel import force_locale
+
+from m4eg.core.i18n import LANGUAGES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_root_defaults_to_azerbaijani(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/az/"
+
+
+def test_root_follows_the_browser_language(client):
+    response = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert response.headers["Location"] == "/en/"
+
+
+def test_root_prefers_the_saved_choice_over_the_browser(client):
+    client.get("/en/privacy")  # visiting a page in a language saves that choice
+    response = client.get("/", headers={"Accept-Language": "az"})
+    assert response.headers["Location"] == "/en/"
+
+
+def test_unknown_language_prefix_is_404(client):
+    assert client.get("/fr/").status_code == 404
+    assert client.get("/ru/accounts/login").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/az/", "/az/privacy", "/az/accounts/login",
+                                  "/az/accounts/register", "/az/accounts/password/forgot"])
+def test_pages_are_translated_and_link_to_themselves_in_the_other_language(client, path):
+    az = client.get(path).get_data(as_text=True)
+    en_path = "/en/" + path[len("/az/"):]
+    en = client.get(en_path).get_data(as_text=True)
+    assert '<html lang="az">' in az and '<html lang="en">' in en
+    assert f'href="{en_path}" hreflang="en"' in az
+    assert f'href="{path}" hreflang="az"' in en
+    assert "Funded by the European Union" in en
+    assert "Funded by the European Union" not in az
+
+
+def test_language_switch_keeps_the_query_string(client):
+    page = client.get("/az/accounts/login?next=/az/privacy").get_data(as_text=True)
+    assert 'href="/en/accounts/login?next=/az/privacy"' in page
+
+
+def test_error_pages_are_translated(client):
+    az = client.get("/az/no-such-page")
+    en = client.get("/en/no-such-page")
+    assert az.status_code == en.status_code == 404
+    assert "Page not found" in en.get_data(as_text=True)
+    assert "Page not found" not in az.get_data(as_text=True)
+
+
+def _catalogue(lang):
+    with open(ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        return read_po(handle)
+
+
+def test_az_catalogue_is_complete_and_no_catalogue_has_fuzzy_entries():
+    for lang in LANGUAGES:
+        catalogue = _catalogue(lang)
+        fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
+        assert fuzzy == [], f"{lang}: fuzzy entries {fuzzy}"
+    untranslated = [
+        m.id for m in _catalogue("az") if m.id and (
+            not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
+    assert untranslated == [], f"az: untranslated entries {untranslated}"
+
+
+def test_catalogues_hold_every_string_in_the_code():
+    """Fails when a new string was added without `make translations-update`."""
+    with open(ROOT / "babel.cfg") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None,
+                "lazy_gettext": None, "lazy_ngettext": (1, 2), "N_": None}
+    in_code = {
+        message[2] if isinstance(message[2], str) else message[2][0]
+        for message in extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)
+    }
+    for lang in LANGUAGES:
+        in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue(lang)}
+        missing = sorted(in_code - in_catalogue)
+        assert missing == [], f"{lang} catalogue lacks {missing[:5]}… run make translations-update"
+
+
+def test_wtforms_messages_are_translated_into_azerbaijani(client):
+    az = client.post("/az/accounts/login", data={"email": "", "password": ""})
+    en = client.post("/en/accounts/login", data={"email": "", "password": ""})
+    assert "This field is required." in en.get_data(as_text=True)
+    assert "This field is required." not in az.get_data(as_text=True)
+
+
+def test_dates_numbers_and_manat_follow_azerbaijani_conventions(app):
+    env = app.jinja_env
+    with app.test_request_context("/az/"), force_locale("az"):
+        assert env.from_string("{{ d|date('long') }}").render(
+            d=datetime.date(2024, 3, 6)) == "6 mart 2024"
+        assert env.from_string("{{ 1234.5|number }}").render() == "1.234,5"
+        assert env.from_string("{{ 1234.5|money }}").render() == "1.234,50\xa0₼"
+        assert env.from_string("{{ 'istifadəçi'|az_upper }}").render() == "İSTİFADƏÇİ"
+
+
+def test_language_preference_of_a_logged_in_user_is_used_at_root(client, login_as):
+    login_as("staff", preferred_language="en")
+    client.delete_cookie("m4eg_lang")
+    assert client.get("/").headers["Location"] == "/en/"
