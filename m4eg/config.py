@@ -69,7 +69,9 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL")),
-        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "M4EG Azerbaijan <no-reply@localhost>"),
+        "MAIL_DEFAULT_SENDER": env.get(
+            "MAIL_DEFAULT_SENDER", "M4EG Azerbaijan <no-reply@localhost>"
+        ),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_HEADERS_ENABLED": True,

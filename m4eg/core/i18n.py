@@ -30,15 +30,20 @@ def saved_language() -> str:
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in LANGUAGES:
         return cookie
-    if current_user and current_user.is_authenticated and current_user.preferred_language in LANGUAGES:
-        return current_user.preferred_language
+    user = current_user
+    if user and user.is_authenticated and user.preferred_language in LANGUAGES:
+        return user.preferred_language
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
 
 
 def select_locale() -> str:
     if not has_request_context():  # CLI commands and service code outside a request
         return DEFAULT_LANGUAGE
-    return g.get("lang_code") or saved_language()
+    if g.get("lang_code"):
+        return g.lang_code
+    # A URL that matched no route (404) still says its language in its first segment.
+    prefix = request.path.strip("/").split("/", 1)[0]
+    return prefix if prefix in LANGUAGES else saved_language()
 
 
 def current_language() -> str:

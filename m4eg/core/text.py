@@ -38,7 +38,9 @@ def az_sort_key(text: str) -> tuple:
     return ranks, text or ""
 
 
-_FOLD_LETTERS = str.maketrans({"ə": "e", "ı": "i", "ş": "s", "ç": "c", "ğ": "g", "ö": "o", "ü": "u"})
+_FOLD_LETTERS = str.maketrans(
+    {"ə": "e", "ı": "i", "ş": "s", "ç": "c", "ğ": "g", "ö": "o", "ü": "u"}
+)
 _FOLD_DIGRAPHS = (("kh", "x"), ("sh", "s"), ("ch", "c"), ("gh", "g"), ("zh", "j"))
 
 

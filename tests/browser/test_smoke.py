@@ -5,8 +5,6 @@ Runs against a live server (CSRF on, demo data loaded) with Debian's headless Ch
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -94,8 +92,9 @@ def test_pages_have_no_serious_accessibility_violations(live_server, new_context
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
-    # The site's CSP (script-src 'self') would refuse the injected axe-core script.
-    page = new_context(bypass_csp=True).new_page()
+    # Playwright's evaluate() is not subject to the page's CSP, so axe-core runs on the pages
+    # exactly as they are served (no bypass_csp needed).
+    page = new_context().new_page()
     failures = []
     for lang in LANGS:
         for path in PAGES.values():
@@ -125,14 +124,19 @@ def test_screenshots(live_server, new_context, screenshots_dir, width):
             assert overflow <= 0, f"{name} ({lang}) is {overflow}px wider than a {width}px screen"
 
 
-def test_no_page_asks_for_a_resource_it_cannot_load(live_server, page):
-    """Stylesheet, favicon and emblem all load (a broken static path shows up here)."""
-    failed = []
-    page.on("requestfailed", lambda request: failed.append(request.url))
-    page.on("response", lambda response: failed.append(response.url)
+def test_pages_load_cleanly(live_server, page):
+    """Every resource loads and the console stays quiet (CSP refusals are console errors)."""
+    problems = []
+    # ERR_ABORTED: the next navigation cancelled a late request (the favicon), not a failure.
+    page.on("requestfailed", lambda request: problems.append(
+        f"{request.failure}: {request.url}") if request.failure != "net::ERR_ABORTED" else None)
+    page.on("response", lambda response: problems.append(f"{response.status}: {response.url}")
             if response.status >= 400 else None)
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     for lang in LANGS:
         for path in PAGES.values():
             page.goto(live_server.url + path.format(lang=lang))
             page.wait_for_load_state("load")
-    assert not [url for url in failed if not re.search(r"/favicon\.ico$", url)], failed
+    assert not problems, "\n".join(problems)

@@ -10,3 +10,21 @@ def test_healthz_answers_503_when_the_database_is_down(make_app, tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "down"
+
+
+def test_an_unexpected_error_shows_a_translated_500_page(make_app):
+    from m4eg.core.permissions import PUBLIC, allow
+
+    app = make_app(TESTING=False)
+
+    @app.route("/<lang:lang_code>/boom")
+    @allow(PUBLIC)
+    def boom():
+        raise RuntimeError("unexpected")
+
+    app.logger.disabled = True
+    az = app.test_client().get("/az/boom")
+    en = app.test_client().get("/en/boom")
+    assert az.status_code == en.status_code == 500
+    assert "Something went wrong" in en.get_data(as_text=True)
+    assert "Something went wrong" not in az.get_data(as_text=True)
