@@ -88,15 +88,16 @@ def make_municipality(app):
 
     counter = iter(range(1, 10_000))
 
-    def make(slug=None, name_az=None, name_en=None, type="village"):
+    def make(slug=None, name_az=None, name_en=None, type="village", status="active",
+             track=None, rayon_id=None):
         n = next(counter)
         with app.app_context():
             municipality = Municipality(
-                slug=slug or f"test-municipality-{n}",
-                name_az=name_az or f"Sınaq bələdiyyəsi {n}",
-                name_en=name_en or f"Test Municipality {n}",
-                type=type,
+                code=f"T-{n:04d}", slug=slug or f"test-municipality-{n}", type=type,
+                status=status, demonstrator_track=track, rayon_id=rayon_id,
             )
+            municipality.set_names(name_az or f"Sınaq bələdiyyəsi {n}",
+                                   name_en or f"Test Municipality {n}")
             db.session.add(municipality)
             db.session.commit()
             return SimpleNamespace(id=municipality.id, slug=municipality.slug,
@@ -187,3 +188,42 @@ def outbox(app):
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def roster(app):
+    """The shipped roster of 55 members (reference data included)."""
+    from m4eg.municipalities import services
+
+    with app.app_context():
+        services.load_roster()
+        db.session.commit()
+
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *args, **kwargs):
+        self.count += 1
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements run inside a ``with count_queries() as counter:`` block."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return counting

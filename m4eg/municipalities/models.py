@@ -1,15 +1,16 @@
-"""The municipality: a member of the M4EG network."""
+"""Members of the M4EG network, the reference data they sit in, and their change history."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.audit import utcnow
 from ..core.i18n import localized
+from ..core.text import az_lower, search_fold
 from ..extensions import db
 
 MUNICIPALITY_TYPES = {
@@ -17,17 +18,100 @@ MUNICIPALITY_TYPES = {
     "district": _l("District municipality"),
     "village": _l("Village municipality"),
 }
+STATUSES = {
+    "active": _l("Active"),
+    "suspended": _l("Suspended"),
+    "left": _l("Left the network"),
+}
+TRACKS = {
+    "portfolio_journey": _l("Portfolio Journey"),
+    "urban_imaginaries": _l("Urban Imaginaries"),
+}
+
+
+class Region(db.Model):
+    """An economic region of Azerbaijan (reference data)."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name_az: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class Rayon(db.Model):
+    """A rayon (district) or city of republican significance (reference data)."""
+
+    __tablename__ = "rayons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_az: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+
+    region: Mapped[Region] = relationship(lazy="joined")
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+def az_order_key(text: str) -> str:
+    """A string whose plain ordering (in any database collation: digits only) is the
+    Azerbaijani alphabet order of ``text``, so the database can sort and paginate."""
+    from ..core.text import AZ_ALPHABET
+
+    ranks = []
+    for ch in az_lower(text):
+        index = AZ_ALPHABET.find(ch)
+        if index >= 0:
+            ranks.append(f"{index + 10:02d}")
+        elif ch.isdigit():
+            ranks.append(f"0{ch}")
+        else:  # spaces and punctuation first, letters foreign to the alphabet last
+            ranks.append("00" if not ch.isalpha() else "99")
+    return "".join(ranks)[:400]
 
 
 class Municipality(db.Model):
     __tablename__ = "municipalities"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name_az: Mapped[str] = mapped_column(String(160))
     name_en: Mapped[str] = mapped_column(String(160))
-    type: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(16), index=True)
+    rayon_id: Mapped[int | None] = mapped_column(ForeignKey("rayons.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    joined_year: Mapped[int | None] = mapped_column(Integer)
+    demonstrator_track: Mapped[str | None] = mapped_column(String(24), index=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    website: Mapped[str] = mapped_column(String(200), default="")
+    # Derived columns, kept in step by set_names(): the database sorts and searches on them.
+    search_text: Mapped[str] = mapped_column(String(400), default="", index=True)
+    sort_key_az: Mapped[str] = mapped_column(String(400), default="", index=True)
+    sort_key_en: Mapped[str] = mapped_column(String(160), default="", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    rayon: Mapped[Rayon | None] = relationship(lazy="joined")
+
+    def set_names(self, name_az: str, name_en: str) -> None:
+        """Set both names and the search and sort keys derived from them."""
+        self.name_az, self.name_en = name_az.strip(), name_en.strip()
+        self.search_text = f"{search_fold(self.name_az)} | {search_fold(self.name_en)}"[:400]
+        self.sort_key_az = az_order_key(self.name_az)
+        self.sort_key_en = self.name_en.casefold()[:160]
 
     @property
     def name(self) -> str:
@@ -37,5 +121,28 @@ class Municipality(db.Model):
     def type_label(self) -> str:
         return str(MUNICIPALITY_TYPES.get(self.type, self.type))
 
+    @property
+    def status_label(self) -> str:
+        return str(STATUSES.get(self.status, self.status))
+
+    @property
+    def track_label(self) -> str:
+        return str(TRACKS.get(self.demonstrator_track or "", ""))
+
     def __repr__(self) -> str:
         return f"<Municipality {self.slug}>"
+
+
+class MunicipalityChange(db.Model):
+    """One change to a member: who, when, what (field → [before, after])."""
+
+    __tablename__ = "municipality_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    action: Mapped[str] = mapped_column(String(20))
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor = relationship("User", lazy="joined")

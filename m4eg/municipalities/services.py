@@ -1,26 +1,106 @@
-"""Rules for member municipalities."""
+"""Rules for the register of members: reference data, listing and search, edits with history,
+suspension, roster import (dry run first, all-or-nothing, idempotent) and export."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 
-from ..core.text import az_sort_key
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..core.audit import utcnow
+from ..core.text import az_sort_key, search_fold
 from ..extensions import db
-from .models import Municipality
-
-# The two members the foundation needs for its demo accounts (seed 004: Khirdalan City
-# Municipality is a Portfolio Journey demonstrator, Urva Municipality an Urban Imaginaries one).
-DEMO_MUNICIPALITIES = (
-    {"slug": "khirdalan", "name_az": "Xırdalan şəhər bələdiyyəsi",
-     "name_en": "Khirdalan City Municipality", "type": "city"},
-    {"slug": "urva", "name_az": "Urva bələdiyyəsi", "name_en": "Urva Municipality",
-     "type": "village"},
+from .models import (
+    MUNICIPALITY_TYPES,
+    STATUSES,
+    TRACKS,
+    Municipality,
+    MunicipalityChange,
+    Rayon,
+    Region,
 )
 
+DATA = Path(__file__).parent / "data"
+PER_PAGE = 20
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_ROWS = 20_000
+ROSTER_COLUMNS = ("code", "slug", "name_az", "name_en", "type", "rayon", "status", "joined",
+                  "track", "demo", "email", "phone", "website")
+REQUIRED_COLUMNS = ("code", "name_az", "name_en", "type", "rayon")
+EDITABLE = ("code", "slug", "name_az", "name_en", "type", "rayon_id", "status", "joined_year",
+            "demonstrator_track", "is_demo", "email", "phone", "website")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_TRUE = {"yes", "true", "1", "y", "bəli", "hə"}
+_FALSE = {"no", "false", "0", "n", "xeyr", "yox", ""}
 
-def get_by_slug(slug: str) -> Municipality | None:
-    """The municipality with ``slug``, or None."""
-    return db.session.scalar(select(Municipality).where(Municipality.slug == slug))
+
+class MunicipalityError(Exception):
+    """A rule refused the change; ``field`` names the form field concerned."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+class EditConflict(MunicipalityError):
+    pass
+
+
+class ImportFileError(MunicipalityError):
+    """The file as a whole cannot be read (wrong format, empty, too big, wrong headers)."""
+
+
+# ---------------------------------------------------------------- reference data
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load_reference_data() -> tuple[int, int]:
+    """Create or update the economic regions and rayons from the shipped CSV files."""
+    regions = {r.code: r for r in db.session.scalars(select(Region))}
+    for row in _read_csv(DATA / "regions.csv"):
+        region = regions.get(row["code"]) or Region(code=row["code"])
+        region.name_az, region.name_en = row["name_az"], row["name_en"]
+        db.session.add(region)
+        regions[row["code"]] = region
+    db.session.flush()
+    rayons = {r.code: r for r in db.session.scalars(select(Rayon))}
+    for row in _read_csv(DATA / "rayons.csv"):
+        rayon = rayons.get(row["code"]) or Rayon(code=row["code"])
+        rayon.name_az, rayon.name_en = row["name_az"], row["name_en"]
+        rayon.region_id = regions[row["region"]].id
+        db.session.add(rayon)
+    db.session.flush()
+    return len(regions), len(rayons)
+
+
+def regions() -> list[Region]:
+    return list(db.session.scalars(select(Region).order_by(Region.code)))
+
+
+def rayons() -> list[Rayon]:
+    return list(db.session.scalars(select(Rayon)))
+
+
+def _rayon_index() -> dict[str, Rayon]:
+    index = {}
+    for rayon in rayons():
+        for key in (rayon.code, rayon.name_az, rayon.name_en):
+            index[search_fold(key)] = rayon
+    return index
+
+
+# ---------------------------------------------------------------- reading
 
 
 def get(municipality_id: int) -> Municipality | None:
@@ -28,24 +108,443 @@ def get(municipality_id: int) -> Municipality | None:
     return db.session.get(Municipality, municipality_id)
 
 
+def get_by_slug(slug: str) -> Municipality | None:
+    """The municipality with ``slug``, or None."""
+    return db.session.scalar(select(Municipality).where(Municipality.slug == slug))
+
+
 def choices(lang: str) -> list[tuple[int, str]]:
-    """(id, name) pairs for a select field, in the alphabet order of ``lang``."""
+    """(id, name) pairs of current members for a select field, in ``lang``'s order."""
     rows = db.session.execute(
         select(Municipality.id, Municipality.name_az, Municipality.name_en)
+        .where(Municipality.status != "left")
     ).all()
     if lang == "az":
         return sorted(((r.id, r.name_az) for r in rows), key=lambda pair: az_sort_key(pair[1]))
     return sorted(((r.id, r.name_en) for r in rows), key=lambda pair: pair[1].casefold())
 
 
-def ensure_demo_municipalities() -> dict[str, Municipality]:
-    """Create the demo members if missing; running it again changes nothing."""
-    result = {}
-    for data in DEMO_MUNICIPALITIES:
-        municipality = get_by_slug(data["slug"])
-        if municipality is None:
-            municipality = Municipality(**data)
-            db.session.add(municipality)
-        result[data["slug"]] = municipality
+@dataclass
+class Filters:
+    """Directory filters; unknown values are dropped, never an error."""
+
+    type: str = ""
+    region: str = ""
+    status: str = ""
+    q: str = ""
+    demonstrators: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        region_codes = set(db.session.scalars(select(Region.code)))
+        value = {
+            "type": args.get("type", "") if args.get("type") in MUNICIPALITY_TYPES else "",
+            "region": args.get("region", "") if args.get("region") in region_codes else "",
+            "status": args.get("status", "") if args.get("status") in STATUSES else "",
+            "q": (args.get("q") or "").strip()[:100],
+            "demonstrators": args.get("demonstrators") == "1",
+        }
+        return cls(**value)
+
+    def as_args(self) -> dict:
+        args = {k: v for k, v in vars(self).items() if v and k != "demonstrators"}
+        if self.demonstrators:
+            args["demonstrators"] = "1"
+        return args
+
+
+def _filtered(query, filters: Filters, *, skip_type=False):
+    if filters.type and not skip_type:
+        query = query.where(Municipality.type == filters.type)
+    if filters.status:
+        query = query.where(Municipality.status == filters.status)
+    if filters.region:
+        region_id = select(Region.id).where(Region.code == filters.region).scalar_subquery()
+        query = query.where(Municipality.rayon_id.in_(
+            select(Rayon.id).where(Rayon.region_id == region_id)))
+    if filters.demonstrators:
+        query = query.where(Municipality.demonstrator_track.is_not(None))
+    if filters.q:
+        for word in search_fold(filters.q).split():
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(Municipality.search_text.like(f"%{escaped}%", escape="\\"))
+    return query
+
+
+def list_members(filters: Filters, *, lang: str, page: int = 1, per_page: int = PER_PAGE):
+    """One page of members matching ``filters``, in the alphabet order of ``lang``."""
+    order = Municipality.sort_key_az if lang == "az" else Municipality.sort_key_en
+    query = _filtered(select(Municipality), filters).order_by(order, Municipality.id)
+    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False,
+                       count=True)
+
+
+def counts_by_type(filters: Filters) -> dict[str, int]:
+    """How many members of each type match the filters other than the type."""
+    query = _filtered(
+        select(Municipality.type, func.count()).group_by(Municipality.type), filters,
+        skip_type=True,
+    )
+    counts = dict.fromkeys(MUNICIPALITY_TYPES, 0)
+    counts.update(dict(db.session.execute(query).all()))
+    return counts
+
+
+def history(municipality: Municipality) -> list[MunicipalityChange]:
+    """Every recorded change to ``municipality``, newest first."""
+    return list(db.session.scalars(
+        select(MunicipalityChange).where(MunicipalityChange.municipality_id == municipality.id)
+        .order_by(MunicipalityChange.at.desc(), MunicipalityChange.id.desc())
+    ))
+
+
+def count_by_type(*, joined_by: int | None = None) -> dict[str, int]:
+    """Members of the network (not those who left) per type, optionally as of a year."""
+    query = select(Municipality.type, func.count()).where(Municipality.status != "left")
+    if joined_by is not None:
+        query = query.where((Municipality.joined_year.is_(None))
+                            | (Municipality.joined_year <= joined_by))
+    counts = dict.fromkeys(MUNICIPALITY_TYPES, 0)
+    counts.update(dict(db.session.execute(query.group_by(Municipality.type)).all()))
+    return counts
+
+
+def count_by_track() -> dict[str, int]:
+    """Deep demonstrators per track."""
+    query = (select(Municipality.demonstrator_track, func.count())
+             .where(Municipality.demonstrator_track.is_not(None))
+             .group_by(Municipality.demonstrator_track))
+    counts = dict.fromkeys(TRACKS, 0)
+    counts.update(dict(db.session.execute(query).all()))
+    return counts
+
+
+# ---------------------------------------------------------------- changes
+
+
+def _snapshot(municipality: Municipality) -> dict:
+    return {key: getattr(municipality, key) for key in EDITABLE}
+
+
+def _diff(before: dict, after: dict) -> dict:
+    return {key: [before.get(key), after[key]] for key in after if before.get(key) != after[key]}
+
+
+def _check_unique(municipality: Municipality | None, code: str, slug: str) -> None:
+    own_id = municipality.id if municipality is not None and municipality.id else -1
+    taken = db.session.execute(
+        select(Municipality.code, Municipality.slug).where(
+            ((Municipality.code == code) | (Municipality.slug == slug))
+            & (Municipality.id != own_id))
+    ).first()
+    if taken is not None and taken.code == code:
+        raise MunicipalityError(_l("Another member already uses this code."), field="code")
+    if taken is not None:
+        raise MunicipalityError(_l("Another member already uses this web address."),
+                                field="slug")
+
+
+def _apply(municipality: Municipality, data: dict) -> None:
+    municipality.set_names(data["name_az"], data["name_en"])
+    for key in EDITABLE:
+        if key in data and key not in {"name_az", "name_en"}:
+            setattr(municipality, key, data[key])
+    municipality.updated_at = utcnow()
+
+
+def create_member(data: dict, actor) -> Municipality:
+    """Add a member; its creation is the first entry of its history."""
+    data = {**data, "slug": data.get("slug") or slugify(data["name_en"])}
+    _check_unique(None, data["code"], data["slug"])
+    municipality = Municipality(status="active")
+    _apply(municipality, data)
+    db.session.add(municipality)
     db.session.flush()
-    return result
+    _record(municipality, actor, "created", _diff({}, _snapshot(municipality)))
+    return municipality
+
+
+def update_member(municipality: Municipality, data: dict, actor, *, version: int) -> dict:
+    """Save edits; refuses with :class:`EditConflict` when someone saved in the meantime.
+    Returns what changed (empty when nothing did)."""
+    if version != municipality.version:
+        raise EditConflict(_l("Someone else saved this member after you opened the form. "
+                              "Reload the page to see their changes, then edit again."))
+    data = {**data, "slug": data.get("slug") or municipality.slug}
+    _check_unique(municipality, data["code"], data["slug"])
+    before = _snapshot(municipality)
+    _apply(municipality, data)
+    changes = _diff(before, _snapshot(municipality))
+    if changes:
+        municipality.version += 1
+        _record(municipality, actor, "updated", changes)
+    return changes
+
+
+def set_status(municipality: Municipality, status: str, actor, *, version: int) -> None:
+    """Suspend, restore or mark as left; members are never deleted."""
+    if status not in STATUSES:
+        raise MunicipalityError(_l("Unknown status."))
+    if version != municipality.version:
+        raise EditConflict(_l("Someone else saved this member after you opened the page. "
+                              "Reload it and try again."))
+    if municipality.status == status:
+        return
+    changes = {"status": [municipality.status, status]}
+    municipality.status = status
+    municipality.version += 1
+    municipality.updated_at = utcnow()
+    action = {"active": "restored", "suspended": "suspended", "left": "left"}[status]
+    _record(municipality, actor, action, changes)
+
+
+def _record(municipality, actor, action, changes) -> None:
+    db.session.add(MunicipalityChange(
+        municipality_id=municipality.id, actor_id=getattr(actor, "id", None), action=action,
+        changes=changes,
+    ))
+
+
+def slugify(text: str) -> str:
+    """An ASCII web address part from a name (az letters folded)."""
+    folded = search_fold(text)
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:80] or "member"
+
+
+# ---------------------------------------------------------------- import and export
+
+
+@dataclass
+class RowResult:
+    line: int
+    code: str
+    name: str
+    action: str  # create, update, unchanged, reject
+    reasons: list = field(default_factory=list)
+    changes: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImportPlan:
+    rows: list[RowResult]
+
+    @property
+    def ok(self) -> bool:
+        return not any(row.action == "reject" for row in self.rows)
+
+    def count(self, action: str) -> int:
+        return sum(row.action == action for row in self.rows)
+
+
+def read_table(filename: str, content: bytes) -> list[dict]:
+    """Rows of a CSV or XLSX file as dicts keyed by lower-case header.
+    Raises :class:`ImportFileError` for anything that is not a usable table."""
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ImportFileError(_l("The file is larger than 2 MB."))
+    if not content.strip():
+        raise ImportFileError(_l("The file is empty."))
+    suffix = Path(filename or "").suffix.lower()
+    if suffix == ".csv":
+        table = _csv_rows(content)
+    elif suffix == ".xlsx":
+        table = _xlsx_rows(content)
+    else:
+        raise ImportFileError(_l("Upload a CSV or XLSX file."))
+    if not table:
+        raise ImportFileError(_l("The file is empty."))
+    headers = [str(h or "").strip().lower() for h in table[0]]
+    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
+    unknown = [h for h in headers if h and h not in ROSTER_COLUMNS]
+    if missing or unknown:
+        raise ImportFileError(_l(
+            "The columns are not the roster's. Missing: %(missing)s. Unknown: %(unknown)s. "
+            "Expected: %(expected)s.", missing=", ".join(missing) or "—",
+            unknown=", ".join(unknown) or "—", expected=", ".join(ROSTER_COLUMNS)))
+    rows = []
+    for values in table[1:]:
+        if not any(str(v or "").strip() for v in values):
+            continue
+        rows.append({h: str(v if v is not None else "").strip()
+                     for h, v in zip(headers, values, strict=False) if h})
+    if not rows:
+        raise ImportFileError(_l("The file has a header but no rows."))
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ImportFileError(_l("The file has more than 20,000 rows."))
+    return rows
+
+
+def _csv_rows(content: bytes) -> list[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(_l("The CSV file is not UTF-8 text.")) from error
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx_rows(content: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise ImportFileError(_l("The XLSX file cannot be read.")) from error
+    sheet = workbook.worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return rows
+
+
+def _bool(value: str) -> bool | None:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return None
+
+
+def _validate_row(row: dict, rayon_index: dict) -> tuple[dict, list]:
+    reasons, data = [], {}
+    code = row.get("code", "")
+    if not code:
+        reasons.append(_l("empty code"))
+    elif not _CODE.match(code):
+        reasons.append(_l("code %(code)s has characters other than letters, digits and "
+                          "hyphens", code=code))
+    data["code"] = code
+    for key in ("name_az", "name_en"):
+        value = row.get(key, "")
+        if not value:
+            reasons.append(_l("empty name (%(column)s)", column=key))
+        elif len(value) > 160:
+            reasons.append(_l("name longer than 160 characters (%(column)s)", column=key))
+        data[key] = value
+    kind = row.get("type", "").lower()
+    if kind not in MUNICIPALITY_TYPES:
+        reasons.append(_l("unknown type %(value)s (use city, district or village)",
+                          value=kind or "—"))
+    data["type"] = kind
+    rayon = rayon_index.get(search_fold(row.get("rayon", "")))
+    if rayon is None:
+        reasons.append(_l("unknown rayon %(value)s", value=row.get("rayon") or "—"))
+    data["rayon_id"] = rayon.id if rayon else None
+    status = (row.get("status") or "active").lower()
+    if status not in STATUSES:
+        reasons.append(_l("unknown status %(value)s", value=status))
+    data["status"] = status
+    joined = row.get("joined", "")
+    if joined.endswith(".0"):  # spreadsheets turn 2021 into 2021.0
+        joined = joined[:-2]
+    if joined and not (joined.isdigit() and 1990 <= int(joined) <= date.today().year):
+        reasons.append(_l("year joined %(value)s is not a year", value=joined))
+    data["joined_year"] = int(joined) if joined.isdigit() else None
+    track = row.get("track", "").lower()
+    if track and track not in TRACKS:
+        reasons.append(_l("unknown track %(value)s", value=track))
+    data["demonstrator_track"] = track or None
+    demo = _bool(row.get("demo", ""))
+    if demo is None:
+        reasons.append(_l("demo must be yes or no"))
+    data["is_demo"] = bool(demo)
+    slug = row.get("slug", "").lower()
+    if slug and not _SLUG.match(slug):
+        reasons.append(_l("web address %(value)s may use only a-z, 0-9 and hyphens", value=slug))
+    data["slug"] = slug or slugify(data["name_en"] or code)
+    email = row.get("email", "")
+    if email and (len(email) > 254 or not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email)):
+        reasons.append(_l("email %(value)s is not an email address", value=email))
+    website = row.get("website", "")
+    if website and (len(website) > 200 or not website.startswith(("http://", "https://"))):
+        reasons.append(_l("website must start with http:// or https://"))
+    phone = row.get("phone", "")
+    if len(phone) > 40:
+        reasons.append(_l("phone number longer than 40 characters"))
+    data.update(email=email, website=website, phone=phone)
+    return data, reasons
+
+
+def plan_import(rows: list[dict]) -> ImportPlan:
+    """The dry run: what each row would do, or why it is rejected. Writes nothing."""
+    rayon_index = _rayon_index()
+    existing = {m.code: m for m in db.session.scalars(select(Municipality))}
+    slugs = {m.slug: m.code for m in existing.values()}
+    seen_codes, seen_slugs, results = {}, {}, []
+    for line, row in enumerate(rows, start=2):
+        data, reasons = _validate_row(row, rayon_index)
+        code, slug = data["code"], data["slug"]
+        if code and code in seen_codes:
+            reasons.append(_l("duplicate code %(code)s (also on line %(line)d)",
+                              code=code, line=seen_codes[code]))
+        if slug in seen_slugs:
+            reasons.append(_l("duplicate web address %(value)s (also on line %(line)d)",
+                              value=slug, line=seen_slugs[slug]))
+        elif slugs.get(slug, code) != code:
+            reasons.append(_l("web address %(value)s belongs to member %(code)s",
+                              value=slug, code=slugs[slug]))
+        seen_codes.setdefault(code, line)
+        seen_slugs.setdefault(slug, line)
+        result = RowResult(line=line, code=code, name=data["name_az"] or data["name_en"],
+                           action="reject", reasons=reasons, data=data)
+        if not reasons:
+            current = existing.get(code)
+            if current is None:
+                result.action = "create"
+            else:
+                before = _snapshot(current)
+                after = {**before, **{k: v for k, v in data.items() if k in EDITABLE}}
+                result.changes = _diff(before, after)
+                result.action = "update" if result.changes else "unchanged"
+        results.append(result)
+    return ImportPlan(results)
+
+
+def apply_import(plan: ImportPlan, actor) -> ImportPlan:
+    """Write a plan that has no rejected row; refuses otherwise (nothing is written)."""
+    if not plan.ok:
+        raise ImportFileError(_l("Nothing was imported: correct the rejected rows first."))
+    existing = {m.code: m for m in db.session.scalars(select(Municipality))}
+    for row in plan.rows:
+        if row.action == "create":
+            municipality = Municipality()
+            _apply(municipality, row.data)
+            db.session.add(municipality)
+            db.session.flush()
+            _record(municipality, actor, "imported", _diff({}, _snapshot(municipality)))
+        elif row.action == "update":
+            municipality = existing[row.code]
+            _apply(municipality, row.data)
+            municipality.version += 1
+            _record(municipality, actor, "imported", row.changes)
+    db.session.flush()
+    return plan
+
+
+def load_roster(actor=None) -> ImportPlan:
+    """Import the roster shipped in the repository (reference data first)."""
+    load_reference_data()
+    path = DATA / "members.csv"
+    return apply_import(plan_import(read_table(path.name, path.read_bytes())), actor)
+
+
+def roster_rows() -> list[list[str]]:
+    """The register as rows (header first), in the import's column order."""
+    members = db.session.scalars(select(Municipality).order_by(Municipality.code)).all()
+    rows = [list(ROSTER_COLUMNS)]
+    for m in members:
+        rows.append([
+            m.code, m.slug, m.name_az, m.name_en, m.type, m.rayon.code if m.rayon else "",
+            m.status, str(m.joined_year or ""), m.demonstrator_track or "",
+            "yes" if m.is_demo else "no", m.email, m.phone, m.website,
+        ])
+    return rows
+
+
+def ensure_demo_municipalities() -> dict[str, Municipality]:
+    """Load the shipped roster (idempotent) and return the members by slug."""
+    load_roster()
+    return {m.slug: m for m in db.session.scalars(select(Municipality))}

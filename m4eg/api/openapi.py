@@ -1,0 +1,80 @@
+"""The OpenAPI 3.1 document of /api/v1/ (kept beside the views it describes)."""
+
+from __future__ import annotations
+
+_NAME = {"type": "object", "properties": {"az": {"type": "string"}, "en": {"type": "string"}}}
+_PLACE = {"type": ["object", "null"], "properties": {"code": {"type": "string"}, "name": _NAME}}
+_FILTERS = [
+    {"name": "type", "in": "query", "schema": {"enum": ["city", "district", "village"]},
+     "description": "Municipality type; unknown values are ignored."},
+    {"name": "region", "in": "query", "schema": {"type": "string"},
+     "description": "Economic region code (e.g. SZQ); unknown values are ignored."},
+    {"name": "status", "in": "query", "schema": {"enum": ["active", "suspended", "left"]}},
+    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100},
+     "description": "Search in both names; ignores case and Azerbaijani letters "
+                    "(Seki, Sheki and Şəki are the same)."},
+    {"name": "demonstrators", "in": "query", "schema": {"enum": ["1"]}},
+    {"name": "lang", "in": "query", "schema": {"enum": ["az", "en"]},
+     "description": "Alphabet used to sort (default en)."},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                    "maximum": 100}},
+]
+_MUNICIPALITY = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"}, "slug": {"type": "string"}, "name": _NAME,
+        "type": {"enum": ["city", "district", "village"]},
+        "status": {"enum": ["active", "suspended", "left"]},
+        "joined_year": {"type": ["integer", "null"]}, "rayon": _PLACE, "region": _PLACE,
+        "deep_demonstrator_track": {"enum": ["portfolio_journey", "urban_imaginaries", None]},
+        "demo": {"type": "boolean", "description": "A placeholder record, not real data."},
+        "contacts": {"type": "object", "description": "Public contacts of the municipality."},
+        "url": {"type": "string", "format": "uri"},
+    },
+}
+_REF = {"$ref": "#/components/schemas/Municipality"}
+
+
+def openapi_document() -> dict:
+    """The API description."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "M4EG Azerbaijan open data",
+            "version": "1.0.0",
+            "description": "Read-only data of the Mayors for Economic Growth network in "
+                           "Azerbaijan. No personal data.",
+        },
+        "paths": {
+            "/api/v1/municipalities": {"get": {
+                "summary": "Member municipalities", "parameters": _FILTERS,
+                "responses": {"200": {"description": "A page of members", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "items": {"type": "array", "items": _REF},
+                        "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                        "total": {"type": "integer"}, "pages": {"type": "integer"},
+                        "counts_by_type": {"type": "object"}}}}}}},
+            }},
+            "/api/v1/municipalities/{slug}": {"get": {
+                "summary": "One member municipality",
+                "parameters": [{"name": "slug", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "The member", "content": {"application/json": {
+                        "schema": _REF}}},
+                    "404": {"description": "No member has this slug"}},
+            }},
+            "/api/v1/figures": {"get": {
+                "summary": "Key figures of the network, computed from records",
+                "parameters": [
+                    {"name": "from", "in": "query", "schema": {"type": "string",
+                                                              "pattern": "^\\d{4}-\\d{2}$"}},
+                    {"name": "to", "in": "query", "schema": {"type": "string",
+                                                            "pattern": "^\\d{4}-\\d{2}$"}}],
+                "responses": {"200": {"description": "Figures; `tracked: false` means the "
+                                                     "source module does not exist yet"}},
+            }},
+        },
+        "components": {"schemas": {"Municipality": _MUNICIPALITY}},
+    }

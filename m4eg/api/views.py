@@ -1,0 +1,79 @@
+"""JSON endpoints and their OpenAPI description. Names come in both languages; nothing here
+identifies a person."""
+
+from __future__ import annotations
+
+from flask import abort, jsonify, request, url_for
+
+from ..core.permissions import PUBLIC, allow
+from ..figures import services as figures
+from ..municipalities import services as municipalities
+from . import bp
+from .openapi import openapi_document
+
+MAX_PER_PAGE = 100
+
+
+def _member(m) -> dict:
+    return {
+        "code": m.code, "slug": m.slug, "name": {"az": m.name_az, "en": m.name_en},
+        "type": m.type, "status": m.status, "joined_year": m.joined_year,
+        "rayon": m.rayon and {"code": m.rayon.code,
+                              "name": {"az": m.rayon.name_az, "en": m.rayon.name_en}},
+        "region": m.rayon and {"code": m.rayon.region.code,
+                               "name": {"az": m.rayon.region.name_az,
+                                        "en": m.rayon.region.name_en}},
+        "deep_demonstrator_track": m.demonstrator_track, "demo": m.is_demo,
+        "contacts": {"email": m.email or None, "phone": m.phone or None,
+                     "website": m.website or None},
+        "url": url_for("municipalities.show", slug=m.slug, lang_code="en", _external=True),
+    }
+
+
+@bp.route("/municipalities")
+@allow(PUBLIC)
+def municipality_list():
+    filters = municipalities.Filters.from_args(request.args)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = min(max(request.args.get("per_page", 50, type=int) or 50, 1), MAX_PER_PAGE)
+    lang = request.args.get("lang") if request.args.get("lang") in ("az", "en") else "en"
+    pagination = municipalities.list_members(filters, lang=lang, page=page, per_page=per_page)
+    return jsonify(
+        items=[_member(m) for m in pagination.items], page=pagination.page,
+        per_page=per_page, total=pagination.total, pages=pagination.pages,
+        counts_by_type=municipalities.counts_by_type(filters),
+    )
+
+
+@bp.route("/municipalities/<slug>")
+@allow(PUBLIC)
+def municipality_detail(slug):
+    municipality = municipalities.get_by_slug(slug)
+    if municipality is None:
+        abort(404)
+    return jsonify(_member(municipality))
+
+
+@bp.route("/figures")
+@allow(PUBLIC)
+def figure_list():
+    period, valid = figures.Period.from_args(request.args)
+    return jsonify(
+        period={"from": period.as_args().get("from"), "to": period.as_args().get("to"),
+                "ignored_invalid_input": not valid},
+        figures=[{
+            "key": f.key, "label": str(f.label), "tracked": f.tracked, "value": f.value,
+            "breakdown": {key: value for key, _label, value in f.parts},
+        } for f in figures.compute(period)],
+    )
+
+
+@bp.route("/openapi.json")
+@allow(PUBLIC)
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.errorhandler(404)
+def _not_found(error):
+    return jsonify(error="not found"), 404

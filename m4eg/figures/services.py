@@ -1,0 +1,115 @@
+"""Key figures: each computed from the records of the domain that owns it, never typed in.
+
+A figure whose source module does not exist yet has ``value=None`` and is shown as "not yet
+tracked", never as zero.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from flask_babel import lazy_gettext as _l
+
+from ..accounts import services as accounts
+from ..accounts.models import SEX_LABELS
+from ..municipalities import services as municipalities
+from ..municipalities.models import MUNICIPALITY_TYPES, TRACKS
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months from ``start`` (first day) to ``end`` (exclusive); None = unbounded."""
+
+    start: date | None = None
+    end: date | None = None
+
+    @classmethod
+    def from_args(cls, args) -> tuple[Period, bool]:
+        """The period in ``?from=YYYY-MM&to=YYYY-MM``; the flag says whether input was
+        ignored because it was not a valid month range."""
+        start, start_ok = _month(args.get("from", ""))
+        end_month, end_ok = _month(args.get("to", ""))
+        end = _next_month(end_month) if end_month else None
+        if start and end and start >= end:
+            return cls(), False
+        return cls(start, end), start_ok and end_ok
+
+    def as_args(self) -> dict:
+        args = {}
+        if self.start:
+            args["from"] = self.start.strftime("%Y-%m")
+        if self.end:
+            last = date(self.end.year - (self.end.month == 1), (self.end.month - 2) % 12 + 1, 1)
+            args["to"] = last.strftime("%Y-%m")
+        return args
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        def moment(day):
+            return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+        return moment(self.start), moment(self.end)
+
+
+def _month(value: str) -> tuple[date | None, bool]:
+    if not value:
+        return None, True
+    match = _MONTH.match(value.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 1990 <= int(match.group(1)) <= 2100:
+        return None, False
+    return date(int(match.group(1)), int(match.group(2)), 1), True
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+@dataclass
+class Figure:
+    key: str
+    label: object
+    value: int | None
+    parts: list[tuple[str, object, int]] = field(default_factory=list)
+    source: object = ""
+
+    @property
+    def tracked(self) -> bool:
+        return self.value is not None
+
+
+def compute(period: Period) -> list[Figure]:
+    """The key figures for ``period``."""
+    start, end = period.bounds()
+    as_of_year = (period.end.year if period.end.month > 1 else period.end.year - 1) \
+        if period.end else None
+    by_type = municipalities.count_by_type(joined_by=as_of_year)
+    by_track = municipalities.count_by_track()
+    by_sex = accounts.registrations_by_sex(start, end)
+    not_yet = _l("Not yet tracked: its module is not built yet.")
+    return [
+        Figure("members", _l("Members of the network"), sum(by_type.values()),
+               [(key, MUNICIPALITY_TYPES[key], by_type[key]) for key in MUNICIPALITY_TYPES],
+               _l("Register of members (those who left are not counted)")),
+        Figure("deep_demonstrators", _l("Deep demonstrators"), sum(by_track.values()),
+               [(key, TRACKS[key], by_track[key]) for key in TRACKS],
+               _l("Register of members")),
+        Figure("ulc_staff", _l("Municipal staff registered at the ULC"), sum(by_sex.values()),
+               [(key, SEX_LABELS[key], by_sex[key]) for key in SEX_LABELS],
+               _l("Accounts of municipal staff created in the period")),
+        Figure("people_reached", _l("People reached"), None, source=not_yet),
+        Figure("events", _l("Events"), None, source=not_yet),
+        Figure("plans_submitted", _l("P4EG plans submitted"), None, source=not_yet),
+        Figure("plans_approved", _l("P4EG plans approved"), None, source=not_yet),
+    ]
+
+
+def rows(figures: list[Figure]) -> list[list]:
+    """The figures as a table for CSV: figure, breakdown, value."""
+    table = [["figure", "breakdown", "value"]]
+    for figure in figures:
+        table.append([figure.key, "total", "" if figure.value is None else figure.value])
+        table.extend([figure.key, key, value] for key, _label, value in figure.parts)
+    return table

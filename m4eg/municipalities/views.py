@@ -1,0 +1,196 @@
+"""The directory, member pages and the coordinators' register: thin handlers."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts import services as accounts
+from ..core.exports import csv_response, xlsx_response
+from ..core.forms import add_error, select_choices
+from ..core.i18n import current_language
+from ..core.permissions import PUBLIC, allow, authorize, can
+from ..core.text import az_sort_key
+from ..extensions import db
+from . import bp, services
+from .forms import ConfirmImportForm, ImportForm, MunicipalityForm, StatusForm
+from .models import MUNICIPALITY_TYPES, STATUSES
+
+
+def _member_or_404(slug):
+    municipality = services.get_by_slug(slug)
+    if municipality is None:
+        abort(404)
+    return municipality
+
+
+@bp.route("/")
+@allow(PUBLIC)
+def index():
+    filters = services.Filters.from_args(request.args)
+    page = request.args.get("page", 1, type=int) or 1
+    pagination = services.list_members(filters, lang=current_language(), page=page)
+    return render_template(
+        "municipalities/index.html", pagination=pagination, filters=filters,
+        counts=services.counts_by_type(filters), regions=services.regions(),
+        types=MUNICIPALITY_TYPES, statuses=STATUSES,
+    )
+
+
+@bp.route("/<slug>")
+@allow(PUBLIC)
+def show(slug):
+    municipality = _member_or_404(slug)
+    manage = can(current_user, "municipalities.manage")
+    return render_template(
+        "municipalities/show.html", municipality=municipality,
+        learners=accounts.count_learners(municipality.id),
+        history=services.history(municipality) if manage else None,
+        status_form=StatusForm() if manage else None, manage=manage,
+    )
+
+
+def _with_rayons(form):
+    if current_language() == "az":
+        rayons = sorted(services.rayons(), key=lambda r: az_sort_key(r.name_az))
+    else:
+        rayons = sorted(services.rayons(), key=lambda r: r.name_en.casefold())
+    form.rayon_id.choices = select_choices(
+        [(0, _("Choose a rayon")), *((r.id, f"{r.name} ({r.region.name})") for r in rayons)])
+    return form
+
+
+def _form_data(form) -> dict:
+    data = {name: form[name].data for name in services.EDITABLE if name in form}
+    data["demonstrator_track"] = data.get("demonstrator_track") or None
+    data["slug"] = (data.get("slug") or "").strip()
+    for key in ("email", "phone", "website"):
+        data[key] = (data.get(key) or "").strip()
+    return data
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow("coordinator")
+def create():
+    authorize("municipalities.manage")
+    form = _with_rayons(MunicipalityForm())
+    if form.validate_on_submit():
+        try:
+            municipality = services.create_member(_form_data(form), current_user)
+        except services.MunicipalityError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The member has been added."), "success")
+            return redirect(url_for("municipalities.show", slug=municipality.slug))
+    return render_template("municipalities/edit.html", form=form, municipality=None)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@allow("coordinator")
+def edit(slug):
+    municipality = _member_or_404(slug)
+    authorize("municipalities.manage", municipality)
+    form = _with_rayons(MunicipalityForm(obj=municipality if request.method == "GET" else None))
+    if request.method == "GET":
+        form.demonstrator_track.data = municipality.demonstrator_track or ""
+    if form.validate_on_submit():
+        try:
+            services.update_member(municipality, _form_data(form), current_user,
+                                   version=int(form.version.data or 0))
+        except services.MunicipalityError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The changes have been saved."), "success")
+            return redirect(url_for("municipalities.show", slug=municipality.slug))
+    return render_template("municipalities/edit.html", form=form, municipality=municipality)
+
+
+@bp.route("/<slug>/status", methods=["POST"])
+@allow("coordinator")
+def set_status(slug):
+    municipality = _member_or_404(slug)
+    authorize("municipalities.manage", municipality)
+    form = StatusForm()
+    if not form.validate():
+        abort(400)
+    try:
+        services.set_status(municipality, form.status.data, current_user,
+                            version=int(form.version.data))
+    except services.MunicipalityError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Status changed to: %(status)s.", status=municipality.status_label), "success")
+    return redirect(url_for("municipalities.show", slug=municipality.slug))
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@allow("coordinator")
+def import_roster():
+    authorize("municipalities.manage")
+    form, plan, token = ImportForm(), None, None
+    if form.validate_on_submit():
+        upload = form.file.data
+        content = upload.read(services.MAX_IMPORT_BYTES + 1)
+        try:
+            plan = services.plan_import(services.read_table(upload.filename, content))
+        except services.MunicipalityError as error:
+            add_error(form, error)
+        else:
+            token = hashlib.sha256(content).hexdigest()
+            suffix = Path(upload.filename).suffix.lower()
+            (_upload_dir() / f"{token}{suffix}").write_bytes(content)
+        db.session.rollback()  # a dry run writes nothing
+    return render_template("municipalities/import.html", form=form, plan=plan,
+                           confirm=ConfirmImportForm(token=token) if plan and plan.ok else None)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@allow("coordinator")
+def confirm_import():
+    authorize("municipalities.manage")
+    form = ConfirmImportForm()
+    files = list(_upload_dir().glob(f"{form.token.data}.*")) if form.validate() else []
+    if not files:
+        flash(_("The uploaded file is no longer available. Upload it again."), "error")
+        return redirect(url_for("municipalities.import_roster"))
+    path = files[0]
+    try:
+        plan = services.plan_import(services.read_table(path.name, path.read_bytes()))
+        services.apply_import(plan, current_user)
+    except services.MunicipalityError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("municipalities.import_roster"))
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(_("Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+            created=plan.count("create"), updated=plan.count("update"),
+            unchanged=plan.count("unchanged")), "success")
+    return redirect(url_for("municipalities.index"))
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@allow("coordinator")
+def export(fmt):
+    authorize("municipalities.manage")
+    rows = services.roster_rows()
+    if fmt == "csv":
+        return csv_response(rows, "m4eg-members.csv")
+    return xlsx_response(rows, "m4eg-members.xlsx", sheet_title="Members")
+

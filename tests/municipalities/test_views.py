@@ -1,0 +1,248 @@
+"""The directory, member pages and the coordinators' register over HTTP."""
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from m4eg.extensions import db
+from m4eg.municipalities.models import Municipality
+
+
+def _names(response):
+    page = response.get_data(as_text=True)
+    return re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', page)
+
+
+def test_directory_lists_members_with_counts_per_type(client, roster):
+    page = client.get("/en/municipalities/").get_data(as_text=True)
+    assert "55 members found" in page
+    for number, label in ((11, "City municipality"), (20, "District municipality"),
+                          (24, "Village municipality")):
+        assert f"<strong>{number}</strong> {label}" in page
+    assert "Khirdalan City Municipality" in page or "Page 1 of 3" in page
+
+
+def test_directory_sorts_in_the_azerbaijani_alphabet(client, make_municipality):
+    for name in ("Zəylik", "Şəki", "Xaçmaz", "İsmayıllı", "Ismayıllı", "Çinarlı", "Əhmədli",
+                 "Hacıkənd", "Qax"):
+        make_municipality(name_az=name, name_en=name)
+    assert _names(client.get("/az/municipalities/")) == [
+        "Çinarlı", "Əhmədli", "Hacıkənd", "Xaçmaz", "Ismayıllı", "İsmayıllı", "Qax", "Şəki",
+        "Zəylik"]
+
+
+@pytest.mark.parametrize("query", ["Seki", "Sheki", "şəki", "ŞƏKİ"])
+def test_search_finds_sheki_however_it_is_typed(client, roster, query):
+    assert _names(client.get(f"/az/municipalities/?q={query}")) == ["Şəki şəhər bələdiyyəsi"]
+
+
+@pytest.mark.parametrize("query", ["Xirdalan", "Khirdalan", "xırdalan"])
+def test_search_finds_khirdalan_however_it_is_typed(client, roster, query):
+    assert _names(client.get(f"/en/municipalities/?q={query}")) == ["Khirdalan City Municipality"]
+
+
+def test_filters_by_type_region_status_and_demonstrators(client, roster):
+    assert len(_names(client.get("/en/municipalities/?type=city"))) == 11
+    assert _names(client.get("/en/municipalities/?region=GDA")) == [
+        "Ganja City Municipality", "Hajikand Village Municipality",
+        "Khoshbulag Village Municipality", "Naftalan Municipality"]
+    demonstrators = _names(client.get("/en/municipalities/?demonstrators=1"))
+    assert len(demonstrators) == 6
+    assert _names(client.get("/en/municipalities/?status=suspended")) == []
+
+
+def test_unknown_filter_values_are_ignored(client, roster):
+    response = client.get("/en/municipalities/?type=metropolis&region=XX&status=gone&page=abc")
+    assert response.status_code == 200
+    assert "55 members found" in response.get_data(as_text=True)
+    assert client.get("/en/municipalities/?page=999").status_code == 200
+
+
+def test_pagination(client, roster):
+    first = _names(client.get("/en/municipalities/"))
+    third = _names(client.get("/en/municipalities/?page=3"))
+    assert len(first) == 20 and len(third) == 15 and not set(first) & set(third)
+
+
+def test_member_page_shows_profile_counts_and_demo_label(client, roster, make_user, app):
+    with app.app_context():
+        urva = db.session.scalar(select(Municipality).where(Municipality.slug == "urva"))
+        urva_id = urva.id
+    make_user(municipality_id=urva_id)
+    make_user(municipality_id=urva_id, name="Secret Learner")
+    page = client.get("/en/municipalities/urva").get_data(as_text=True)
+    assert "Urva Municipality" in page and "Guba district" in page and "Guba-Khachmaz" in page
+    assert "Urban Imaginaries" in page
+    assert "2 people from this municipality are registered" in page
+    assert "Secret Learner" not in page
+    assert "History" not in page  # the public does not see the history
+    demo = client.get("/en/municipalities/guba-city").get_data(as_text=True)
+    assert "This is a demo record" in demo
+
+
+def test_unknown_member_is_404(client, roster):
+    assert client.get("/az/municipalities/no-such-place").status_code == 404
+
+
+MANAGE_URLS = [("get", "/en/municipalities/new"), ("get", "/en/municipalities/urva/edit"),
+               ("post", "/en/municipalities/urva/status"), ("get", "/en/municipalities/import"),
+               ("post", "/en/municipalities/import/confirm"),
+               ("get", "/en/municipalities/export.csv"), ("get", "/en/municipalities/export.xlsx")]
+
+
+@pytest.mark.parametrize("role", ["staff", "focal_point"])
+@pytest.mark.parametrize("method, url", MANAGE_URLS)
+def test_municipal_roles_cannot_manage_the_register(client, roster, login_as, role, method, url):
+    login_as(role)
+    assert getattr(client, method)(url).status_code == 403
+
+
+@pytest.mark.parametrize("method, url", MANAGE_URLS)
+def test_anonymous_visitors_are_sent_to_login(client, roster, method, url):
+    response = getattr(client, method)(url)
+    assert response.status_code == 302 and "/accounts/login" in response.headers["Location"]
+
+
+def _edit_data(**overrides):
+    data = {"code": "AZ-006", "name_az": "Urva bələdiyyəsi", "name_en": "Urva Municipality",
+            "slug": "urva", "type": "village", "rayon_id": "", "joined_year": "",
+            "demonstrator_track": "urban_imaginaries", "email": "", "phone": "", "website": "",
+            "version": "1"}
+    data.update(overrides)
+    return data
+
+
+def _rayon_id(app, code):
+    from m4eg.municipalities.models import Rayon
+
+    with app.app_context():
+        return db.session.scalar(select(Rayon.id).where(Rayon.code == code))
+
+
+def test_coordinator_edits_a_member_and_the_history_shows_it(app, client, roster, login_as):
+    coordinator = login_as("coordinator")
+    data = _edit_data(rayon_id=str(_rayon_id(app, "guba")), email="info@urva.example",
+                      joined_year="2021")
+    response = client.post("/en/municipalities/urva/edit", data=data)
+    assert response.status_code == 302
+    page = client.get("/en/municipalities/urva").get_data(as_text=True)
+    assert "info@urva.example" in page
+    assert "History" in page and coordinator.name in page and "joined_year" in page
+
+
+def test_stale_edit_keeps_the_input_and_does_not_overwrite(app, client, roster, login_as):
+    login_as("coordinator")
+    rayon = str(_rayon_id(app, "guba"))
+    assert client.post("/en/municipalities/urva/edit",
+                       data=_edit_data(rayon_id=rayon, phone="111")).status_code == 302
+    stale = client.post("/en/municipalities/urva/edit", data=_edit_data(rayon_id=rayon,
+                                                                        phone="222"))
+    page = stale.get_data(as_text=True)
+    assert "Someone else saved this member" in page and 'value="222"' in page
+    with app.app_context():
+        assert db.session.scalar(select(Municipality.phone).where(
+            Municipality.slug == "urva")) == "111"
+
+
+def test_invalid_edit_re_shows_the_form_with_what_was_typed(app, client, roster, login_as):
+    login_as("coordinator")
+    response = client.post("/en/municipalities/urva/edit",
+                           data=_edit_data(name_en="", phone="x" * 41, website="not a url"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "This field is required." in page and "Invalid URL." in page
+    assert 'value="not a url"' in page
+
+
+def test_coordinator_adds_suspends_and_restores_a_member(app, client, roster, login_as):
+    login_as("coordinator")
+    response = client.post("/en/municipalities/new", data=_edit_data(
+        code="AZ-100", name_az="Yeni kənd bələdiyyəsi", name_en="New Village Municipality",
+        slug="", rayon_id=str(_rayon_id(app, "lerik")), demonstrator_track=""))
+    assert response.headers["Location"] == "/en/municipalities/new-village-municipality"
+    client.post("/en/municipalities/new-village-municipality/status",
+                data={"status": "suspended", "version": "1"})
+    client.post("/en/municipalities/new-village-municipality/status",
+                data={"status": "active", "version": "2"})
+    page = client.get("/en/municipalities/new-village-municipality").get_data(as_text=True)
+    assert "restored" in page and "suspended" in page and "created" in page
+
+
+def test_import_dry_run_then_confirm(app, client, roster, login_as):
+    login_as("coordinator")
+    csv = ("code,name_az,name_en,type,rayon\n"
+           "AZ-006,Urva bələdiyyəsi,Urva Municipality,village,guba\n"
+           "AZ-200,Təzə kənd bələdiyyəsi,Teze Village Municipality,village,lerik\n").encode()
+    response = client.post("/en/municipalities/import", data={
+        "file": (io.BytesIO(csv), "roster.csv")}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert "Dry run" in page and "Import now" in page
+    with app.app_context():
+        assert db.session.scalar(select(Municipality).where(Municipality.code == "AZ-200")) is None
+    token = re.search(r'name="token" type="hidden" value="([a-f0-9]{64})"', page).group(1)
+    response = client.post("/en/municipalities/import/confirm", data={"token": token})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Municipality).where(Municipality.code == "AZ-200"))
+
+
+def test_import_with_errors_lists_them_and_offers_no_confirmation(app, client, roster,
+                                                                  login_as):
+    login_as("coordinator")
+    csv = b"code,name_az,name_en,type,rayon\nAZ-300,,Nameless,hamlet,nowhere\n"
+    page = client.post("/en/municipalities/import", data={
+        "file": (io.BytesIO(csv), "roster.csv")},
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert "unknown type hamlet" in page and "unknown rayon nowhere" in page
+    assert "empty name (name_az)" in page and "Import now" not in page
+
+
+def test_import_of_a_wrong_file_is_a_translated_form_error(client, roster, login_as):
+    login_as("coordinator")
+    az = client.post("/az/municipalities/import", data={
+        "file": (io.BytesIO(b"hello"), "notes.txt")}, content_type="multipart/form-data")
+    en = client.post("/en/municipalities/import", data={
+        "file": (io.BytesIO(b"hello"), "notes.txt")}, content_type="multipart/form-data")
+    assert az.status_code == en.status_code == 200
+    assert "Upload a CSV or XLSX file." in en.get_data(as_text=True)
+    assert "Upload a CSV or XLSX file." not in az.get_data(as_text=True)
+
+
+def test_export_escapes_formulas(app, client, roster, login_as):
+    login_as("coordinator")
+    with app.app_context():
+        member = db.session.scalar(select(Municipality).where(Municipality.slug == "urva"))
+        member.phone = "=HYPERLINK(\"http://evil\")"
+        db.session.commit()
+    text = client.get("/en/municipalities/export.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
+    workbook = load_workbook(io.BytesIO(client.get("/en/municipalities/export.xlsx").data))
+    phones = [row[11] for row in workbook.active.iter_rows(values_only=True)]
+    assert "'=HYPERLINK(\"http://evil\")" in phones
+
+
+def test_export_round_trips_through_the_import(app, client, roster, login_as):
+    login_as("coordinator")
+    exported = client.get("/en/municipalities/export.csv").data
+    page = client.post("/en/municipalities/import", data={
+        "file": (io.BytesIO(exported), "export.csv")},
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert "<strong>55</strong> unchanged" in page
+
+
+@pytest.mark.parametrize("url", ["/az/municipalities/", "/az/municipalities/?q=seki",
+                                 "/en/municipalities/urva", "/en/figures/",
+                                 "/api/v1/municipalities"])
+def test_queries_do_not_grow_with_the_number_of_members(client, make_municipality, roster,
+                                                        count_queries, url):
+    client.get(url)  # warm-up: first-request work is not the page's
+    with count_queries() as small:
+        client.get(url)
+    for _ in range(30):
+        make_municipality()
+    with count_queries() as large:
+        client.get(url)
+    assert large.count == small.count
