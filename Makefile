@@ -7,12 +7,12 @@ FLASK := $(BIN)/flask --app m4eg
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test install translations translations-extract translations-update \
-        migrate-db demo lint test-sqlite test-postgresql clean
+        migrate-db demo lint courses-check test-sqlite test-postgresql clean
 
 run: install translations migrate-db demo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
 
-test: install translations lint test-sqlite test-postgresql
+test: install translations lint courses-check test-sqlite test-postgresql
 
 install: $(STAMP)
 
@@ -38,6 +38,9 @@ migrate-db: install
 
 demo: install
 	$(FLASK) demo load
+
+courses-check: install
+	$(FLASK) courses check
 
 lint: install
 	$(BIN)/ruff check m4eg tests wsgi.py bench

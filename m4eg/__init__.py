@@ -53,19 +53,26 @@ def _init_login(app: Flask, login_manager) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import accounts, api, figures, main, municipalities
+    from . import accounts, api, courses, figures, main, municipalities
+
+    courses.init_app(app)
 
     app.register_blueprint(main.root)
     app.register_blueprint(main.bp, url_prefix="/<lang:lang_code>")
     app.register_blueprint(accounts.bp, url_prefix="/<lang:lang_code>/accounts")
     app.register_blueprint(municipalities.bp, url_prefix="/<lang:lang_code>/municipalities")
     app.register_blueprint(figures.bp, url_prefix="/<lang:lang_code>/figures")
+    app.register_blueprint(courses.bp, url_prefix="/<lang:lang_code>/courses")
+    app.register_blueprint(courses.certificates_bp, url_prefix="/<lang:lang_code>/certificates")
+    app.register_blueprint(courses.workshops_bp, url_prefix="/<lang:lang_code>/workshops")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
 
 
 def _register_cli(app: Flask) -> None:
     from .cli import demo_cli
+    from .courses.cli import courses_cli
     from .municipalities.cli import municipalities_cli
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(courses_cli)
     app.cli.add_command(municipalities_cli)

@@ -13,14 +13,17 @@ demo_cli = AppGroup("demo", help="Demo data for trying the platform out.")
 
 @demo_cli.command("load")
 def load_demo():
-    """Create the demo municipalities and one account per role (idempotent)."""
+    """Load the roster, one account per role and the demo workshops (idempotent)."""
     if current_app.config["M4EG_ENV"] == "production":
         raise click.ClickException("Demo data is never loaded when M4EG_ENV=production.")
     from .accounts import services as accounts
+    from .courses import services as courses
     from .municipalities import services as municipalities
 
     members = municipalities.ensure_demo_municipalities()
     accounts.ensure_demo_users(members)
+    courses.sync_lessons()
+    courses.ensure_demo_workshops()
     db.session.commit()
     click.echo("Demo data ready. Log in as staff@example.org, focal@example.org, "
                "focal.urva@example.org, coordinator@example.org or admin@example.org "

@@ -85,6 +85,7 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
         "PASSWORD_RESET_MAX_AGE": 60 * 60,
         "BABEL_DEFAULT_LOCALE": "az",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Baku",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     }

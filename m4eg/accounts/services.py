@@ -367,14 +367,3 @@ def count_learners(municipality_id: int) -> int:
         select(func.count()).select_from(User).where(User.municipality_id == municipality_id)
     )
 
-
-def registrations_by_sex(start=None, end=None) -> dict[str, int]:
-    """Municipal staff registered in [start, end) by sex (all of them when no bounds)."""
-    query = select(User.sex, func.count()).where(User.municipality_id.is_not(None))
-    if start is not None:
-        query = query.where(User.created_at >= start)
-    if end is not None:
-        query = query.where(User.created_at < end)
-    counts = {"female": 0, "male": 0, "not_stated": 0}
-    counts.update(dict(db.session.execute(query.group_by(User.sex)).all()))
-    return counts

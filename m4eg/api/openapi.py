@@ -65,6 +65,11 @@ def openapi_document() -> dict:
                         "schema": _REF}}},
                     "404": {"description": "No member has this slug"}},
             }},
+            "/api/v1/courses": {"get": {
+                "summary": "The Urban Learning Center's course catalogue (no learner data)",
+                "responses": {"200": {"description": "Courses with bilingual titles, "
+                                                     "summaries and lesson lists"}},
+            }},
             "/api/v1/figures": {"get": {
                 "summary": "Key figures of the network, computed from records",
                 "parameters": [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, jsonify, request, url_for
 
 from ..core.permissions import PUBLIC, allow
+from ..courses import services as courses
 from ..figures import services as figures
 from ..municipalities import services as municipalities
 from . import bp
@@ -66,6 +67,17 @@ def figure_list():
             "breakdown": {key: value for key, _label, value in f.parts},
         } for f in figures.compute(period)],
     )
+
+
+@bp.route("/courses")
+@allow(PUBLIC)
+def course_list():
+    return jsonify(items=[{
+        "slug": c.slug, "title": c.title, "summary": c.summary, "topics": list(c.topics),
+        "level": c.level, "hours": c.hours, "sdgs": list(c.sdgs), "pass_mark": c.pass_mark,
+        "lessons": [{"slug": lesson.slug, "title": lesson.title} for lesson in c.lessons],
+        "url": url_for("courses.show", slug=c.slug, lang_code="en", _external=True),
+    } for c in courses.courses()])
 
 
 @bp.route("/openapi.json")

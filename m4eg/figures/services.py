@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
 
-from ..accounts import services as accounts
 from ..accounts.models import SEX_LABELS
+from ..courses import services as courses
 from ..municipalities import services as municipalities
 from ..municipalities.models import MUNICIPALITY_TYPES, TRACKS
 
@@ -87,7 +87,7 @@ def compute(period: Period) -> list[Figure]:
         if period.end else None
     by_type = municipalities.count_by_type(joined_by=as_of_year)
     by_track = municipalities.count_by_track()
-    by_sex = accounts.registrations_by_sex(start, end)
+    by_sex = courses.learners_by_sex(start, end)
     not_yet = _l("Not yet tracked: its module is not built yet.")
     return [
         Figure("members", _l("Members of the network"), sum(by_type.values()),
@@ -98,7 +98,7 @@ def compute(period: Period) -> list[Figure]:
                _l("Register of members")),
         Figure("ulc_staff", _l("Municipal staff registered at the ULC"), sum(by_sex.values()),
                [(key, SEX_LABELS[key], by_sex[key]) for key in SEX_LABELS],
-               _l("Accounts of municipal staff created in the period")),
+               _l("Municipal staff who enrolled in their first ULC course in the period")),
         Figure("people_reached", _l("People reached"), None, source=not_yet),
         Figure("events", _l("Events"), None, source=not_yet),
         Figure("plans_submitted", _l("P4EG plans submitted"), None, source=not_yet),

@@ -1,0 +1,43 @@
+"""Workshop forms (the quiz form is built from the content, see quiz.html)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from ..core.forms import Form
+
+BAKU = ZoneInfo("Asia/Baku")
+_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def to_utc(local):
+    """A naive Baku wall-clock time from the form, as an aware UTC datetime."""
+    return local.replace(tzinfo=BAKU).astimezone(UTC)
+
+
+def to_local(moment):
+    """An aware (or naive UTC, from SQLite) datetime as naive Baku wall-clock time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BAKU).replace(tzinfo=None)
+
+
+class WorkshopForm(Form):
+    course_slug = SelectField(_l("Course"), validators=[DataRequired()])
+    city_az = StringField(_l("City in Azerbaijani"), validators=[DataRequired(), Length(max=120)])
+    city_en = StringField(_l("City in English"), validators=[DataRequired(), Length(max=120)])
+    venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
+    starts_at = DateTimeLocalField(_l("Starts (Baku time)"), format=_FORMAT,
+                                   validators=[DataRequired()])
+    ends_at = DateTimeLocalField(_l("Ends (Baku time)"), format=_FORMAT,
+                                 validators=[DataRequired()])
+    registration_deadline = DateTimeLocalField(_l("Registration closes (Baku time)"),
+                                               format=_FORMAT, validators=[DataRequired()])
+    capacity = IntegerField(_l("Seats"), validators=[DataRequired(),
+                                                     NumberRange(min=1, max=2000)])
+    version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])

@@ -1,0 +1,138 @@
+"""Learner records, keyed by the stable course and lesson slugs of the content files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.audit import utcnow
+from ..core.i18n import localized
+from ..extensions import db
+
+ATTENDANCE = {"present": _l("Present"), "absent": _l("Absent"), "excused": _l("Excused")}
+
+
+class CourseLesson(db.Model):
+    """The lessons the content has ever had; a lesson removed from the content is archived
+    here (progress on it is kept, it no longer counts towards completion)."""
+
+    __tablename__ = "course_lessons"
+    __table_args__ = (UniqueConstraint("course_slug", "lesson_slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_slug: Mapped[str] = mapped_column(String(80))
+    lesson_slug: Mapped[str] = mapped_column(String(80))
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Enrolment(db.Model):
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("user_id", "course_slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_slug: Mapped[str] = mapped_column(String(80), index=True)
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                  index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user = relationship("User", lazy="joined")
+
+
+class LessonProgress(db.Model):
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("user_id", "course_slug", "lesson_slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_slug: Mapped[str] = mapped_column(String(80))
+    lesson_slug: Mapped[str] = mapped_column(String(80))
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QuizAttempt(db.Model):
+    __tablename__ = "quiz_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_slug: Mapped[str] = mapped_column(String(80), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    max_score: Mapped[int] = mapped_column(Integer)
+    percent: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    answers: Mapped[dict] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Certificate(db.Model):
+    """Issued once per learner and course; what it states is frozen at issue."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("user_id", "course_slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_slug: Mapped[str] = mapped_column(String(80))
+    learner_name: Mapped[str] = mapped_column(String(120))
+    course_title_az: Mapped[str] = mapped_column(String(200))
+    course_title_en: Mapped[str] = mapped_column(String(200))
+    hours: Mapped[float] = mapped_column(db.Float)
+    language: Mapped[str] = mapped_column(String(2))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def course_title(self) -> str:
+        return localized(self, "course_title")
+
+
+class Workshop(db.Model):
+    """An in-person session of a course. ``seats_taken`` is changed only by a conditional
+    UPDATE, so two people can never take the last seat at once."""
+
+    __tablename__ = "workshops"
+    __table_args__ = (CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity",
+                                      name="seats_within_capacity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_slug: Mapped[str] = mapped_column(String(80), index=True)
+    city_az: Mapped[str] = mapped_column(String(120))
+    city_en: Mapped[str] = mapped_column(String(120))
+    venue: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    capacity: Mapped[int] = mapped_column(Integer)
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+    registration_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @property
+    def city(self) -> str:
+        return localized(self, "city")
+
+
+class WorkshopRegistration(db.Model):
+    __tablename__ = "workshop_registrations"
+    __table_args__ = (UniqueConstraint("workshop_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12))  # confirmed, waitlisted, cancelled
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attendance: Mapped[str | None] = mapped_column(String(8))
+
+    user = relationship("User", lazy="joined")

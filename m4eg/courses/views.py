@@ -1,0 +1,200 @@
+"""Catalogue, course and lesson pages, quiz, progress, certificates, reports."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..core.exports import csv_response, xlsx_response
+from ..core.i18n import current_language
+from ..core.permissions import AUTHENTICATED, PUBLIC, allow, authorize
+from ..extensions import db
+from . import bp, certificates_bp, services
+from .certificate import certificate_pdf
+from .content import TOPICS
+from .labels import LEVEL_LABELS, TOPIC_LABELS
+
+
+def _course_or_404(slug):
+    course = services.get_course(slug)
+    if course is None:
+        abort(404)
+    return course
+
+
+@bp.route("/")
+@allow(PUBLIC)
+def index():
+    topic = request.args.get("topic", "")
+    topic = topic if topic in TOPICS else ""
+    return render_template("courses/index.html", courses=services.courses(topic), topic=topic,
+                           topics=TOPIC_LABELS, levels=LEVEL_LABELS)
+
+
+@bp.route("/my-learning")
+@allow(AUTHENTICATED)
+def my_learning():
+    return render_template("courses/my_learning.html",
+                           progress=services.my_learning(current_user))
+
+
+@bp.route("/<slug>")
+@allow(PUBLIC)
+def show(slug):
+    course = _course_or_404(slug)
+    enrolment = done = best = None
+    if current_user.is_authenticated:
+        enrolment = services.enrolment(current_user, course.slug)
+        if enrolment:
+            done = services.done_lessons(current_user, course)
+            best = services.best_attempt(current_user, course.slug)
+    return render_template("courses/show.html", course=course, enrolment=enrolment,
+                           done=done or set(), best=best, topics=TOPIC_LABELS,
+                           levels=LEVEL_LABELS)
+
+
+@bp.route("/<slug>/enrol", methods=["POST"])
+@allow(AUTHENTICATED)
+def enrol(slug):
+    course = _course_or_404(slug)
+    try:
+        services.enrol(current_user, course)
+    except services.CourseError as error:
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("You are enrolled. Start with the first lesson."), "success")
+    return redirect(url_for("courses.show", slug=course.slug))
+
+
+def _enrolled_or_redirect(course):
+    if services.enrolment(current_user, course.slug) is None:
+        flash(_("Enrol in the course to read its lessons."), "info")
+        return redirect(url_for("courses.show", slug=course.slug))
+    return None
+
+
+@bp.route("/<slug>/<lesson_slug>")
+@allow(AUTHENTICATED)
+def lesson(slug, lesson_slug):
+    course = _course_or_404(slug)
+    current = course.lesson(lesson_slug)
+    if current is None:
+        abort(404)
+    if (response := _enrolled_or_redirect(course)) is not None:
+        return response
+    index = current.position - 1
+    return render_template(
+        "courses/lesson.html", course=course, lesson=current,
+        previous=course.lessons[index - 1] if index > 0 else None,
+        next=course.lessons[index + 1] if index + 1 < len(course.lessons) else None,
+        done=services.done_lessons(current_user, course), lang=current_language(),
+    )
+
+
+@bp.route("/<slug>/<lesson_slug>/done", methods=["POST"])
+@allow(AUTHENTICATED)
+def mark_done(slug, lesson_slug):
+    course = _course_or_404(slug)
+    if course.lesson(lesson_slug) is None:
+        abort(404)
+    try:
+        services.mark_done(current_user, course, lesson_slug)
+    except services.CourseError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("courses.show", slug=course.slug))
+    db.session.commit()
+    following = course.lessons[course.lesson(lesson_slug).position:]
+    if following:
+        return redirect(url_for("courses.lesson", slug=course.slug,
+                                lesson_slug=following[0].slug))
+    return redirect(url_for("courses.quiz", slug=course.slug))
+
+
+@bp.route("/<slug>/quiz", methods=["GET", "POST"])
+@allow(AUTHENTICATED)
+def quiz(slug):
+    course = _course_or_404(slug)
+    if (response := _enrolled_or_redirect(course)) is not None:
+        return response
+    answers, problems, attempt = {}, {}, None
+    if request.method == "POST":
+        answers = {q.id: request.form.getlist(f"q-{q.id}") for q in course.questions}
+        extra = {key[2:] for key in request.form if key.startswith("q-")}
+        answers.update({key: request.form.getlist(f"q-{key}") for key in extra - set(answers)})
+        try:
+            attempt = services.submit_quiz(current_user, course, answers)
+        except services.QuizInvalid as error:
+            problems = error.problems
+        else:
+            db.session.commit()
+    history = services.attempts(current_user, course.slug)
+    status = 400 if problems else 200
+    return render_template("courses/quiz.html", course=course, answers=answers,
+                           problems=problems, attempt=attempt, history=history,
+                           best=services.best_attempt(current_user, course.slug),
+                           complete=services.is_complete(current_user, course)), status
+
+
+@bp.route("/<slug>/certificate")
+@allow(AUTHENTICATED)
+def certificate(slug):
+    course = _course_or_404(slug)
+    try:
+        issued = services.issue_certificate(current_user, course, current_language())
+    except services.CourseError as error:
+        return render_template("errors/error.html", code=403,
+                               title=_("No certificate yet"), message=error.message), 403
+    db.session.commit()
+    return redirect(url_for("certificates.show", code=issued.code))
+
+
+@bp.route("/reports")
+@allow("coordinator")
+def reports():
+    authorize("courses.manage")
+    return render_template("courses/reports.html", report=services.report(),
+                           courses={c.slug: c for c in services.courses()})
+
+
+@bp.route("/reports.<any(csv, xlsx):fmt>")
+@allow("coordinator")
+def export_reports(fmt):
+    authorize("courses.manage")
+    rows = services.report_rows()
+    if fmt == "csv":
+        return csv_response(rows, "m4eg-ulc-results.csv")
+    return xlsx_response(rows, "m4eg-ulc-results.xlsx", sheet_title="ULC")
+
+
+@certificates_bp.route("/<code>")
+@allow(PUBLIC)
+def show(code):
+    issued = services.certificate_by_code(code)
+    if issued is None:
+        abort(404)
+    return render_template("courses/certificate.html", certificate=issued)
+
+
+@certificates_bp.route("/<code>.pdf")
+@allow(AUTHENTICATED)
+def pdf(code):
+    issued = services.certificate_by_code(code)
+    if issued is None:
+        abort(404)
+    authorize("certificates.download", issued)
+    verify = url_for("certificates.show", code=issued.code, lang_code=issued.language,
+                     _external=True)
+    return Response(certificate_pdf(issued, verify), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="m4eg-certificate-{issued.code}.pdf"'})
+
+
