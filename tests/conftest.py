@@ -40,7 +40,9 @@ def database_url(tmp_path):
 
 @pytest.fixture
 def make_app(database_url):
-    """Build an app on the test database; keyword arguments override settings."""
+    """Build an app on the test database; keyword arguments override settings. Every app's
+    connections are closed at the end of the test (an unclosed one warns, and warnings fail)."""
+    apps = []
 
     def make(**overrides):
         config = {
@@ -53,9 +55,15 @@ def make_app(database_url):
             "RATELIMIT_STORAGE_URI": "memory://",
         }
         config.update(overrides)
-        return create_app(config)
+        app = create_app(config)
+        apps.append(app)
+        return app
 
-    return make
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -146,8 +154,10 @@ def login_as(client, make_user):
 
     def login(role="staff", **kwargs):
         user = make_user(role=role, **kwargs)
+        client.post("/az/accounts/logout")  # switching users: end the previous session
         response = log_in(client, user.email, user.password)
         assert response.status_code == 302, "login failed in fixture"
+        assert client.get("/az/accounts/profile").status_code == 200
         return user
 
     return login

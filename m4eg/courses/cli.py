@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 
 from ..extensions import db
 from . import services
-from .content import ContentError, load_catalogue
+from .content import CONTENT_DIR, ContentError, load_catalogue
 
 courses_cli = AppGroup("courses", help="Urban Learning Center course content.")
 
 
 @courses_cli.command("check")
-def check():
+@click.option("--path", type=click.Path(file_okay=False, path_type=Path), default=CONTENT_DIR,
+              show_default=True, help="Folder holding the courses.")
+def check(path: Path):
     """Validate every course file; stop at the first problem with its path and the reason."""
     try:
-        catalogue = load_catalogue()
+        catalogue = load_catalogue(path)
     except ContentError as error:
         raise click.ClickException(str(error)) from error
     for course in catalogue.courses:

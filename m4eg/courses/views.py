@@ -176,9 +176,9 @@ def export_reports(fmt):
     return xlsx_response(rows, "m4eg-ulc-results.xlsx", sheet_title="ULC")
 
 
-@certificates_bp.route("/<code>")
+@certificates_bp.route("/<code>", endpoint="show")
 @allow(PUBLIC)
-def show(code):
+def verify_certificate(code):
     issued = services.certificate_by_code(code)
     if issued is None:
         abort(404)

@@ -2,6 +2,7 @@ import pytest
 
 from m4eg import create_app
 from m4eg.config import ConfigError, load_config
+from m4eg.extensions import db
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
@@ -19,6 +20,8 @@ def test_production_cookies_are_secure_and_hsts_is_sent(tmp_path, monkeypatch, d
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     response = app.test_client().get("/healthz")
     assert "max-age" in response.headers["Strict-Transport-Security"]
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_defaults_use_a_sqlite_file_under_instance_and_memory_rate_limits(tmp_path):

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 
 from m4eg.accounts.models import User
+from m4eg.courses.models import Enrolment
 from m4eg.extensions import db
 
 
@@ -24,16 +25,20 @@ def test_untracked_figures_say_so_instead_of_zero(client, roster):
         assert "not yet tracked" in section
 
 
-def test_period_filter_counts_registrations_by_sex_in_the_period(app, client, roster,
-                                                                 make_user):
+def test_period_filter_counts_ulc_learners_by_sex_in_the_period(app, client, roster,
+                                                                make_user):
     for sex, day in (("female", datetime(2023, 6, 1, tzinfo=UTC)),
                      ("male", datetime(2024, 2, 1, tzinfo=UTC)),
                      ("female", datetime(2024, 7, 1, tzinfo=UTC))):
         user = make_user()
         with app.app_context():
-            db.session.execute(update(User).where(User.id == user.id)
-                               .values(sex=sex, created_at=day))
+            db.session.execute(update(User).where(User.id == user.id).values(sex=sex))
+            db.session.add(Enrolment(user_id=user.id, course_slug="community-listening",
+                                     enrolled_at=day))
+            db.session.add(Enrolment(user_id=user.id, course_slug="designing-a-p4eg-plan",
+                                     enrolled_at=day))
             db.session.commit()
+    make_user()  # registered on the platform but never enrolled: not a ULC learner
     csv = client.get("/en/figures/export.csv?from=2023-05&to=2024-05").get_data(as_text=True)
     assert "ulc_staff,total,2" in csv
     assert "ulc_staff,female,1" in csv and "ulc_staff,male,1" in csv

@@ -13,6 +13,15 @@ from m4eg.municipalities.models import Municipality, MunicipalityChange
 HEADER = "code,name_az,name_en,type,rayon,status,joined,track,demo\n"
 
 
+@pytest.fixture(autouse=True)
+def english(app_ctx):
+    """The messages below are read in English (outside a request the default is az)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
 def _plan(text):
     return services.plan_import(services.read_table("roster.csv", text.encode()))
 

@@ -1,0 +1,90 @@
+"""Course content: the shipped courses are valid; a bad file is named with the reason."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from m4eg.courses.content import CONTENT_DIR, ContentError, load_catalogue
+
+SLUGS = {"foresight-for-municipalities", "community-listening", "sensemaking-and-portfolios",
+         "designing-a-p4eg-plan"}
+
+
+def test_the_four_courses_are_complete_in_both_languages():
+    catalogue = load_catalogue()
+    assert {course.slug for course in catalogue.courses} == SLUGS
+    for course in catalogue.courses:
+        assert len(course.lessons) >= 4 and len(course.questions) >= 4
+        for lesson in course.lessons:
+            assert lesson.words["az"] > 250 and lesson.words["en"] > 250, lesson.slug
+            assert "ə" in lesson.html["az"] or "ı" in lesson.html["az"]
+
+
+def test_internal_links_are_rewritten_to_pages_in_the_lessons_language():
+    course = load_catalogue().get("community-listening")
+    html = " ".join(lesson.html["az"] for lesson in course.lessons)
+    assert 'href="/az/courses/' in html and "lesson:" not in html and "course:" not in html
+
+
+@pytest.fixture
+def content(tmp_path):
+    target = tmp_path / "courses"
+    shutil.copytree(CONTENT_DIR, target, ignore=shutil.ignore_patterns("*.md"))
+    for folder in CONTENT_DIR.iterdir():
+        if folder.is_dir():
+            shutil.copytree(folder, target / folder.name, dirs_exist_ok=True)
+    return target
+
+
+def _expect(content, reason, path_end):
+    with pytest.raises(ContentError) as error:
+        load_catalogue(content)
+    assert reason in error.value.reason
+    assert str(error.value.path).endswith(path_end)
+
+
+def test_missing_translation_names_the_file(content):
+    (content / "community-listening/lessons/why-listen.en.md").unlink()
+    _expect(content, "missing translation (en)", "community-listening/lessons/why-listen.en.md")
+
+
+def test_quiz_without_a_correct_answer(content):
+    quiz = content / "community-listening/quiz.yml"
+    quiz.write_text(quiz.read_text(encoding="utf-8").replace("correct: true", "correct: false"),
+                    encoding="utf-8")
+    _expect(content, "without a correct answer", "community-listening/quiz.yml")
+
+
+def test_broken_internal_link(content):
+    lesson = content / "foresight-for-municipalities/lessons/scenarios.en.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\n[gone](lesson:no-such-lesson)\n",
+                      encoding="utf-8")
+    _expect(content, "broken internal link lesson:no-such-lesson", "scenarios.en.md")
+
+
+def test_duplicate_lesson_slug(content):
+    course = content / "community-listening/course.md"
+    text = course.read_text(encoding="utf-8")
+    course.write_text(text.replace("  - why-listen\n", "  - why-listen\n  - why-listen\n", 1),
+                      encoding="utf-8")
+    _expect(content, "duplicate slug", "community-listening/course.md")
+
+
+def test_course_slug_must_match_its_folder(content):
+    shutil.copytree(content / "community-listening", content / "community-listening-copy")
+    _expect(content, "must equal the folder name", "community-listening-copy/course.md")
+
+
+def test_check_command_reports_the_path_and_reason(app, content):
+    (content / "community-listening/lessons/why-listen.az.md").write_text(
+        "---\ntitle: ''\n---\nbody\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["courses", "check", "--path", str(content)])
+    assert result.exit_code != 0
+    assert "why-listen.az.md: the lesson has no title" in result.output
+    ok = app.test_cli_runner().invoke(args=["courses", "check"])
+    assert ok.exit_code == 0 and "4 courses: all files valid." in ok.output
+
+
+def test_shipped_content_folder_is_the_repository_one():
+    assert CONTENT_DIR == Path(__file__).resolve().parents[2] / "courses"
