@@ -360,10 +360,3 @@ def ensure_demo_users(members: dict) -> list[User]:
     db.session.flush()
     return users
 
-
-def count_learners(municipality_id: int) -> int:
-    """How many people of a municipality have an account (counts only, never names)."""
-    return db.session.scalar(
-        select(func.count()).select_from(User).where(User.municipality_id == municipality_id)
-    )
-

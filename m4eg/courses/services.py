@@ -527,3 +527,11 @@ def ensure_demo_workshops() -> list[Workshop]:
             created.append(workshop)
     db.session.flush()
     return created
+
+
+def count_learners(municipality_id: int) -> int:
+    """How many people of a municipality are enrolled in at least one course (a count only)."""
+    return db.session.scalar(
+        select(func.count(func.distinct(Enrolment.user_id)))
+        .join(User, User.id == Enrolment.user_id)
+        .where(User.municipality_id == municipality_id))

@@ -9,12 +9,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts import services as accounts
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
 from ..core.permissions import PUBLIC, allow, authorize, can
 from ..core.text import az_sort_key
+from ..courses import services as courses
 from ..extensions import db
 from . import bp, services
 from .forms import ConfirmImportForm, ImportForm, MunicipalityForm, StatusForm
@@ -48,7 +48,7 @@ def show(slug):
     manage = can(current_user, "municipalities.manage")
     return render_template(
         "municipalities/show.html", municipality=municipality,
-        learners=accounts.count_learners(municipality.id),
+        learners=courses.count_learners(municipality.id),
         history=services.history(municipality) if manage else None,
         status_form=StatusForm() if manage else None, manage=manage,
     )

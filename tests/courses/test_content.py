@@ -1,7 +1,6 @@
 """Course content: the shipped courses are valid; a bad file is named with the reason."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -85,6 +84,3 @@ def test_check_command_reports_the_path_and_reason(app, content):
     ok = app.test_cli_runner().invoke(args=["courses", "check"])
     assert ok.exit_code == 0 and "4 courses: all files valid." in ok.output
 
-
-def test_shipped_content_folder_is_the_repository_one():
-    assert CONTENT_DIR == Path(__file__).resolve().parents[2] / "courses"

@@ -71,12 +71,20 @@ def test_member_page_shows_profile_counts_and_demo_label(client, roster, make_us
     with app.app_context():
         urva = db.session.scalar(select(Municipality).where(Municipality.slug == "urva"))
         urva_id = urva.id
-    make_user(municipality_id=urva_id)
-    make_user(municipality_id=urva_id, name="Secret Learner")
+    from m4eg.courses.models import Enrolment
+
+    learners = [make_user(municipality_id=urva_id, name="Secret Learner"),
+                make_user(municipality_id=urva_id)]
+    make_user(municipality_id=urva_id)  # has an account but takes no course
+    with app.app_context():
+        for user in learners:
+            db.session.add(Enrolment(user_id=user.id, course_slug="community-listening"))
+        db.session.add(Enrolment(user_id=learners[0].id, course_slug="designing-a-p4eg-plan"))
+        db.session.commit()
     page = client.get("/en/municipalities/urva").get_data(as_text=True)
     assert "Urva Municipality" in page and "Guba district" in page and "Guba-Khachmaz" in page
     assert "Urban Imaginaries" in page
-    assert "2 people from this municipality are registered" in page
+    assert "2 people from this municipality learn at the ULC." in page
     assert "Secret Learner" not in page
     assert "History" not in page  # the public does not see the history
     demo = client.get("/en/municipalities/guba-city").get_data(as_text=True)
