@@ -53,7 +53,7 @@ def _init_login(app: Flask, login_manager) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import accounts, api, courses, figures, main, municipalities
+    from . import accounts, api, courses, figures, main, municipalities, portfolios
 
     courses.init_app(app)
 
@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses.bp, url_prefix="/<lang:lang_code>/courses")
     app.register_blueprint(courses.certificates_bp, url_prefix="/<lang:lang_code>/certificates")
     app.register_blueprint(courses.workshops_bp, url_prefix="/<lang:lang_code>/workshops")
+    app.register_blueprint(portfolios.bp, url_prefix="/<lang:lang_code>/portfolios")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
 
 

@@ -19,11 +19,13 @@ def load_demo():
     from .accounts import services as accounts
     from .courses import services as courses
     from .municipalities import services as municipalities
+    from .portfolios.cli import load_demonstrators
 
     members = municipalities.ensure_demo_municipalities()
     accounts.ensure_demo_users(members)
     courses.sync_lessons()
     courses.ensure_demo_workshops()
+    load_demonstrators()
     db.session.commit()
     click.echo("Demo data ready. Log in as staff@example.org, focal@example.org, "
                "focal.urva@example.org, coordinator@example.org or admin@example.org "

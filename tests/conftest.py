@@ -86,6 +86,15 @@ def app_ctx(app):
 
 
 @pytest.fixture
+def english(app_ctx):
+    """Service messages read in English (outside a request the default language is az)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -237,3 +246,13 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", counter)
 
     return counting
+
+
+@pytest.fixture
+def demonstrators(app, roster):
+    """The six demonstrators' portfolios and events reported in seed 004."""
+    from m4eg.portfolios.cli import load_demonstrators
+
+    with app.app_context():
+        load_demonstrators()
+        db.session.commit()

@@ -16,6 +16,7 @@ from ..accounts.models import SEX_LABELS
 from ..courses import services as courses
 from ..municipalities import services as municipalities
 from ..municipalities.models import MUNICIPALITY_TYPES, TRACKS
+from ..portfolios import services as portfolios
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -88,6 +89,7 @@ def compute(period: Period) -> list[Figure]:
     by_type = municipalities.count_by_type(joined_by=as_of_year)
     by_track = municipalities.count_by_track()
     by_sex = courses.learners_by_sex(start, end)
+    activities = portfolios.activity_figures(period.start, period.end)
     not_yet = _l("Not yet tracked: its module is not built yet.")
     return [
         Figure("members", _l("Members of the network"), sum(by_type.values()),
@@ -99,8 +101,13 @@ def compute(period: Period) -> list[Figure]:
         Figure("ulc_staff", _l("Municipal staff registered at the ULC"), sum(by_sex.values()),
                [(key, SEX_LABELS[key], by_sex[key]) for key in SEX_LABELS],
                _l("Municipal staff who enrolled in their first ULC course in the period")),
-        Figure("people_reached", _l("People reached"), None, source=not_yet),
-        Figure("events", _l("Events"), None, source=not_yet),
+        Figure("events", _l("Events"), activities["events"],
+               [(key, SEX_LABELS[key], activities["participants"][key]) for key in SEX_LABELS]
+               if any(activities["participants"].values()) else [],
+               _l("Activities recorded in the portfolios and network events; participants by "
+                  "sex where the records give it")),
+        Figure("people_reached", _l("People reached"), activities["people_reached"],
+               source=_l("Sum of the people reached recorded for each activity")),
         Figure("plans_submitted", _l("P4EG plans submitted"), None, source=not_yet),
         Figure("plans_approved", _l("P4EG plans approved"), None, source=not_yet),
     ]

@@ -16,6 +16,7 @@ from ..core.permissions import PUBLIC, allow, authorize, can
 from ..core.text import az_sort_key
 from ..courses import services as courses
 from ..extensions import db
+from ..portfolios import services as portfolios
 from . import bp, services
 from .forms import ConfirmImportForm, ImportForm, MunicipalityForm, StatusForm
 from .models import MUNICIPALITY_TYPES, STATUSES
@@ -49,6 +50,7 @@ def show(slug):
     return render_template(
         "municipalities/show.html", municipality=municipality,
         learners=courses.count_learners(municipality.id),
+        portfolios=portfolios.for_municipality(municipality.id),
         history=services.history(municipality) if manage else None,
         status_form=StatusForm() if manage else None, manage=manage,
     )

@@ -12,6 +12,8 @@ from m4eg.courses.content import Catalogue
 from m4eg.courses.models import CourseLesson, LessonProgress, Workshop
 from m4eg.extensions import db
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def learner(app_ctx, make_user):

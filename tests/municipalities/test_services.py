@@ -12,14 +12,7 @@ from m4eg.municipalities.models import Municipality, MunicipalityChange
 
 HEADER = "code,name_az,name_en,type,rayon,status,joined,track,demo\n"
 
-
-@pytest.fixture(autouse=True)
-def english(app_ctx):
-    """The messages below are read in English (outside a request the default is az)."""
-    from flask_babel import force_locale
-
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _plan(text):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 19:42:40.173720
+Create Date: 2026-11-24 19:59:02.236343
 
 """
 from alembic import op
@@ -101,6 +101,30 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_municipalities_sort_key_en'), ['sort_key_en'], unique=False)
         batch_op.create_index(batch_op.f('ix_municipalities_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_municipalities_type'), ['type'], unique=False)
+
+    op.create_table('portfolios',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('track', sa.String(length=24), nullable=False),
+    sa.Column('title_az', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=False),
+    sa.Column('intent_az', sa.Text(), nullable=False),
+    sa.Column('intent_en', sa.Text(), nullable=False),
+    sa.Column('theme_az', sa.String(length=200), nullable=False),
+    sa.Column('theme_en', sa.String(length=200), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=True),
+    sa.Column('sdgs', sa.JSON(), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
+    sa.Column('last_update_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['municipality_id'], ['municipalities.id'], name=op.f('fk_portfolios_municipality_id_municipalities')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_portfolios')),
+    sa.UniqueConstraint('slug', name=op.f('uq_portfolios_slug'))
+    )
+    with op.batch_alter_table('portfolios', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_portfolios_municipality_id'), ['municipality_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_portfolios_track'), ['track'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -217,6 +241,69 @@ def upgrade():
     with op.batch_alter_table('password_reset_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_password_reset_tokens_user_id'), ['user_id'], unique=False)
 
+    op.create_table('portfolio_activities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('portfolio_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('title_az', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=False),
+    sa.Column('on_date', sa.Date(), nullable=False),
+    sa.Column('date_precision', sa.String(length=8), nullable=False),
+    sa.Column('place_az', sa.String(length=200), nullable=False),
+    sa.Column('place_en', sa.String(length=200), nullable=False),
+    sa.Column('description_az', sa.Text(), nullable=False),
+    sa.Column('description_en', sa.Text(), nullable=False),
+    sa.Column('men', sa.Integer(), nullable=False),
+    sa.Column('women', sa.Integer(), nullable=False),
+    sa.Column('not_stated', sa.Integer(), nullable=False),
+    sa.Column('people_reached', sa.Integer(), nullable=True),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('men >= 0 AND women >= 0 AND not_stated >= 0 AND (people_reached IS NULL OR people_reached >= 0)', name=op.f('ck_portfolio_activities_counts_not_negative')),
+    sa.ForeignKeyConstraint(['portfolio_id'], ['portfolios.id'], name=op.f('fk_portfolio_activities_portfolio_id_portfolios')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_portfolio_activities'))
+    )
+    with op.batch_alter_table('portfolio_activities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_portfolio_activities_on_date'), ['on_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_portfolio_activities_portfolio_id'), ['portfolio_id'], unique=False)
+
+    op.create_table('portfolio_options',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('portfolio_id', sa.Integer(), nullable=False),
+    sa.Column('title_az', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=False),
+    sa.Column('description_az', sa.Text(), nullable=False),
+    sa.Column('description_en', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('status_reason', sa.String(length=500), nullable=False),
+    sa.Column('responsible', sa.String(length=200), nullable=False),
+    sa.Column('budget_azn', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('grant_phase', sa.String(length=8), nullable=False),
+    sa.Column('partners', sa.String(length=500), nullable=False),
+    sa.Column('internal_notes', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.CheckConstraint('budget_azn IS NULL OR budget_azn >= 0', name=op.f('ck_portfolio_options_budget_not_negative')),
+    sa.ForeignKeyConstraint(['portfolio_id'], ['portfolios.id'], name=op.f('fk_portfolio_options_portfolio_id_portfolios')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_portfolio_options'))
+    )
+    with op.batch_alter_table('portfolio_options', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_portfolio_options_portfolio_id'), ['portfolio_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_portfolio_options_status'), ['status'], unique=False)
+
+    op.create_table('portfolio_stories',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('portfolio_id', sa.Integer(), nullable=False),
+    sa.Column('quote_az', sa.Text(), nullable=False),
+    sa.Column('quote_en', sa.Text(), nullable=False),
+    sa.Column('person_name', sa.String(length=120), nullable=False),
+    sa.Column('person_role_az', sa.String(length=200), nullable=False),
+    sa.Column('person_role_en', sa.String(length=200), nullable=False),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['portfolio_id'], ['portfolios.id'], name=op.f('fk_portfolio_stories_portfolio_id_portfolios')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_portfolio_stories'))
+    )
+    with op.batch_alter_table('portfolio_stories', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_portfolio_stories_portfolio_id'), ['portfolio_id'], unique=False)
+
     op.create_table('quiz_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -233,6 +320,23 @@ def upgrade():
     with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quiz_attempts_course_slug'), ['course_slug'], unique=False)
         batch_op.create_index(batch_op.f('ix_quiz_attempts_user_id'), ['user_id'], unique=False)
+
+    op.create_table('sensemaking_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('portfolio_id', sa.Integer(), nullable=False),
+    sa.Column('on_date', sa.Date(), nullable=False),
+    sa.Column('participants', sa.String(length=500), nullable=False),
+    sa.Column('questions_az', sa.Text(), nullable=False),
+    sa.Column('questions_en', sa.Text(), nullable=False),
+    sa.Column('insights_az', sa.Text(), nullable=False),
+    sa.Column('insights_en', sa.Text(), nullable=False),
+    sa.Column('decisions_az', sa.Text(), nullable=False),
+    sa.Column('decisions_en', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['portfolio_id'], ['portfolios.id'], name=op.f('fk_sensemaking_sessions_portfolio_id_portfolios')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sensemaking_sessions'))
+    )
+    with op.batch_alter_table('sensemaking_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sensemaking_sessions_portfolio_id'), ['portfolio_id'], unique=False)
 
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -262,11 +366,58 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_workshop_registrations_user_id'), ['user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_workshop_registrations_workshop_id'), ['workshop_id'], unique=False)
 
+    op.create_table('option_status_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=False),
+    sa.Column('from_status', sa.String(length=16), nullable=True),
+    sa.Column('to_status', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('on_date', sa.Date(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_option_status_changes_actor_id_users')),
+    sa.ForeignKeyConstraint(['option_id'], ['portfolio_options.id'], name=op.f('fk_option_status_changes_option_id_portfolio_options')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_option_status_changes'))
+    )
+    with op.batch_alter_table('option_status_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_option_status_changes_option_id'), ['option_id'], unique=False)
+
+    op.create_table('portfolio_milestones',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=False),
+    sa.Column('title_az', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('done_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['option_id'], ['portfolio_options.id'], name=op.f('fk_portfolio_milestones_option_id_portfolio_options')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_portfolio_milestones'))
+    )
+    with op.batch_alter_table('portfolio_milestones', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_portfolio_milestones_due_date'), ['due_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_portfolio_milestones_option_id'), ['option_id'], unique=False)
+
+    op.create_table('sensemaking_session_options',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['option_id'], ['portfolio_options.id'], name=op.f('fk_sensemaking_session_options_option_id_portfolio_options')),
+    sa.ForeignKeyConstraint(['session_id'], ['sensemaking_sessions.id'], name=op.f('fk_sensemaking_session_options_session_id_sensemaking_sessions')),
+    sa.PrimaryKeyConstraint('session_id', 'option_id', name=op.f('pk_sensemaking_session_options'))
+    )
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('sensemaking_session_options')
+    with op.batch_alter_table('portfolio_milestones', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_portfolio_milestones_option_id'))
+        batch_op.drop_index(batch_op.f('ix_portfolio_milestones_due_date'))
+
+    op.drop_table('portfolio_milestones')
+    with op.batch_alter_table('option_status_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_option_status_changes_option_id'))
+
+    op.drop_table('option_status_changes')
     with op.batch_alter_table('workshop_registrations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_workshop_registrations_workshop_id'))
         batch_op.drop_index(batch_op.f('ix_workshop_registrations_user_id'))
@@ -276,11 +427,29 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
     op.drop_table('user_sessions')
+    with op.batch_alter_table('sensemaking_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sensemaking_sessions_portfolio_id'))
+
+    op.drop_table('sensemaking_sessions')
     with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quiz_attempts_user_id'))
         batch_op.drop_index(batch_op.f('ix_quiz_attempts_course_slug'))
 
     op.drop_table('quiz_attempts')
+    with op.batch_alter_table('portfolio_stories', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_portfolio_stories_portfolio_id'))
+
+    op.drop_table('portfolio_stories')
+    with op.batch_alter_table('portfolio_options', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_portfolio_options_status'))
+        batch_op.drop_index(batch_op.f('ix_portfolio_options_portfolio_id'))
+
+    op.drop_table('portfolio_options')
+    with op.batch_alter_table('portfolio_activities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_portfolio_activities_portfolio_id'))
+        batch_op.drop_index(batch_op.f('ix_portfolio_activities_on_date'))
+
+    op.drop_table('portfolio_activities')
     with op.batch_alter_table('password_reset_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_password_reset_tokens_user_id'))
 
@@ -314,6 +483,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_users_municipality_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('portfolios', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_portfolios_track'))
+        batch_op.drop_index(batch_op.f('ix_portfolios_municipality_id'))
+
+    op.drop_table('portfolios')
     with op.batch_alter_table('municipalities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_municipalities_type'))
         batch_op.drop_index(batch_op.f('ix_municipalities_status'))

@@ -1,0 +1,310 @@
+"""Portfolio rules: the option status pipeline, milestones (overdue), activities (feeding the
+key figures), sensemaking sessions, stories, and the coordinators' board (stalled after 60
+days without an update)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..core.audit import utcnow
+from ..extensions import db
+from .models import (
+    ACTIVITY_KINDS,
+    GRANT_PHASES,
+    OPTION_STATUSES,
+    Activity,
+    Milestone,
+    Option,
+    Portfolio,
+    SensemakingSession,
+    StatusChange,
+    Story,
+)
+
+STALLED_AFTER_DAYS = 60
+# The pipeline: forward one step at a time; pause or drop from any open state (with a
+# reason); a paused option resumes where it can; completed and dropped are final.
+TRANSITIONS = {
+    "idea": {"designed", "paused", "dropped"},
+    "designed": {"procurement", "implementing", "paused", "dropped"},
+    "procurement": {"implementing", "paused", "dropped"},
+    "implementing": {"completed", "paused", "dropped"},
+    "paused": {"idea", "designed", "procurement", "implementing", "dropped"},
+    "completed": set(),
+    "dropped": set(),
+}
+NEEDS_REASON = {"paused", "dropped"}
+
+
+class PortfolioError(Exception):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def _stale(obj, version):
+    if version is not None and version != obj.version:
+        raise PortfolioError(_l("Someone else saved this after you opened the form. Reload "
+                                "the page to see their changes, then edit again."))
+
+
+def touch(portfolio: Portfolio) -> None:
+    """Record that the portfolio was updated now (for the stalled flag)."""
+    portfolio.last_update_at = utcnow()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def portfolios(track: str = "") -> list[Portfolio]:
+    query = select(Portfolio).order_by(Portfolio.track, Portfolio.title_en)
+    if track:
+        query = query.where(Portfolio.track == track)
+    return list(db.session.scalars(query))
+
+
+def get_by_slug(slug: str) -> Portfolio | None:
+    return db.session.scalar(select(Portfolio).where(Portfolio.slug == slug))
+
+
+def for_municipality(municipality_id: int) -> list[Portfolio]:
+    return list(db.session.scalars(select(Portfolio).where(
+        Portfolio.municipality_id == municipality_id)))
+
+
+def get_option(option_id: int) -> Option | None:
+    return db.session.get(Option, option_id)
+
+
+def get_milestone(milestone_id: int) -> Milestone | None:
+    return db.session.get(Milestone, milestone_id)
+
+
+def timeline(portfolio: Portfolio) -> list[Activity]:
+    return list(db.session.scalars(select(Activity).where(Activity.portfolio_id == portfolio.id)
+                                   .order_by(Activity.on_date.desc())))
+
+
+def network_events() -> list[Activity]:
+    return list(db.session.scalars(select(Activity).where(Activity.portfolio_id.is_(None))
+                                   .order_by(Activity.on_date.desc())))
+
+
+def status_history(portfolio: Portfolio) -> list[StatusChange]:
+    return list(db.session.scalars(
+        select(StatusChange).join(Option, Option.id == StatusChange.option_id)
+        .where(Option.portfolio_id == portfolio.id)
+        .order_by(StatusChange.on_date.desc(), StatusChange.id.desc())))
+
+
+def sessions(portfolio: Portfolio) -> list[SensemakingSession]:
+    return list(db.session.scalars(select(SensemakingSession)
+                                   .where(SensemakingSession.portfolio_id == portfolio.id)
+                                   .order_by(SensemakingSession.on_date.desc())))
+
+
+def stories(portfolio: Portfolio, *, public_only: bool) -> list[Story]:
+    query = select(Story).where(Story.portfolio_id == portfolio.id).order_by(Story.id)
+    if public_only:
+        query = query.where(Story.is_public.is_(True))
+    return list(db.session.scalars(query))
+
+
+# ---------------------------------------------------------------- changes
+
+
+def save_portfolio(portfolio: Portfolio | None, data: dict, *, version=None) -> Portfolio:
+    """Create or edit a portfolio (track, titles and intent in az/en, theme, start, SDGs)."""
+    taken = db.session.scalar(select(Portfolio.id).where(Portfolio.slug == data["slug"]))
+    if taken is not None and (portfolio is None or taken != portfolio.id):
+        raise PortfolioError(_l("Another portfolio already uses this web address."),
+                             field="slug")
+    if portfolio is None:
+        portfolio = Portfolio()
+        db.session.add(portfolio)
+    else:
+        _stale(portfolio, version)
+        portfolio.version += 1
+    for key, value in data.items():
+        setattr(portfolio, key, value)
+    touch(portfolio)
+    db.session.flush()
+    return portfolio
+
+
+def save_option(portfolio: Portfolio, option: Option | None, data: dict, actor, *,
+                version=None) -> Option:
+    """Create or edit an option's description; its status changes only through
+    :func:`change_status`."""
+    if data.get("grant_phase", "") not in GRANT_PHASES:
+        raise PortfolioError(_l("Unknown grant phase."), field="grant_phase")
+    created = option is None
+    if created:
+        option = Option(portfolio_id=portfolio.id, status="idea")
+        db.session.add(option)
+    else:
+        _stale(option, version)
+        option.version += 1
+    for key, value in data.items():
+        setattr(option, key, value)
+    touch(portfolio)
+    db.session.flush()
+    if created:
+        db.session.add(StatusChange(option_id=option.id, from_status=None, to_status="idea",
+                                    on_date=date.today(), actor_id=getattr(actor, "id", None)))
+        db.session.flush()
+    return option
+
+
+def change_status(option: Option, status: str, actor, *, reason: str = "",
+                  on_date: date | None = None, version=None) -> StatusChange:
+    """Move an option along the pipeline; recorded with date and author."""
+    _stale(option, version)
+    if status not in OPTION_STATUSES:
+        raise PortfolioError(_l("Unknown status."), field="status")
+    if status not in TRANSITIONS[option.status]:
+        raise PortfolioError(_l("An option cannot go from “%(current)s” to “%(new)s”.",
+                                current=option.status_label,
+                                new=OPTION_STATUSES[status]), field="status")
+    reason = (reason or "").strip()
+    if status in NEEDS_REASON and not reason:
+        raise PortfolioError(_l("Say why the option is paused or dropped."), field="reason")
+    on_date = on_date or date.today()
+    if on_date > date.today():
+        raise PortfolioError(_l("A status change cannot be dated in the future."),
+                             field="on_date")
+    change = StatusChange(option_id=option.id, from_status=option.status, to_status=status,
+                          reason=reason, on_date=on_date, actor_id=getattr(actor, "id", None))
+    option.status, option.status_reason = status, reason
+    option.version += 1
+    db.session.add(change)
+    touch(option.portfolio)
+    db.session.flush()
+    return change
+
+
+def add_milestone(option: Option, data: dict) -> Milestone:
+    milestone = Milestone(**data)
+    option.milestones.append(milestone)
+    touch(option.portfolio)
+    db.session.flush()
+    return milestone
+
+
+def complete_milestone(milestone: Milestone, on_date: date | None = None) -> None:
+    if milestone.done_on is None:
+        milestone.done_on = on_date or date.today()
+        touch(milestone.option.portfolio)
+        db.session.flush()
+
+
+def add_activity(portfolio: Portfolio | None, data: dict) -> Activity:
+    """Record an event. Participant counts cannot be negative."""
+    if data.get("kind") not in ACTIVITY_KINDS:
+        raise PortfolioError(_l("Unknown kind of activity."), field="kind")
+    for key in ("men", "women", "not_stated", "people_reached"):
+        if (data.get(key) or 0) < 0:
+            raise PortfolioError(_l("Counts cannot be negative."), field=key)
+    activity = Activity(portfolio_id=portfolio.id if portfolio else None, **data)
+    db.session.add(activity)
+    if portfolio is not None:
+        touch(portfolio)
+    db.session.flush()
+    return activity
+
+
+def add_session(portfolio: Portfolio, data: dict, option_ids: list[int]) -> SensemakingSession:
+    """Record a sensemaking session and the options its decisions concern."""
+    options = [o for o in portfolio.options if o.id in set(option_ids)]
+    if len(options) != len(set(option_ids)):
+        raise PortfolioError(_l("Choose options of this portfolio."), field="option_ids")
+    session = SensemakingSession(portfolio_id=portfolio.id, options=options, **data)
+    db.session.add(session)
+    touch(portfolio)
+    db.session.flush()
+    return session
+
+
+def add_story(portfolio: Portfolio, data: dict) -> Story:
+    story = Story(portfolio_id=portfolio.id, **data)
+    db.session.add(story)
+    touch(portfolio)
+    db.session.flush()
+    return story
+
+
+# ---------------------------------------------------------------- board and figures
+
+
+@dataclass
+class BoardRow:
+    portfolio: Portfolio
+    options: int
+    completed: int
+    overdue: list
+    next_milestones: list
+    days_since_update: int
+
+    @property
+    def completed_share(self) -> int:
+        return round(100 * self.completed / self.options) if self.options else 0
+
+    @property
+    def stalled(self) -> bool:
+        return self.days_since_update > STALLED_AFTER_DAYS
+
+
+def is_overdue(milestone: Milestone, today: date) -> bool:
+    return milestone.done_on is None and milestone.due_date < today
+
+
+def board(track: str = "", today: date | None = None) -> list[BoardRow]:
+    """One row per portfolio (three queries whatever the number of portfolios)."""
+    today = today or date.today()
+    rows = []
+    for portfolio in portfolios(track):
+        milestones = [m for o in portfolio.options for m in o.milestones]
+        last = portfolio.last_update_at
+        last_day = last.date() if hasattr(last, "date") else last
+        rows.append(BoardRow(
+            portfolio=portfolio, options=len(portfolio.options),
+            completed=sum(o.status == "completed" for o in portfolio.options),
+            overdue=[m for m in milestones if is_overdue(m, today)],
+            next_milestones=sorted((m for m in milestones
+                                    if m.done_on is None and m.due_date >= today),
+                                   key=lambda m: m.due_date)[:3],
+            days_since_update=(today - last_day).days,
+        ))
+    return rows
+
+
+def board_rows(rows: list[BoardRow]) -> list[list]:
+    table = [["portfolio", "municipality", "track", "options", "completed_percent",
+              "overdue_milestones", "days_since_update", "stalled", "next_milestone"]]
+    for row in rows:
+        following = row.next_milestones[0] if row.next_milestones else None
+        table.append([row.portfolio.title_en, row.portfolio.municipality.name_en,
+                      row.portfolio.track, row.options, row.completed_share, len(row.overdue),
+                      row.days_since_update, "yes" if row.stalled else "no",
+                      f"{following.due_date.isoformat()} {following.title_en}"
+                      if following else ""])
+    return table
+
+
+def activity_figures(start: date | None = None, end: date | None = None) -> dict:
+    """Events, people reached and participants by sex for activities in [start, end)."""
+    query = select(func.count(Activity.id), func.sum(Activity.people_reached),
+                   func.sum(Activity.men), func.sum(Activity.women),
+                   func.sum(Activity.not_stated))
+    if start is not None:
+        query = query.where(Activity.on_date >= start)
+    if end is not None:
+        query = query.where(Activity.on_date < end)
+    events, reached, men, women, not_stated = db.session.execute(query).one()
+    return {"events": events or 0, "people_reached": reached or 0,
+            "participants": {"female": women or 0, "male": men or 0,
+                             "not_stated": not_stated or 0}}

@@ -1,0 +1,326 @@
+"""Public portfolio pages, the coordinators' tracking page and board."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..core.exports import csv_response, xlsx_response
+from ..core.forms import add_error, select_choices
+from ..core.i18n import current_language
+from ..core.permissions import PUBLIC, allow, authorize
+from ..extensions import db
+from ..municipalities import services as municipalities
+from ..municipalities.models import TRACKS
+from . import bp, services
+from .forms import (
+    ActivityForm,
+    MilestoneForm,
+    OptionForm,
+    PortfolioForm,
+    SessionForm,
+    StatusForm,
+    StoryForm,
+)
+from .models import TRACK_ORDER
+
+
+def _portfolio_or_404(slug):
+    portfolio = services.get_by_slug(slug)
+    if portfolio is None:
+        abort(404)
+    return portfolio
+
+
+def _option_or_404(portfolio, option_id):
+    option = services.get_option(option_id)
+    if option is None or option.portfolio_id != portfolio.id:
+        abort(404)
+    return option
+
+
+def _track(value):
+    return value if value in TRACKS else ""
+
+
+@bp.route("/")
+@allow(PUBLIC)
+def index():
+    track = _track(request.args.get("track", ""))
+    return render_template("portfolios/index.html", portfolios=services.portfolios(track),
+                           track=track, tracks=TRACKS, events=services.network_events(),
+                           track_order=TRACK_ORDER)
+
+
+@bp.route("/<slug>")
+@allow(PUBLIC)
+def show(slug):
+    portfolio = _portfolio_or_404(slug)
+    return render_template("portfolios/show.html", portfolio=portfolio,
+                           activities=services.timeline(portfolio),
+                           stories=services.stories(portfolio, public_only=True))
+
+
+@bp.route("/board")
+@allow("coordinator")
+def board():
+    authorize("portfolios.manage")
+    track = _track(request.args.get("track", ""))
+    return render_template("portfolios/board.html", rows=services.board(track), track=track,
+                           tracks=TRACKS, stalled_after=services.STALLED_AFTER_DAYS)
+
+
+@bp.route("/board.<any(csv, xlsx):fmt>")
+@allow("coordinator")
+def export_board(fmt):
+    authorize("portfolios.manage")
+    rows = services.board_rows(services.board(_track(request.args.get("track", ""))))
+    if fmt == "csv":
+        return csv_response(rows, "m4eg-portfolio-board.csv")
+    return xlsx_response(rows, "m4eg-portfolio-board.xlsx", sheet_title="Board")
+
+
+def _portfolio_form(portfolio=None):
+    form = PortfolioForm(obj=portfolio if request.method == "GET" else None)
+    form.municipality_id.choices = select_choices(municipalities.choices(current_language()))
+    if portfolio is not None and request.method == "GET":
+        form.sdgs.data = ", ".join(str(n) for n in portfolio.sdgs or [])
+    return form
+
+
+def _portfolio_data(form) -> dict:
+    data = {name: form[name].data for name in (
+        "municipality_id", "slug", "track", "title_az", "title_en", "intent_az", "intent_en",
+        "theme_az", "theme_en", "start_date")}
+    data["sdgs"] = sorted({int(n) for n in (form.sdgs.data or "").split(",") if n.strip()})
+    return data
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow("coordinator")
+def create():
+    authorize("portfolios.manage")
+    form = _portfolio_form()
+    if form.validate_on_submit():
+        if any(not 1 <= n <= 17 for n in _portfolio_data(form)["sdgs"]):
+            form.sdgs.errors = [_("SDG numbers go from 1 to 17.")]
+        else:
+            try:
+                portfolio = services.save_portfolio(None, _portfolio_data(form))
+            except services.PortfolioError as error:
+                db.session.rollback()
+                add_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("The portfolio has been created."), "success")
+                return redirect(url_for("portfolios.manage", slug=portfolio.slug))
+    return render_template("portfolios/edit.html", form=form, portfolio=None)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@allow("coordinator")
+def edit(slug):
+    portfolio = _portfolio_or_404(slug)
+    authorize("portfolios.manage", portfolio)
+    form = _portfolio_form(portfolio)
+    if form.validate_on_submit():
+        if any(not 1 <= n <= 17 for n in _portfolio_data(form)["sdgs"]):
+            form.sdgs.errors = [_("SDG numbers go from 1 to 17.")]
+        else:
+            try:
+                services.save_portfolio(portfolio, _portfolio_data(form),
+                                        version=int(form.version.data or 0))
+            except services.PortfolioError as error:
+                db.session.rollback()
+                add_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("The portfolio has been saved."), "success")
+                return redirect(url_for("portfolios.manage", slug=portfolio.slug))
+    return render_template("portfolios/edit.html", form=form, portfolio=portfolio)
+
+
+# The tracking page holds several forms at once: each has a prefix so that field ids and
+# names stay unique on the page (and the handler reads the same prefix back).
+PREFIXES = {"option": "option", "activity": "activity", "session": "session", "story": "story"}
+
+
+def _milestone_form(option_id, formdata=None):
+    return MilestoneForm(formdata=formdata, prefix=f"milestone-{option_id}")
+
+
+def _forms(portfolio, **overrides):
+    forms = {"option": OptionForm(formdata=None, prefix="option"),
+             "activity": ActivityForm(formdata=None, prefix="activity"),
+             "session": SessionForm(formdata=None, prefix="session"),
+             "story": StoryForm(formdata=None, prefix="story"),
+             "status": StatusForm(formdata=None)}
+    forms.update(overrides)
+    forms["session"].option_ids.choices = select_choices(
+        (o.id, o.text("title")) for o in portfolio.options)
+    return forms
+
+
+def _manage_page(portfolio, http_status=200, failed_option=None, **forms):
+    failed_milestone = forms.pop("milestone", None)
+
+    def milestone_form(option_id):
+        if failed_milestone is not None and option_id == failed_option:
+            return failed_milestone
+        return _milestone_form(option_id)
+
+    return render_template(
+        "portfolios/manage.html", portfolio=portfolio, forms=_forms(portfolio, **forms),
+        failed_option=failed_option, milestone_form=milestone_form, today=date.today(),
+        new_status_form=lambda: StatusForm(formdata=None), activities=services.timeline(portfolio),
+        history=services.status_history(portfolio), sessions=services.sessions(portfolio),
+        stories=services.stories(portfolio, public_only=False),
+    ), http_status
+
+
+@bp.route("/<slug>/manage")
+@allow("coordinator")
+def manage(slug):
+    portfolio = _portfolio_or_404(slug)
+    authorize("portfolios.manage", portfolio)
+    return _manage_page(portfolio)
+
+
+def _saved(portfolio, message):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("portfolios.manage", slug=portfolio.slug))
+
+
+@bp.route("/<slug>/options", methods=["POST"])
+@allow("coordinator")
+def add_option(slug):
+    portfolio = _portfolio_or_404(slug)
+    authorize("portfolios.manage", portfolio)
+    form = OptionForm(prefix="option")
+    if form.validate():
+        data = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version"}}
+        services.save_option(portfolio, None, data, current_user)
+        return _saved(portfolio, _("The option has been added."))
+    return _manage_page(portfolio, 400, option=form)
+
+
+@bp.route("/<slug>/options/<int:option_id>/edit", methods=["GET", "POST"])
+@allow("coordinator")
+def edit_option(slug, option_id):
+    portfolio = _portfolio_or_404(slug)
+    option = _option_or_404(portfolio, option_id)
+    authorize("portfolios.manage", portfolio)
+    form = OptionForm(obj=option if request.method == "GET" else None)
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version"}}
+        try:
+            services.save_option(portfolio, option, data, current_user,
+                                 version=int(form.version.data or 0))
+        except services.PortfolioError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            return _saved(portfolio, _("The option has been saved."))
+    return render_template("portfolios/option_edit.html", form=form, portfolio=portfolio,
+                           option=option)
+
+
+@bp.route("/<slug>/options/<int:option_id>/status", methods=["POST"])
+@allow("coordinator")
+def change_status(slug, option_id):
+    portfolio = _portfolio_or_404(slug)
+    option = _option_or_404(portfolio, option_id)
+    authorize("portfolios.manage", portfolio)
+    form = StatusForm()
+    if form.validate():
+        try:
+            services.change_status(option, form.status.data, current_user,
+                                   reason=form.reason.data, on_date=form.on_date.data,
+                                   version=int(form.version.data or 0) or None)
+        except services.PortfolioError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            return _saved(portfolio, _("The status has been changed."))
+    return _manage_page(portfolio, 400, failed_option=option.id, status=form)
+
+
+@bp.route("/<slug>/options/<int:option_id>/milestones", methods=["POST"])
+@allow("coordinator")
+def add_milestone(slug, option_id):
+    portfolio = _portfolio_or_404(slug)
+    option = _option_or_404(portfolio, option_id)
+    authorize("portfolios.manage", portfolio)
+    form = _milestone_form(option.id, request.form)
+    if form.validate():
+        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
+        services.add_milestone(option, data)
+        return _saved(portfolio, _("The milestone has been added."))
+    return _manage_page(portfolio, 400, failed_option=option.id, milestone=form)
+
+
+@bp.route("/<slug>/milestones/<int:milestone_id>/done", methods=["POST"])
+@allow("coordinator")
+def complete_milestone(slug, milestone_id):
+    portfolio = _portfolio_or_404(slug)
+    authorize("portfolios.manage", portfolio)
+    milestone = services.get_milestone(milestone_id)
+    if milestone is None or milestone.option.portfolio_id != portfolio.id:
+        abort(404)
+    services.complete_milestone(milestone)
+    return _saved(portfolio, _("The milestone is marked as reached."))
+
+
+def _simple_post(slug, form_class, key, action, message):
+    portfolio = _portfolio_or_404(slug)
+    authorize("portfolios.manage", portfolio)
+    form = form_class(prefix=PREFIXES[key])
+    if key == "session":
+        form.option_ids.choices = select_choices((o.id, o.text("title"))
+                                                 for o in portfolio.options)
+    if form.validate():
+        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
+        try:
+            action(portfolio, data)
+        except services.PortfolioError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            return _saved(portfolio, message)
+    return _manage_page(portfolio, 400, **{key: form})
+
+
+def _activity(portfolio, data):
+    for key in ("men", "women", "not_stated"):
+        data[key] = data.get(key) or 0
+    services.add_activity(portfolio, data)
+
+
+def _session(portfolio, data):
+    option_ids = data.pop("option_ids") or []
+    services.add_session(portfolio, data, option_ids)
+
+
+@bp.route("/<slug>/activities", methods=["POST"])
+@allow("coordinator")
+def add_activity(slug):
+    return _simple_post(slug, ActivityForm, "activity", _activity,
+                        _("The activity has been recorded."))
+
+
+@bp.route("/<slug>/sessions", methods=["POST"])
+@allow("coordinator")
+def add_session(slug):
+    return _simple_post(slug, SessionForm, "session", _session,
+                        _("The sensemaking session has been recorded."))
+
+
+@bp.route("/<slug>/stories", methods=["POST"])
+@allow("coordinator")
+def add_story(slug):
+    return _simple_post(slug, StoryForm, "story", services.add_story,
+                        _("The story has been added."))

@@ -1,0 +1,151 @@
+"""Portfolio pages over HTTP: public pages, tracking, board, role checks on every route."""
+
+import pytest
+from sqlalchemy import select
+
+from m4eg.extensions import db
+from m4eg.portfolios.models import Activity, Option, Story
+
+URVA = "urva-tourism-and-local-brand"
+
+
+def _option_id(app, slug=URVA):
+    from m4eg.portfolios import services
+
+    with app.app_context():
+        return services.get_by_slug(slug).options[0].id
+
+
+def test_public_pages_show_the_reported_facts(client, demonstrators):
+    index = client.get("/en/portfolios/").get_data(as_text=True)
+    assert "Transition to LED lighting" in index and "Procurement" in index
+    assert "Regional Sensemaking Workshop of the Portfolio Journey" in index
+    page = client.get("/en/portfolios/khirdalan-entrepreneurship-and-talent").get_data(
+        as_text=True)
+    assert "1001" in page and "Completed" in page and "Orkhan Musayev" in page
+    assert "May 2024" in page and "People reached: 1,000" in page
+    az = client.get(f"/az/portfolios/{URVA}").get_data(as_text=True)
+    assert "Urva turizm informasiya mərkəzi" in az and "Farkhad Ashurbeyli" in az
+
+
+def test_public_pages_hide_internal_notes_and_internal_stories(app, client, demonstrators):
+    with app.app_context():
+        option = db.session.get(Option, _option_id(app))
+        option.internal_notes = "Budget dispute with the contractor"
+        db.session.add(Story(portfolio_id=option.portfolio_id, quote_az="Gizli", quote_en="Secret",
+                             person_name="Internal Person", is_public=False))
+        db.session.commit()
+    page = client.get(f"/en/portfolios/{URVA}").get_data(as_text=True)
+    assert "Budget dispute" not in page and "Internal Person" not in page
+
+
+def test_track_filter_and_unknown_slug(client, demonstrators):
+    page = client.get("/en/portfolios/?track=portfolio_journey").get_data(as_text=True)
+    assert "Smart Old City" in page and "Ceremonial house" not in page
+    assert client.get("/en/portfolios/?track=bogus").status_code == 200
+    assert client.get("/en/portfolios/no-such-portfolio").status_code == 404
+
+
+def test_member_page_shows_its_portfolio(client, demonstrators):
+    page = client.get("/en/municipalities/urva").get_data(as_text=True)
+    assert "Urva tourism information centre (Implementing)" in page
+
+
+def _manage_routes(app):
+    option_id = _option_id(app)
+    return [("get", "/en/portfolios/board"), ("get", "/en/portfolios/board.csv"),
+            ("get", "/en/portfolios/board.xlsx"), ("get", "/en/portfolios/new"),
+            ("post", "/en/portfolios/new"), ("get", f"/en/portfolios/{URVA}/manage"),
+            ("get", f"/en/portfolios/{URVA}/edit"), ("post", f"/en/portfolios/{URVA}/edit"),
+            ("post", f"/en/portfolios/{URVA}/options"),
+            ("get", f"/en/portfolios/{URVA}/options/{option_id}/edit"),
+            ("post", f"/en/portfolios/{URVA}/options/{option_id}/status"),
+            ("post", f"/en/portfolios/{URVA}/options/{option_id}/milestones"),
+            ("post", f"/en/portfolios/{URVA}/milestones/1/done"),
+            ("post", f"/en/portfolios/{URVA}/activities"),
+            ("post", f"/en/portfolios/{URVA}/sessions"),
+            ("post", f"/en/portfolios/{URVA}/stories")]
+
+
+@pytest.mark.parametrize("role", ["staff", "focal_point"])
+def test_municipal_roles_cannot_reach_any_tracking_route(app, client, demonstrators, login_as,
+                                                         role):
+    login_as(role)
+    for method, url in _manage_routes(app):
+        assert getattr(client, method)(url, data={"status": "completed"}).status_code == 403, url
+    with app.app_context():
+        assert db.session.get(Option, _option_id(app)).status == "implementing"
+
+
+def test_anonymous_visitors_are_sent_to_login(app, client, demonstrators):
+    for method, url in _manage_routes(app):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and "/accounts/login" in response.headers["Location"]
+
+
+def test_coordinator_moves_an_option_and_sees_the_history(app, client, demonstrators, login_as):
+    coordinator = login_as("coordinator")
+    option_id = _option_id(app)
+    response = client.post(f"/en/portfolios/{URVA}/options/{option_id}/status",
+                           data={"status": "completed", "version": "1", "on_date": "2024-06-15"})
+    assert response.status_code == 302
+    page = client.get(f"/en/portfolios/{URVA}/manage").get_data(as_text=True)
+    assert "implementing → completed" in page and coordinator.name in page
+
+
+def test_invalid_transition_is_refused_with_the_input_kept(app, client, demonstrators, login_as):
+    login_as("coordinator")
+    option_id = _option_id(app)
+    response = client.post(f"/en/portfolios/{URVA}/options/{option_id}/status",
+                           data={"status": "idea", "reason": "my typed reason"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "cannot go from" in page and 'value="my typed reason"' in page
+    with app.app_context():
+        assert db.session.get(Option, option_id).status == "implementing"
+
+
+def test_activity_with_negative_counts_is_refused_and_kept(app, client, demonstrators,
+                                                           login_as):
+    login_as("coordinator")
+    with app.app_context():
+        before = len(db.session.scalars(select(Activity)).all())
+    response = client.post(f"/en/portfolios/{URVA}/activities", data={
+        "activity-kind": "workshop", "activity-title_az": "Bələdçi təlimi",
+        "activity-title_en": "Guide training", "activity-on_date": "2024-04-10",
+        "activity-men": "-3", "activity-women": "5"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Number must be at least 0." in page and 'value="Guide training"' in page
+    with app.app_context():
+        assert len(db.session.scalars(select(Activity)).all()) == before
+
+
+def test_coordinator_records_an_activity_that_feeds_the_figures(app, client, demonstrators,
+                                                                login_as):
+    login_as("coordinator")
+    response = client.post(f"/en/portfolios/{URVA}/activities", data={
+        "activity-kind": "workshop", "activity-title_az": "Bələdçi təlimi",
+        "activity-title_en": "Guide training", "activity-on_date": "2024-04-10",
+        "activity-men": "4", "activity-women": "9", "activity-people_reached": "40"})
+    assert response.status_code == 302
+    csv = client.get("/en/figures/export.csv?from=2024-04&to=2024-04").get_data(as_text=True)
+    assert "events,total,1" in csv and "events,female,9" in csv and "events,male,4" in csv
+    assert "people_reached,total,40" in csv
+
+
+def test_text_fields_are_escaped(app, client, demonstrators, login_as):
+    login_as("coordinator")
+    client.post(f"/en/portfolios/{URVA}/stories", data={
+        "story-quote_az": "<script>alert(1)</script>", "story-quote_en": "<b>bold</b>",
+        "story-person_name": "Test", "story-is_public": "y"})
+    page = client.get(f"/en/portfolios/{URVA}").get_data(as_text=True)
+    assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page
+
+
+def test_board_flags_and_exports(client, demonstrators, login_as):
+    login_as("coordinator")
+    page = client.get("/en/portfolios/board?track=urban_imaginaries").get_data(as_text=True)
+    assert "Transition to LED lighting" in page and "Smart Old City" not in page
+    csv = client.get("/en/portfolios/board.csv").get_data(as_text=True)
+    assert "Tourism information centre and local brand,Urva Municipality" in csv
