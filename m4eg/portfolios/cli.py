@@ -14,6 +14,7 @@ from . import services
 from .models import Activity, Portfolio, SensemakingSession, StatusChange, Story
 
 DATA = Path(__file__).parent / "data" / "demonstrators.yml"
+REPORTED_ON = date(2024, 5, 31)  # the end of the period the report covers
 
 
 def _pair(value) -> tuple[str, str]:
@@ -52,12 +53,13 @@ def load_demonstrators() -> int:
             d_az, d_en = _pair(raw.get("description"))
             option = services.save_option(portfolio, None, dict(
                 title_az=o_az, title_en=o_en, description_az=d_az, description_en=d_en,
-                partners=raw.get("partners", "")), actor=None)
+                partners=raw.get("partners", "")), actor=None, created_on=REPORTED_ON)
             # The report states where each option stands; record it as the reported status.
-            option.status = raw["status"]
-            db.session.add(StatusChange(option_id=option.id, from_status="idea",
-                                        to_status=raw["status"], on_date=date(2024, 5, 31),
-                                        reason="M4EG Azerbaijan report, May 2023 – May 2024"))
+            if raw["status"] != "idea":
+                option.status = raw["status"]
+                db.session.add(StatusChange(option_id=option.id, from_status="idea",
+                                            to_status=raw["status"], on_date=REPORTED_ON,
+                                            reason="M4EG Azerbaijan report, May 2023 – May 2024"))
             options.append(option)
         for raw in item.get("activities", []):
             db.session.add(Activity(portfolio_id=portfolio.id, **_activity_data(raw)))

@@ -137,9 +137,10 @@ def save_portfolio(portfolio: Portfolio | None, data: dict, *, version=None) -> 
 
 
 def save_option(portfolio: Portfolio, option: Option | None, data: dict, actor, *,
-                version=None) -> Option:
+                version=None, created_on: date | None = None) -> Option:
     """Create or edit an option's description; its status changes only through
-    :func:`change_status`."""
+    :func:`change_status`. A new option starts as an idea, recorded on ``created_on``
+    (today by default)."""
     if data.get("grant_phase", "") not in GRANT_PHASES:
         raise PortfolioError(_l("Unknown grant phase."), field="grant_phase")
     created = option is None
@@ -155,7 +156,8 @@ def save_option(portfolio: Portfolio, option: Option | None, data: dict, actor, 
     db.session.flush()
     if created:
         db.session.add(StatusChange(option_id=option.id, from_status=None, to_status="idea",
-                                    on_date=date.today(), actor_id=getattr(actor, "id", None)))
+                                    on_date=created_on or date.today(),
+                                    actor_id=getattr(actor, "id", None)))
         db.session.flush()
     return option
 
@@ -177,6 +179,11 @@ def change_status(option: Option, status: str, actor, *, reason: str = "",
     if on_date > date.today():
         raise PortfolioError(_l("A status change cannot be dated in the future."),
                              field="on_date")
+    previous = db.session.scalar(select(func.max(StatusChange.on_date)).where(
+        StatusChange.option_id == option.id))
+    if previous is not None and on_date < previous:
+        raise PortfolioError(_l("A status change cannot be dated before the previous one "
+                                "(%(date)s).", date=previous.isoformat()), field="on_date")
     change = StatusChange(option_id=option.id, from_status=option.status, to_status=status,
                           reason=reason, on_date=on_date, actor_id=getattr(actor, "id", None))
     option.status, option.status_reason = status, reason
@@ -188,6 +195,11 @@ def change_status(option: Option, status: str, actor, *, reason: str = "",
 
 
 def add_milestone(option: Option, data: dict) -> Milestone:
+    """Add a milestone; it cannot fall due before the portfolio starts."""
+    start = option.portfolio.start_date
+    if start is not None and data["due_date"] < start:
+        raise PortfolioError(_l("A milestone cannot fall due before the portfolio starts "
+                                "(%(date)s).", date=start.isoformat()), field="due_date")
     milestone = Milestone(**data)
     option.milestones.append(milestone)
     touch(option.portfolio)

@@ -258,8 +258,13 @@ def add_milestone(slug, option_id):
     form = _milestone_form(option.id, request.form)
     if form.validate():
         data = {k: v for k, v in form.data.items() if k != "csrf_token"}
-        services.add_milestone(option, data)
-        return _saved(portfolio, _("The milestone has been added."))
+        try:
+            services.add_milestone(option, data)
+        except services.PortfolioError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            return _saved(portfolio, _("The milestone has been added."))
     return _manage_page(portfolio, 400, failed_option=option.id, milestone=form)
 
 

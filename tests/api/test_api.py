@@ -29,7 +29,8 @@ def test_api_carries_no_personal_data(client, roster, make_user):
 def test_figures_api_marks_untracked_figures(client, roster):
     figures = {f["key"]: f for f in client.get("/api/v1/figures").get_json()["figures"]}
     assert figures["members"]["value"] == 55
-    assert figures["events"] == {**figures["events"], "tracked": False, "value": None}
+    assert figures["plans_submitted"] == {**figures["plans_submitted"], "tracked": False,
+                                          "value": None}
 
 
 def test_openapi_document_describes_every_api_route(app, client):

@@ -140,3 +140,14 @@ def test_sessions_only_link_options_of_their_portfolio(app_ctx, roster):
                                           "decisions_en": "Scale the centre"},
                                    [urva.options[0].id])
     assert session.options == [urva.options[0]]
+
+
+def test_dates_out_of_order_are_refused(option):
+    services.change_status(option, "designed", None, on_date=date(2024, 7, 1))
+    with pytest.raises(services.PortfolioError, match="before the previous one") as error:
+        services.change_status(option, "procurement", None, on_date=date(2024, 6, 30))
+    assert error.value.field == "on_date"
+    option.portfolio.start_date = date(2024, 1, 1)
+    with pytest.raises(services.PortfolioError, match="before the portfolio starts"):
+        services.add_milestone(option, {"title_az": "x", "title_en": "x",
+                                        "due_date": date(2023, 12, 31)})
