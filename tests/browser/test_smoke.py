@@ -25,7 +25,7 @@ def _expect():
 def test_register_log_out_and_log_in_again(live_server, page):
     expect = _expect()
     page.goto(f"{live_server.url}/en/")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Register").click()
+    page.get_by_role("banner").get_by_role("link", name="Register").click()
     expect(page).to_have_url(f"{live_server.url}/en/accounts/register")
 
     page.get_by_label("Full name").fill("Leyla Məmmədova")
