@@ -53,7 +53,7 @@ def _init_login(app: Flask, login_manager) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import accounts, api, courses, figures, main, municipalities, portfolios
+    from . import accounts, api, courses, figures, main, municipalities, plans, portfolios
 
     courses.init_app(app)
 
@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses.certificates_bp, url_prefix="/<lang:lang_code>/certificates")
     app.register_blueprint(courses.workshops_bp, url_prefix="/<lang:lang_code>/workshops")
     app.register_blueprint(portfolios.bp, url_prefix="/<lang:lang_code>/portfolios")
+    app.register_blueprint(plans.bp, url_prefix="/<lang:lang_code>/plans")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
 
 
@@ -73,7 +74,9 @@ def _register_cli(app: Flask) -> None:
     from .cli import demo_cli
     from .courses.cli import courses_cli
     from .municipalities.cli import municipalities_cli
+    from .plans.cli import plans_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(courses_cli)
+    app.cli.add_command(plans_cli)
     app.cli.add_command(municipalities_cli)

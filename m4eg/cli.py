@@ -19,6 +19,7 @@ def load_demo():
     from .accounts import services as accounts
     from .courses import services as courses
     from .municipalities import services as municipalities
+    from .plans.cli import ensure_demo_plans
     from .portfolios.cli import load_demonstrators
 
     members = municipalities.ensure_demo_municipalities()
@@ -26,6 +27,7 @@ def load_demo():
     courses.sync_lessons()
     courses.ensure_demo_workshops()
     load_demonstrators()
+    ensure_demo_plans()
     db.session.commit()
     click.echo("Demo data ready. Log in as staff@example.org, focal@example.org, "
                "focal.urva@example.org, coordinator@example.org or admin@example.org "

@@ -1,7 +1,7 @@
 """Key figures: each computed from the records of the domain that owns it, never typed in.
 
-A figure whose source module does not exist yet has ``value=None`` and is shown as "not yet
-tracked", never as zero.
+A figure whose source module does not exist has ``value=None`` and is shown as "not yet
+tracked", never as zero (the template still supports it for figures added later).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ..accounts.models import SEX_LABELS
 from ..courses import services as courses
 from ..municipalities import services as municipalities
 from ..municipalities.models import MUNICIPALITY_TYPES, TRACKS
+from ..plans import services as plans
 from ..portfolios import services as portfolios
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -90,7 +91,7 @@ def compute(period: Period) -> list[Figure]:
     by_track = municipalities.count_by_track()
     by_sex = courses.learners_by_sex(start, end)
     activities = portfolios.activity_figures(period.start, period.end)
-    not_yet = _l("Not yet tracked: its module is not built yet.")
+    plan_counts = plans.plan_figures(start, end)
     return [
         Figure("members", _l("Members of the network"), sum(by_type.values()),
                [(key, MUNICIPALITY_TYPES[key], by_type[key]) for key in MUNICIPALITY_TYPES],
@@ -108,8 +109,10 @@ def compute(period: Period) -> list[Figure]:
                   "sex where the records give it")),
         Figure("people_reached", _l("People reached"), activities["people_reached"],
                source=_l("Sum of the people reached recorded for each activity")),
-        Figure("plans_submitted", _l("P4EG plans submitted"), None, source=not_yet),
-        Figure("plans_approved", _l("P4EG plans approved"), None, source=not_yet),
+        Figure("plans_submitted", _l("P4EG plans submitted"), plan_counts["submitted"],
+               source=_l("Plans first submitted in the period")),
+        Figure("plans_approved", _l("P4EG plans approved"), plan_counts["approved"],
+               source=_l("Plans approved in the period")),
     ]
 
 

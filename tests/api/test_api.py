@@ -26,11 +26,12 @@ def test_api_carries_no_personal_data(client, roster, make_user):
     assert user.email not in everything and "Private Person" not in everything
 
 
-def test_figures_api_marks_untracked_figures(client, roster):
+def test_figures_api_gives_every_figure_with_its_breakdown(client, roster):
     figures = {f["key"]: f for f in client.get("/api/v1/figures").get_json()["figures"]}
     assert figures["members"]["value"] == 55
-    assert figures["plans_submitted"] == {**figures["plans_submitted"], "tracked": False,
-                                          "value": None}
+    assert figures["members"]["breakdown"] == {"city": 11, "district": 20, "village": 24}
+    assert figures["plans_submitted"] == {**figures["plans_submitted"], "tracked": True,
+                                          "value": 0}
 
 
 def test_openapi_document_describes_every_api_route(app, client):

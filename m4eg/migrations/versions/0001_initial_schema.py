@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 19:59:02.236343
+Create Date: 2026-11-24 20:11:07.650998
 
 """
 from alembic import op
@@ -25,6 +25,26 @@ def upgrade():
     sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_course_lessons')),
     sa.UniqueConstraint('course_slug', 'lesson_slug', name=op.f('uq_course_lessons_course_slug'))
+    )
+    op.create_table('plan_cycles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=False),
+    sa.Column('reminder_days', sa.Integer(), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_cycles')),
+    sa.UniqueConstraint('name', name=op.f('uq_plan_cycles_name'))
+    )
+    op.create_table('plan_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('title_az', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=False),
+    sa.Column('definition', sa.JSON(), nullable=False),
+    sa.Column('loaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_templates')),
+    sa.UniqueConstraint('code', 'version', name=op.f('uq_plan_templates_code'))
     )
     op.create_table('regions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -101,6 +121,41 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_municipalities_sort_key_en'), ['sort_key_en'], unique=False)
         batch_op.create_index(batch_op.f('ix_municipalities_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_municipalities_type'), ['type'], unique=False)
+
+    op.create_table('plan_reminders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('cycle_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cycle_id'], ['plan_cycles.id'], name=op.f('fk_plan_reminders_cycle_id_plan_cycles')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['municipalities.id'], name=op.f('fk_plan_reminders_municipality_id_municipalities')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_reminders')),
+    sa.UniqueConstraint('municipality_id', 'cycle_id', 'kind', name=op.f('uq_plan_reminders_municipality_id'))
+    )
+    op.create_table('plans',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('cycle_id', sa.Integer(), nullable=False),
+    sa.Column('template_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('content', sa.JSON(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['cycle_id'], ['plan_cycles.id'], name=op.f('fk_plans_cycle_id_plan_cycles')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['municipalities.id'], name=op.f('fk_plans_municipality_id_municipalities')),
+    sa.ForeignKeyConstraint(['template_id'], ['plan_templates.id'], name=op.f('fk_plans_template_id_plan_templates')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plans')),
+    sa.UniqueConstraint('municipality_id', 'cycle_id', name=op.f('uq_plans_municipality_id'))
+    )
+    with op.batch_alter_table('plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plans_cycle_id'), ['cycle_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plans_municipality_id'), ['municipality_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plans_status'), ['status'], unique=False)
 
     op.create_table('portfolios',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -240,6 +295,37 @@ def upgrade():
     )
     with op.batch_alter_table('password_reset_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_password_reset_tokens_user_id'), ['user_id'], unique=False)
+
+    op.create_table('plan_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=30), nullable=False),
+    sa.Column('from_status', sa.String(length=20), nullable=True),
+    sa.Column('to_status', sa.String(length=20), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_plan_events_actor_id_users')),
+    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_plan_events_plan_id_plans')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_events'))
+    )
+    with op.batch_alter_table('plan_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_events_plan_id'), ['plan_id'], unique=False)
+
+    op.create_table('plan_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('content', sa.JSON(), nullable=False),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_plan_revisions_plan_id_plans')),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['users.id'], name=op.f('fk_plan_revisions_submitted_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_revisions')),
+    sa.UniqueConstraint('plan_id', 'number', name=op.f('uq_plan_revisions_plan_id'))
+    )
+    with op.batch_alter_table('plan_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_revisions_plan_id'), ['plan_id'], unique=False)
 
     op.create_table('portfolio_activities',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -382,6 +468,22 @@ def upgrade():
     with op.batch_alter_table('option_status_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_option_status_changes_option_id'), ['option_id'], unique=False)
 
+    op.create_table('plan_comments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('revision_id', sa.Integer(), nullable=True),
+    sa.Column('block_key', sa.String(length=40), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_plan_comments_author_id_users')),
+    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_plan_comments_plan_id_plans')),
+    sa.ForeignKeyConstraint(['revision_id'], ['plan_revisions.id'], name=op.f('fk_plan_comments_revision_id_plan_revisions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_comments'))
+    )
+    with op.batch_alter_table('plan_comments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_comments_plan_id'), ['plan_id'], unique=False)
+
     op.create_table('portfolio_milestones',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('option_id', sa.Integer(), nullable=False),
@@ -414,6 +516,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_portfolio_milestones_due_date'))
 
     op.drop_table('portfolio_milestones')
+    with op.batch_alter_table('plan_comments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_comments_plan_id'))
+
+    op.drop_table('plan_comments')
     with op.batch_alter_table('option_status_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_option_status_changes_option_id'))
 
@@ -450,6 +556,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_portfolio_activities_on_date'))
 
     op.drop_table('portfolio_activities')
+    with op.batch_alter_table('plan_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_revisions_plan_id'))
+
+    op.drop_table('plan_revisions')
+    with op.batch_alter_table('plan_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_events_plan_id'))
+
+    op.drop_table('plan_events')
     with op.batch_alter_table('password_reset_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_password_reset_tokens_user_id'))
 
@@ -488,6 +602,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_portfolios_municipality_id'))
 
     op.drop_table('portfolios')
+    with op.batch_alter_table('plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plans_status'))
+        batch_op.drop_index(batch_op.f('ix_plans_municipality_id'))
+        batch_op.drop_index(batch_op.f('ix_plans_cycle_id'))
+
+    op.drop_table('plans')
+    op.drop_table('plan_reminders')
     with op.batch_alter_table('municipalities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_municipalities_type'))
         batch_op.drop_index(batch_op.f('ix_municipalities_status'))
@@ -508,5 +629,7 @@ def downgrade():
 
     op.drop_table('workshops')
     op.drop_table('regions')
+    op.drop_table('plan_templates')
+    op.drop_table('plan_cycles')
     op.drop_table('course_lessons')
     # ### end Alembic commands ###

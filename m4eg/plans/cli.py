@@ -1,0 +1,58 @@
+"""`flask plans load-template FILE` and `flask plans remind` (for cron)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from ..extensions import db
+from . import services
+
+plans_cli = AppGroup("plans", help="P4EG plans.")
+DEFAULT_TEMPLATE = services.DATA / "p4eg-v1.yml"
+
+
+@plans_cli.command("load-template")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                default=DEFAULT_TEMPLATE)
+def load_template(path: Path):
+    """Load a template version (an existing code and version is left unchanged)."""
+    try:
+        template, created = services.load_template(path)
+    except (ValueError, KeyError) as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    state = "loaded" if created else "already loaded, unchanged"
+    click.echo(f"{template.code} version {template.version}: {state}")
+
+
+@plans_cli.command("remind")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Pretend today is this date (YYYY-MM-DD).")
+def remind(today):
+    """Email focal points whose plan is not submitted as a deadline nears (once each)."""
+    sent = services.remind(today.date() if today else date.today())
+    db.session.commit()
+    click.echo(f"{sent} reminder(s) sent")
+
+
+def ensure_demo_plans() -> None:
+    """The template, a demo cycle and a started draft for Khirdalan (idempotent)."""
+    from ..accounts.services import get_by_email
+    from ..municipalities.services import get_by_slug
+    from .models import Cycle
+
+    template, _created = services.load_template(DEFAULT_TEMPLATE)
+    cycle = db.session.scalar(db.select(Cycle).where(Cycle.name == "2025–2027 (demo)"))
+    if cycle is None:
+        cycle = services.save_cycle(None, name="2025–2027 (demo)", deadline=date(2027, 3, 31),
+                                    reminder_days=14)
+        cycle.is_demo = True
+    khirdalan = get_by_slug("khirdalan")
+    if not services.plans_of(khirdalan.id):
+        plan = services.start_plan(khirdalan.id, cycle, get_by_email("focal@example.org"),
+                                   template)
+        plan.is_demo = True

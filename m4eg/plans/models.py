@@ -1,0 +1,159 @@
+"""P4EG plans: versioned templates, cycles with deadlines, plans, frozen revisions, review
+comments and the plan's event history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.audit import utcnow
+from ..core.i18n import localized
+from ..extensions import db
+
+PLAN_STATUSES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "in_review": _l("In review"),
+    "changes_requested": _l("Changes requested"),
+    "approved": _l("Approved"),
+}
+
+
+class PlanTemplate(db.Model):
+    """One version of a plan template; its definition never changes once loaded."""
+
+    __tablename__ = "plan_templates"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    title_az: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def title(self) -> str:
+        return localized(self, "title")
+
+    @property
+    def blocks(self) -> list[dict]:
+        return self.definition["blocks"]
+
+    def block(self, key: str) -> dict | None:
+        return next((b for b in self.blocks if b["key"] == key), None)
+
+
+class Cycle(db.Model):
+    """A planning cycle (e.g. 2025–2027) with its submission deadline."""
+
+    __tablename__ = "plan_cycles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    deadline: Mapped[date] = mapped_column(Date)
+    reminder_days: Mapped[int] = mapped_column(Integer, default=14)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+
+class Plan(db.Model):
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("municipality_id", "cycle_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycles.id"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("plan_templates.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    content: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Incremented on every save: a form carrying an older value was opened before someone
+    # else saved, and is refused instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+    municipality = relationship("Municipality", lazy="joined")
+    cycle: Mapped[Cycle] = relationship(lazy="joined")
+    template: Mapped[PlanTemplate] = relationship(lazy="joined")
+
+    @property
+    def status_label(self) -> str:
+        return str(PLAN_STATUSES.get(self.status, self.status))
+
+
+class Revision(db.Model):
+    """The plan as submitted: frozen, never changed."""
+
+    __tablename__ = "plan_revisions"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict] = mapped_column(JSON)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    submitted_by = relationship("User", lazy="joined")
+
+
+class Comment(db.Model):
+    __tablename__ = "plan_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("plan_revisions.id"))
+    block_key: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    author = relationship("User", lazy="joined")
+    revision: Mapped[Revision | None] = relationship(lazy="joined")
+
+
+class PlanEvent(db.Model):
+    """Who did what to a plan and when (started, saved, submitted, reviewed…)."""
+
+    __tablename__ = "plan_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    actor = relationship("User", lazy="joined")
+
+
+class ReminderSent(db.Model):
+    """A deadline reminder already sent to a municipality for a cycle: `flask plans remind`
+    never sends the same one twice."""
+
+    __tablename__ = "plan_reminders"
+    __table_args__ = (UniqueConstraint("municipality_id", "cycle_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycles.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
