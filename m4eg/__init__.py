@@ -53,7 +53,17 @@ def _init_login(app: Flask, login_manager) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import accounts, api, courses, figures, main, municipalities, plans, portfolios
+    from . import (
+        accounts,
+        api,
+        courses,
+        figures,
+        main,
+        municipalities,
+        plans,
+        portfolios,
+        readiness,
+    )
 
     courses.init_app(app)
 
@@ -67,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses.workshops_bp, url_prefix="/<lang:lang_code>/workshops")
     app.register_blueprint(portfolios.bp, url_prefix="/<lang:lang_code>/portfolios")
     app.register_blueprint(plans.bp, url_prefix="/<lang:lang_code>/plans")
+    app.register_blueprint(readiness.bp, url_prefix="/<lang:lang_code>/readiness")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
 
 

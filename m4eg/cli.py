@@ -21,6 +21,7 @@ def load_demo():
     from .municipalities import services as municipalities
     from .plans.cli import ensure_demo_plans
     from .portfolios.cli import load_demonstrators
+    from .readiness.services import ensure_demo_values
 
     members = municipalities.ensure_demo_municipalities()
     accounts.ensure_demo_users(members)
@@ -28,6 +29,7 @@ def load_demo():
     courses.ensure_demo_workshops()
     load_demonstrators()
     ensure_demo_plans()
+    ensure_demo_values()
     db.session.commit()
     click.echo("Demo data ready. Log in as staff@example.org, focal@example.org, "
                "focal.urva@example.org, coordinator@example.org or admin@example.org "

@@ -70,6 +70,16 @@ def openapi_document() -> dict:
                 "responses": {"200": {"description": "Courses with bilingual titles, "
                                                      "summaries and lesson lists"}},
             }},
+            "/api/v1/readiness": {"get": {
+                "summary": "Smart Village Readiness ranking (village municipalities or rayons)",
+                "parameters": [
+                    {"name": "kind", "in": "query", "schema": {"enum": ["village", "rayon"]}},
+                    {"name": "weights", "in": "query", "schema": {"type": "integer"},
+                     "description": "A saved weight set; equal weights by default."}],
+                "responses": {"200": {"description": "Areas with rank, class, index, "
+                                                     "dimension scores and data coverage; "
+                                                     "`demo: true` marks synthetic data"}},
+            }},
             "/api/v1/figures": {"get": {
                 "summary": "Key figures of the network, computed from records",
                 "parameters": [

@@ -9,6 +9,7 @@ from ..core.permissions import PUBLIC, allow
 from ..courses import services as courses
 from ..figures import services as figures
 from ..municipalities import services as municipalities
+from ..readiness import services as readiness
 from . import bp
 from .openapi import openapi_document
 
@@ -78,6 +79,24 @@ def course_list():
         "lessons": [{"slug": lesson.slug, "title": lesson.title} for lesson in c.lessons],
         "url": url_for("courses.show", slug=c.slug, lang_code="en", _external=True),
     } for c in courses.courses()])
+
+
+@bp.route("/readiness")
+@allow(PUBLIC)
+def readiness_ranking():
+    kind = request.args.get("kind", "village")
+    if kind not in readiness.KINDS:
+        kind = "village"
+    weight_set = readiness.get_weight_set(request.args.get("weights", type=int))
+    names = readiness.areas(kind)
+    result = readiness.ranking(kind, weight_set)
+    return jsonify(kind=kind, weights=weight_set.weights if weight_set else "equal",
+                   demo=readiness.has_demo_values(kind), areas=[{
+                       "code": a.area, "name": {k: names.get(a.area, {}).get(k)
+                                                for k in ("az", "en")},
+                       "rank": a.rank, "class": a.klass, "index": a.index,
+                       "dimensions": a.dimensions, "coverage": a.coverage,
+                       "flagged": a.flagged} for a in result.areas])
 
 
 @bp.route("/openapi.json")

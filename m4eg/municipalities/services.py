@@ -4,7 +4,6 @@ suspension, roster import (dry run first, all-or-nothing, idempotent) and export
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,6 +12,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ..core import tables
 from ..core.audit import utcnow
 from ..core.text import az_sort_key, search_fold
 from ..extensions import db
@@ -338,65 +338,13 @@ class ImportPlan:
 
 
 def read_table(filename: str, content: bytes) -> list[dict]:
-    """Rows of a CSV or XLSX file as dicts keyed by lower-case header.
-    Raises :class:`ImportFileError` for anything that is not a usable table."""
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ImportFileError(_l("The file is larger than 2 MB."))
-    if not content.strip():
-        raise ImportFileError(_l("The file is empty."))
-    suffix = Path(filename or "").suffix.lower()
-    if suffix == ".csv":
-        table = _csv_rows(content)
-    elif suffix == ".xlsx":
-        table = _xlsx_rows(content)
-    else:
-        raise ImportFileError(_l("Upload a CSV or XLSX file."))
-    if not table:
-        raise ImportFileError(_l("The file is empty."))
-    headers = [str(h or "").strip().lower() for h in table[0]]
-    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
-    unknown = [h for h in headers if h and h not in ROSTER_COLUMNS]
-    if missing or unknown:
-        raise ImportFileError(_l(
-            "The columns are not the roster's. Missing: %(missing)s. Unknown: %(unknown)s. "
-            "Expected: %(expected)s.", missing=", ".join(missing) or "—",
-            unknown=", ".join(unknown) or "—", expected=", ".join(ROSTER_COLUMNS)))
-    rows = []
-    for values in table[1:]:
-        if not any(str(v or "").strip() for v in values):
-            continue
-        rows.append({h: str(v if v is not None else "").strip()
-                     for h, v in zip(headers, values, strict=False) if h})
-    if not rows:
-        raise ImportFileError(_l("The file has a header but no rows."))
-    if len(rows) > MAX_IMPORT_ROWS:
-        raise ImportFileError(_l("The file has more than 20,000 rows."))
-    return rows
-
-
-def _csv_rows(content: bytes) -> list[list[str]]:
+    """Rows of a roster file (CSV or XLSX). Raises :class:`ImportFileError`."""
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportFileError(_l("The CSV file is not UTF-8 text.")) from error
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
-
-
-def _xlsx_rows(content: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise ImportFileError(_l("The XLSX file cannot be read.")) from error
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
+        return tables.read_table(filename, content, required=REQUIRED_COLUMNS,
+                                 allowed=ROSTER_COLUMNS, max_bytes=MAX_IMPORT_BYTES,
+                                 max_rows=MAX_IMPORT_ROWS)
+    except tables.TableError as error:
+        raise ImportFileError(error.message) from error
 
 
 def _bool(value: str) -> bool | None:

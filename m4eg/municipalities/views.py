@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core import tables
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
@@ -138,9 +138,7 @@ def set_status(slug):
 
 
 def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return Path(current_app.instance_path) / "imports"
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -156,9 +154,7 @@ def import_roster():
         except services.MunicipalityError as error:
             add_error(form, error)
         else:
-            token = hashlib.sha256(content).hexdigest()
-            suffix = Path(upload.filename).suffix.lower()
-            (_upload_dir() / f"{token}{suffix}").write_bytes(content)
+            token = tables.stash_upload(_upload_dir(), upload.filename, content)
         db.session.rollback()  # a dry run writes nothing
     return render_template("municipalities/import.html", form=form, plan=plan,
                            confirm=ConfirmImportForm(token=token) if plan and plan.ok else None)
@@ -169,11 +165,10 @@ def import_roster():
 def confirm_import():
     authorize("municipalities.manage")
     form = ConfirmImportForm()
-    files = list(_upload_dir().glob(f"{form.token.data}.*")) if form.validate() else []
-    if not files:
+    path = tables.stashed_upload(_upload_dir(), form.token.data) if form.validate() else None
+    if path is None:
         flash(_("The uploaded file is no longer available. Upload it again."), "error")
         return redirect(url_for("municipalities.import_roster"))
-    path = files[0]
     try:
         plan = services.plan_import(services.read_table(path.name, path.read_bytes()))
         services.apply_import(plan, current_user)

@@ -22,6 +22,9 @@ from ..core.markdown import render_markdown
 from ..core.permissions import AUTHENTICATED, allow, authorize, can
 from ..extensions import db
 from ..municipalities import services as municipalities
+from ..readiness import services as readiness
+from ..readiness.compute import DIMENSIONS
+from ..readiness.labels import DIMENSION_LABELS
 from . import bp, services
 from .forms import ChangesForm, CommentForm, CycleForm, StartForm
 from .models import PLAN_STATUSES
@@ -127,6 +130,17 @@ def cycles():
     return render_template("plans/cycles.html", form=form, cycles=services.cycles())
 
 
+def _readiness(plan):
+    """The municipality's readiness profile for the diagnostic block, when data exists."""
+    if plan.municipality.type != "village":
+        return None
+    data = readiness.profile_for_municipality(plan.municipality.code)
+    if data is None:
+        return None
+    return {"data": data, "classes": readiness.classes(), "dimensions": DIMENSIONS,
+            "labels": DIMENSION_LABELS, "demo": readiness.has_demo_values("village")}
+
+
 def _overview(plan, http_status=200, **extra):
     lang = current_language()
     return render_template(
@@ -138,7 +152,7 @@ def _overview(plan, http_status=200, **extra):
         can_comment=can(current_user, "plans.comment", plan),
         comment_form=extra.pop("comment_form", None) or CommentForm(formdata=None),
         changes_form=extra.pop("changes_form", None) or ChangesForm(formdata=None),
-        render_markdown=render_markdown, **extra), http_status
+        render_markdown=render_markdown, readiness=_readiness(plan), **extra), http_status
 
 
 @bp.route("/<int:plan_id>")

@@ -72,11 +72,13 @@ def test_import_updates_changed_rows_and_records_history(app_ctx):
 @pytest.mark.parametrize("filename, content, message", [
     ("roster.pdf", b"%PDF-1.4", "Upload a CSV or XLSX file"),
     ("roster.csv", b"", "The file is empty"),
-    ("roster.csv", b"code,name\nX,Y\n", "The columns are not the roster's"),
+    ("roster.csv", b"code,name\nX,Y\n", "The columns are not the expected ones"),
     ("roster.csv", HEADER.encode(), "header but no rows"),
     ("roster.csv", b"x" * (services.MAX_IMPORT_BYTES + 1), "larger than 2 MB"),
     ("roster.xlsx", b"not really a spreadsheet", "cannot be read"),
     ("roster.csv", "code,name_az\n".encode("utf-16"), "not UTF-8"),
+    ("roster.csv", ("code,name_az,name_en,type,rayon\n" + "X,A,B,city,guba\n" * 20001).encode(),
+     "more than 20000 rows"),
 ])
 def test_unusable_files_are_refused_with_a_reason(app_ctx, filename, content, message):
     with pytest.raises(services.ImportFileError) as error:

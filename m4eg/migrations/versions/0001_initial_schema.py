@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 20:11:07.650998
+Create Date: 2026-11-24 20:21:01.734344
 
 """
 from alembic import op
@@ -45,6 +45,31 @@ def upgrade():
     sa.Column('loaded_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_templates')),
     sa.UniqueConstraint('code', 'version', name=op.f('uq_plan_templates_code'))
+    )
+    op.create_table('readiness_values',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('area_kind', sa.String(length=12), nullable=False),
+    sa.Column('area_code', sa.String(length=40), nullable=False),
+    sa.Column('indicator', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
+    sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_readiness_values')),
+    sa.UniqueConstraint('area_kind', 'area_code', 'indicator', 'year', name=op.f('uq_readiness_values_area_kind'))
+    )
+    with op.batch_alter_table('readiness_values', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_readiness_values_area_code'), ['area_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_readiness_values_area_kind'), ['area_kind'], unique=False)
+
+    op.create_table('readiness_weight_sets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('weights', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_readiness_weight_sets')),
+    sa.UniqueConstraint('name', name=op.f('uq_readiness_weight_sets_name'))
     )
     op.create_table('regions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -629,6 +654,12 @@ def downgrade():
 
     op.drop_table('workshops')
     op.drop_table('regions')
+    op.drop_table('readiness_weight_sets')
+    with op.batch_alter_table('readiness_values', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_readiness_values_area_kind'))
+        batch_op.drop_index(batch_op.f('ix_readiness_values_area_code'))
+
+    op.drop_table('readiness_values')
     op.drop_table('plan_templates')
     op.drop_table('plan_cycles')
     op.drop_table('course_lessons')

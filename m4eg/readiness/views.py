@@ -1,0 +1,143 @@
+"""Readiness pages: catalogue, ranking with sensitivity, area profiles, import, weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..core import tables
+from ..core.exports import csv_response, xlsx_response
+from ..core.forms import add_error
+from ..core.permissions import PUBLIC, allow, authorize
+from ..extensions import db
+from . import bp, services
+from .chart import index_chart
+from .compute import CLASSES, DEFAULT_MIN_COVERAGE, DIMENSIONS
+from .forms import ConfirmForm, ImportForm, WeightSetForm
+from .labels import DIMENSION_LABELS, KIND_LABELS
+
+
+def _kind():
+    kind = request.args.get("kind", "village")
+    return kind if kind in services.KINDS else "village"
+
+
+def _weights(arg="weights"):
+    return services.get_weight_set(request.args.get(arg, type=int))
+
+
+@bp.route("/")
+@allow(PUBLIC)
+def index():
+    kind, weight_set = _kind(), _weights()
+    compare = _weights("compare")
+    result = services.ranking(kind, weight_set)
+    moved = services.sensitivity(kind, weight_set, compare) if "compare" in request.args \
+        else None
+    return render_template(
+        "readiness/index.html", kind=kind, result=result, names=services.areas(kind),
+        weight_set=weight_set, compare=compare, moved=moved,
+        weight_sets=services.weight_sets(), classes=services.classes(),
+        demo=services.has_demo_values(kind), chart=index_chart(result, services.areas(kind)),
+        dimensions=DIMENSIONS, dimension_labels=DIMENSION_LABELS, kinds=KIND_LABELS,
+        class_order=CLASSES, min_coverage=round(DEFAULT_MIN_COVERAGE * 100))
+
+
+@bp.route("/indicators")
+@allow(PUBLIC)
+def indicators():
+    return render_template("readiness/indicators.html", catalogue=services.catalogue(),
+                           dimensions=DIMENSIONS, dimension_labels=DIMENSION_LABELS)
+
+
+@bp.route("/<any(village, rayon):kind>/<code>")
+@allow(PUBLIC)
+def profile(kind, code):
+    names = services.areas(kind)
+    if code not in names:
+        abort(404)
+    data = services.profile(kind, code, _weights())
+    return render_template("readiness/profile.html", kind=kind, code=code, name=names[code],
+                           data=data, classes=services.classes(), dimensions=DIMENSIONS,
+                           dimension_labels=DIMENSION_LABELS,
+                           demo=services.has_demo_values(kind))
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@allow(PUBLIC)
+def export(fmt):
+    kind = _kind()
+    rows = services.export_rows(kind, _weights())
+    if fmt == "csv":
+        return csv_response(rows, f"m4eg-readiness-{kind}.csv")
+    return xlsx_response(rows, f"m4eg-readiness-{kind}.xlsx", sheet_title="SVR index")
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@allow("coordinator")
+def import_values():
+    authorize("readiness.manage")
+    form, plan, token = ImportForm(), None, None
+    if form.validate_on_submit():
+        upload = form.file.data
+        content = upload.read(services.MAX_IMPORT_BYTES + 1)
+        try:
+            plan = services.plan_import(services.read_table(upload.filename, content))
+        except services.ReadinessError as error:
+            add_error(form, error)
+        else:
+            token = tables.stash_upload(_upload_dir(), upload.filename, content)
+    return render_template("readiness/import.html", form=form, plan=plan,
+                           confirm=ConfirmForm(token=token) if plan and plan.ok else None)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@allow("coordinator")
+def confirm_import():
+    authorize("readiness.manage")
+    form = ConfirmForm()
+    path = tables.stashed_upload(_upload_dir(), form.token.data) if form.validate() else None
+    if path is None:
+        flash(_("The uploaded file is no longer available. Upload it again."), "error")
+        return redirect(url_for("readiness.import_values"))
+    try:
+        plan = services.apply_import(services.plan_import(
+            services.read_table(path.name, path.read_bytes())))
+    except services.ReadinessError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("readiness.import_values"))
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(_("Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+            created=plan.count("create"), updated=plan.count("update"),
+            unchanged=plan.count("unchanged")), "success")
+    return redirect(url_for("readiness.index"))
+
+
+@bp.route("/weights", methods=["GET", "POST"])
+@allow("coordinator")
+def weights():
+    authorize("readiness.manage")
+    form = WeightSetForm()
+    if form.validate_on_submit():
+        try:
+            weight_set = services.save_weight_set(
+                form.name.data, {d: float(form[d].data) for d in DIMENSIONS})
+        except services.ReadinessError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The weight set has been saved."), "success")
+            return redirect(url_for("readiness.index", weights=weight_set.id,
+                                    compare=""))
+    return render_template("readiness/weights.html", form=form,
+                           weight_sets=services.weight_sets(), dimensions=DIMENSIONS,
+                           dimension_labels=DIMENSION_LABELS)
