@@ -82,12 +82,13 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from .cli import demo_cli
+    from .cli import backup_cli, demo_cli
     from .courses.cli import courses_cli
     from .municipalities.cli import municipalities_cli
     from .plans.cli import plans_cli
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(plans_cli)
     app.cli.add_command(municipalities_cli)

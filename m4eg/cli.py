@@ -1,6 +1,9 @@
-"""`flask demo load`: the demo data set, labelled as demo, refused in production."""
+"""`flask demo load` (the demo data set, labelled as demo, refused in production) and
+`flask backup create|restore`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -34,3 +37,33 @@ def load_demo():
     click.echo("Demo data ready. Log in as staff@example.org, focal@example.org, "
                "focal.urva@example.org, coordinator@example.org or admin@example.org "
                f"with the password {accounts.DEMO_PASSWORD}.")
+
+
+backup_cli = AppGroup("backup", help="Back up and restore the database (safe while running).")
+
+
+@backup_cli.command("create")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def create_backup(target: Path):
+    """Write a consistent backup of the database to TARGET."""
+    from .core import backup
+
+    try:
+        backup.create(db.engine, target)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"backup written to {target}")
+
+
+@backup_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite a database that has tables.")
+def restore_backup(source: Path, replace: bool):
+    """Restore SOURCE into the database (empty unless --replace)."""
+    from .core import backup
+
+    try:
+        backup.restore(db.engine, source, replace=replace)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"restored from {source}")
