@@ -8,6 +8,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
+from ..core.params import to_int
 from ..core.permissions import ANONYMOUS, AUTHENTICATED, PUBLIC, allow, authorize, can
 from ..core.security import is_safe_next
 from ..extensions import db, limiter
@@ -202,7 +203,7 @@ def users():
     authorize("users.manage")
     role = request.args.get("role", "")
     role = role if role in ROLE_LABELS else ""
-    page = request.args.get("page", 1, type=int)
+    page = to_int(request.args.get("page"), default=1, minimum=1, maximum=100_000)
     pagination = services.list_users(q=request.args.get("q", "")[:100], role=role,
                                      page=max(page, 1))
     forms = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, jsonify, request, url_for
 
+from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow
 from ..courses import services as courses
 from ..figures import services as figures
@@ -36,8 +37,8 @@ def _member(m) -> dict:
 @allow(PUBLIC)
 def municipality_list():
     filters = municipalities.Filters.from_args(request.args)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    per_page = min(max(request.args.get("per_page", 50, type=int) or 50, 1), MAX_PER_PAGE)
+    page = to_int(request.args.get("page"), default=1, minimum=1, maximum=100_000)
+    per_page = min(to_int(request.args.get("per_page"), default=50, minimum=1), MAX_PER_PAGE)
     lang = request.args.get("lang") if request.args.get("lang") in ("az", "en") else "en"
     pagination = municipalities.list_members(filters, lang=lang, page=page, per_page=per_page)
     return jsonify(
@@ -87,7 +88,7 @@ def readiness_ranking():
     kind = request.args.get("kind", "village")
     if kind not in readiness.KINDS:
         kind = "village"
-    weight_set = readiness.get_weight_set(request.args.get("weights", type=int))
+    weight_set = readiness.get_weight_set(request.args.get("weights"))
     names = readiness.areas(kind)
     result = readiness.ranking(kind, weight_set)
     return jsonify(kind=kind, weights=weight_set.weights if weight_set else "equal",

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from werkzeug.routing import BaseConverter
 
 from ..extensions import babel
+from .params import BoundedIntConverter
 from .text import az_lower, az_sort_key, az_title, az_upper
 
 LANGUAGES = ("az", "en")
@@ -108,6 +109,7 @@ def _az_money(value, currency="AZN"):
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LanguageConverter
+    app.url_map.converters["int"] = BoundedIntConverter
     babel.init_app(app, locale_selector=select_locale)
     app.url_value_preprocessor(_pull_lang)
     app.url_defaults(_add_lang)

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
+from ..core.params import to_int
 from ..core.permissions import AUTHENTICATED, PUBLIC, allow, authorize, can
 from ..extensions import db
 from . import services, workshops_bp
@@ -143,9 +144,10 @@ def attendance(workshop_id):
     values = {}
     for key, value in request.form.items():
         if key.startswith("r-"):
-            if not key[2:].isdigit():
+            registration_id = to_int(key[2:])
+            if registration_id is None:
                 abort(400)
-            values[int(key[2:])] = value
+            values[registration_id] = value
     try:
         services.set_attendance(workshop, values)
     except services.CourseError as error:

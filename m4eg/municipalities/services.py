@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from ..core import tables
 from ..core.audit import utcnow
+from ..core.params import to_int
 from ..core.text import az_sort_key, search_fold
 from ..extensions import db
 from .models import (
@@ -388,9 +389,10 @@ def _validate_row(row: dict, rayon_index: dict) -> tuple[dict, list]:
     joined = row.get("joined", "")
     if joined.endswith(".0"):  # spreadsheets turn 2021 into 2021.0
         joined = joined[:-2]
-    if joined and not (joined.isdigit() and 1990 <= int(joined) <= date.today().year):
+    year = to_int(joined, minimum=1990, maximum=date.today().year)
+    if joined and year is None:
         reasons.append(_l("year joined %(value)s is not a year", value=joined))
-    data["joined_year"] = int(joined) if joined.isdigit() else None
+    data["joined_year"] = year
     track = row.get("track", "").lower()
     if track and track not in TRACKS:
         reasons.append(_l("unknown track %(value)s", value=track))

@@ -12,6 +12,7 @@ from ..core import tables
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
+from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow, authorize, can
 from ..core.text import az_sort_key
 from ..courses import services as courses
@@ -34,7 +35,7 @@ def _member_or_404(slug):
 @allow(PUBLIC)
 def index():
     filters = services.Filters.from_args(request.args)
-    page = request.args.get("page", 1, type=int) or 1
+    page = to_int(request.args.get("page"), default=1, minimum=1, maximum=100_000)
     pagination = services.list_members(filters, lang=current_language(), page=page)
     return render_template(
         "municipalities/index.html", pagination=pagination, filters=filters,

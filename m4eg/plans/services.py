@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from ..accounts.models import User
 from ..core.audit import utcnow
 from ..core.mail import send_mail
+from ..core.params import to_int
 from ..extensions import db
 from .models import (
     PLAN_STATUSES,
@@ -241,10 +242,11 @@ def _sdgs(raw: str, errors: list, label: str):
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or not 1 <= int(part) <= 17:
+        number = to_int(part, minimum=1, maximum=17)
+        if number is None:
             errors.append(_l("%(field)s: SDG numbers go from 1 to 17.", field=label))
             return []
-        numbers.append(int(part))
+        numbers.append(number)
     return sorted(set(numbers))
 
 
@@ -276,8 +278,7 @@ def parse_block(block: dict, values, lang: str) -> tuple[dict, dict[str, list]]:
             content[key] = _choice(raw, field, errors, label)
         else:
             rows = []
-            count = min(int(values.get(f"rows-{key}", "0") or 0) if str(
-                values.get(f"rows-{key}", "0")).isdigit() else 0, 500)
+            count = to_int(values.get(f"rows-{key}"), default=0, maximum=500)
             for index in range(count):
                 cells = {c["key"]: values.get(f"t-{key}-{index}-{c['key']}", "")
                          for c in field["columns"]}

@@ -19,6 +19,7 @@ from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
 from ..core.markdown import render_markdown
+from ..core.params import to_int
 from ..core.permissions import AUTHENTICATED, allow, authorize, can
 from ..extensions import db
 from ..municipalities import services as municipalities
@@ -60,7 +61,8 @@ def index():
 def start():
     if not can(current_user, "plans.start", current_user.municipality_id):
         abort(403)
-    cycle = services.get_cycle(request.form.get("cycle_id", type=int) or 0)
+    cycle_id = to_int(request.form.get("cycle_id"), minimum=1)
+    cycle = services.get_cycle(cycle_id) if cycle_id else None
     template = services.latest_template()
     if cycle is None or template is None:
         flash(_("Choose a planning cycle."), "error")
@@ -90,7 +92,7 @@ def _queue_filters() -> dict:
     status = request.args.get("status", "")
     region = request.args.get("region", "")
     return {"status": status if status in PLAN_STATUSES else "",
-            "cycle_id": request.args.get("cycle", type=int),
+            "cycle_id": to_int(request.args.get("cycle"), minimum=1),
             "region": region if region in {r.code for r in municipalities.regions()} else "",
             "overdue": request.args.get("overdue") == "1"}
 
@@ -172,7 +174,7 @@ def edit_block(plan_id, block_key):
     values = (plan.content or {}).get(block_key, {})
     if request.method == "POST":
         autosave = request.headers.get("X-Autosave") == "1"
-        version = request.form.get("version", type=int) or 0
+        version = to_int(request.form.get("version"), default=0)
         try:
             services.save_block(plan, block_key, request.form, current_user, version=version,
                                 lang=lang)
@@ -212,7 +214,7 @@ def _as_typed(block, form) -> dict:
             continue
         count = form.get(f"rows-{key}", "0")
         rows = []
-        for index in range(min(int(count) if count.isdigit() else 0, 500)):
+        for index in range(to_int(count, default=0, maximum=500)):
             row = {c["key"]: form.get(f"t-{key}-{index}-{c['key']}", "")
                    for c in field["columns"]}
             if any(value.strip() for value in row.values()):
@@ -311,8 +313,8 @@ def history(plan_id):
     plan = _plan_or_404(plan_id)
     revisions = services.revisions(plan)
     numbers = [r.number for r in revisions]
-    a = request.args.get("a", type=int)
-    b = request.args.get("b", type=int)
+    a = to_int(request.args.get("a"))
+    b = to_int(request.args.get("b"))
     comparison = None
     if len(revisions) >= 2:
         a = a if a in numbers else numbers[-2]

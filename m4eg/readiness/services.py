@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..core import tables
+from ..core.params import to_int
 from ..extensions import db
 from ..municipalities.models import Municipality, Rayon
 from .compute import DIMENSIONS, Indicator, changes, compute, equal_weights
@@ -128,9 +129,10 @@ def plan_import(rows: list[dict]) -> ImportPlan:
         if kind is None:
             reasons.append(_l("area %(code)s is not a village municipality or a rayon of the "
                               "register", code=code or "—"))
-        number = row.get("indicator", "")
-        if not number.isdigit() or int(number) not in numbers:
-            reasons.append(_l("unknown indicator number %(value)s (1–53)", value=number or "—"))
+        number = to_int(row.get("indicator", ""))
+        if number not in numbers:
+            reasons.append(_l("unknown indicator number %(value)s (1–53)",
+                              value=row.get("indicator") or "—"))
         try:
             value = float(row.get("value", "").replace(",", "."))
             if value != value or value in (float("inf"), float("-inf")):
@@ -140,11 +142,10 @@ def plan_import(rows: list[dict]) -> ImportPlan:
             reasons.append(_l("value %(value)s is not a number", value=row.get("value") or "—"))
         if value is not None and value < 0:
             reasons.append(_l("value %(value)s is negative", value=row.get("value")))
-        year = row.get("year", "").removesuffix(".0")
-        if not year.isdigit() or not 1990 <= int(year) <= this_year:
-            reasons.append(_l("year %(value)s is not a year", value=year or "—"))
-        key = (kind, code, int(number) if number.isdigit() else None,
-               int(year) if year.isdigit() else None)
+        year = to_int(row.get("year", "").removesuffix(".0"), minimum=1990, maximum=this_year)
+        if year is None:
+            reasons.append(_l("year %(value)s is not a year", value=row.get("year") or "—"))
+        key = (kind, code, number, year)
         if not reasons and key in seen:
             reasons.append(_l("duplicate of line %(line)d (same area, indicator and year)",
                               line=seen[key]))
@@ -203,7 +204,9 @@ def weight_sets() -> list[WeightSet]:
 
 
 def get_weight_set(weight_set_id) -> WeightSet | None:
-    return db.session.get(WeightSet, weight_set_id) if weight_set_id else None
+    """The weight set with this id (any text from a URL is accepted), or None."""
+    number = to_int(weight_set_id, minimum=1)
+    return db.session.get(WeightSet, number) if number else None
 
 
 def save_weight_set(name: str, weights: dict[str, float]) -> WeightSet:

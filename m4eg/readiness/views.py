@@ -25,7 +25,7 @@ def _kind():
 
 
 def _weights(arg="weights"):
-    return services.get_weight_set(request.args.get(arg, type=int))
+    return services.get_weight_set(request.args.get(arg))
 
 
 @bp.route("/")

@@ -65,3 +65,13 @@ def test_logout_needs_a_csrf_token_too(csrf_client, make_user):
     assert response.status_code == 302
     assert csrf_client.post("/en/accounts/logout").status_code == 400
     assert csrf_client.get("/en/accounts/profile").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/en/plans/99999999999999999999999",
+                                 "/en/workshops/999999999999999999999",
+                                 "/en/municipalities/?page=99999999999999999999999",
+                                 "/api/v1/municipalities?page=%C2%B2&per_page=99999999999999999999",
+                                 "/en/readiness/?weights=99999999999999999999&compare=%C2%B2"])
+def test_huge_or_odd_numbers_in_urls_never_cause_a_500(client, login_as, url):
+    login_as("coordinator")
+    assert client.get(url).status_code in (200, 404)
