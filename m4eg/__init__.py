@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .core import errors, i18n, permissions, security
+    from .core import diagnostics, errors, i18n, permissions, security
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -38,6 +38,7 @@ def _init_extensions(app: Flask) -> None:
     errors.init_app(app)
     _init_login(app, login_manager)
     permissions.init_app(app)
+    diagnostics.init_app(app)
 
 
 def _init_login(app: Flask, login_manager) -> None:

@@ -88,4 +88,5 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "BABEL_DEFAULT_TIMEZONE": "Asia/Baku",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "SQL_COUNT_HEADER": _flag(env.get("M4EG_SQL_COUNT_HEADER")),
     }
