@@ -270,6 +270,11 @@ def generate(scale: dict, seed: int) -> dict[str, int]:
     bar.close()
     counts["enrolments"] = len(enrol_rows)
     del enrol_rows
+    with db.engine.begin() as conn:  # what the after_insert hook of Enrolment keeps
+        conn.execute(db.text(
+            "UPDATE users SET ulc_registered_at = (SELECT MIN(enrolments.enrolled_at) "
+            "FROM enrolments WHERE enrolments.user_id = users.id) WHERE id >= :first"),
+            {"first": first_user})
     bar = Progress("lesson progress", len(progress_rows))
     insert(LessonProgress.__table__, progress_rows, bar)
     bar.close()

@@ -396,6 +396,7 @@ class Stats:
         self.requests: list[tuple[str, int, float]] = []  # (endpoint, status, seconds)
         self.samples: list[Sample] = []
         self.anomalies: Counter = Counter()
+        self.limited_logins = 0  # login answers that carried X-RateLimit-* headers
 
 
 class Browser:
@@ -462,12 +463,13 @@ class Browser:
         if raw.will_close:
             self.reset()
         text = data.decode("utf-8", "replace")
-        response = Response(raw.status, text, raw.getheader("Location", ""), dict(raw.headers))
+        response = Response(raw.status, text, raw.getheader("Location", ""),
+                            {k.lower(): v for k, v in raw.headers.items()})
         if raw.status >= 500:
             self.stats.samples.append(Sample(self.user, method, path, raw.status,
                                              f"form: {(body or '')[:300]}", time.time()))
             raise ServerError(f"{method} {path}: HTTP {raw.status}")
-        if "text/html" in response.headers.get("Content-Type", ""):
+        if "text/html" in response.headers.get("content-type", ""):
             token = _input_value(_CSRF, text)
             if token:
                 self.csrf = token
@@ -645,6 +647,8 @@ class SoakUser:
         self.pause(0.5)
         first, final = self.browser.post(self.url("/accounts/login"), [
             ("email", self.account.email), ("password", SOAK_PASSWORD), ("next", "")])
+        if "x-ratelimit-limit" in first.headers:
+            self.stats.limited_logins += 1  # evidence that the limiter counted this attempt
         if first.status == 302 and final.status == 200:
             self.logged_in = True
         elif first.status == 429:
@@ -964,9 +968,17 @@ def start_gunicorn(args, url: str, out: Path) -> subprocess.Popen:
     else:
         env["RATELIMIT_ENABLED"] = "true"
         env["RATELIMIT_STORAGE_URI"] = args.ratelimit_storage
+    # gunicorn appends to its access log; start each run with an empty one.
+    (out / "gunicorn-access.log").write_text("")
     command = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
                "--bind", f"127.0.0.1:{args.port}",
                "--access-logfile", str(out / "gunicorn-access.log"), "wsgi:app"]
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
+        # Recent gunicorns otherwise open ~/.gunicorn/gunicorn.ctl, a path that any other
+        # gunicorn on the machine (a benchmark, the site itself) uses too.
+        command.insert(-1, "--no-control-socket")
     log = (out / "gunicorn-error.log").open("w")
     # gunicorn's error log (and the app's log, which Flask writes to wsgi.errors) go to stderr.
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,  # noqa: S603
@@ -1063,9 +1075,9 @@ def verify(app, ledger: list[Write]) -> tuple[dict, list[str]]:
         session = db.session
         enrolments = {(e.user_id, e.course_slug): e for e in session.scalars(select(Enrolment))}
         lessons = set(session.execute(select(LessonProgress.user_id, LessonProgress.course_slug,
-                                             LessonProgress.lesson_slug)).tuples())
+                                             LessonProgress.lesson_slug)).all())
         attempts = Counter(session.execute(select(QuizAttempt.user_id, QuizAttempt.course_slug)
-                                           ).tuples())
+                                           ).all())
         certificates = {c.code: (c.user_id, c.course_slug)
                         for c in session.scalars(select(Certificate))}
 
@@ -1140,10 +1152,9 @@ def verify(app, ledger: list[Write]) -> tuple[dict, list[str]]:
                 counts["block_save"]["verified"] += sum(
                     1 for w in saves if w.outcome == "acked") if ok else 0
                 if not ok:
-                    have = json.dumps(content.get(block), ensure_ascii=False)[:300]
-                    told = json.dumps(saves[last].data["content"], ensure_ascii=False)[:300]
-                    lost.append(f"block_save: plan {plan_id} block {block}: the database has "
-                                f"{have}, the last acknowledged save was {told}")
+                    lost.append(f"block_save: plan {plan_id} block {block} differs from the "
+                                "last acknowledged save: "
+                                + _differences(content.get(block), saves[last].data["content"]))
             versioned = [w for w in writes if w.outcome == "acked" and "version_after" in w.data]
             if versioned and not any(w.outcome == "unknown" for w in writes):
                 expected = versioned[-1].data["version_after"]
@@ -1168,6 +1179,17 @@ def verify(app, ledger: list[Write]) -> tuple[dict, list[str]]:
     return counts, lost
 
 
+def _differences(have: dict | None, told: dict) -> str:
+    """The fields whose stored value is not the one the client was told was saved."""
+    if have is None:
+        return "the block is not in the database at all"
+    keys = sorted(set(have) | set(told), key=str)
+    return "; ".join(
+        f"{key}: database {json.dumps(have.get(key), ensure_ascii=False)[:150]}, "
+        f"saved {json.dumps(told.get(key), ensure_ascii=False)[:150]}"
+        for key in keys if have.get(key) != told.get(key))
+
+
 def _courses(app):
     from m4eg.courses import services as courses
 
@@ -1177,6 +1199,10 @@ def _courses(app):
 
 # ------------------------------------------------------------------------------------------
 # Summary
+
+
+def statuses_of(stats: Stats) -> Counter:
+    return Counter(status for _route, status, _s in stats.requests)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -1191,7 +1217,7 @@ def summarise(args, stats: Stats, counts, lost, tracebacks, log_problems, elapse
     lines = []
     say = lines.append
     focal = sum(a.role == "focal_point" for a in accounts)
-    statuses = Counter(status for _route, status, _s in stats.requests)
+    statuses = statuses_of(stats)
     latencies = [s for _route, status, s in stats.requests if status]
     server_errors = sum(n for status, n in statuses.items() if status >= 500)
     connection_errors = statuses.get(0, 0)
@@ -1203,6 +1229,10 @@ def summarise(args, stats: Stats, counts, lost, tracebacks, log_problems, elapse
         f"duration {args.duration} s (ran {elapsed:.0f} s); seed {args.seed}; "
         f"think time {args.think * 0.5:.2f}-{args.think * 1.5:.2f} s")
     say(f"rate limits {rate_note}")
+    logins = sum(1 for route, _s, _t in stats.requests if route.endswith("/accounts/login")
+                 and route.startswith("POST"))
+    say(f"            {stats.limited_logins} of {logins} login answers carried X-RateLimit-* "
+        f"headers; {statuses_of(stats).get(429, 0)} requests were answered 429")
     say("")
     say(f"requests    {len(stats.requests)} ({len(stats.requests) / max(elapsed, 1):.1f}/s)")
     say("status      " + ", ".join(f"{'conn-error' if s == 0 else s}: {n}"
@@ -1376,6 +1406,7 @@ def main(argv=None) -> int:
         stats.requests += user.stats.requests
         stats.samples += user.stats.samples
         stats.anomalies.update(user.stats.anomalies)
+        stats.limited_logins += user.stats.limited_logins
         ledger += user.ledger
     (args.out / "ledger.json").write_text(json.dumps([asdict(w) for w in ledger],
                                                      ensure_ascii=False, indent=1))

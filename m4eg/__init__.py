@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .core import diagnostics, errors, i18n, permissions, security
+    from .core import assets, cache, diagnostics, errors, i18n, permissions, security
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -39,6 +39,8 @@ def _init_extensions(app: Flask) -> None:
     _init_login(app, login_manager)
     permissions.init_app(app)
     diagnostics.init_app(app)
+    assets.init_app(app)
+    cache.init_app(app)  # last: its after_request hook runs first
 
 
 def _init_login(app: Flask, login_manager) -> None:

@@ -24,6 +24,14 @@ def _flag(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _seconds(value: str | None, default: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    if not value.strip().isdigit():
+        raise ConfigError("M4EG_PAGE_CACHE_SECONDS must be a whole number of seconds")
+    return int(value)
+
+
 def _database_url(value: str | None, instance_path: Path) -> str:
     if not value:
         return f"sqlite:///{instance_path / 'm4eg.db'}"
@@ -89,4 +97,7 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "SQL_COUNT_HEADER": _flag(env.get("M4EG_SQL_COUNT_HEADER")),
+        "PAGE_CACHE": _flag(env.get("M4EG_PAGE_CACHE"), default=True),
+        "PAGE_CACHE_SECONDS": _seconds(env.get("M4EG_PAGE_CACHE_SECONDS"), default=300),
+        "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL", ""),
     }

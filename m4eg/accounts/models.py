@@ -43,6 +43,10 @@ class User(UserMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the person first enrolled in a ULC course (kept by courses.services.enrol), so the
+    # key figures count registered learners without grouping every enrolment.
+    ulc_registered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                               index=True)
     # Incremented on every profile save; a form that carries an older value was edited by
     # someone else in the meantime and is refused instead of overwriting.
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import get_translations, lazy_gettext, lazy_ngettext
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import SelectChoice, StringField
 
 
 class _CatalogueTranslations:
@@ -23,6 +23,14 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _CatalogueTranslations()
+
+    def process(self, *args, **kwargs):
+        """A text field left out of a submitted form reads as empty text, never None (the
+        columns behind optional text are NOT NULL; a hand-made POST must not cause a 500)."""
+        super().process(*args, **kwargs)
+        for field in self:
+            if isinstance(field, StringField) and field.data is None:
+                field.data = ""
 
 
 # WTForms' built-in messages, here only so that `make translations-update` extracts them.

@@ -481,14 +481,12 @@ def report_rows() -> list[list]:
 def learners_by_sex(start=None, end=None) -> dict[str, int]:
     """Municipal staff registered at the ULC (enrolled in at least one course) in the period,
     by sex; each person counted once."""
-    first = (select(Enrolment.user_id, func.min(Enrolment.enrolled_at).label("first"))
-             .group_by(Enrolment.user_id).subquery())
-    query = (select(User.sex, func.count()).join(first, first.c.user_id == User.id)
-             .where(User.municipality_id.is_not(None)))
+    query = select(User.sex, func.count()).where(User.ulc_registered_at.is_not(None),
+                                                 User.municipality_id.is_not(None))
     if start is not None:
-        query = query.where(first.c.first >= start)
+        query = query.where(User.ulc_registered_at >= start)
     if end is not None:
-        query = query.where(first.c.first < end)
+        query = query.where(User.ulc_registered_at < end)
     counts = {"female": 0, "male": 0, "not_stated": 0}
     counts.update(dict(db.session.execute(query.group_by(User.sex)).all()))
     return counts

@@ -14,6 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
 from ..core.i18n import current_language
 from ..core.permissions import AUTHENTICATED, PUBLIC, allow, authorize
@@ -32,6 +33,7 @@ def _course_or_404(slug):
 
 
 @bp.route("/")
+@cached_page
 @allow(PUBLIC)
 def index():
     topic = request.args.get("topic", "")
@@ -48,6 +50,7 @@ def my_learning():
 
 
 @bp.route("/<slug>")
+@cached_page
 @allow(PUBLIC)
 def show(slug):
     course = _course_or_404(slug)

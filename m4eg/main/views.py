@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, redirect, render_template, url_for
 from sqlalchemy import text
 
+from ..core.cache import cached_page
 from ..core.i18n import saved_language
 from ..core.permissions import PUBLIC, allow
 from ..extensions import db
@@ -29,6 +30,7 @@ def healthz():
 
 
 @bp.route("/")
+@cached_page
 @allow(PUBLIC)
 def index():
     return render_template("main/index.html")

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core import tables
+from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
@@ -32,6 +33,7 @@ def _member_or_404(slug):
 
 
 @bp.route("/")
+@cached_page
 @allow(PUBLIC)
 def index():
     filters = services.Filters.from_args(request.args)
@@ -45,6 +47,7 @@ def index():
 
 
 @bp.route("/<slug>")
+@cached_page
 @allow(PUBLIC)
 def show(slug):
     municipality = _member_or_404(slug)

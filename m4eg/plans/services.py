@@ -13,7 +13,7 @@ import yaml
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from ..accounts.models import User
 from ..core.audit import utcnow
@@ -129,9 +129,8 @@ def plans_of(municipality_id: int) -> list[Plan]:
                                    .order_by(Plan.created_at.desc())))
 
 
-def queue(*, status: str = "", cycle_id: int | None = None, region: str = "",
-          overdue: bool = False, today: date | None = None) -> list[Plan]:
-    """Plans for the coordinators' review queue, oldest submission first."""
+def _queue_query(*, status: str = "", cycle_id: int | None = None, region: str = "",
+                 overdue: bool = False, today: date | None = None):
     from ..municipalities.models import Municipality, Rayon, Region
 
     query = select(Plan).join(Municipality, Municipality.id == Plan.municipality_id)
@@ -146,8 +145,32 @@ def queue(*, status: str = "", cycle_id: int | None = None, region: str = "",
         query = (query.join(Cycle, Cycle.id == Plan.cycle_id)
                  .where(Cycle.deadline < (today or date.today()),
                         Plan.status.in_(EDITABLE)))
+    return query
+
+
+def queue(*, after: int | None = None, limit: int | None = None, **filters) -> list[Plan]:
+    """Plans for the coordinators' review queue: submitted ones first, oldest submission
+    first, then the others by id. ``after`` (a plan id) continues after that plan (keyset
+    pagination: every page costs the same, however deep)."""
+    query = _queue_query(**filters)
+    if after is not None:
+        cursor = db.session.get(Plan, after)
+        if cursor is not None and cursor.submitted_at is not None:
+            query = query.where(or_(
+                Plan.submitted_at > cursor.submitted_at,
+                and_(Plan.submitted_at == cursor.submitted_at, Plan.id > cursor.id),
+                Plan.submitted_at.is_(None)))
+        elif cursor is not None:
+            query = query.where(Plan.submitted_at.is_(None), Plan.id > cursor.id)
     query = query.order_by(Plan.submitted_at.is_(None), Plan.submitted_at, Plan.id)
+    if limit is not None:
+        query = query.limit(limit)
     return list(db.session.scalars(query))
+
+
+def queue_count(**filters) -> int:
+    query = _queue_query(**filters).with_only_columns(func.count(Plan.id)).order_by(None)
+    return db.session.scalar(query)
 
 
 def revisions(plan: Plan) -> list[Revision]:

@@ -77,15 +77,22 @@ def start():
     return redirect(url_for("plans.show", plan_id=plan.id))
 
 
+QUEUE_PAGE = 50
+
+
 @bp.route("/queue")
 @allow("coordinator")
 def queue():
     authorize("plans.review")
     filters = _queue_filters()
-    plans = services.queue(**filters)
-    return render_template("plans/queue.html", plans=plans, filters=filters,
-                           statuses=PLAN_STATUSES, cycles=services.cycles(),
-                           regions=municipalities.regions(), services=services)
+    after = to_int(request.args.get("after"), minimum=1)
+    plans = services.queue(**filters, after=after, limit=QUEUE_PAGE + 1)
+    following = plans[QUEUE_PAGE - 1].id if len(plans) > QUEUE_PAGE else None
+    return render_template("plans/queue.html", plans=plans[:QUEUE_PAGE], filters=filters,
+                           total=services.queue_count(**filters), following=following,
+                           continued=after is not None, statuses=PLAN_STATUSES,
+                           cycles=services.cycles(), regions=municipalities.regions(),
+                           services=services)
 
 
 def _queue_filters() -> dict:

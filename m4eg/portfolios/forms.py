@@ -29,6 +29,9 @@ def _optional(length):
     return [Optional(), Length(max=length)]
 
 
+_MAX_PEOPLE = 10_000_000  # more than anyone reaches; keeps numbers within the INTEGER column
+
+
 class PortfolioForm(Form):
     municipality_id = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
     slug = StringField(_l("Web address"), validators=[
@@ -91,12 +94,14 @@ class ActivityForm(Form):
     place_en = StringField(_l("Place in English"), validators=_optional(200))
     description_az = TextAreaField(_l("Description in Azerbaijani"), validators=_optional(4000))
     description_en = TextAreaField(_l("Description in English"), validators=_optional(4000))
-    women = IntegerField(_l("Women"), default=0, validators=[Optional(), NumberRange(min=0)])
-    men = IntegerField(_l("Men"), default=0, validators=[Optional(), NumberRange(min=0)])
+    women = IntegerField(_l("Women"), default=0,
+                         validators=[Optional(), NumberRange(min=0, max=_MAX_PEOPLE)])
+    men = IntegerField(_l("Men"), default=0,
+                       validators=[Optional(), NumberRange(min=0, max=_MAX_PEOPLE)])
     not_stated = IntegerField(_l("Sex not stated"), default=0,
-                              validators=[Optional(), NumberRange(min=0)])
+                              validators=[Optional(), NumberRange(min=0, max=_MAX_PEOPLE)])
     people_reached = IntegerField(_l("People reached"),
-                                  validators=[Optional(), NumberRange(min=0)])
+                                  validators=[Optional(), NumberRange(min=0, max=_MAX_PEOPLE)])
 
 
 class SessionForm(Form):

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
@@ -47,6 +48,7 @@ def _track(value):
 
 
 @bp.route("/")
+@cached_page
 @allow(PUBLIC)
 def index():
     track = _track(request.args.get("track", ""))
@@ -56,6 +58,7 @@ def index():
 
 
 @bp.route("/<slug>")
+@cached_page
 @allow(PUBLIC)
 def show(slug):
     portfolio = _portfolio_or_404(slug)
@@ -203,8 +206,14 @@ def add_option(slug):
     form = OptionForm(prefix="option")
     if form.validate():
         data = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version"}}
-        services.save_option(portfolio, None, data, current_user)
-        return _saved(portfolio, _("The option has been added."))
+        data["grant_phase"] = data.get("grant_phase") or ""
+        try:
+            services.save_option(portfolio, None, data, current_user)
+        except services.PortfolioError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            return _saved(portfolio, _("The option has been added."))
     return _manage_page(portfolio, 400, option=form)
 
 
@@ -217,6 +226,7 @@ def edit_option(slug, option_id):
     form = OptionForm(obj=option if request.method == "GET" else None)
     if form.validate_on_submit():
         data = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version"}}
+        data["grant_phase"] = data.get("grant_phase") or ""
         try:
             services.save_option(portfolio, option, data, current_user,
                                  version=int(form.version.data or 0))

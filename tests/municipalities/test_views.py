@@ -247,10 +247,11 @@ def test_export_round_trips_through_the_import(app, client, roster, login_as):
 def test_queries_do_not_grow_with_the_number_of_members(client, make_municipality, roster,
                                                         count_queries, url):
     client.get(url)  # warm-up: first-request work is not the page's
+    make_municipality()  # a write empties the page cache: both requests below render
     with count_queries() as small:
         client.get(url)
     for _ in range(30):
         make_municipality()
     with count_queries() as large:
         client.get(url)
-    assert large.count == small.count
+    assert large.count == small.count > 0

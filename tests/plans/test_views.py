@@ -220,3 +220,33 @@ def test_unknown_plan_or_block_is_404(client, khirdalan_plan, login_as):
     assert client.get("/en/plans/999999").status_code == 404
     log_in(client, khirdalan_plan["focal"].email)
     assert client.get(f"/en/plans/{khirdalan_plan['id']}/blocks/nope").status_code in (404,)
+
+
+def test_queue_pages_through_every_plan_once(app, client, plan_setup, login_as):
+    from datetime import UTC, datetime, timedelta
+
+    from m4eg.municipalities.models import Municipality
+    from m4eg.plans.models import Cycle
+
+    with app.app_context():
+        cycle = db.session.get(Cycle, plan_setup["cycle_id"])
+        template = db.session.get(PlanTemplate, plan_setup["template_id"])
+        members = db.session.scalars(select(Municipality).order_by(Municipality.id)).all()
+        for index, member in enumerate(members):
+            plan = services.start_plan(member.id, cycle, None, template)
+            if index % 2:  # half submitted, on distinct and on equal dates
+                plan.status = "submitted"
+                plan.submitted_at = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=index // 4)
+        db.session.commit()
+        expected = [p.id for p in services.queue()]
+    login_as("coordinator")
+    first = client.get("/en/plans/queue").get_data(as_text=True)
+    assert "55 plans found" in first
+    seen = [int(i) for i in re.findall(r'href="/en/plans/(\d+)"', first)]
+    assert len(seen) == 50
+    following = re.search(r'href="(/en/plans/queue\?after=\d+)"', first).group(1)
+    second = client.get(following).get_data(as_text=True)
+    seen += [int(i) for i in re.findall(r'href="/en/plans/(\d+)"', second)]
+    assert seen == expected
+    assert "?after=" not in second.split("</table>")[1]  # the last page offers no "next"
+    assert "Back to the start" in second

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from m4eg.extensions import db
-from m4eg.portfolios.models import Activity, Option, Story
+from m4eg.portfolios.models import Activity, Option, Portfolio, Story
 
 URVA = "urva-tourism-and-local-brand"
 
@@ -116,7 +116,7 @@ def test_activity_with_negative_counts_is_refused_and_kept(app, client, demonstr
         "activity-men": "-3", "activity-women": "5"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Number must be at least 0." in page and 'value="Guide training"' in page
+    assert "Number must be between 0 and 10000000." in page and 'value="Guide training"' in page
     with app.app_context():
         assert len(db.session.scalars(select(Activity)).all()) == before
 
@@ -149,3 +149,35 @@ def test_board_flags_and_exports(client, demonstrators, login_as):
     assert "Transition to LED lighting" in page and "Smart Old City" not in page
     csv = client.get("/en/portfolios/board.csv").get_data(as_text=True)
     assert "Tourism information centre and local brand,Urva Municipality" in csv
+
+
+def test_hand_made_posts_get_form_errors_not_server_errors(app, client, demonstrators,
+                                                            login_as):
+    """Fields left out, an unknown grant phase, a count beyond any real event: the form
+    answers with a message (or saves what is valid), never a 500."""
+    login_as("coordinator")
+    option_id = _option_id(app)
+    with app.app_context():
+        portfolio = db.session.scalar(select(Portfolio).where(Portfolio.slug == URVA))
+        fields = {"municipality_id": portfolio.municipality_id, "slug": URVA,
+                  "track": portfolio.track, "title_az": portfolio.title_az,
+                  "title_en": portfolio.title_en, "version": portfolio.version}
+        option_version = db.session.get(Option, option_id).version
+    edited = client.post(f"/en/portfolios/{URVA}/edit", data=fields)  # no intent, no theme
+    assert edited.status_code in (200, 302)
+    with app.app_context():
+        assert db.session.scalar(select(Portfolio).where(Portfolio.slug == URVA)).intent_en == ""
+
+    bogus = client.post(f"/en/portfolios/{URVA}/options", data={
+        "option-title_az": "Yeni seçim", "option-title_en": "New option",
+        "option-grant_phase": "platinum"})
+    assert bogus.status_code == 400 and 'value="New option"' in bogus.get_data(as_text=True)
+    option = client.post(f"/en/portfolios/{URVA}/options/{option_id}/edit", data={
+        "title_az": "Seçim", "title_en": "Option", "version": option_version})
+    assert option.status_code in (200, 302)
+
+    huge = client.post(f"/en/portfolios/{URVA}/activities", data={
+        "activity-kind": "forum", "activity-title_az": "Forum", "activity-title_en": "Forum",
+        "activity-on_date": "2024-04-10", "activity-men": "9" * 30})
+    assert huge.status_code == 400
+    assert "Number must be between 0 and 10000000." in huge.get_data(as_text=True)

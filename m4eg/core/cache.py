@@ -1,0 +1,233 @@
+"""Caches of anonymous pages and of aggregates, invalidated by every committed write.
+
+Every committed transaction that changed a row (through the ORM, or an ORM-enabled UPDATE,
+INSERT or DELETE statement) moves a shared *generation* forward; an entry made under an
+older generation is never served again. The generation lives where every gunicorn worker
+sees it: a small file in the instance folder (one machine), or Redis when
+``CACHE_REDIS_URL`` is set (several machines). Entries also expire after
+``PAGE_CACHE_SECONDS`` so that pages computed from today's date (overdue flags) move on.
+
+Only views marked with :func:`cached_page` are cached, only for GET requests of visitors
+who are not signed in and have no message waiting, and a response is kept only if
+rendering it neither touched the session nor made a CSRF token (so nobody is ever served
+another person's page or token).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, Response, current_app, g, request, session
+from sqlalchemy import event
+
+from . import assets
+
+CACHED_ATTR = "m4eg_cached_page"
+# Writes to these tables change no cached page (sign-ins, audit trail, reset links).
+IGNORED_TABLES = {"user_sessions", "audit_events", "password_reset_tokens"}
+MAX_ENTRIES = 1024
+_watching = False  # the session is global: its listeners are registered once per process
+
+
+def cached_page(view: Callable) -> Callable:
+    """Mark a public view whose anonymous GET responses may be cached."""
+    setattr(view, CACHED_ATTR, True)
+    return view
+
+
+class FileGeneration:
+    """The generation as the content of a file, replaced atomically on every bump."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            self.bump()
+
+    def current(self) -> str:
+        try:
+            return self.path.read_text()
+        except OSError:
+            return ""
+
+    def bump(self) -> None:
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        temporary.write_text(secrets.token_hex(8))
+        os.replace(temporary, self.path)
+
+
+class RedisGeneration:
+    """The generation as a Redis counter, for several machines."""
+
+    KEY = "m4eg:cache-generation"
+
+    def __init__(self, url: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+
+    def current(self) -> str:
+        value = self.client.get(self.KEY)
+        return value.decode() if value else "0"
+
+    def bump(self) -> None:
+        self.client.incr(self.KEY)
+
+
+class Store:
+    """A bounded, thread-safe, per-process map of (key) → (generation, time, value)."""
+
+    def __init__(self, seconds: int):
+        self.seconds, self.entries, self.lock = seconds, OrderedDict(), threading.Lock()
+
+    def get(self, key, generation: str):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            entry_generation, made, value = entry
+            if entry_generation != generation or time.monotonic() - made > self.seconds:
+                del self.entries[key]
+                return None
+            self.entries.move_to_end(key)
+            return value
+
+    def put(self, key, generation: str, value) -> None:
+        with self.lock:
+            self.entries[key] = (generation, time.monotonic(), value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > MAX_ENTRIES:
+                self.entries.popitem(last=False)
+
+
+def _state():
+    return current_app.extensions["m4eg_cache"]
+
+
+def generation() -> str:
+    return _state()["generation"].current()
+
+
+def invalidate() -> None:
+    """Forget every cached page and aggregate (all workers)."""
+    _state()["generation"].bump()
+
+
+def memoize(name: str, args: tuple, compute: Callable):
+    """The value of ``compute()`` for (name, args), computed again after any write."""
+    state = _state()
+    if not state["enabled"]:
+        return compute()
+    current = state["generation"].current()
+    key = ("aggregate", name, args)
+    value = state["store"].get(key, current)
+    if value is None:
+        value = compute()
+        state["store"].put(key, current, value)
+    return value
+
+
+# --- Request hooks -------------------------------------------------------------------------
+
+def _cacheable_request(app: Flask) -> bool:
+    if request.method != "GET" or request.endpoint is None:
+        return False
+    view = app.view_functions.get(request.endpoint)
+    if not getattr(view, CACHED_ATTR, False):
+        return False
+    return "_user_id" not in session and "_flashes" not in session
+
+
+def _serve_cached():
+    app = current_app._get_current_object()
+    state = _state()
+    if not state["enabled"] or not _cacheable_request(app):
+        return None
+    current = state["generation"].current()
+    key = ("page", request.full_path)
+    hit = state["store"].get(key, current)
+    if hit is not None:
+        body, mimetype, gzipped = hit
+        g.page_cache = "hit"
+        if assets.accepts_gzip():
+            response = Response(gzipped, status=200, mimetype=mimetype)
+            response.headers["Content-Encoding"] = "gzip"
+        else:
+            response = Response(body, status=200, mimetype=mimetype)
+        response.vary.add("Accept-Encoding")
+        return response
+    # The generation is read before rendering: a write during rendering makes this entry
+    # stale at once rather than hiding the write.
+    g.page_cache = (key, current)
+    return None
+
+
+def _keep(response):
+    pending = g.get("page_cache")
+    if not pending or pending == "hit":
+        if pending == "hit":
+            response.headers["X-Page-Cache"] = "hit"
+        return response
+    key, generation_before = pending
+    if (response.status_code == 200 and not response.direct_passthrough
+            and not session.modified and "csrf_token" not in g
+            and "Set-Cookie" not in response.headers):
+        body = response.get_data()
+        _state()["store"].put(key, generation_before,
+                              (body, response.mimetype, assets.compress(body)))
+        response.headers["X-Page-Cache"] = "miss"
+    return response
+
+
+def _watch_writes(db) -> None:
+    def tables_of(objects) -> set[str]:
+        return {getattr(obj, "__tablename__", "") for obj in objects}
+
+    @event.listens_for(db.session, "after_flush")
+    def _after_flush(session, _context):
+        changed = tables_of(session.new) | tables_of(session.dirty) | tables_of(session.deleted)
+        if changed - IGNORED_TABLES:
+            session.info["m4eg_wrote"] = True
+
+    @event.listens_for(db.session, "do_orm_execute")
+    def _on_execute(state):
+        if state.is_update or state.is_delete or state.is_insert:
+            state.session.info["m4eg_wrote"] = True
+
+    @event.listens_for(db.session, "after_commit")
+    def _after_commit(session):
+        if session.info.pop("m4eg_wrote", False):
+            extension = current_app.extensions.get("m4eg_cache") if current_app else None
+            if extension is not None:
+                extension["generation"].bump()
+
+    @event.listens_for(db.session, "after_rollback")
+    def _after_rollback(session):
+        session.info.pop("m4eg_wrote", None)
+
+
+def init_app(app: Flask) -> None:
+    """Set up the generation, the store and the hooks. Call it after the other hooks, so
+    that the page is kept before compression and the security headers are added."""
+    from ..extensions import db
+
+    url = app.config.get("CACHE_REDIS_URL")
+    backend = RedisGeneration(url) if url else FileGeneration(
+        Path(app.instance_path) / "cache-generation")
+    app.extensions["m4eg_cache"] = {
+        "enabled": app.config.get("PAGE_CACHE", True),
+        "generation": backend,
+        "store": Store(app.config.get("PAGE_CACHE_SECONDS", 300)),
+    }
+    global _watching
+    if not _watching:
+        _watch_writes(db)
+        _watching = True
+    app.before_request(_serve_cached)
+    app.after_request(_keep)

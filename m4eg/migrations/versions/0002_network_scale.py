@@ -1,0 +1,36 @@
+"""Network scale: users.ulc_registered_at (first ULC enrolment, filled from the enrolments)
+and indexes on the plan dates the key figures and the review queue filter on.
+
+Revision ID: 0002
+Revises: 0001
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ulc_registered_at', sa.DateTime(timezone=True),
+                                      nullable=True))
+        batch_op.create_index(batch_op.f('ix_users_ulc_registered_at'), ['ulc_registered_at'],
+                              unique=False)
+    op.execute("UPDATE users SET ulc_registered_at = (SELECT MIN(enrolments.enrolled_at) "
+               "FROM enrolments WHERE enrolments.user_id = users.id)")
+    with op.batch_alter_table('plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plans_submitted_at'), ['submitted_at'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_plans_approved_at'), ['approved_at'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plans_approved_at'))
+        batch_op.drop_index(batch_op.f('ix_plans_submitted_at'))
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_users_ulc_registered_at'))
+        batch_op.drop_column('ulc_registered_at')

@@ -1,0 +1,98 @@
+"""Anonymous pages and aggregates are cached until the next write; pages and static files
+are compressed; static files carry versioned URLs cached for a year."""
+
+import gzip
+import re
+
+from m4eg.extensions import db
+
+
+def test_an_anonymous_page_is_served_from_the_cache_until_a_write(client, roster,
+                                                                   make_municipality,
+                                                                   count_queries):
+    first = client.get("/en/municipalities/?q=zz-new")
+    assert first.headers["X-Page-Cache"] == "miss"
+    with count_queries() as counter:
+        again = client.get("/en/municipalities/?q=zz-new")
+    assert again.headers["X-Page-Cache"] == "hit" and counter.count == 0
+    assert again.data == first.data
+
+    make_municipality(name_en="ZZ-New Village", name_az="ZZ-New kəndi")
+    fresh = client.get("/en/municipalities/?q=zz-new")
+    assert fresh.headers["X-Page-Cache"] == "miss"
+    assert "ZZ-New Village" in fresh.get_data(as_text=True)
+
+
+def test_figures_follow_a_write_at_once(app, client, roster, make_municipality):
+    before = client.get("/en/figures/export.csv").get_data(as_text=True)
+    assert "members,total,55" in before
+    make_municipality()
+    assert "members,total,56" in client.get("/en/figures/export.csv").get_data(as_text=True)
+
+
+def test_signed_in_people_never_get_a_cached_page(client, roster, login_as):
+    client.get("/en/municipalities/urva")  # cached for visitors
+    assert client.get("/en/municipalities/urva").headers["X-Page-Cache"] == "hit"
+    login_as("coordinator")
+    page = client.get("/en/municipalities/urva")
+    assert "X-Page-Cache" not in page.headers
+    assert "/en/municipalities/urva/edit" in page.get_data(as_text=True)  # their own view
+    client.post("/az/accounts/logout")
+    visitor = client.get("/en/municipalities/urva")
+    assert "/en/municipalities/urva/edit" not in visitor.get_data(as_text=True)
+
+
+def test_a_page_showing_a_message_is_not_cached(client, roster, login_as):
+    login_as("staff")
+    client.post("/az/accounts/logout")  # redirects to the home page with a message
+    shown = client.get("/az/")
+    assert "X-Page-Cache" not in shown.headers or shown.headers["X-Page-Cache"] != "hit"
+    assert 'class="flash' in shown.get_data(as_text=True)
+    later = client.get("/az/")
+    assert 'class="flash' not in later.get_data(as_text=True)
+
+
+def test_pages_are_sent_gzipped_to_browsers_that_accept_it(client, roster):
+    plain = client.get("/en/courses/")
+    packed = client.get("/en/courses/", headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 2
+
+
+def test_static_files_have_versioned_urls_cached_for_a_year(client, roster):
+    page = client.get("/en/").get_data(as_text=True)
+    css = re.search(r'href="(/static/css/site\.css\?v=[0-9a-f]{10})"', page).group(1)
+    response = client.get(css, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert "immutable" in response.headers["Cache-Control"]
+    assert gzip.decompress(response.data).startswith(b"/*") or b"{" in gzip.decompress(
+        response.data)
+    with client.get("/static/css/site.css") as unversioned:
+        assert "max-age=31536000" not in unversioned.headers.get("Cache-Control", "")
+
+
+def test_sql_count_header_is_off_by_default_and_counts_when_asked(make_app, roster):
+    assert "X-SQL-Queries" not in make_app().test_client().get("/healthz").headers
+    counted = make_app(SQL_COUNT_HEADER=True).test_client().get("/healthz")
+    assert counted.headers["X-SQL-Queries"] == "1"
+
+
+def test_first_enrolment_sets_the_ulc_registration_date(app, make_user):
+    from datetime import UTC, datetime
+
+    from m4eg.accounts.models import User
+    from m4eg.courses.models import Enrolment
+
+    user = make_user()
+    with app.app_context():
+        db.session.add(Enrolment(user_id=user.id, course_slug="community-listening",
+                                 enrolled_at=datetime(2025, 5, 1, tzinfo=UTC)))
+        db.session.commit()
+        db.session.add(Enrolment(user_id=user.id, course_slug="designing-a-p4eg-plan",
+                                 enrolled_at=datetime(2024, 1, 1, tzinfo=UTC)))
+        db.session.commit()
+        registered = db.session.get(User, user.id).ulc_registered_at
+        assert registered.replace(tzinfo=UTC) == datetime(2024, 1, 1, tzinfo=UTC)
