@@ -272,9 +272,9 @@ def generate(scale: dict, seed: int) -> dict[str, int]:
     del enrol_rows
     with db.engine.begin() as conn:  # what the after_insert hook of Enrolment keeps
         conn.execute(db.text(
-            "UPDATE users SET ulc_registered_at = (SELECT MIN(enrolments.enrolled_at) "
-            "FROM enrolments WHERE enrolments.user_id = users.id) WHERE id >= :first"),
-            {"first": first_user})
+            "UPDATE users SET ulc_registered_at = first.enrolled_at FROM (SELECT user_id, "
+            "MIN(enrolled_at) AS enrolled_at FROM enrolments GROUP BY user_id) AS first "
+            "WHERE users.id = first.user_id"))
     bar = Progress("lesson progress", len(progress_rows))
     insert(LessonProgress.__table__, progress_rows, bar)
     bar.close()

@@ -118,6 +118,19 @@ def done_lessons(user, course: Course) -> set[str]:
     return set(rows) & set(course.lesson_slugs)
 
 
+def progress_if_enrolled(user, course: Course) -> set[str] | None:
+    """The lessons ``user`` has done in ``course``, or None when not enrolled: one query
+    (the enrolment outer-joined to its progress), for the lesson page."""
+    rows = db.session.execute(
+        select(Enrolment.id, LessonProgress.lesson_slug)
+        .outerjoin(LessonProgress, and_(LessonProgress.user_id == Enrolment.user_id,
+                                        LessonProgress.course_slug == Enrolment.course_slug))
+        .where(Enrolment.user_id == user.id, Enrolment.course_slug == course.slug)).all()
+    if not rows:
+        return None
+    return {slug for _id, slug in rows if slug} & set(course.lesson_slugs)
+
+
 def mark_done(user, course: Course, lesson_slug: str) -> None:
     """Mark a lesson done (again is harmless) and complete the course if it now is."""
     record = _require_enrolment(user, course)

@@ -93,14 +93,16 @@ def lesson(slug, lesson_slug):
     current = course.lesson(lesson_slug)
     if current is None:
         abort(404)
-    if (response := _enrolled_or_redirect(course)) is not None:
-        return response
+    done = services.progress_if_enrolled(current_user, course)
+    if done is None:
+        flash(_("Enrol in the course to read its lessons."), "info")
+        return redirect(url_for("courses.show", slug=course.slug))
     index = current.position - 1
     return render_template(
         "courses/lesson.html", course=course, lesson=current,
         previous=course.lessons[index - 1] if index > 0 else None,
         next=course.lessons[index + 1] if index + 1 < len(course.lessons) else None,
-        done=services.done_lessons(current_user, course), lang=current_language(),
+        done=done, lang=current_language(),
     )
 
 

@@ -35,3 +35,29 @@ def test_upgrade_downgrade_upgrade(app_ctx):
     upgrade()
     assert {"users", "municipalities", "audit_events"} <= set(
         inspect(db.engine).get_table_names())
+
+
+def test_upgrade_to_0002_fills_the_ulc_registration_date_from_enrolments(app_ctx):
+    from datetime import UTC, datetime
+
+    _empty_database()
+    upgrade()
+    with db.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO users (id, email, name, password_hash, role, position, sex, "
+            "preferred_language, is_demo, created_at, version) VALUES (1, 'a@example.org', "
+            "'A', 'x', 'staff', '', 'female', 'az', false, :now, 1)"),
+            {"now": datetime(2024, 1, 1, tzinfo=UTC)})
+        for slug, day in (("one", datetime(2025, 3, 1, tzinfo=UTC)),
+                          ("two", datetime(2024, 6, 1, tzinfo=UTC))):
+            connection.execute(text(
+                "INSERT INTO enrolments (user_id, course_slug, enrolled_at) "
+                "VALUES (1, :slug, :day)"), {"slug": slug, "day": day})
+    downgrade(revision="0001")
+    upgrade()
+    with db.engine.connect() as connection:
+        value = connection.execute(text("SELECT ulc_registered_at FROM users")).scalar()
+    if isinstance(value, str):  # SQLite hands back text through a raw query
+        value = datetime.fromisoformat(value)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    assert value == datetime(2024, 6, 1, tzinfo=UTC)

@@ -19,8 +19,10 @@ def upgrade():
                                       nullable=True))
         batch_op.create_index(batch_op.f('ix_users_ulc_registered_at'), ['ulc_registered_at'],
                               unique=False)
-    op.execute("UPDATE users SET ulc_registered_at = (SELECT MIN(enrolments.enrolled_at) "
-               "FROM enrolments WHERE enrolments.user_id = users.id)")
+    # One pass over the enrolments (UPDATE … FROM: PostgreSQL, and SQLite since 3.33).
+    op.execute("UPDATE users SET ulc_registered_at = first.enrolled_at FROM (SELECT user_id, "
+               "MIN(enrolled_at) AS enrolled_at FROM enrolments GROUP BY user_id) AS first "
+               "WHERE users.id = first.user_id")
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plans_submitted_at'), ['submitted_at'],
                               unique=False)
