@@ -162,10 +162,15 @@ def queue(*, after: int | None = None, limit: int | None = None, **filters) -> l
                 Plan.submitted_at.is_(None)))
         elif cursor is not None:
             query = query.where(Plan.submitted_at.is_(None), Plan.id > cursor.id)
-    query = query.order_by(Plan.submitted_at.is_(None), Plan.submitted_at, Plan.id)
+    # The order is found on narrow rows (ids and dates) and only the page's plans are then
+    # loaded: sorting whole plans, content included, costs ~100× more at network scale.
+    ids = query.with_only_columns(Plan.id).order_by(
+        Plan.submitted_at.is_(None), Plan.submitted_at, Plan.id)
     if limit is not None:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
+        ids = ids.limit(limit)
+    ordered = list(db.session.scalars(ids))
+    loaded = {p.id: p for p in db.session.scalars(select(Plan).where(Plan.id.in_(ordered)))}
+    return [loaded[plan_id] for plan_id in ordered]
 
 
 def queue_count(**filters) -> int:

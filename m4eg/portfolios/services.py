@@ -60,11 +60,15 @@ def touch(portfolio: Portfolio) -> None:
 # ---------------------------------------------------------------- reading
 
 
-def portfolios(track: str = "") -> list[Portfolio]:
-    query = select(Portfolio).order_by(Portfolio.track, Portfolio.title_en)
+def portfolios_query(track: str = ""):
+    query = select(Portfolio).order_by(Portfolio.track, Portfolio.title_en, Portfolio.id)
     if track:
         query = query.where(Portfolio.track == track)
-    return list(db.session.scalars(query))
+    return query
+
+
+def portfolios(track: str = "") -> list[Portfolio]:
+    return list(db.session.scalars(portfolios_query(track)))
 
 
 def get_by_slug(slug: str) -> Portfolio | None:
@@ -274,11 +278,12 @@ def is_overdue(milestone: Milestone, today: date) -> bool:
     return milestone.done_on is None and milestone.due_date < today
 
 
-def board(track: str = "", today: date | None = None) -> list[BoardRow]:
-    """One row per portfolio (three queries whatever the number of portfolios)."""
+def board(track: str = "", today: date | None = None, items=None) -> list[BoardRow]:
+    """One row per portfolio, of ``items`` (one page) or of all (three queries whatever the
+    number of portfolios)."""
     today = today or date.today()
     rows = []
-    for portfolio in portfolios(track):
+    for portfolio in (portfolios(track) if items is None else items):
         milestones = [m for o in portfolio.options for m in o.milestones]
         last = portfolio.last_update_at
         last_day = last.date() if hasattr(last, "date") else last

@@ -12,6 +12,7 @@ from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
+from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow, authorize
 from ..extensions import db
 from ..municipalities import services as municipalities
@@ -67,13 +68,20 @@ def show(slug):
                            stories=services.stories(portfolio, public_only=True))
 
 
+BOARD_PAGE = 50
+
+
 @bp.route("/board")
 @allow("coordinator")
 def board():
     authorize("portfolios.manage")
     track = _track(request.args.get("track", ""))
-    return render_template("portfolios/board.html", rows=services.board(track), track=track,
-                           tracks=TRACKS, stalled_after=services.STALLED_AFTER_DAYS)
+    page = to_int(request.args.get("page"), default=1, minimum=1, maximum=100_000)
+    pagination = db.paginate(services.portfolios_query(track), page=page, per_page=BOARD_PAGE,
+                             error_out=False)
+    return render_template("portfolios/board.html", track=track, pagination=pagination,
+                           rows=services.board(track, items=pagination.items), tracks=TRACKS,
+                           stalled_after=services.STALLED_AFTER_DAYS)
 
 
 @bp.route("/board.<any(csv, xlsx):fmt>")
