@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import defer, lazyload
 
 from ..accounts.models import User
 from ..core.audit import utcnow
@@ -133,13 +134,14 @@ def _queue_query(*, status: str = "", cycle_id: int | None = None, region: str =
                  overdue: bool = False, today: date | None = None):
     from ..municipalities.models import Municipality, Rayon, Region
 
-    query = select(Plan).join(Municipality, Municipality.id == Plan.municipality_id)
+    query = select(Plan)
     if status:
         query = query.where(Plan.status == status)
     if cycle_id:
         query = query.where(Plan.cycle_id == cycle_id)
     if region:
-        query = (query.join(Rayon, Rayon.id == Municipality.rayon_id)
+        query = (query.join(Municipality, Municipality.id == Plan.municipality_id)
+                 .join(Rayon, Rayon.id == Municipality.rayon_id)
                  .join(Region, Region.id == Rayon.region_id).where(Region.code == region))
     if overdue:
         query = (query.join(Cycle, Cycle.id == Plan.cycle_id)
@@ -169,7 +171,10 @@ def queue(*, after: int | None = None, limit: int | None = None, **filters) -> l
     if limit is not None:
         ids = ids.limit(limit)
     ordered = list(db.session.scalars(ids))
-    loaded = {p.id: p for p in db.session.scalars(select(Plan).where(Plan.id.in_(ordered)))}
+    # The queue shows neither the content nor the template: neither is read nor parsed.
+    loaded = {p.id: p for p in db.session.scalars(
+        select(Plan).where(Plan.id.in_(ordered))
+        .options(defer(Plan.content), lazyload(Plan.template)))}
     return [loaded[plan_id] for plan_id in ordered]
 
 
