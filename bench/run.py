@@ -359,10 +359,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(args, label, kind, path, cookie, hello_result) -> dict:
-    status, _h, _b = get(args.port, path, {"Cookie": cookie})
+    status, headers, _b = get(args.port, path, {"Cookie": cookie})  # first request: renders
     if status != 200:
         raise RuntimeError(f"{path} answered {status}")
-    cold = queries(args.port, path, cookie)
+    cold = int(headers.get("X-SQL-Queries", -1))
     html, weight, fetches = page_weight(args.port, path, cookie)
     wrk(args.port, path, cookie, args.connections, 1)  # warm up
     warm = queries(args.port, path, cookie)
