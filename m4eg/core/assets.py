@@ -19,7 +19,7 @@ COMPRESSIBLE = {"text/html", "text/css", "text/csv", "text/plain", "application/
 MIN_SIZE = 512
 YEAR = 365 * 24 * 3600
 _lock = threading.Lock()
-_versions: dict[tuple[str, float], str] = {}
+_versions: dict[str, str] = {}
 _static_gzip: dict[tuple[str, float], bytes] = {}
 
 
@@ -40,14 +40,17 @@ def _static_file(filename: str) -> Path | None:
 
 
 def _version(filename: str) -> str | None:
+    # Static files change only with a deployment (a restart) outside debug mode: their
+    # version is computed once. In debug mode an edited file gets a new version at once.
+    if not current_app.debug and (known := _versions.get(filename)) is not None:
+        return known
     path = _static_file(filename)
     if path is None:
         return None
-    key = (str(path), path.stat().st_mtime)
+    version = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
     with _lock:
-        if key not in _versions:
-            _versions[key] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-        return _versions[key]
+        _versions[filename] = version
+    return version
 
 
 def _add_version(endpoint: str, values: dict) -> None:

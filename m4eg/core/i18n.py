@@ -6,7 +6,11 @@ the supported languages, so an unknown prefix is simply a 404.
 
 from __future__ import annotations
 
+from datetime import date
+
+from babel import dates as babel_dates
 from flask import Flask, g, has_request_context, request, url_for
+from flask.globals import _cv_app
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -48,7 +52,30 @@ def select_locale() -> str:
 
 
 def current_language() -> str:
-    return str(get_locale() or DEFAULT_LANGUAGE)
+    """"az" or "en": the locale Flask-Babel selected (or force_locale() set) for this context.
+
+    It runs for every bilingual field of a page (hundreds of times on a list), so it reads
+    the locale Flask-Babel keeps on ``g`` directly instead of through two context proxies,
+    and takes ``language`` rather than formatting an identifier."""
+    app_context = _cv_app.get(None)
+    if app_context is not None:
+        state = app_context.g.__dict__.get("_flask_babel")
+        locale = getattr(state, "babel_locale", None)
+        if locale is not None:
+            return locale.language
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def _format_date(value, format="medium"):
+    """The ``date`` filter. A plain date (no time zone to convert) is formatted by Babel with
+    the page's locale directly, which is several times cheaper than Flask-Babel's general
+    path; anything else goes through Flask-Babel."""
+    if type(value) is date:
+        locale = get_locale()
+        if locale is not None:
+            return babel_dates.format_date(value, format, locale=locale)
+    return format_date(value, format)
 
 
 def localized(obj, field: str) -> str:
@@ -118,7 +145,7 @@ def init_app(app: Flask) -> None:
         az_upper=az_upper,
         az_lower=az_lower,
         az_title=az_title,
-        date=format_date,
+        date=_format_date,
         datetime=format_datetime,
         number=format_decimal,
         money=_az_money,

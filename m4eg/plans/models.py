@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -71,7 +72,12 @@ class Cycle(db.Model):
 
 class Plan(db.Model):
     __tablename__ = "plans"
-    __table_args__ = (UniqueConstraint("municipality_id", "cycle_id"),)
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "cycle_id"),
+        # The review queue's order (submitted first, oldest first, then by id) and the figures'
+        # date ranges both read this index.
+        Index("ix_plans_submitted_at_id", "submitted_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
@@ -84,7 +90,7 @@ class Plan(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
 

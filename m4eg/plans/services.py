@@ -166,8 +166,8 @@ def queue(*, after: int | None = None, limit: int | None = None, **filters) -> l
             query = query.where(Plan.submitted_at.is_(None), Plan.id > cursor.id)
     # The order is found on narrow rows (ids and dates) and only the page's plans are then
     # loaded: sorting whole plans, content included, costs ~100× more at network scale.
-    ids = query.with_only_columns(Plan.id).order_by(
-        Plan.submitted_at.is_(None), Plan.submitted_at, Plan.id)
+    ids = query.with_only_columns(Plan.id).order_by(Plan.submitted_at.asc().nulls_last(),
+                                                     Plan.id)
     if limit is not None:
         ids = ids.limit(limit)
     ordered = list(db.session.scalars(ids))

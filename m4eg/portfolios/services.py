@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import lazyload
 
 from ..core.audit import utcnow
 from ..extensions import db
@@ -17,6 +18,7 @@ from .models import (
     GRANT_PHASES,
     OPTION_STATUSES,
     Activity,
+    Bilingual,
     Milestone,
     Option,
     Portfolio,
@@ -256,6 +258,18 @@ def add_story(portfolio: Portfolio, data: dict) -> Story:
 # ---------------------------------------------------------------- board and figures
 
 
+@dataclass(frozen=True)
+class MilestoneView(Bilingual):
+    """What the board shows of a milestone (plain values: no ORM object to build)."""
+
+    title_az: str
+    title_en: str
+    due_date: date
+
+
+MILESTONE_COLUMNS = (Milestone.title_az, Milestone.title_en, Milestone.due_date)
+
+
 @dataclass
 class BoardRow:
     portfolio: Portfolio
@@ -279,22 +293,46 @@ def is_overdue(milestone: Milestone, today: date) -> bool:
 
 
 def board(track: str = "", today: date | None = None, items=None) -> list[BoardRow]:
-    """One row per portfolio, of ``items`` (one page) or of all (three queries whatever the
-    number of portfolios)."""
+    """One row per portfolio, of ``items`` (one page) or of all. Four queries whatever the
+    number of portfolios, options and milestones: the counts, the overdue milestones and the
+    next three milestones of each portfolio are found by the database."""
     today = today or date.today()
+    if items is None:
+        items = list(db.session.scalars(portfolios_query(track)
+                                         .options(lazyload(Portfolio.options))))
+    ids = [portfolio.id for portfolio in items]
+    counts = {pid: (total, done or 0) for pid, total, done in db.session.execute(
+        select(Option.portfolio_id, func.count(Option.id),
+               func.sum(case((Option.status == "completed", 1), else_=0)))
+        .where(Option.portfolio_id.in_(ids)).group_by(Option.portfolio_id))}
+    overdue: dict[int, list] = {pid: [] for pid in ids}
+    for pid, title_az, title_en, due in db.session.execute(
+            select(Option.portfolio_id, *MILESTONE_COLUMNS)
+            .join(Option, Option.id == Milestone.option_id)
+            .where(Option.portfolio_id.in_(ids), Milestone.done_on.is_(None),
+                   Milestone.due_date < today)
+            .order_by(Milestone.due_date, Milestone.id)):
+        overdue[pid].append(MilestoneView(title_az, title_en, due))
+    ranked = (select(Milestone.id, Option.portfolio_id.label("pid"),
+                     func.row_number().over(partition_by=Option.portfolio_id,
+                                            order_by=(Milestone.due_date, Milestone.id))
+                     .label("n"))
+              .join(Option, Option.id == Milestone.option_id)
+              .where(Option.portfolio_id.in_(ids), Milestone.done_on.is_(None),
+                     Milestone.due_date >= today).subquery())
+    following: dict[int, list] = {pid: [] for pid in ids}
+    for pid, title_az, title_en, due in db.session.execute(
+            select(ranked.c.pid, *MILESTONE_COLUMNS).join(ranked, ranked.c.id == Milestone.id)
+            .where(ranked.c.n <= 3).order_by(ranked.c.pid, ranked.c.n)):
+        following[pid].append(MilestoneView(title_az, title_en, due))
     rows = []
-    for portfolio in (portfolios(track) if items is None else items):
-        milestones = [m for o in portfolio.options for m in o.milestones]
+    for portfolio in items:
         last = portfolio.last_update_at
         last_day = last.date() if hasattr(last, "date") else last
+        total, done = counts.get(portfolio.id, (0, 0))
         rows.append(BoardRow(
-            portfolio=portfolio, options=len(portfolio.options),
-            completed=sum(o.status == "completed" for o in portfolio.options),
-            overdue=[m for m in milestones if is_overdue(m, today)],
-            next_milestones=sorted((m for m in milestones
-                                    if m.done_on is None and m.due_date >= today),
-                                   key=lambda m: m.due_date)[:3],
-            days_since_update=(today - last_day).days,
+            portfolio=portfolio, options=total, completed=done, overdue=overdue[portfolio.id],
+            next_milestones=following[portfolio.id], days_since_update=(today - last_day).days,
         ))
     return rows
 

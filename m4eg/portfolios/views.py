@@ -7,6 +7,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
@@ -27,7 +28,7 @@ from .forms import (
     StatusForm,
     StoryForm,
 )
-from .models import TRACK_ORDER
+from .models import TRACK_ORDER, Portfolio
 
 
 def _portfolio_or_404(slug):
@@ -77,8 +78,8 @@ def board():
     authorize("portfolios.manage")
     track = _track(request.args.get("track", ""))
     page = to_int(request.args.get("page"), default=1, minimum=1, maximum=100_000)
-    pagination = db.paginate(services.portfolios_query(track), page=page, per_page=BOARD_PAGE,
-                             error_out=False)
+    query = services.portfolios_query(track).options(lazyload(Portfolio.options))
+    pagination = db.paginate(query, page=page, per_page=BOARD_PAGE, error_out=False)
     return render_template("portfolios/board.html", track=track, pagination=pagination,
                            rows=services.board(track, items=pagination.items), tracks=TRACKS,
                            stalled_after=services.STALLED_AFTER_DAYS)

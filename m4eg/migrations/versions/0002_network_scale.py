@@ -24,15 +24,14 @@ def upgrade():
                "MIN(enrolled_at) AS enrolled_at FROM enrolments GROUP BY user_id) AS first "
                "WHERE users.id = first.user_id")
     with op.batch_alter_table('plans', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_plans_submitted_at'), ['submitted_at'],
-                              unique=False)
+        batch_op.create_index('ix_plans_submitted_at_id', ['submitted_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_plans_approved_at'), ['approved_at'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plans_approved_at'))
-        batch_op.drop_index(batch_op.f('ix_plans_submitted_at'))
+        batch_op.drop_index('ix_plans_submitted_at_id')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_ulc_registered_at'))
         batch_op.drop_column('ulc_registered_at')
