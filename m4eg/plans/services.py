@@ -172,10 +172,24 @@ def queue(*, after: int | None = None, limit: int | None = None, **filters) -> l
         ids = ids.limit(limit)
     ordered = list(db.session.scalars(ids))
     # The queue shows neither the content nor the template: neither is read nor parsed.
-    loaded = {p.id: p for p in db.session.scalars(
-        select(Plan).where(Plan.id.in_(ordered))
-        .options(defer(Plan.content), lazyload(Plan.template)))}
+    # Loaded in chunks, so that no IN list outgrows what a database accepts.
+    loaded = {}
+    for start in range(0, len(ordered), 1000):
+        loaded.update((p.id, p) for p in db.session.scalars(
+            select(Plan).where(Plan.id.in_(ordered[start:start + 1000]))
+            .options(defer(Plan.content), lazyload(Plan.template))))
     return [loaded[plan_id] for plan_id in ordered]
+
+
+def revision_counts(plan_ids: list[int]) -> dict[int, int]:
+    """How many revisions each plan has (one query per thousand plans)."""
+    counts: dict[int, int] = {}
+    for start in range(0, len(plan_ids), 1000):
+        counts.update(db.session.execute(
+            select(Revision.plan_id, func.count(Revision.id))
+            .where(Revision.plan_id.in_(plan_ids[start:start + 1000]))
+            .group_by(Revision.plan_id)).all())
+    return counts
 
 
 def queue_count(**filters) -> int:

@@ -110,11 +110,13 @@ def export_queue(fmt):
     authorize("plans.review")
     rows = [["municipality", "cycle", "status", "deadline", "days_left", "submitted_at",
              "revisions"]]
-    for plan in services.queue(**_queue_filters()):
+    plans = services.queue(**_queue_filters())
+    revisions = services.revision_counts([plan.id for plan in plans])
+    for plan in plans:
         rows.append([plan.municipality.name_en, plan.cycle.name, plan.status,
                      plan.cycle.deadline.isoformat(), services.days_left(plan),
                      plan.submitted_at.isoformat() if plan.submitted_at else "",
-                     len(services.revisions(plan))])
+                     revisions.get(plan.id, 0)])
     if fmt == "csv":
         return csv_response(rows, "m4eg-p4eg-plans.csv")
     return xlsx_response(rows, "m4eg-p4eg-plans.xlsx", sheet_title="Plans")

@@ -250,3 +250,31 @@ def test_queue_pages_through_every_plan_once(app, client, plan_setup, login_as):
     assert seen == expected
     assert "?after=" not in second.split("</table>")[1]  # the last page offers no "next"
     assert "Back to the start" in second
+
+
+def test_queue_page_and_export_queries_do_not_grow_with_the_plans(app, client, plan_setup,
+                                                                   login_as, count_queries):
+    from m4eg.municipalities.models import Municipality
+    from m4eg.plans.models import Cycle
+
+    def start_plans(members):
+        with app.app_context():
+            cycle = db.session.get(Cycle, plan_setup["cycle_id"])
+            template = db.session.get(PlanTemplate, plan_setup["template_id"])
+            for member in db.session.scalars(select(Municipality).order_by(Municipality.id)
+                                             .offset(members.start).limit(len(members))):
+                services.start_plan(member.id, cycle, None, template)
+            db.session.commit()
+
+    login_as("coordinator")
+    start_plans(range(0, 5))
+    client.get("/en/plans/queue")
+    with count_queries() as few:
+        client.get("/en/plans/queue")
+        client.get("/en/plans/queue.csv")
+    start_plans(range(5, 55))
+    with count_queries() as many:
+        client.get("/en/plans/queue")
+        csv = client.get("/en/plans/queue.csv").get_data(as_text=True)
+    assert len(csv.strip().splitlines()) == 56  # the header and every plan
+    assert many.count == few.count
