@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.audit import utcnow
@@ -28,6 +28,10 @@ SEX_LABELS = {
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    # Covers the key figures' "registered at the ULC in the period, by sex" count: the
+    # database answers it from the index alone, without reading 200,000 user rows.
+    __table_args__ = (Index("ix_users_ulc_registered", "ulc_registered_at", "sex",
+                            "municipality_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -45,8 +49,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When the person first enrolled in a ULC course (kept by courses.services.enrol), so the
     # key figures count registered learners without grouping every enrolment.
-    ulc_registered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
-                                                               index=True)
+    ulc_registered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Incremented on every profile save; a form that carries an older value was edited by
     # someone else in the meantime and is refused instead of overwriting.
     version: Mapped[int] = mapped_column(Integer, default=1)
