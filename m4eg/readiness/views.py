@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from ..core import tables
+from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error
 from ..core.permissions import PUBLIC, allow, authorize
@@ -29,6 +30,7 @@ def _weights(arg="weights"):
 
 
 @bp.route("/")
+@cached_page
 @allow(PUBLIC)
 def index():
     kind, weight_set = _kind(), _weights()
@@ -46,6 +48,7 @@ def index():
 
 
 @bp.route("/indicators")
+@cached_page
 @allow(PUBLIC)
 def indicators():
     return render_template("readiness/indicators.html", catalogue=services.catalogue(),
@@ -53,6 +56,7 @@ def indicators():
 
 
 @bp.route("/<any(village, rayon):kind>/<code>")
+@cached_page
 @allow(PUBLIC)
 def profile(kind, code):
     names = services.areas(kind)
