@@ -181,3 +181,36 @@ def test_hand_made_posts_get_form_errors_not_server_errors(app, client, demonstr
         "activity-on_date": "2024-04-10", "activity-men": "9" * 30})
     assert huge.status_code == 400
     assert "Number must be between 0 and 10000000." in huge.get_data(as_text=True)
+
+
+def test_board_queries_do_not_grow_with_portfolios_options_and_milestones(
+        app, client, demonstrators, login_as, count_queries):
+    from datetime import date, timedelta
+
+    from m4eg.municipalities.models import Municipality
+    from m4eg.portfolios import services
+
+    login_as("coordinator")
+    client.get("/en/portfolios/board")
+    with count_queries() as few:
+        few_page = client.get("/en/portfolios/board").get_data(as_text=True)
+    with app.app_context():
+        member = db.session.scalar(select(Municipality).where(Municipality.slug == "urva"))
+        for n in range(12):
+            portfolio = services.save_portfolio(None, dict(
+                slug=f"extra-{n}", municipality_id=member.id, track="urban_imaginaries",
+                title_az=f"Əlavə portfel {n}", title_en=f"Extra portfolio {n}", intent_az="",
+                intent_en="", theme_az="", theme_en="", sdgs=[11]))
+            for k in range(3):
+                option = services.save_option(portfolio, None, dict(
+                    title_az=f"Seçim {k}", title_en=f"Option {k}", description_az="",
+                    description_en="", partners="", grant_phase=""), actor=None)
+                for m in range(4):
+                    services.add_milestone(option, {
+                        "title_az": f"Mərhələ {m}", "title_en": f"Milestone {m}",
+                        "due_date": date.today() + timedelta(days=m * 30 - 40)})
+        db.session.commit()
+    with count_queries() as many:
+        many_page = client.get("/en/portfolios/board").get_data(as_text=True)
+    assert "Extra portfolio 11" in many_page and "Extra portfolio 11" not in few_page
+    assert many.count == few.count
