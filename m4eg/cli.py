@@ -62,8 +62,11 @@ def restore_backup(source: Path, replace: bool):
     """Restore SOURCE into the database (empty unless --replace)."""
     from .core import backup
 
+    from .core import cache
+
     try:
         backup.restore(db.engine, source, replace=replace)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from error
+    cache.invalidate()  # the restore wrote outside the ORM: no cached page may outlive it
     click.echo(f"restored from {source}")
