@@ -60,9 +60,7 @@ def create_backup(target: Path):
 @click.option("--replace", is_flag=True, help="Overwrite a database that has tables.")
 def restore_backup(source: Path, replace: bool):
     """Restore SOURCE into the database (empty unless --replace)."""
-    from .core import backup
-
-    from .core import cache
+    from .core import backup, cache
 
     try:
         backup.restore(db.engine, source, replace=replace)
