@@ -48,6 +48,9 @@ TRANSLIT = str.maketrans({"ə": "a", "Ə": "A", "ş": "sh", "Ş": "Sh", "ç": "c
                           "ğ": "gh", "ı": "i", "İ": "I", "ö": "o", "Ö": "O", "ü": "u",
                           "Ü": "U", "x": "kh", "X": "Kh", "q": "g", "Q": "G"})
 START = datetime(2024, 1, 1, tzinfo=UTC)
+# A fixed "now", so that the same seed gives the same rows on any day (only the argon2 salt
+# of the shared password hash differs between runs).
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 class Progress:
@@ -186,7 +189,7 @@ def generate(scale: dict, seed: int) -> dict[str, int]:
 
     rng = random.Random(seed)
     counts: dict[str, int] = {}
-    now = datetime.now(UTC)
+    now = NOW
     password_hash = accounts.hash_password(accounts.DEMO_PASSWORD)
 
     # --- Municipalities ------------------------------------------------------------------
