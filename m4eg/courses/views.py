@@ -79,10 +79,14 @@ def enrol(slug):
     return redirect(url_for("courses.show", slug=course.slug))
 
 
+def _back_to_enrol(course):
+    flash(_("Enrol in the course to read its lessons."), "info")
+    return redirect(url_for("courses.show", slug=course.slug))
+
+
 def _enrolled_or_redirect(course):
     if services.enrolment(current_user, course.slug) is None:
-        flash(_("Enrol in the course to read its lessons."), "info")
-        return redirect(url_for("courses.show", slug=course.slug))
+        return _back_to_enrol(course)
     return None
 
 
@@ -95,8 +99,7 @@ def lesson(slug, lesson_slug):
         abort(404)
     done = services.progress_if_enrolled(current_user, course)
     if done is None:
-        flash(_("Enrol in the course to read its lessons."), "info")
-        return redirect(url_for("courses.show", slug=course.slug))
+        return _back_to_enrol(course)
     index = current.position - 1
     return render_template(
         "courses/lesson.html", course=course, lesson=current,

@@ -90,7 +90,8 @@ def queue():
     following = plans[QUEUE_PAGE - 1].id if len(plans) > QUEUE_PAGE else None
     return render_template("plans/queue.html", plans=plans[:QUEUE_PAGE], filters=filters,
                            total=services.queue_count(**filters), following=following,
-                           continued=after is not None, statuses=PLAN_STATUSES,
+                           continued=after is not None, page_size=QUEUE_PAGE,
+                           statuses=PLAN_STATUSES,
                            cycles=services.cycles(), regions=municipalities.regions(),
                            services=services)
 

@@ -69,6 +69,18 @@ def portfolios_query(track: str = ""):
     return query
 
 
+def _board_query(track: str):
+    # The board counts options in SQL: the portfolios' options are not loaded with them.
+    return portfolios_query(track).options(lazyload(Portfolio.options))
+
+
+def board_page(track: str, page: int, per_page: int):
+    """One page of the board: the pagination and its rows."""
+    pagination = db.paginate(_board_query(track), page=page, per_page=per_page,
+                             error_out=False)
+    return pagination, board(track, items=pagination.items)
+
+
 def portfolios(track: str = "") -> list[Portfolio]:
     return list(db.session.scalars(portfolios_query(track)))
 
@@ -147,7 +159,8 @@ def save_option(portfolio: Portfolio, option: Option | None, data: dict, actor, 
     """Create or edit an option's description; its status changes only through
     :func:`change_status`. A new option starts as an idea, recorded on ``created_on``
     (today by default)."""
-    if data.get("grant_phase", "") not in GRANT_PHASES:
+    data = {**data, "grant_phase": data.get("grant_phase") or ""}  # "" is "no grant"
+    if data["grant_phase"] not in GRANT_PHASES:
         raise PortfolioError(_l("Unknown grant phase."), field="grant_phase")
     created = option is None
     if created:
@@ -298,8 +311,7 @@ def board(track: str = "", today: date | None = None, items=None) -> list[BoardR
     next three milestones of each portfolio are found by the database."""
     today = today or date.today()
     if items is None:
-        items = list(db.session.scalars(portfolios_query(track)
-                                         .options(lazyload(Portfolio.options))))
+        items = list(db.session.scalars(_board_query(track)))
     ids = [portfolio.id for portfolio in items]
     counts = {pid: (total, done or 0) for pid, total, done in db.session.execute(
         select(Option.portfolio_id, func.count(Option.id),

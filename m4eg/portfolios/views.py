@@ -7,7 +7,6 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import lazyload
 
 from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
@@ -28,7 +27,7 @@ from .forms import (
     StatusForm,
     StoryForm,
 )
-from .models import TRACK_ORDER, Portfolio
+from .models import TRACK_ORDER
 
 
 def _portfolio_or_404(slug):
@@ -78,11 +77,9 @@ def board():
     authorize("portfolios.manage")
     track = _track(request.args.get("track", ""))
     page = to_int(request.args.get("page"), default=1, minimum=1, maximum=100_000)
-    query = services.portfolios_query(track).options(lazyload(Portfolio.options))
-    pagination = db.paginate(query, page=page, per_page=BOARD_PAGE, error_out=False)
+    pagination, rows = services.board_page(track, page, BOARD_PAGE)
     return render_template("portfolios/board.html", track=track, pagination=pagination,
-                           rows=services.board(track, items=pagination.items), tracks=TRACKS,
-                           stalled_after=services.STALLED_AFTER_DAYS)
+                           rows=rows, tracks=TRACKS, stalled_after=services.STALLED_AFTER_DAYS)
 
 
 @bp.route("/board.<any(csv, xlsx):fmt>")
@@ -215,7 +212,6 @@ def add_option(slug):
     form = OptionForm(prefix="option")
     if form.validate():
         data = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version"}}
-        data["grant_phase"] = data.get("grant_phase") or ""
         try:
             services.save_option(portfolio, None, data, current_user)
         except services.PortfolioError as error:
@@ -235,7 +231,6 @@ def edit_option(slug, option_id):
     form = OptionForm(obj=option if request.method == "GET" else None)
     if form.validate_on_submit():
         data = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version"}}
-        data["grant_phase"] = data.get("grant_phase") or ""
         try:
             services.save_option(portfolio, option, data, current_user,
                                  version=int(form.version.data or 0))

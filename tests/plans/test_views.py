@@ -278,3 +278,12 @@ def test_queue_page_and_export_queries_do_not_grow_with_the_plans(app, client, p
         csv = client.get("/en/plans/queue.csv").get_data(as_text=True)
     assert len(csv.strip().splitlines()) == 56  # the header and every plan
     assert many.count == few.count
+
+
+def test_queue_and_board_read_bad_paging_values_as_the_first_page(client, plan_setup,
+                                                                   login_as):
+    login_as("coordinator")
+    for url in ("/en/plans/queue?after=abc", "/en/plans/queue?after=99999999999999999999",
+                "/en/plans/queue?after=%C2%B2", "/en/portfolios/board?page=0",
+                "/en/portfolios/board?page=x", "/en/portfolios/board?page=10000"):
+        assert client.get(url).status_code == 200, url
