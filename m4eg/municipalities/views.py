@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core import tables
+from ..core import imports
 from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, select_choices
@@ -141,8 +139,8 @@ def set_status(slug):
     return redirect(url_for("municipalities.show", slug=municipality.slug))
 
 
-def _upload_dir() -> Path:
-    return Path(current_app.instance_path) / "imports"
+def _read_roster(filename, content):
+    return services.plan_import(services.read_table(filename, content))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -151,40 +149,23 @@ def import_roster():
     authorize("municipalities.manage")
     form, plan, token = ImportForm(), None, None
     if form.validate_on_submit():
-        upload = form.file.data
-        content = upload.read(services.MAX_IMPORT_BYTES + 1)
-        try:
-            plan = services.plan_import(services.read_table(upload.filename, content))
-        except services.MunicipalityError as error:
-            add_error(form, error)
-        else:
-            token = tables.stash_upload(_upload_dir(), upload.filename, content)
-        db.session.rollback()  # a dry run writes nothing
+        plan, token = imports.dry_run(form, _read_roster, services.MunicipalityError,
+                                      services.MAX_IMPORT_BYTES)
     return render_template("municipalities/import.html", form=form, plan=plan,
-                           confirm=ConfirmImportForm(token=token) if plan and plan.ok else None)
+                           confirm=ConfirmImportForm(token=token) if token else None)
 
 
 @bp.route("/import/confirm", methods=["POST"])
 @allow("coordinator")
 def confirm_import():
     authorize("municipalities.manage")
-    form = ConfirmImportForm()
-    path = tables.stashed_upload(_upload_dir(), form.token.data) if form.validate() else None
-    if path is None:
-        flash(_("The uploaded file is no longer available. Upload it again."), "error")
+    plan, problem = imports.confirm(
+        ConfirmImportForm(), _read_roster,
+        lambda plan: services.apply_import(plan, current_user), services.MunicipalityError)
+    if plan is None:
+        flash(str(problem), "error")
         return redirect(url_for("municipalities.import_roster"))
-    try:
-        plan = services.plan_import(services.read_table(path.name, path.read_bytes()))
-        services.apply_import(plan, current_user)
-    except services.MunicipalityError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("municipalities.import_roster"))
-    db.session.commit()
-    path.unlink(missing_ok=True)
-    flash(_("Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
-            created=plan.count("create"), updated=plan.count("update"),
-            unchanged=plan.count("unchanged")), "success")
+    flash(str(imports.done_message(plan)), "success")
     return redirect(url_for("municipalities.index"))
 
 

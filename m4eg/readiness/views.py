@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..core import tables
+from ..core import imports
 from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error
@@ -79,8 +77,8 @@ def export(fmt):
     return xlsx_response(rows, f"m4eg-readiness-{kind}.xlsx", sheet_title="SVR index")
 
 
-def _upload_dir() -> Path:
-    return Path(current_app.instance_path) / "imports"
+def _read_values(filename, content):
+    return services.plan_import(services.read_table(filename, content))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -89,39 +87,22 @@ def import_values():
     authorize("readiness.manage")
     form, plan, token = ImportForm(), None, None
     if form.validate_on_submit():
-        upload = form.file.data
-        content = upload.read(services.MAX_IMPORT_BYTES + 1)
-        try:
-            plan = services.plan_import(services.read_table(upload.filename, content))
-        except services.ReadinessError as error:
-            add_error(form, error)
-        else:
-            token = tables.stash_upload(_upload_dir(), upload.filename, content)
+        plan, token = imports.dry_run(form, _read_values, services.ReadinessError,
+                                      services.MAX_IMPORT_BYTES)
     return render_template("readiness/import.html", form=form, plan=plan,
-                           confirm=ConfirmForm(token=token) if plan and plan.ok else None)
+                           confirm=ConfirmForm(token=token) if token else None)
 
 
 @bp.route("/import/confirm", methods=["POST"])
 @allow("coordinator")
 def confirm_import():
     authorize("readiness.manage")
-    form = ConfirmForm()
-    path = tables.stashed_upload(_upload_dir(), form.token.data) if form.validate() else None
-    if path is None:
-        flash(_("The uploaded file is no longer available. Upload it again."), "error")
+    plan, problem = imports.confirm(ConfirmForm(), _read_values, services.apply_import,
+                                    services.ReadinessError)
+    if plan is None:
+        flash(str(problem), "error")
         return redirect(url_for("readiness.import_values"))
-    try:
-        plan = services.apply_import(services.plan_import(
-            services.read_table(path.name, path.read_bytes())))
-    except services.ReadinessError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("readiness.import_values"))
-    db.session.commit()
-    path.unlink(missing_ok=True)
-    flash(_("Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
-            created=plan.count("create"), updated=plan.count("update"),
-            unchanged=plan.count("unchanged")), "success")
+    flash(str(imports.done_message(plan)), "success")
     return redirect(url_for("readiness.index"))
 
 

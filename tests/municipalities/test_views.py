@@ -191,10 +191,16 @@ def test_import_dry_run_then_confirm(app, client, roster, login_as):
     with app.app_context():
         assert db.session.scalar(select(Municipality).where(Municipality.code == "AZ-200")) is None
     token = re.search(r'name="token" type="hidden" value="([a-f0-9]{64})"', page).group(1)
-    response = client.post("/en/municipalities/import/confirm", data={"token": token})
-    assert response.status_code == 302
+    response = client.post("/en/municipalities/import/confirm", data={"token": token},
+                           follow_redirects=True)
+    assert "Import done: 1 created, 1 updated, 0 unchanged." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Municipality).where(Municipality.code == "AZ-200"))
+    # The kept file is gone once imported: confirming again (or a made-up token) says so.
+    for stale in (token, "f" * 64, "not-a-token"):
+        again = client.post("/en/municipalities/import/confirm", data={"token": stale},
+                            follow_redirects=True).get_data(as_text=True)
+        assert "The uploaded file is no longer available. Upload it again." in again
 
 
 def test_import_with_errors_lists_them_and_offers_no_confirmation(app, client, roster,
