@@ -184,7 +184,15 @@ def generate(scale: dict, seed: int) -> dict[str, int]:
     from m4eg.courses.models import Enrolment, LessonProgress, QuizAttempt
     from m4eg.extensions import db
     from m4eg.municipalities.models import Municipality, Rayon, az_order_key
-    from m4eg.plans.models import Comment, Cycle, Plan, PlanEvent, PlanTemplate, Revision
+    from m4eg.plans.models import (
+        Comment,
+        Cycle,
+        Plan,
+        PlanBlock,
+        PlanEvent,
+        PlanTemplate,
+        Revision,
+    )
     from m4eg.portfolios.models import Activity, Milestone, Option, Portfolio
 
     rng = random.Random(seed)
@@ -306,7 +314,7 @@ def generate(scale: dict, seed: int) -> dict[str, int]:
         current.id: (["draft", "submitted", "in_review", "changes_requested", "approved"],
                      [50, 20, 10, 10, 10]),
     }
-    plan_rows, revision_rows, comment_rows, event_rows = [], [], [], []
+    plan_rows, block_rows, revision_rows, comment_rows, event_rows = [], [], [], [], []
     plan_id, revision_id = next_id(Plan), next_id(Revision)
     blocks = [b["key"] for b in template.blocks]
     for n in range(scale["plans"]):
@@ -337,21 +345,24 @@ def generate(scale: dict, seed: int) -> dict[str, int]:
                         body="Please add the baseline year and the source (bench comment).",
                         author_id=reviewer, created_at=at + timedelta(days=5)))
             revision_id += 1
+        block_rows.extend(dict(plan_id=plan_id, block_key=key, content=content.get(key, {}),
+                               version=1, updated_at=submitted or created) for key in blocks)
         plan_rows.append(dict(
             id=plan_id, municipality_id=member, cycle_id=cycle_id, template_id=template.id,
-            status=status, content=content, version=rounds + 1, created_at=created,
+            status=status, version=rounds + 1, created_at=created,
             updated_at=submitted or created, submitted_at=submitted,
             approved_at=submitted + timedelta(days=45) if status == "approved" else None,
             is_demo=True))
         plan_id += 1
-    for label, model, rows in (("plans", Plan, plan_rows), ("plan revisions", Revision,
+    for label, model, rows in (("plans", Plan, plan_rows), ("plan blocks", PlanBlock,
+                               block_rows), ("plan revisions", Revision,
                                revision_rows), ("plan comments", Comment, comment_rows),
                                ("plan events", PlanEvent, event_rows)):
         bar = Progress(label, len(rows))
         insert(model.__table__, rows, bar)
         bar.close()
         counts[model.__tablename__] = len(rows)
-    del plan_rows, revision_rows, comment_rows, event_rows
+    del plan_rows, block_rows, revision_rows, comment_rows, event_rows
 
     # --- Portfolios, options, milestones, activities --------------------------------------
     portfolio_rows, option_rows, milestone_rows = [], [], []

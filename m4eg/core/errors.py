@@ -39,7 +39,12 @@ def _http_error(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
-    return render_error(400, CSRF_MESSAGE)
+    from flask_login import current_user
+
+    from .rescue import rescue_response
+
+    rescued = rescue_response(bool(current_user.is_authenticated))
+    return rescued if rescued is not None else render_error(400, CSRF_MESSAGE)
 
 
 def _server_error(error):

@@ -78,6 +78,14 @@ def _format_date(value, format="medium"):
     return format_date(value, format)
 
 
+def _format_isodate(value, format="medium"):
+    """A date stored as ISO text (``2025-02-01`` in plan tables) written for the page."""
+    try:
+        return _format_date(date.fromisoformat(str(value)), format)
+    except ValueError:
+        return str(value)
+
+
 def localized(obj, field: str) -> str:
     """``obj.<field>_<lang>`` for the current language, falling back to the other one."""
     lang = current_language()
@@ -146,6 +154,7 @@ def init_app(app: Flask) -> None:
         az_lower=az_lower,
         az_title=az_title,
         date=_format_date,
+        isodate=_format_isodate,
         datetime=format_datetime,
         number=format_decimal,
         money=_az_money,

@@ -13,9 +13,12 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
 
 
-def render_markdown(text: str) -> Markup:
-    """Render ``text`` (Markdown) to sanitised HTML safe to put in a page."""
-    html = _markdown.markdown(text or "", extensions=["tables", "sane_lists"])
+def render_markdown(text: str, *, breaks: bool = False) -> Markup:
+    """Render ``text`` (Markdown) to sanitised HTML safe to put in a page. With ``breaks``,
+    a single line break typed in a form stays a line break (course files are wrapped at
+    will, so they render without it)."""
+    extensions = ["tables", "sane_lists", *(["nl2br"] if breaks else [])]
+    html = _markdown.markdown(text or "", extensions=extensions)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -24,3 +27,8 @@ def render_markdown(text: str) -> Markup:
         link_rel="noopener noreferrer",
     )
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+
+
+def render_plan_text(text: str) -> Markup:
+    """What people type into forms: Markdown with their line breaks kept."""
+    return render_markdown(text, breaks=True)

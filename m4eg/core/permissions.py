@@ -14,6 +14,8 @@ from collections.abc import Callable
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from .rescue import rescue_response
+
 PUBLIC = "public"
 ANONYMOUS = "anonymous"
 AUTHENTICATED = "authenticated"
@@ -95,7 +97,8 @@ def _enforce():
             return redirect(url_for("main.index"))
         return None
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        rescued = rescue_response(signed_in=False)
+        return rescued if rescued is not None else current_app.login_manager.unauthorized()
     if AUTHENTICATED in audience or has_role(current_user, *audience):
         return None
     abort(403)

@@ -21,6 +21,7 @@ class StartForm(Form):
 
 class CommentForm(Form):
     block = StringField(validators=[DataRequired(), Length(max=40)])
+    parent = StringField(validators=[Length(max=12)])
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5000)])
 
 

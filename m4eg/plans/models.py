@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
 from ..core.audit import utcnow
 from ..core.i18n import localized
@@ -84,9 +84,8 @@ class Plan(db.Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycles.id"), index=True)
     template_id: Mapped[int] = mapped_column(ForeignKey("plan_templates.id"))
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
-    content: Mapped[dict] = mapped_column(JSON, default=dict)
-    # Incremented on every save: a form carrying an older value was opened before someone
-    # else saved, and is refused instead of overwriting.
+    # Incremented on every status change (a conditional UPDATE: two reviewers acting at once
+    # cannot both move the plan). Block contents carry versions of their own.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -97,10 +96,44 @@ class Plan(db.Model):
     municipality = relationship("Municipality", lazy="joined")
     cycle: Mapped[Cycle] = relationship(lazy="joined")
     template: Mapped[PlanTemplate] = relationship(lazy="joined")
+    blocks: Mapped[dict[str, PlanBlock]] = relationship(
+        collection_class=attribute_keyed_dict("block_key"), lazy="selectin",
+        cascade="all, delete-orphan", back_populates="plan")
 
     @property
     def status_label(self) -> str:
         return str(PLAN_STATUSES.get(self.status, self.status))
+
+    @property
+    def content(self) -> dict:
+        """The plan's content, block key → field values (read-only: blocks are saved one by
+        one through ``services.save_block``)."""
+        return {key: block.content for key, block in self.blocks.items() if block.content}
+
+    def block_version(self, key: str) -> int:
+        """The version of block ``key`` that a form opened now is based on (0: never saved)."""
+        block = self.blocks.get(key)
+        return block.version if block is not None else 0
+
+
+class PlanBlock(db.Model):
+    """One block of a plan's draft with its own version: saving a block changes only its own
+    row (``UPDATE … WHERE version = :seen``), so people editing different blocks never
+    conflict and two saves of the same block never silently overwrite each other."""
+
+    __tablename__ = "plan_blocks"
+    __table_args__ = (UniqueConstraint("plan_id", "block_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    block_key: Mapped[str] = mapped_column(String(40))
+    content: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    plan: Mapped[Plan] = relationship(back_populates="blocks")
+    updated_by = relationship("User", lazy="select")
 
 
 class Revision(db.Model):
@@ -129,9 +162,18 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A reply belongs to the comment that opened the thread; only that one is resolved.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("plan_comments.id"), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    author = relationship("User", lazy="joined")
+    author = relationship("User", lazy="joined", foreign_keys=[author_id])
+    resolved_by = relationship("User", lazy="joined", foreign_keys=[resolved_by_id])
     revision: Mapped[Revision | None] = relationship(lazy="joined")
+
+    @property
+    def is_open(self) -> bool:
+        return self.parent_id is None and self.resolved_at is None
 
 
 class PlanEvent(db.Model):

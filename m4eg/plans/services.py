@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import yaml
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import defer, lazyload
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import lazyload, noload
 
 from ..accounts.models import User
 from ..core.audit import utcnow
 from ..core.mail import send_mail
+from ..core.numbers import NumberInputError, format_number, number_examples, parse_number
 from ..core.params import to_int
 from ..extensions import db
 from .models import (
@@ -26,6 +28,7 @@ from .models import (
     Comment,
     Cycle,
     Plan,
+    PlanBlock,
     PlanEvent,
     PlanTemplate,
     ReminderSent,
@@ -177,7 +180,7 @@ def queue(*, after: int | None = None, limit: int | None = None, **filters) -> l
     for start in range(0, len(ordered), 1000):
         loaded.update((p.id, p) for p in db.session.scalars(
             select(Plan).where(Plan.id.in_(ordered[start:start + 1000]))
-            .options(defer(Plan.content), lazyload(Plan.template))))
+            .options(noload(Plan.blocks), lazyload(Plan.template))))
     return [loaded[plan_id] for plan_id in ordered]
 
 
@@ -202,11 +205,16 @@ def revisions(plan: Plan) -> list[Revision]:
                                    .order_by(Revision.number)))
 
 
-def comments(plan: Plan) -> dict[str, list[Comment]]:
-    grouped = defaultdict(list)
+def comments(plan: Plan) -> dict[str, list[dict]]:
+    """Each block's threads, oldest first: ``{"comment": …, "replies": […]}`` (one query)."""
+    grouped, threads = defaultdict(list), {}
     for comment in db.session.scalars(select(Comment).where(Comment.plan_id == plan.id)
-                                      .order_by(Comment.created_at)):
-        grouped[comment.block_key].append(comment)
+                                      .order_by(Comment.created_at, Comment.id)):
+        if comment.parent_id is None:
+            threads[comment.id] = {"comment": comment, "replies": []}
+            grouped[comment.block_key].append(threads[comment.id])
+        elif comment.parent_id in threads:
+            threads[comment.parent_id]["replies"].append(comment)
     return grouped
 
 
@@ -230,30 +238,66 @@ def start_plan(municipality_id: int, cycle: Cycle, user, template: PlanTemplate)
     if exists is not None:
         raise PlanError(_l("Your municipality already has a plan for this cycle."))
     plan = Plan(municipality_id=municipality_id, cycle_id=cycle.id, template_id=template.id,
-                status="draft", content={})
+                status="draft")
     db.session.add(plan)
     db.session.flush()
+    for block in template.blocks:
+        db.session.add(PlanBlock(plan_id=plan.id, block_key=block["key"], content={},
+                                 version=1))
     _event(plan, user, "started", None, "draft")
     return plan
 
 
+def is_year(field: dict) -> bool:
+    """A number field that holds a year: read as plain digits, shown without grouping
+    (``2029``, never ``2.029``). Template version 1 marks none, so its ``year`` column is
+    recognised by its key."""
+    return bool(field.get("year")) or field.get("key") == "year"
+
+
 def _number(raw: str, field: dict, errors: list, label: str):
-    raw = (raw or "").strip().replace(" ", "").replace("\u00a0", "")
+    raw = (raw or "").strip()
     if raw == "":
         return None
+    integer = bool(field.get("integer")) or is_year(field)
     try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
-        errors.append(_l("%(field)s: “%(value)s” is not a number.", field=label, value=raw))
+        if is_year(field):
+            value = to_int(raw, default=None, minimum=0, maximum=9999)
+            if value is None:
+                raise NumberInputError()
+        else:
+            value = parse_number(raw, integer=integer)
+    except NumberInputError as error:
+        if is_year(field):
+            errors.append(_("%(field)s: “%(value)s” is not a year. Write it with four digits, "
+                            "for example 2029.", field=label, value=raw[:40]))
+        elif error.ambiguous:
+            errors.append(_("%(field)s: “%(value)s” can be read in two ways. Write it like "
+                            "%(examples)s.", field=label, value=raw[:40],
+                            examples=number_examples(integer)))
+        elif integer:
+            errors.append(_("%(field)s: “%(value)s” is not a whole number. Write it like "
+                            "%(examples)s.", field=label, value=raw[:40],
+                            examples=number_examples(True)))
+        else:
+            errors.append(_("%(field)s: “%(value)s” is not a number. Write it like "
+                            "%(examples)s.", field=label, value=raw[:40],
+                            examples=number_examples(False)))
         return None
-    if field.get("integer") and not value.is_integer():
-        errors.append(_l("%(field)s must be a whole number.", field=label))
+    low, high = field.get("min"), field.get("max")
+    if (low is not None and value < low) or (high is not None and value > high):
+        shown = (lambda v: str(v)) if is_year(field) else format_number
+        if high is None:
+            errors.append(_("%(field)s cannot be less than %(min)s.", field=label,
+                            min=shown(low)))
+        else:
+            errors.append(_("%(field)s must be between %(min)s and %(max)s.", field=label,
+                            min=shown(low if low is not None else 0), max=shown(high)))
         return None
-    if "min" in field and value < field["min"] or "max" in field and value > field["max"]:
-        errors.append(_l("%(field)s must be between %(min)s and %(max)s.", field=label,
-                         min=field.get("min", "…"), max=field.get("max", "…")))
-        return None
-    return int(value) if field.get("integer") or value.is_integer() else value
+    return value
+
+
+DATE_YEARS = (1990, 2100)
 
 
 def _date(raw: str, errors: list, label: str):
@@ -261,25 +305,33 @@ def _date(raw: str, errors: list, label: str):
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw).isoformat()
+        value = date.fromisoformat(raw)
     except ValueError:
-        errors.append(_l("%(field)s: “%(value)s” is not a date.", field=label, value=raw))
+        errors.append(_("%(field)s: “%(value)s” is not a date. Choose it in the calendar or "
+                        "write it as YYYY-MM-DD.", field=label, value=raw[:40]))
         return None
+    if not DATE_YEARS[0] <= value.year <= DATE_YEARS[1]:
+        errors.append(_("%(field)s: the year must be between %(first)d and %(last)d.",
+                        field=label, first=DATE_YEARS[0], last=DATE_YEARS[1]))
+        return None
+    return value.isoformat()
 
 
 def _choice(raw: str, field: dict, errors: list, label: str):
     raw = (raw or "").strip()
     if raw and raw not in {c["key"] for c in field.get("choices", [])}:
-        errors.append(_l("%(field)s: choose one of the options.", field=label))
+        errors.append(_("%(field)s: choose one of the options.", field=label))
         return None
     return raw or None
 
 
-def _text(raw: str, errors: list, label: str):
-    raw = (raw or "").replace("\r\n", "\n").strip()
-    if len(raw) > TEXT_MAX:
-        errors.append(_l("%(field)s is longer than %(max)d characters.", field=label,
-                         max=TEXT_MAX))
+def _text(raw: str, errors: list, label: str, limit: int = TEXT_MAX):
+    # Browsers send line breaks as CR LF; they are kept as typed (one LF each).
+    raw = (raw or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(raw) > limit:
+        errors.append(_("%(field)s is %(length)s characters long; at most %(max)s fit here.",
+                        field=label, length=format_number(len(raw)),
+                        max=format_number(limit)))
     return raw
 
 
@@ -291,10 +343,14 @@ def _sdgs(raw: str, errors: list, label: str):
             continue
         number = to_int(part, minimum=1, maximum=17)
         if number is None:
-            errors.append(_l("%(field)s: SDG numbers go from 1 to 17.", field=label))
+            errors.append(_("%(field)s: SDG numbers go from 1 to 17, separated by commas.",
+                            field=label))
             return []
         numbers.append(number)
     return sorted(set(numbers))
+
+
+CELL_MAX = 1000
 
 
 def _cell(raw, column, errors, label):
@@ -307,12 +363,56 @@ def _cell(raw, column, errors, label):
         return _choice(raw, column, errors, label)
     if kind == "sdgs":
         return _sdgs(raw, errors, label)
-    return _text(raw, errors, label)[:1000]
+    return _text(raw, errors, label, CELL_MAX)
+
+
+def cell_key(field_key: str, row: int, column_key: str) -> str:
+    """The key of one table cell's problems (rows counted among the non-empty ones)."""
+    return f"{field_key}-{row}-{column_key}"
+
+
+def typed_rows(field: dict, values) -> list[dict]:
+    """A table's rows as typed, empty rows left out (the same rows, in the same order, that
+    :func:`parse_block` reads, so that a problem's row number points at the right row)."""
+    rows = []
+    count = to_int(values.get(f"rows-{field['key']}"), default=0, maximum=500)
+    for index in range(count):
+        cells = {c["key"]: str(values.get(f"t-{field['key']}-{index}-{c['key']}", ""))
+                 for c in field["columns"]}
+        if any(v.strip() for v in cells.values()):
+            rows.append(cells)
+    return rows
+
+
+def _table(field: dict, values, lang: str, problems: dict) -> list[dict]:
+    key, label = field["key"], field["label"][lang]
+    rows = []
+    for number, cells in enumerate(typed_rows(field, values)):
+        row = {}
+        for column in field["columns"]:
+            errors = []
+            cell_label = f"{label}, {number + 1}: {column['label'][lang]}"
+            row[column["key"]] = _cell(cells[column["key"]], column, errors, cell_label)
+            if errors:
+                problems[cell_key(key, number, column["key"])] = errors
+        first = field["columns"][0]
+        if first.get("required") and _empty(row.get(first["key"])):
+            # A row with only a budget (or a date) is a row whose subject was forgotten.
+            problems.setdefault(cell_key(key, number, first["key"]), []).append(
+                _("%(field)s, row %(row)d: write the %(column)s, or empty the whole row.",
+                  field=label, row=number + 1, column=first["label"][lang]))
+        if row.get("start") and row.get("end") and row["end"] < row["start"]:
+            problems.setdefault(cell_key(key, number, "end"), []).append(
+                _("%(field)s, row %(row)d: the end date is before the start date.",
+                  field=label, row=number + 1))
+        rows.append(row)
+    return rows
 
 
 def parse_block(block: dict, values, lang: str) -> tuple[dict, dict[str, list]]:
     """Read a block's fields from submitted form ``values`` (a MultiDict-like ``get``).
-    Returns the content and the errors per field; empty rows of a table are dropped."""
+    Returns the content and the problems: per field key, and per table cell under
+    :func:`cell_key`. Empty rows of a table are dropped."""
     content, problems = {}, {}
     for field in block["fields"]:
         errors, key, label = [], field["key"], field["label"][lang]
@@ -324,50 +424,95 @@ def parse_block(block: dict, values, lang: str) -> tuple[dict, dict[str, list]]:
         elif field["type"] == "choice":
             content[key] = _choice(raw, field, errors, label)
         else:
-            rows = []
-            count = to_int(values.get(f"rows-{key}"), default=0, maximum=500)
-            for index in range(count):
-                cells = {c["key"]: values.get(f"t-{key}-{index}-{c['key']}", "")
-                         for c in field["columns"]}
-                if not any(str(v).strip() for v in cells.values()):
-                    continue
-                row = {}
-                for column in field["columns"]:
-                    cell_label = f"{label}, {len(rows) + 1}: {column['label'][lang]}"
-                    row[column["key"]] = _cell(cells[column["key"]], column, errors, cell_label)
-                if row.get("start") and row.get("end") and row["end"] < row["start"]:
-                    errors.append(_l("%(field)s, row %(row)d: the end date is before the start "
-                                     "date.", field=label, row=len(rows) + 1))
-                rows.append(row)
-            content[key] = rows
+            content[key] = _table(field, values, lang, problems)
         if errors:
             problems[key] = errors
     return content, problems
 
 
+def _conflict() -> PlanConflict:
+    return PlanConflict(_l("Someone else saved this section after you opened it. Their "
+                           "version and yours are shown side by side below: merge them into "
+                           "the form and save again."))
+
+
 def save_block(plan: Plan, block_key: str, values, user, *, version: int, lang: str) -> dict:
-    """Save one block of a draft. Refused with :class:`PlanError` (problems per field) for
-    bad values, and with :class:`PlanConflict` when someone saved after ``version``."""
-    if plan.status not in EDITABLE:
-        raise PlanError(_l("This plan is %(status)s and cannot be edited now.",
-                           status=plan.status_label))
+    """Save one block of a draft. Refused with :class:`PlanError` (problems per field and
+    cell) for bad values, and with :class:`PlanConflict` when the block was saved after
+    ``version``, the block version the form was opened on. The version check is the
+    ``UPDATE``'s own condition, so two saves racing on the same version cannot both win;
+    saves of different blocks never conflict."""
     block = plan.template.block(block_key)
     if block is None:
         raise PlanError(_l("This block does not exist."))
     content, problems = parse_block(block, values, lang)
     if problems:
-        raise PlanError(_l("Some values could not be saved. Correct them and save again."),
-                        problems=problems)
-    if version != plan.version:
-        raise PlanConflict(_l("Someone else saved this plan after you opened this page. Your "
-                              "text is kept below: copy what you need, reload the page and "
-                              "merge your changes."))
-    plan.content = {**(plan.content or {}), block_key: content}
-    plan.version += 1
-    plan.updated_at = utcnow()
-    _event(plan, user, "saved", None, None, note=block_key)
+        raise PlanError(_l("Some values could not be saved. Correct the fields marked below "
+                           "and save again."), problems=problems)
+    now = utcnow()
+    # The plan row is written first: on PostgreSQL that row lock orders this save against a
+    # submission, and a plan submitted meanwhile refuses the save instead of changing it.
+    editable = db.session.execute(
+        update(Plan).where(Plan.id == plan.id, Plan.status.in_(EDITABLE))
+        .values(updated_at=now).execution_options(synchronize_session=False))
+    if editable.rowcount != 1:
+        db.session.refresh(plan)
+        raise PlanError(_l("This plan is %(status)s and cannot be edited now.",
+                           status=plan.status_label))
+    row = plan.blocks.get(block_key)
+    if row is None:
+        row = PlanBlock(plan_id=plan.id, block_key=block_key, content={}, version=0)
+        db.session.add(row)
+        db.session.flush()
+    saved = db.session.execute(
+        update(PlanBlock).where(PlanBlock.id == row.id, PlanBlock.version == version)
+        .values(content=content, version=PlanBlock.version + 1, updated_at=now,
+                updated_by_id=getattr(user, "id", None))
+        .execution_options(synchronize_session=False))
+    if saved.rowcount != 1:
+        raise _conflict()
+    db.session.expire(row)
+    db.session.expire(plan, ["updated_at"])
+    _saved_event(plan, user, block_key, now)
     db.session.flush()
     return content
+
+
+SITTING = timedelta(minutes=30)
+
+
+def _saved_event(plan, user, block_key, now) -> None:
+    """Record a save; saves by the same person within half an hour of their last one are one
+    sitting and extend that entry (autosave would otherwise write one entry a minute)."""
+    last = db.session.scalar(select(PlanEvent).where(PlanEvent.plan_id == plan.id)
+                             .order_by(PlanEvent.at.desc(), PlanEvent.id.desc()).limit(1))
+    if (last is not None and last.action == "saved" and last.actor_id == getattr(user, "id", None)
+            and _aware(last.at) >= now - SITTING):
+        keys = [k for k in (last.note or "").split(",") if k]
+        if block_key not in keys:
+            last.note = ",".join([*keys, block_key])
+        last.at = now
+        return
+    _event(plan, user, "saved", None, None, note=block_key)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without their zone; they are stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def conflict_versions(plan: Plan, block_key: str, values, lang: str) -> dict:
+    """For a refused save: the block as now saved by the other person, and who and when."""
+    db.session.refresh(plan)
+    row = plan.blocks.get(block_key)
+    if row is not None:
+        db.session.refresh(row)
+    block = plan.template.block(block_key)
+    theirs = as_text(plan.template, {block_key: row.content if row else {}}, lang)[block_key]
+    mine_content, _problems = parse_block(block, values, lang)
+    mine = as_text(plan.template, {block_key: mine_content}, lang)[block_key]
+    return {"theirs": theirs, "mine": mine, "version": row.version if row else 0,
+            "by": row.updated_by if row else None, "at": row.updated_at if row else None}
 
 
 def _empty(value) -> bool:
@@ -412,12 +557,34 @@ def _move(plan: Plan, user, allowed_from: set, to_status: str, action: str, note
         raise PlanError(_l("A plan that is %(status)s cannot be %(action)s.",
                            status=plan.status_label, action=_action_label(action)))
     before = plan.status
-    plan.status = to_status
-    plan.version += 1
-    plan.updated_at = utcnow()
+    # The status seen is the UPDATE's condition: of two people acting on the plan at once
+    # (two reviewers, or a save racing a submission) only one moves it.
+    moved = db.session.execute(
+        update(Plan).where(Plan.id == plan.id, Plan.status == before)
+        .values(status=to_status, version=Plan.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.refresh(plan)
+        raise PlanError(_l("Someone else changed this plan a moment ago: it is now "
+                           "%(status)s. Look at it again before you act.",
+                           status=plan.status_label))
+    db.session.expire(plan, ["status", "version", "updated_at"])
     _event(plan, user, action, before, to_status, note)
     db.session.flush()
     notify(plan, action, note)
+
+
+ACTION_LABELS = {
+    "started": _l("started the plan"),
+    "saved": _l("saved"),
+    "submitted": _l("submitted the plan"),
+    "review_started": _l("took the plan into review"),
+    "changes_requested": _l("asked for changes"),
+    "approved": _l("approved the plan"),
+    "commented": _l("commented on"),
+    "replied": _l("replied on"),
+    "resolved": _l("marked a comment resolved on"),
+}
 
 
 def _action_label(action: str) -> str:
@@ -433,6 +600,9 @@ def submit(plan: Plan, user) -> Revision:
         raise PlanError(_l("The plan cannot be submitted yet: some required fields are "
                            "empty."), problems={"missing": gaps})
     _move(plan, user, EDITABLE, "submitted", "submitted")
+    # Read after the status UPDATE holds the plan's row: a save that committed before it is
+    # in the revision, and one that comes after it is refused (the plan is no longer a draft).
+    db.session.expire(plan, ["blocks"])
     number = (db.session.scalar(select(func.max(Revision.number))
                                 .where(Revision.plan_id == plan.id)) or 0) + 1
     revision = Revision(plan_id=plan.id, number=number, content=plan.content,
@@ -450,7 +620,8 @@ def start_review(plan: Plan, user) -> None:
 def request_changes(plan: Plan, user, note: str) -> None:
     if not (note or "").strip():
         raise PlanError(_l("Tell the municipality what to change."), field="note")
-    _move(plan, user, {"in_review"}, "changes_requested", "changes_requested", note.strip())
+    _move(plan, user, {"in_review"}, "changes_requested", "changes_requested",
+          _text(note, [], "")[:5000])
 
 
 def approve(plan: Plan, user) -> None:
@@ -458,11 +629,27 @@ def approve(plan: Plan, user) -> None:
     plan.approved_at = utcnow()
 
 
-def add_comment(plan: Plan, block_key: str, body: str, user) -> Comment:
-    """Comment on a block (linked to the latest revision, if any)."""
+def reviewer_note(plan: Plan) -> PlanEvent | None:
+    """The reviewer's latest "what should change" while changes are requested, else None."""
+    if plan.status != "changes_requested":
+        return None
+    return db.session.scalar(select(PlanEvent).where(
+        PlanEvent.plan_id == plan.id, PlanEvent.action == "changes_requested")
+        .order_by(PlanEvent.at.desc(), PlanEvent.id.desc()).limit(1))
+
+
+def add_comment(plan: Plan, block_key: str, body: str, user, *, parent_id=None) -> Comment:
+    """Comment on a block (linked to the latest revision, if any), or reply to the thread
+    that ``parent_id`` opened."""
     if plan.template.block(block_key) is None:
         raise PlanError(_l("This block does not exist."), field="block")
-    body = (body or "").strip()
+    parent = None
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or parent.plan_id != plan.id or parent.parent_id is not None:
+            raise PlanError(_l("This comment does not exist."), field="body")
+        block_key = parent.block_key
+    body = _text(body, [], "")
     if not body:
         raise PlanError(_l("Write a comment first."), field="body")
     if len(body) > 5000:
@@ -470,11 +657,37 @@ def add_comment(plan: Plan, block_key: str, body: str, user) -> Comment:
     latest = db.session.scalar(select(Revision.id).where(Revision.plan_id == plan.id)
                                .order_by(Revision.number.desc()).limit(1))
     comment = Comment(plan_id=plan.id, revision_id=latest, block_key=block_key, body=body,
-                      author_id=user.id)
+                      author_id=user.id, parent_id=parent.id if parent else None)
     db.session.add(comment)
-    _event(plan, user, "commented", None, None, note=block_key)
+    _event(plan, user, "replied" if parent else "commented", None, None, note=block_key)
     db.session.flush()
     return comment
+
+
+def get_comment(plan: Plan, comment_id: int) -> Comment | None:
+    comment = db.session.get(Comment, comment_id)
+    return comment if comment is not None and comment.plan_id == plan.id else None
+
+
+def resolve_comment(comment: Comment, user, *, resolved: bool = True) -> None:
+    """Mark a thread resolved (or open again)."""
+    if comment.parent_id is not None:
+        raise PlanError(_l("Only a thread can be marked resolved, not a reply."))
+    comment.resolved_at = utcnow() if resolved else None
+    comment.resolved_by_id = user.id if resolved else None
+    plan = db.session.get(Plan, comment.plan_id)
+    if resolved:
+        _event(plan, user, "resolved", None, None, note=comment.block_key)
+    db.session.flush()
+
+
+def open_comment_counts(plan: Plan) -> dict[str, int]:
+    """Open threads per block key (a thread is open until someone marks it resolved)."""
+    return dict(db.session.execute(
+        select(Comment.block_key, func.count(Comment.id))
+        .where(Comment.plan_id == plan.id, Comment.parent_id.is_(None),
+               Comment.resolved_at.is_(None))
+        .group_by(Comment.block_key)).all())
 
 
 # ---------------------------------------------------------------- reading a plan
@@ -505,7 +718,66 @@ def _show(value, field: dict, lang: str) -> str:
                      if c["key"] == value), str(value))
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
+    if field["type"] == "number" and not is_year(field):
+        return format_number(value, locale=lang)
     return str(value)
+
+
+def progress(plan: Plan) -> tuple[int, int]:
+    """(sections complete, sections): a section is complete when something is written in it
+    and none of its required fields is empty."""
+    gaps = {block["key"] for block, _field in missing(plan)}
+    content = plan.content
+    done = sum(1 for b in plan.template.blocks
+               if b["key"] not in gaps and any(not _empty(v)
+                                               for v in content.get(b["key"], {}).values()))
+    return done, len(plan.template.blocks)
+
+
+STEPS = ("draft", "submitted", "in_review", "changes_requested", "approved")
+
+
+def steps(plan: Plan) -> list[dict]:
+    """The status as steps: each with its label and whether it is done, current or to come
+    ("changes requested" is shown only when the plan went through it)."""
+    reached = set(db.session.scalars(select(PlanEvent.to_status).where(
+        PlanEvent.plan_id == plan.id, PlanEvent.to_status.is_not(None))))
+    current = STEPS.index(plan.status) if plan.status in STEPS else 0
+    result = []
+    for index, key in enumerate(STEPS):
+        if key == "changes_requested" and key not in reached and plan.status != key:
+            continue
+        state = "current" if index == current else ("done" if index < current else "todo")
+        if plan.status == "changes_requested" and key in ("submitted", "in_review"):
+            state = "done"
+        result.append({"key": key, "label": str(PLAN_STATUSES[key]), "state": state})
+    return result
+
+
+def next_block(plan: Plan, block_key: str) -> dict | None:
+    """The section after ``block_key`` in the template, or None after the last."""
+    keys = [b["key"] for b in plan.template.blocks]
+    index = keys.index(block_key) if block_key in keys else len(keys)
+    return plan.template.blocks[index + 1] if index + 1 < len(keys) else None
+
+
+def history(plan: Plan, lang: str) -> list[dict]:
+    """The plan's events in words for a reader of ``lang``: who, what (a translated phrase),
+    the sections concerned by title, the status reached, and any note."""
+    titles = {b["key"]: b["title"][lang] for b in plan.template.blocks}
+    entries = []
+    for event in events(plan):
+        sections = [titles.get(key, key) for key in (event.note or "").split(",") if key] \
+            if event.action in ("saved", "commented", "replied", "resolved") else []
+        entries.append({
+            "at": event.at, "actor": event.actor.name if event.actor else _("the platform"),
+            "action": str(ACTION_LABELS.get(event.action, event.action)),
+            "sections": sections,
+            "status": str(PLAN_STATUSES[event.to_status]) if event.to_status in PLAN_STATUSES
+            else "",
+            "note": event.note if event.action == "changes_requested" else "",
+        })
+    return entries
 
 
 def as_text(template: PlanTemplate, content: dict, lang: str) -> dict[str, list[str]]:
@@ -530,17 +802,61 @@ def diff(template: PlanTemplate, old: dict, new: dict, lang: str) -> list[dict]:
     return result
 
 
+def _months(start: date, end: date) -> dict[int, int]:
+    """Months of each calendar year an action runs, counting its first and last month."""
+    months: dict[int, int] = defaultdict(int)
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months[year] += 1
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def totals(plan: Plan) -> dict:
-    """Action-plan budget totals by funding source and by start year (computed, not typed)."""
+    """Action-plan budget totals (computed, never typed): by funding source, and by year with
+    a multi-year action's budget spread over its years in proportion to its months (an
+    action without an end date counts in its start year; one without a start in none)."""
     rows = ((plan.content or {}).get("actions", {}) or {}).get("action_plan") or []
     by_source, by_year = defaultdict(float), defaultdict(float)
+    unscheduled = 0.0
     for row in rows:
         budget = row.get("budget_azn") or 0
         by_source[row.get("funding_source") or "other"] += budget
-        if row.get("start"):
-            by_year[row["start"][:4]] += budget
+        if not row.get("start"):
+            unscheduled += budget
+            continue
+        start = date.fromisoformat(row["start"])
+        end = date.fromisoformat(row["end"]) if row.get("end") else start
+        months = _months(start, max(start, end))
+        count = sum(months.values())
+        for year, share in months.items():
+            by_year[str(year)] += budget * share / count
     return {"by_source": dict(by_source), "by_year": dict(sorted(by_year.items())),
-            "total": sum(by_source.values())}
+            "unscheduled": unscheduled, "total": sum(by_source.values())}
+
+
+def budget_tables(plan: Plan, lang: str) -> dict:
+    """The totals as the plan page, the print page and the PDF show them: funding sources
+    with their translated labels in the template's order, years, the total and the caption
+    that says how multi-year actions are counted."""
+    figures = totals(plan)
+    block = plan.template.block("actions") or {"fields": []}
+    table = next((f for f in block["fields"] if f["key"] == "action_plan"), {"columns": []})
+    column = next((c for c in table["columns"] if c["key"] == "funding_source"),
+                  {"choices": []})
+    labels = {c["key"]: c["label"][lang] for c in column.get("choices", [])}
+    order = list(labels)
+    sources = sorted(figures["by_source"].items(),
+                     key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    return {
+        "sources": [(labels.get(key, _("Other")), amount) for key, amount in sources],
+        "years": list(figures["by_year"].items()),
+        "unscheduled": figures["unscheduled"],
+        "total": figures["total"],
+        "caption": _("An action that runs over several years has its budget spread over "
+                     "those years in proportion to its months; an action without an end date "
+                     "is counted in its start year."),
+    }
 
 
 # ---------------------------------------------------------------- mail, reminders, figures
@@ -553,6 +869,15 @@ def _focal_points(municipality_id: int) -> list[User]:
 
 def _coordinators() -> list[User]:
     return list(db.session.scalars(select(User).where(User.role.in_(("coordinator",)))))
+
+
+def plan_link(plan: Plan, lang: str) -> str:
+    """The plan page's absolute address for a mail ("" outside a request without a
+    configured ``SERVER_NAME``, e.g. a cron job on a machine without one)."""
+    try:
+        return url_for("plans.show", plan_id=plan.id, lang_code=lang, _external=True)
+    except RuntimeError:
+        return ""
 
 
 def notify(plan: Plan, action: str, note: str = "") -> int:
@@ -568,6 +893,9 @@ def notify(plan: Plan, action: str, note: str = "") -> int:
                      municipality=municipality, cycle=plan.cycle.name, status=status)
             if note:
                 body += "\n\n" + _("Reviewer's note:") + "\n" + note
+            link = plan_link(plan, person.preferred_language)
+            if link:
+                body += "\n\n" + _("Open the plan: %(link)s", link=link)
             body += "\n\n" + _("M4EG Azerbaijan")
             send_mail(person.email, _("P4EG plan: %(status)s", status=status), body)
     return len(people)

@@ -12,13 +12,17 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core import rescue
+from ..core.audit import utcnow
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
-from ..core.markdown import render_markdown
+from ..core.markdown import render_plan_text
+from ..core.numbers import format_number
 from ..core.params import to_int
 from ..core.permissions import AUTHENTICATED, allow, authorize, can
 from ..extensions import db
@@ -155,22 +159,46 @@ def _readiness(plan):
 
 def _overview(plan, http_status=200, **extra):
     lang = current_language()
+    done, sections = services.progress(plan)
     return render_template(
         "plans/show.html", plan=plan, lang=lang, missing=services.missing(plan),
-        comments=services.comments(plan), revisions=services.revisions(plan),
-        totals=services.totals(plan), days_left=services.days_left(plan),
+        comments=services.comments(plan), open_counts=services.open_comment_counts(plan),
+        revisions=services.revisions(plan), budget=services.budget_tables(plan, lang),
+        days_left=services.days_left(plan), reviewer_note=services.reviewer_note(plan),
+        steps=services.steps(plan), done=done, sections=sections,
         can_edit=can(current_user, "plans.edit", plan) and plan.status in services.EDITABLE,
         can_review=can(current_user, "plans.review", plan),
         can_comment=can(current_user, "plans.comment", plan),
         comment_form=extra.pop("comment_form", None) or CommentForm(formdata=None),
         changes_form=extra.pop("changes_form", None) or ChangesForm(formdata=None),
-        render_markdown=render_markdown, readiness=_readiness(plan), **extra), http_status
+        render_markdown=render_plan_text, readiness=_readiness(plan), **extra), http_status
 
 
 @bp.route("/<int:plan_id>")
 @allow(AUTHENTICATED)
 def show(plan_id):
     return _overview(_plan_or_404(plan_id))
+
+
+def _block_page(plan, block, http_status=200, **context):
+    """The block editor: the form, the block's comment threads and, after a refused save,
+    the problems per field and cell or the other person's version beside the user's."""
+    lang = current_language()
+    context.setdefault("values", (plan.content or {}).get(block["key"], {}))
+    context.setdefault("version", plan.block_version(block["key"]))
+    context.setdefault("problems", {})
+    return render_template(
+        "plans/block.html", plan=plan, block=block, lang=lang, extra_rows=_extra_rows(block),
+        threads=services.comments(plan).get(block["key"], []),
+        can_comment=can(current_user, "plans.comment", plan),
+        comment_form=CommentForm(formdata=None), next_block=services.next_block(
+            plan, block["key"]), render_markdown=render_plan_text,
+        cell_key=services.cell_key, format_number=format_number, is_year=services.is_year,
+        **context), http_status
+
+
+def _typed_version() -> int:
+    return to_int(request.form.get("version"), default=0)
 
 
 @bp.route("/<int:plan_id>/blocks/<block_key>", methods=["GET", "POST"])
@@ -180,38 +208,81 @@ def edit_block(plan_id, block_key):
     block = plan.template.block(block_key)
     if block is None:
         abort(404)
-    lang, problems, message = current_language(), {}, None
-    values = (plan.content or {}).get(block_key, {})
-    if request.method == "POST":
-        autosave = request.headers.get("X-Autosave") == "1"
-        version = to_int(request.form.get("version"), default=0)
-        try:
-            services.save_block(plan, block_key, request.form, current_user, version=version,
-                                lang=lang)
-        except services.PlanError as error:
-            db.session.rollback()
-            conflict = isinstance(error, services.PlanConflict)
-            if autosave:
-                return jsonify(ok=False, message=str(error.message),
-                               conflict=conflict), 409 if conflict else 400
-            problems, message = error.problems, error.message
-            values = _as_typed(block, request.form)
-            status = 409 if conflict else 400
-            return render_template("plans/block.html", plan=plan, block=block, lang=lang,
-                                   values=values, problems=problems, message=message,
-                                   version=version, extra_rows=_extra_rows(block)), status
-        db.session.commit()
+    if request.method == "GET":
+        restored = rescue.restore(request.path, request.args.get("restore"))
+        if restored is not None:
+            return _block_page(plan, block, values=_as_typed(block, restored),
+                               version=to_int(restored.get("version"), default=0),
+                               message=_("Your text from before you signed in again is back "
+                                         "in the form. It is not saved yet: check it and "
+                                         "press Save."))
+        return _block_page(plan, block)
+    autosave = request.headers.get("X-Autosave") == "1"
+    if request.form.get("preview") and not autosave:
+        return _block_page(plan, block, values=_as_typed(block, request.form),
+                           version=_typed_version(), preview=True)
+    try:
+        services.save_block(plan, block_key, request.form, current_user,
+                            version=_typed_version(), lang=current_language())
+    except services.PlanError as error:
+        db.session.rollback()
+        conflict = isinstance(error, services.PlanConflict)
         if autosave:
-            return jsonify(ok=True, version=plan.version)
-        added = request.form.get("add_row")
-        if added:
-            return redirect(url_for("plans.edit_block", plan_id=plan.id, block_key=block_key,
-                                    add=added) + f"#field-{added}")
-        flash(_("Saved."), "success")
-        return redirect(url_for("plans.show", plan_id=plan.id) + f"#block-{block_key}")
-    return render_template("plans/block.html", plan=plan, block=block, lang=lang,
-                           values=values, problems=problems, message=message,
-                           version=plan.version, extra_rows=_extra_rows(block))
+            return jsonify(ok=False, message=str(error.message), conflict=conflict,
+                           problems={k: [str(m) for m in v] for k, v in error.problems.items()}
+                           ), 409 if conflict else 400
+        versions = services.conflict_versions(plan, block_key, request.form,
+                                              current_language()) if conflict else None
+        return _block_page(plan, block, 409 if conflict else 400,
+                           values=_as_typed(block, request.form), problems=error.problems,
+                           message=error.message, conflict=versions,
+                           version=versions["version"] if conflict else _typed_version())
+    db.session.commit()
+    if autosave:
+        return jsonify(ok=True, version=plan.block_version(block_key),
+                       saved_at=format_time(utcnow(), "short"))
+    return _after_save(plan, block)
+
+
+def _after_save(plan, block):
+    added = request.form.get("add_row")
+    if added in {f["key"] for f in block["fields"] if f["type"] == "table"}:
+        return redirect(url_for("plans.edit_block", plan_id=plan.id, block_key=block["key"],
+                                add=added) + f"#field-{added}")
+    flash(_("Saved."), "success")
+    following = services.next_block(plan, block["key"])
+    if request.form.get("next") and following is not None:
+        return redirect(url_for("plans.edit_block", plan_id=plan.id,
+                                block_key=following["key"]))
+    return redirect(url_for("plans.show", plan_id=plan.id) + f"#block-{block['key']}")
+
+
+@rescue.rescues("plans.edit_block")
+def _rescue_block(signed_in: bool):
+    """Save pressed after the session (or the form's token) expired: the typed text comes
+    back in the form, never lost."""
+    args = request.view_args or {}
+    plan = services.get_plan(args.get("plan_id", 0))
+    block = plan.template.block(args.get("block_key", "")) if plan else None
+    if block is None:
+        return None
+    values = _as_typed(block, request.form)
+    if signed_in:
+        if not can(current_user, "plans.edit", plan):
+            return None
+        return _block_page(plan, block, 400, values=values, version=_typed_version(),
+                           message=_("This page was open so long that its security check "
+                                     "expired. Your text is below, not saved yet: press Save "
+                                     "again."))
+    token = rescue.stash(request.path, request.form)
+    login = url_for("accounts.login", next=f"{request.path}?restore={token}")
+    return render_template("plans/block.html", plan=None, block=block,
+                           lang=current_language(), values=values, problems={},
+                           version=_typed_version(), extra_rows=_extra_rows(block),
+                           signed_out=True, login_url=login, threads=[], can_comment=False,
+                           next_block=None, cell_key=services.cell_key,
+                           format_number=format_number, is_year=services.is_year,
+                           render_markdown=render_plan_text), 401
 
 
 def _as_typed(block, form) -> dict:
@@ -219,17 +290,10 @@ def _as_typed(block, form) -> dict:
     values = {}
     for field in block["fields"]:
         key = field["key"]
-        if field["type"] != "table":
+        if field["type"] == "table":
+            values[key] = services.typed_rows(field, form)
+        else:
             values[key] = form.get(f"f-{key}", "")
-            continue
-        count = form.get(f"rows-{key}", "0")
-        rows = []
-        for index in range(to_int(count, default=0, maximum=500)):
-            row = {c["key"]: form.get(f"t-{key}-{index}-{c['key']}", "")
-                   for c in field["columns"]}
-            if any(value.strip() for value in row.values()):
-                rows.append(row)
-        values[key] = rows
     return values
 
 
@@ -240,16 +304,23 @@ def _extra_rows(block) -> dict[str, int]:
             for f in block["fields"] if f["type"] == "table"}
 
 
-@bp.route("/<int:plan_id>/submit", methods=["POST"])
+@bp.route("/<int:plan_id>/submit", methods=["GET", "POST"])
 @allow("focal_point")
 def submit(plan_id):
     plan = _plan_or_404(plan_id, "plans.edit")
+    if request.method == "GET" or services.missing(plan):
+        if services.missing(plan) and request.method == "POST":
+            flash(_("The plan cannot be submitted yet: some required fields are empty."),
+                  "error")
+            return redirect(url_for("plans.show", plan_id=plan.id) + "#submit-heading")
+        return render_template("plans/confirm.html", plan=plan, action="submit",
+                               missing=services.missing(plan), lang=current_language())
     try:
         services.submit(plan, current_user)
     except services.PlanError as error:
         db.session.rollback()
         flash(str(error.message), "error")
-        return _overview(plan, 400)
+        return redirect(url_for("plans.show", plan_id=plan.id))
     db.session.commit()
     flash(_("The plan has been submitted. Coordinators have been told."), "success")
     return redirect(url_for("plans.show", plan_id=plan.id))
@@ -262,7 +333,7 @@ def _review_action(plan_id, action, message):
     except services.PlanError as error:
         db.session.rollback()
         flash(str(error.message), "error")
-        return _overview(plan, 400)
+        return redirect(url_for("plans.show", plan_id=plan.id))
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("plans.show", plan_id=plan.id))
@@ -275,9 +346,13 @@ def start_review(plan_id):
                           _("The plan is now in review."))
 
 
-@bp.route("/<int:plan_id>/approve", methods=["POST"])
+@bp.route("/<int:plan_id>/approve", methods=["GET", "POST"])
 @allow("coordinator")
 def approve(plan_id):
+    if request.method == "GET":
+        plan = _plan_or_404(plan_id, "plans.review")
+        return render_template("plans/confirm.html", plan=plan, action="approve", missing=[],
+                               lang=current_language())
     return _review_action(plan_id, lambda p: services.approve(p, current_user),
                           _("The plan has been approved."))
 
@@ -300,6 +375,14 @@ def request_changes(plan_id):
     return _overview(plan, 400, changes_form=form)
 
 
+def _back_to_block(plan, block_key):
+    """Back where the comment was written: the block editor or the plan page."""
+    if request.form.get("from") == "editor" and can(current_user, "plans.edit", plan):
+        return redirect(url_for("plans.edit_block", plan_id=plan.id, block_key=block_key)
+                        + "#comments")
+    return redirect(url_for("plans.show", plan_id=plan.id) + f"#block-{block_key}")
+
+
 @bp.route("/<int:plan_id>/comments", methods=["POST"])
 @allow(AUTHENTICATED)
 def comment(plan_id):
@@ -307,14 +390,34 @@ def comment(plan_id):
     form = CommentForm()
     if form.validate():
         try:
-            services.add_comment(plan, form.block.data, form.body.data, current_user)
+            comment = services.add_comment(
+                plan, form.block.data, form.body.data, current_user,
+                parent_id=to_int(form.parent.data, minimum=1))
         except services.PlanError as error:
             db.session.rollback()
             add_error(form, error)
         else:
             db.session.commit()
-            return redirect(url_for("plans.show", plan_id=plan.id) + f"#block-{form.block.data}")
+            return _back_to_block(plan, comment.block_key)
     return _overview(plan, 400, comment_form=form)
+
+
+@bp.route("/<int:plan_id>/comments/<int:comment_id>/resolve", methods=["POST"])
+@allow(AUTHENTICATED)
+def resolve_comment(plan_id, comment_id):
+    plan = _plan_or_404(plan_id, "plans.comment")
+    comment = services.get_comment(plan, comment_id)
+    if comment is None:
+        abort(404)
+    try:
+        services.resolve_comment(comment, current_user,
+                                 resolved=request.form.get("reopen") != "1")
+    except services.PlanError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+    return _back_to_block(plan, comment.block_key)
 
 
 @bp.route("/<int:plan_id>/history")
@@ -335,7 +438,8 @@ def history(plan_id):
     elif len(revisions) == 1:
         comparison = services.diff(plan.template, revisions[0].content, plan.content,
                                    current_language())
-    return render_template("plans/history.html", plan=plan, events=services.events(plan),
+    return render_template("plans/history.html", plan=plan,
+                           entries=services.history(plan, current_language()),
                            revisions=revisions, comparison=comparison, a=a, b=b)
 
 
@@ -343,8 +447,10 @@ def history(plan_id):
 @allow(AUTHENTICATED)
 def print_view(plan_id):
     plan = _plan_or_404(plan_id)
-    return render_template("plans/print.html", plan=plan, lang=current_language(),
-                           totals=services.totals(plan), render_markdown=render_markdown)
+    lang = current_language()
+    return render_template("plans/print.html", plan=plan, lang=lang,
+                           budget=services.budget_tables(plan, lang),
+                           revisions=services.revisions(plan), render_markdown=render_plan_text)
 
 
 @bp.route("/<int:plan_id>.pdf")
