@@ -266,6 +266,11 @@ def _rescue_block(signed_in: bool):
     block = plan.template.block(args.get("block_key", "")) if plan else None
     if block is None:
         return None
+    if request.headers.get("X-Autosave") == "1":
+        return jsonify(ok=False, signed_out=not signed_in, message=_(
+            "Not saved: the page has expired. Press Save to send your text again.")
+            if signed_in else _("Not saved: you are signed out. Your text is kept in this "
+                                "browser.")), 401
     values = _as_typed(block, request.form)
     if signed_in:
         if not can(current_user, "plans.edit", plan):

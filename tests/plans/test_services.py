@@ -31,9 +31,10 @@ def ctx(app_ctx, plan_setup, member_id, make_user):
 
 def _fill(plan, user, **kwargs):
     for block in plan.template.blocks:
+        seen = plan.block_version(block["key"])
         services.save_block(plan, block["key"], MultiDict(block_form(
-            plan.template, block["key"], version=plan.version, **kwargs)), user,
-            version=plan.version, lang="en")
+            plan.template, block["key"], version=seen, **kwargs)), user,
+            version=seen, lang="en")
 
 
 def test_the_full_cycle_from_draft_to_approval(ctx):
@@ -62,7 +63,7 @@ def test_the_full_cycle_from_draft_to_approval(ctx):
     assert first.content["diagnostic"]["summary"] == "Sınaq mətni"  # frozen
     with pytest.raises(services.PlanError, match="cannot be edited"):
         services.save_block(plan, "diagnostic", MultiDict({"f-summary": "x"}), focal,
-                            version=plan.version, lang="en")
+                            version=plan.block_version("diagnostic"), lang="en")
     actions = [e.action for e in services.events(plan) if e.to_status]
     assert actions == ["started", "submitted", "review_started", "changes_requested",
                        "submitted", "review_started", "approved"]
@@ -70,7 +71,7 @@ def test_the_full_cycle_from_draft_to_approval(ctx):
 
 def test_a_stale_save_is_refused_and_nothing_is_overwritten(ctx):
     plan, focal = ctx["plan"], ctx["focal"]
-    seen = plan.version
+    seen = plan.block_version("drivers")
     services.save_block(plan, "drivers", MultiDict({"f-drivers_of_change": "First"}), focal,
                         version=seen, lang="en")
     with pytest.raises(services.PlanConflict):
@@ -79,39 +80,194 @@ def test_a_stale_save_is_refused_and_nothing_is_overwritten(ctx):
     assert plan.content["drivers"]["drivers_of_change"] == "First"
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"t-action_plan-0-budget_azn": "lots"}, "is not a number"),
-    ({"t-action_plan-0-budget_azn": "-5"}, "must be between"),
-    ({"t-action_plan-0-end": "2025-01-01"}, "end date is before the start date"),
-    ({"t-action_plan-0-funding_source": "lottery"}, "choose one of the options"),
-    ({"t-action_plan-0-sdgs": "8, 42"}, "SDG numbers go from 1 to 17"),
-])
-def test_bad_values_are_refused_with_a_reason(ctx, changes, message):
+def test_saving_one_block_does_not_outdate_another(ctx):
+    plan, focal = ctx["plan"], ctx["focal"]
+    seen_vision, seen_drivers = plan.block_version("vision"), plan.block_version("drivers")
+    services.save_block(plan, "drivers", MultiDict({"f-drivers_of_change": "Migration"}),
+                        focal, version=seen_drivers, lang="en")
+    services.save_block(plan, "vision", MultiDict({"f-vision": "A green town"}), focal,
+                        version=seen_vision, lang="en")
+    assert plan.content["drivers"]["drivers_of_change"] == "Migration"
+    assert plan.content["vision"]["vision"] == "A green town"
+    assert plan.block_version("vision") == seen_vision + 1
+
+
+def _save_actions(ctx, lang="en", **cells):
     plan = ctx["plan"]
-    data = block_form(plan.template, "actions", version=plan.version)
+    data = block_form(plan.template, "actions", version=plan.block_version("actions"))
+    data.update({f"t-action_plan-0-{k}": v for k, v in cells.items()})
+    return services.save_block(plan, "actions", MultiDict(data), ctx["focal"],
+                               version=plan.block_version("actions"), lang=lang)
+
+
+@pytest.mark.parametrize("lang, typed, stored", [
+    ("az", "400.000", 400000), ("az", "400 000", 400000), ("az", "1.234,5", 1234.5),
+    ("az", "400000", 400000), ("az", "12,5", 12.5), ("az", "400\u00a0000", 400000),
+    ("en", "400,000", 400000), ("en", "400 000", 400000), ("en", "1,234.5", 1234.5),
+    ("en", "120,000", 120000), ("en", "12,500", 12500), ("en", "12.5", 12.5),
+])
+def test_budgets_are_read_the_way_the_page_language_writes_them(ctx, lang, typed, stored):
+    from flask_babel import force_locale
+
+    with force_locale(lang):
+        content = _save_actions(ctx, lang, budget_azn=typed)
+    assert content["action_plan"][0]["budget_azn"] == stored
+    assert services.totals(ctx["plan"])["total"] == stored
+
+
+@pytest.mark.parametrize("lang, typed, reason", [
+    ("en", "400.000", "can be read in two ways"),
+    ("az", "400,000", "can be read in two ways"),
+    ("en", "1,2,3", "is not a number"),
+    ("az", "1,234.5", "is not a number"),
+    ("en", "1e5", "is not a number"),
+    ("en", "-5", "must be between 0 and 100,000,000,000"),
+])
+def test_ambiguous_or_malformed_numbers_are_refused_with_how_to_type_them(ctx, lang, typed,
+                                                                          reason):
+    from flask_babel import force_locale
+
+    with force_locale(lang), pytest.raises(services.PlanError) as error:
+        _save_actions(ctx, lang, budget_azn=typed)
+    problems = error.value.problems
+    assert list(problems) == ["action_plan-0-budget_azn"]  # on that cell only
+    message = " ".join(str(p) for p in problems["action_plan-0-budget_azn"])
+    assert reason in message
+    if not reason.startswith("must be between"):
+        assert ("400.000" if lang == "az" else "400,000") in message  # how to type it
+    assert "actions" not in ctx["plan"].content  # nothing written
+
+
+def test_a_population_must_be_a_whole_number(ctx):
+    plan = ctx["plan"]
+    data = block_form(plan.template, "diagnostic", version=plan.block_version("diagnostic"))
+    data["f-population"] = "12,5"
+    from flask_babel import force_locale
+
+    with force_locale("az"), pytest.raises(services.PlanError) as error:
+        services.save_block(plan, "diagnostic", MultiDict(data), ctx["focal"],
+                            version=plan.block_version("diagnostic"), lang="az")
+    [message] = error.value.problems["population"]
+    assert "tam ədəd deyil" in message and "400.000" in message  # in Azerbaijani
+
+
+def test_a_target_year_is_plain_digits(ctx):
+    plan = ctx["plan"]
+    data = block_form(plan.template, "vision", version=plan.block_version("vision"))
+    data["t-targets-0-year"] = "2.029"
+    with pytest.raises(services.PlanError) as error:
+        services.save_block(plan, "vision", MultiDict(data), ctx["focal"],
+                            version=plan.block_version("vision"), lang="en")
+    assert "is not a year" in str(error.value.problems["targets-0-year"])
+    data["t-targets-0-year"] = "2029"
+    content = services.save_block(plan, "vision", MultiDict(data), ctx["focal"],
+                                  version=plan.block_version("vision"), lang="en")
+    assert content["targets"][0]["year"] == 2029
+
+
+@pytest.mark.parametrize("changes, cell, message", [
+    ({"t-action_plan-0-budget_azn": "lots"}, "action_plan-0-budget_azn", "is not a number"),
+    ({"t-action_plan-0-end": "2025-01-01"}, "action_plan-0-end",
+     "end date is before the start date"),
+    ({"t-action_plan-0-start": "1889-01-01"}, "action_plan-0-start",
+     "year must be between 1990 and 2100"),
+    ({"t-action_plan-0-funding_source": "lottery"}, "action_plan-0-funding_source",
+     "choose one of the options"),
+    ({"t-action_plan-0-sdgs": "8, 42"}, "action_plan-0-sdgs", "SDG numbers go from 1 to 17"),
+    ({"t-action_plan-0-action": "x" * 10_000}, "action_plan-0-action",
+     "10,000 characters long"),
+    ({f"t-action_plan-0-{c}": "" for c in ("action", "target", "responsible", "start",
+                                           "end", "funding_source", "sdgs", "status")},
+     "action_plan-0-action", "write the Action, or empty the whole row"),
+])
+def test_bad_values_are_refused_on_their_cell_with_a_reason(ctx, changes, cell, message):
+    plan = ctx["plan"]
+    data = block_form(plan.template, "actions", version=plan.block_version("actions"))
     data.update(changes)
+    data.update({"rows-action_plan": "2", "t-action_plan-1-action": "A valid second row",
+                 "t-action_plan-1-budget_azn": "500"})
     with pytest.raises(services.PlanError) as error:
         services.save_block(plan, "actions", MultiDict(data), ctx["focal"],
-                            version=plan.version, lang="en")
-    assert message in " ".join(str(p) for p in error.value.problems["action_plan"])
-    assert "actions" not in (plan.content or {})
+                            version=plan.block_version("actions"), lang="en")
+    assert list(error.value.problems) == [cell]  # the valid row is not marked
+    assert message in " ".join(str(p) for p in error.value.problems[cell])
+    assert "actions" not in plan.content
+
+
+def test_line_breaks_typed_in_a_text_field_are_kept(ctx):
+    from m4eg.core.markdown import render_plan_text
+
+    plan = ctx["plan"]
+    content = services.save_block(
+        plan, "drivers", MultiDict({"f-drivers_of_change": "Migration\r\nTourism"}),
+        ctx["focal"], version=plan.block_version("drivers"), lang="en")
+    assert content["drivers_of_change"] == "Migration\nTourism"
+    assert "Migration<br>" in render_plan_text(content["drivers_of_change"])
 
 
 def test_totals_by_funding_source_and_year_are_computed(ctx):
     plan, focal = ctx["plan"], ctx["focal"]
-    data = block_form(plan.template, "actions", version=plan.version, budget="1000",
-                      source="donor", start="2025-02-01")
+    data = block_form(plan.template, "actions", version=plan.block_version("actions"),
+                      budget="1000", source="donor", start="2025-02-01", end="2025-11-30")
     data.update({"rows-action_plan": "3"})
+    # Ten months from November 2025 to August 2026: two in 2025, eight in 2026.
     for column, value in (("action", "Second"), ("target", "T"), ("responsible", "R"),
-                          ("start", "2026-03-01"), ("end", "2026-09-01"),
-                          ("budget_azn", "2 500,50"), ("funding_source", "municipal_budget"),
+                          ("start", "2025-11-01"), ("end", "2026-08-31"),
+                          ("budget_azn", "2,500.5"), ("funding_source", "municipal_budget"),
                           ("status", "planned")):
         data[f"t-action_plan-1-{column}"] = value
-    services.save_block(plan, "actions", MultiDict(data), focal, version=plan.version,
-                        lang="en")
-    assert services.totals(plan) == {
-        "by_source": {"donor": 1000, "municipal_budget": 2500.5},
-        "by_year": {"2025": 1000, "2026": 2500.5}, "total": 3500.5}
+    services.save_block(plan, "actions", MultiDict(data), focal,
+                        version=plan.block_version("actions"), lang="en")
+    totals = services.totals(plan)
+    assert totals["by_source"] == {"donor": 1000, "municipal_budget": 2500.5}
+    assert totals["by_year"] == pytest.approx({"2025": 1000 + 500.1, "2026": 2000.4})
+    assert totals["total"] == 3500.5
+    tables = services.budget_tables(plan, "en")
+    assert [label for label, _amount in tables["sources"]] == ["Municipal budget", "Donor"]
+    assert "in proportion to its months" in tables["caption"]
+
+
+def test_history_is_in_words_and_one_sitting_is_one_entry(ctx):
+    plan, focal = ctx["plan"], ctx["focal"]
+    for text in ("First draft", "Second draft"):
+        services.save_block(plan, "drivers", MultiDict({"f-drivers_of_change": text}), focal,
+                            version=plan.block_version("drivers"), lang="en")
+    services.save_block(plan, "vision", MultiDict({"f-vision": "Green"}), focal,
+                        version=plan.block_version("vision"), lang="en")
+    entries = services.history(plan, "en")
+    saved = [e for e in entries if e["action"] == "saved"]
+    assert len(saved) == 1
+    assert saved[0]["sections"] == ["Drivers of change, opportunities, stresses and shocks",
+                                    "Vision and targets"]
+    assert entries[0]["action"] == "started the plan" and entries[0]["status"] == "Draft"
+
+
+def test_comment_threads_are_answered_resolved_and_counted(ctx):
+    plan, focal, coordinator = ctx["plan"], ctx["focal"], ctx["coordinator"]
+    thread = services.add_comment(plan, "vision", "Add a baseline year.", coordinator)
+    services.add_comment(plan, "vision", "Added: 2024.", focal, parent_id=thread.id)
+    assert services.open_comment_counts(plan) == {"vision": 1}
+    [entry] = services.comments(plan)["vision"]
+    assert entry["comment"].body == "Add a baseline year."
+    assert [r.body for r in entry["replies"]] == ["Added: 2024."]
+    services.resolve_comment(thread, focal)
+    assert services.open_comment_counts(plan) == {}
+    with pytest.raises(services.PlanError):
+        services.resolve_comment(entry["replies"][0], focal)  # a reply is not a thread
+
+
+def test_progress_and_steps_follow_the_plan(ctx):
+    plan, focal, coordinator = ctx["plan"], ctx["focal"], ctx["coordinator"]
+    assert services.progress(plan) == (0, 8)
+    _fill(plan, focal)
+    assert services.progress(plan) == (8, 8)
+    services.submit(plan, focal)
+    services.start_review(plan, coordinator)
+    services.request_changes(plan, coordinator, "Revise the targets.")
+    states = {s["key"]: s["state"] for s in services.steps(plan)}
+    assert states == {"draft": "done", "submitted": "done", "in_review": "done",
+                      "changes_requested": "current", "approved": "todo"}
+    assert services.reviewer_note(plan).note == "Revise the targets."
 
 
 def test_diff_shows_what_changed_between_revisions(ctx):

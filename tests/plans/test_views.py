@@ -41,15 +41,16 @@ def _template(app):
         return db.session.scalar(select(PlanTemplate))
 
 
-def _version(app, plan_id):
+def _version(app, plan_id, block_key):
     with app.app_context():
-        return db.session.get(Plan, plan_id).version
+        return db.session.get(Plan, plan_id).block_version(block_key)
 
 
 def _fill_all(app, client, plan_id):
     template = _template(app)
     for block in template.blocks:
-        data = block_form(template, block["key"], version=_version(app, plan_id))
+        data = block_form(template, block["key"], version=_version(app, plan_id,
+                                                                   block["key"]))
         assert client.post(f"/en/plans/{plan_id}/blocks/{block['key']}",
                            data=data).status_code == 302
 
@@ -58,10 +59,16 @@ def test_focal_point_fills_submits_and_coordinator_approves(app, client, khirdal
                                                             login_as, outbox):
     plan_id = khirdalan_plan["id"]
     log_in(client, khirdalan_plan["focal"].email)
-    response = client.post(f"/en/plans/{plan_id}/submit")
+    response = client.post(f"/en/plans/{plan_id}/submit", follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and "Still missing before you can submit" in page
+    # An incomplete submission lands back on the plan page (a refresh resubmits nothing).
+    assert response.request.path == f"/en/plans/{plan_id}"
+    assert "cannot be submitted yet" in page and "Still missing before you can submit" in page
     _fill_all(app, client, plan_id)
+    confirm = client.get(f"/en/plans/{plan_id}/submit").get_data(as_text=True)
+    assert "Yes, submit the plan" in confirm
+    with app.app_context():
+        assert db.session.get(Plan, plan_id).status == "draft"  # the GET changed nothing
     assert client.post(f"/en/plans/{plan_id}/submit").status_code == 302
     login_as("coordinator")
     assert "Khirdalan" in client.get("/en/plans/queue?status=submitted").get_data(as_text=True)
@@ -72,13 +79,21 @@ def test_focal_point_fills_submits_and_coordinator_approves(app, client, khirdal
     log_in(client, khirdalan_plan["focal"].email)
     page = client.get(f"/en/plans/{plan_id}").get_data(as_text=True)
     assert "Changes requested" in page and "Add a baseline year." in page
+    note = page.split('class="reviewer-note"')[1].split("</section>")[0]
+    assert "What the reviewer asks you to change" in note and "See the comments." in note
+    assert "1 open comment" in page
+    editor = client.get(f"/en/plans/{plan_id}/blocks/vision").get_data(as_text=True)
+    assert "Add a baseline year." in editor.split('id="comments"')[1]
     _fill_all(app, client, plan_id)
     client.post(f"/en/plans/{plan_id}/submit")
     login_as("coordinator")
     client.post(f"/en/plans/{plan_id}/review")
+    assert "Yes, approve the plan" in client.get(
+        f"/en/plans/{plan_id}/approve").get_data(as_text=True)
     assert client.post(f"/en/plans/{plan_id}/approve").status_code == 302
     history = client.get(f"/en/plans/{plan_id}/history?a=1&b=2").get_data(as_text=True)
-    assert "Revision 2" in history and "approved" in history
+    assert "Revision 2" in history and "approved the plan" in history
+    assert "status: Approved" in history and "review_started" not in history
     assert "Approved" in client.get("/en/municipalities/khirdalan").get_data(as_text=True)
     figures = client.get("/en/figures/export.csv").get_data(as_text=True)
     assert "plans_submitted,total,1" in figures and "plans_approved,total,1" in figures
@@ -137,7 +152,10 @@ def test_stale_save_is_refused_with_the_text_kept(app, client, khirdalan_plan):
     response = client.post(f"/az/plans/{plan_id}/blocks/drivers", data=second)
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "İkinci redaktorun mətni" in page
+    conflict = page.split('class="conflict"')[1].split("</section>")[0]
+    assert "Birinci redaktor" in conflict and "İkinci redaktorun mətni" in conflict
+    form = page.split('class="plan-form"')[1]
+    assert "İkinci redaktorun mətni" in form and 'name="version" value="2"' in form
     with app.app_context():
         stored = db.session.get(Plan, plan_id).content["drivers"]["drivers_of_change"]
         assert stored == "Birinci redaktor"
@@ -151,7 +169,7 @@ def test_bad_numbers_keep_what_was_typed(app, client, khirdalan_plan):
     response = client.post(f"/en/plans/{plan_id}/blocks/diagnostic", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "is not a number" in page and 'value="twelve thousand"' in page
+    assert "is not a whole number" in page and 'value="twelve thousand"' in page
 
 
 def test_autosave_answers_json(app, client, khirdalan_plan):
@@ -160,7 +178,8 @@ def test_autosave_answers_json(app, client, khirdalan_plan):
     data = block_form(_template(app), "engagement", version=1)
     response = client.post(f"/en/plans/{plan_id}/blocks/engagement", data=data,
                            headers={"X-Autosave": "1"})
-    assert response.get_json() == {"ok": True, "version": 2}
+    answer = response.get_json()
+    assert answer["ok"] is True and answer["version"] == 2 and answer["saved_at"]
     stale = client.post(f"/en/plans/{plan_id}/blocks/engagement", data=data,
                         headers={"X-Autosave": "1"})
     assert stale.status_code == 409 and stale.get_json()["conflict"] is True
@@ -287,3 +306,151 @@ def test_queue_and_board_read_bad_paging_values_as_the_first_page(client, plan_s
                 "/en/plans/queue?after=%C2%B2", "/en/portfolios/board?page=0",
                 "/en/portfolios/board?page=x", "/en/portfolios/board?page=10000"):
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("lang, typed, shown", [
+    ("az", "400.000", "400.000"), ("en", "400,000", "400,000"), ("en", "120 000", "120,000")])
+def test_a_typed_budget_comes_back_formatted_with_the_totals(app, client, khirdalan_plan,
+                                                              lang, typed, shown):
+    plan_id = khirdalan_plan["id"]
+    log_in(client, khirdalan_plan["focal"].email)
+    data = block_form(_template(app), "actions", version=1, budget=typed)
+    assert client.post(f"/{lang}/plans/{plan_id}/blocks/actions", data=data).status_code == 302
+    editor = client.get(f"/{lang}/plans/{plan_id}/blocks/actions").get_data(as_text=True)
+    assert f'value="{shown}"' in editor and "saved-as" in editor
+    with app.app_context():
+        assert services.totals(db.session.get(Plan, plan_id))["total"] in (400000, 120000)
+    page = client.get(f"/{lang}/plans/{plan_id}").get_data(as_text=True)
+    assert shown in page.split('id="block-actions"')[1]
+
+
+def test_a_bad_cell_is_marked_alone_and_everything_typed_is_kept(app, client,
+                                                                khirdalan_plan):
+    plan_id = khirdalan_plan["id"]
+    log_in(client, khirdalan_plan["focal"].email)
+    data = block_form(_template(app), "actions", version=1, budget="400,000")
+    data.update({"rows-action_plan": "2", "t-action_plan-1-action": "Bazar<b>x</b>",
+                 "t-action_plan-1-budget_azn": "<b>x</b>"})
+    response = client.post(f"/en/plans/{plan_id}/blocks/actions", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert page.count('<td data-label="Budget (AZN)" class="has-error">') == 1
+    assert "“&lt;b&gt;x&lt;/b&gt;” is not a number" in page  # the value shown as text
+    assert 'value="400,000"' in page and "Bazar&lt;b&gt;x&lt;/b&gt;" in page
+    with app.app_context():
+        assert "actions" not in db.session.get(Plan, plan_id).content
+
+
+def test_preview_shows_the_formatted_text_without_saving(app, client, khirdalan_plan):
+    plan_id = khirdalan_plan["id"]
+    log_in(client, khirdalan_plan["focal"].email)
+    data = {"version": "1", "f-vision": "**Yaşıl** şəhər\r\nikinci sətir", "preview": "1"}
+    page = client.post(f"/az/plans/{plan_id}/blocks/vision", data=data).get_data(as_text=True)
+    preview = page.split('class="preview"')[1].split("</section>")[0]
+    assert "<strong>Yaşıl</strong> şəhər<br>" in preview
+    with app.app_context():
+        assert "vision" not in db.session.get(Plan, plan_id).content
+
+
+def test_save_and_go_to_the_next_section(app, client, khirdalan_plan):
+    plan_id = khirdalan_plan["id"]
+    log_in(client, khirdalan_plan["focal"].email)
+    data = block_form(_template(app), "diagnostic", version=1)
+    data["next"] = "1"
+    response = client.post(f"/en/plans/{plan_id}/blocks/diagnostic", data=data)
+    assert response.headers["Location"].endswith(f"/en/plans/{plan_id}/blocks/drivers")
+    page = client.get(f"/en/plans/{plan_id}").get_data(as_text=True)
+    assert "1 of 8 sections complete" in page
+
+
+def test_save_after_the_session_ended_keeps_the_text_through_the_sign_in(app, client,
+                                                                        khirdalan_plan):
+    plan_id = khirdalan_plan["id"]
+    focal = khirdalan_plan["focal"]
+    log_in(client, focal.email)
+    client.post("/en/accounts/logout")  # the session is gone (expired or ended elsewhere)
+    data = {"version": "1", "f-vision": "Mətn ki, itməməlidir.\r\nİkinci sətir."}
+    response = client.post(f"/az/plans/{plan_id}/blocks/vision", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "Mətn ki, itməməlidir." in page
+    login_link = re.search(r'href="(/az/accounts/login\?next=[^"]+)"', page).group(1)
+    login_page = client.get(login_link.replace("&amp;", "&"))
+    next_value = re.search(r'name="next"[^>]*value="([^"]+)"',
+                           login_page.get_data(as_text=True)).group(1).replace("&amp;", "&")
+    signed_in = client.post("/az/accounts/login", data={
+        "email": focal.email, "password": focal.password, "next": next_value})
+    assert signed_in.status_code == 302
+    restored = client.get(signed_in.headers["Location"]).get_data(as_text=True)
+    form = restored.split('class="plan-form"')[1]
+    assert "Mətn ki, itməməlidir." in form and "İkinci sətir." in form
+    with app.app_context():
+        assert "vision" not in db.session.get(Plan, plan_id).content  # not saved behind
+    assert client.post(f"/az/plans/{plan_id}/blocks/vision", data={
+        "version": "1", "f-vision": "Mətn ki, itməməlidir."}).status_code == 302
+
+
+def test_an_expired_form_token_shows_the_text_again(make_app, plan_setup, member_id,
+                                                    make_user, app):
+    strict = make_app(WTF_CSRF_ENABLED=True)
+    client = strict.test_client()
+    khirdalan = member_id("khirdalan")
+    focal = make_user(role="focal_point", municipality_id=khirdalan)
+    with strict.app_context():
+        from m4eg.accounts.services import get_user
+        from m4eg.plans.models import Cycle
+
+        plan = services.start_plan(khirdalan, db.session.get(Cycle, plan_setup["cycle_id"]),
+                                   get_user(focal.id),
+                                   db.session.get(PlanTemplate, plan_setup["template_id"]))
+        db.session.commit()
+        plan_id = plan.id
+    login = client.get("/en/accounts/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
+    assert client.post("/en/accounts/login", data={
+        "email": focal.email, "password": focal.password, "csrf_token": token}
+    ).status_code == 302
+    response = client.post(f"/en/plans/{plan_id}/blocks/vision", data={
+        "version": "1", "f-vision": "Long afternoon text", "csrf_token": "expired"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "security check expired" in page and "Long afternoon text" in page
+    fresh = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post(f"/en/plans/{plan_id}/blocks/vision", data={
+        "version": "1", "f-vision": "Long afternoon text", "csrf_token": fresh}
+    ).status_code == 302
+
+
+def test_comments_are_answered_and_resolved_from_the_editor(app, client, khirdalan_plan,
+                                                           login_as):
+    plan_id = khirdalan_plan["id"]
+    login_as("coordinator")
+    client.post(f"/en/plans/{plan_id}/comments", data={"block": "vision",
+                                                       "body": "Name the baseline year."})
+    with app.app_context():
+        from m4eg.plans.models import Comment
+
+        thread_id = db.session.scalar(select(Comment.id))
+    log_in(client, khirdalan_plan["focal"].email)
+    reply = client.post(f"/en/plans/{plan_id}/comments", data={
+        "block": "vision", "body": "Added 2024.", "parent": str(thread_id), "from": "editor"})
+    assert reply.headers["Location"].endswith(f"/plans/{plan_id}/blocks/vision#comments")
+    client.post(f"/en/plans/{plan_id}/comments/{thread_id}/resolve", data={"from": "editor"})
+    editor = client.get(f"/en/plans/{plan_id}/blocks/vision").get_data(as_text=True)
+    comments = editor.split('id="comments"')[1]
+    assert "Name the baseline year." in comments and "Added 2024." in comments
+    assert "Resolved" in comments and "Open again" in comments
+    page = client.get(f"/en/plans/{plan_id}").get_data(as_text=True)
+    assert "open comment" not in page.split("<dl")[1].split("</dl>")[0]
+
+
+def test_status_emails_link_to_the_plan_page(app, client, khirdalan_plan, login_as, outbox):
+    plan_id = khirdalan_plan["id"]
+    log_in(client, khirdalan_plan["focal"].email)
+    _fill_all(app, client, plan_id)
+    client.post(f"/en/plans/{plan_id}/submit")
+    login_as("coordinator", preferred_language="en")
+    client.post(f"/en/plans/{plan_id}/review")
+    [*_, message] = outbox.wait_for(2)
+    body = message.get_content()
+    assert f"http://localhost/az/plans/{plan_id}" in body  # the focal point reads az
