@@ -559,7 +559,8 @@ class SoakUser:
         self.completer = self.focal and self.rng.random() < args.completer_share
         self.plan_id: int | None = None
         self.plan_status = "none"  # none, draft, submitted, unknown, refused
-        self.plan_version: int | None = None  # the version after our last acknowledged write
+        # Each plan section has its own version: the one after our last acknowledged save.
+        self.block_versions: dict[str, int] = {}
         self.plan_uncertain = False
         self.complete_blocks: set[str] = set()
         self.block_content: dict[str, dict] = {}
@@ -831,7 +832,7 @@ class SoakUser:
             raise
         match = re.fullmatch(r"/(?:az|en)/plans/(\d+)", urlsplit(first.location).path)
         if first.status == 302 and match:
-            self.plan_id, self.plan_status, self.plan_version = int(match[1]), "draft", 1
+            self.plan_id, self.plan_status = int(match[1]), "draft"
             self.record("plan_start", "acked", plan_id=self.plan_id,
                         municipality_id=self.account.municipality_id)
         else:
@@ -853,14 +854,14 @@ class SoakUser:
             self.anomaly("block page: not 200", path, page)
             return
         shown = int(_input_value(_VERSION, page.body) or 0)
-        if self.plan_uncertain or self.plan_version is None:
-            self.plan_version, self.plan_uncertain = shown, False
-        elif shown != self.plan_version:
+        if self.plan_uncertain or key not in self.block_versions:
+            self.block_versions[key], self.plan_uncertain = shown, False
+        elif shown != self.block_versions[key]:
             # Only this client writes this plan: another version means a write went missing
             # or a read came from stale data. The database check at the end decides.
             self.anomaly("block page shows an unexpected version", path, page,
-                         f"expected {self.plan_version}, page has {shown}")
-            self.plan_version = shown
+                         f"expected {self.block_versions[key]}, page has {shown}")
+            self.block_versions[key] = shown
         full = self.completer or self.rng.random() < 0.3
         for _autosave in range(self.rng.choice((0, 0, 1, 2))):
             self.pause(1.0)  # typing; the page autosaves a few seconds after a change
@@ -874,14 +875,14 @@ class SoakUser:
         key = block["key"]
         tag = f"[{self.account.email} #{len(self.ledger)}]"
         form, content = fill_block(block, self.rng, tag, full)
-        form.append(("version", str(self.plan_version)))
+        form.append(("version", str(self.block_versions[key])))
         add_row = (not autosave and any(f["type"] == "table" for f in block["fields"])
                    and self.rng.random() < 0.1)
         if add_row:
             form.append(("add_row", next(f["key"] for f in block["fields"]
                                          if f["type"] == "table")))
         record = {"plan_id": self.plan_id, "block": key, "content": content,
-                  "version_sent": self.plan_version, "autosave": autosave}
+                  "version_sent": self.block_versions[key], "autosave": autosave}
         try:
             first, final = self.browser.post(path, form,
                                               headers={"X-Autosave": "1"} if autosave else None,
@@ -904,7 +905,7 @@ class SoakUser:
         expected = (f"/{self.lang}/plans/{self.plan_id}/blocks/{key}" if add_row
                     else f"/{self.lang}/plans/{self.plan_id}")
         if first.status == 302 and target.path == expected:
-            self.acknowledge_save(record, self.plan_version + 1, full)
+            self.acknowledge_save(record, self.block_versions[key] + 1, full)
             if not add_row and FLASH_SUCCESS not in final.body:
                 self.anomaly("block save: no 'Saved.' flash", path, final)
             return True
@@ -915,7 +916,7 @@ class SoakUser:
         return False
 
     def acknowledge_save(self, record: dict, version_after: int, full: bool) -> None:
-        self.plan_version = version_after
+        self.block_versions[record["block"]] = version_after
         self.block_content[record["block"]] = record["content"]
         if full:
             self.complete_blocks.add(record["block"])
@@ -936,13 +937,12 @@ class SoakUser:
             self.plan_status = "unknown"
             self.record("submission", "unknown", plan_id=self.plan_id)
             raise
-        if first.status == 302 and urlsplit(first.location).path == path:
+        # An incomplete plan also lands back on its page, with an error instead of the flash.
+        if (first.status == 302 and urlsplit(first.location).path == path
+                and FLASH_SUCCESS in final.body):
             self.plan_status = "submitted"
-            self.plan_version += 1
             self.record("submission", "acked", plan_id=self.plan_id, revision=1,
-                        content=dict(self.block_content), version_after=self.plan_version)
-            if FLASH_SUCCESS not in final.body:
-                self.anomaly("submission: no success flash", path, final)
+                        content=dict(self.block_content))
         else:
             # A refusal means the plan lacks something this client saved: reported, and
             # the plan is left alone so that the client does not retry forever.
@@ -1155,12 +1155,14 @@ def verify(app, ledger: list[Write]) -> tuple[dict, list[str]]:
                     lost.append(f"block_save: plan {plan_id} block {block} differs from the "
                                 "last acknowledged save: "
                                 + _differences(content.get(block), saves[last].data["content"]))
-            versioned = [w for w in writes if w.outcome == "acked" and "version_after" in w.data]
-            if versioned and not any(w.outcome == "unknown" for w in writes):
-                expected = versioned[-1].data["version_after"]
-                if plan.version != expected:
-                    lost.append(f"plan {plan_id}: version is {plan.version}, the last "
-                                f"acknowledged write left it at {expected}")
+            for block in {w.data["block"] for w in writes if w.kind == "block_save"}:
+                saves = [w for w in writes if w.kind == "block_save" and w.data["block"] == block]
+                acked = [w for w in saves if w.outcome == "acked"]
+                if acked and not any(w.outcome == "unknown" for w in saves):
+                    expected, stored = acked[-1].data["version_after"], plan.block_version(block)
+                    if stored != expected:
+                        lost.append(f"plan {plan_id} block {block}: version is {stored}, the "
+                                    f"last acknowledged save left it at {expected}")
             for w in writes:
                 if w.kind != "submission" or w.outcome != "acked":
                     continue

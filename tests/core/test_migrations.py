@@ -61,3 +61,45 @@ def test_upgrade_to_0002_fills_the_ulc_registration_date_from_enrolments(app_ctx
         value = datetime.fromisoformat(value)
     value = value if value.tzinfo else value.replace(tzinfo=UTC)
     assert value == datetime(2024, 6, 1, tzinfo=UTC)
+
+
+def test_upgrade_to_0003_moves_each_plans_content_into_its_blocks(app_ctx):
+    """A plan drafted before 0003 keeps every word: each block becomes a row with its own
+    version, unwritten blocks included, and the downgrade puts the content back."""
+    import json
+    from datetime import UTC, datetime
+
+    _empty_database()
+    upgrade(revision="0002")
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    definition = {"blocks": [{"key": "vision"}, {"key": "actions"}]}
+    content = {"vision": {"vision": "Yaşıl qəsəbə"}}
+    with db.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO plan_templates (id, code, version, title_az, title_en, definition, "
+            "loaded_at) VALUES (1, 'p4eg', 1, 'P', 'P', :d, :now)"),
+            {"d": json.dumps(definition), "now": now})
+        connection.execute(text(
+            "INSERT INTO plan_cycles (id, name, deadline, reminder_days, is_demo) "
+            "VALUES (1, 'c', '2030-01-01', 14, false)"))
+        connection.execute(text(
+            "INSERT INTO municipalities (id, code, slug, name_az, name_en, type, status, "
+            "is_demo, email, phone, website, search_text, sort_key_az, sort_key_en, version, "
+            "created_at, updated_at) VALUES (1, 'X', 'x', 'X', 'X', 'village', 'active', false, "
+            "'', '', '', 'x', 'x', 'x', 1, :now, :now)"), {"now": now})
+        connection.execute(text(
+            "INSERT INTO plans (id, municipality_id, cycle_id, template_id, status, content, "
+            "version, created_at, updated_at, is_demo) VALUES (1, 1, 1, 1, 'draft', :c, 3, "
+            ":now, :now, false)"), {"c": json.dumps(content), "now": now})
+    upgrade()
+    with db.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT block_key, content, version FROM plan_blocks ORDER BY block_key")).all()
+    loaded = [(key, json.loads(value) if isinstance(value, str) else value, version)
+              for key, value, version in rows]
+    assert loaded == [("actions", {}, 1), ("vision", {"vision": "Yaşıl qəsəbə"}, 1)]
+    downgrade(revision="0002")
+    with db.engine.connect() as connection:
+        back = connection.execute(text("SELECT content FROM plans")).scalar()
+    assert (json.loads(back) if isinstance(back, str) else back) == {
+        "vision": {"vision": "Yaşıl qəsəbə"}, "actions": {}}
