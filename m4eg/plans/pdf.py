@@ -1,47 +1,334 @@
-"""A plan as a PDF, in either language, with an embedded Unicode font."""
+"""A plan as an A4 PDF a municipality can send to its council, in either language: a cover
+block, every section with every field in template order, tables laid out within the page,
+the budget totals, and a footer with the page number and the EU funding line.
+
+fpdf2 does the layout (its ``table()`` wraps cells and repeats the heading row on each new
+page); only the column widths are chosen here, from the content, because fpdf2 shares the
+width out evenly unless told otherwise."""
 
 from __future__ import annotations
 
-from flask_babel import force_locale, format_decimal
+import re
+from datetime import date
+from pathlib import Path
+
+from babel.dates import format_date as format_iso_date
+from babel.numbers import format_currency
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
+from ..core.numbers import format_number
 from ..courses.certificate import FONTS
 from . import services
 
+FONT = "DejaVu"
+EMBLEM = Path(__file__).resolve().parents[2] / "static" / "img" / "eu-emblem.svg"
+INK, MUTED, RULE = (29, 39, 51), (90, 100, 112), (180, 188, 196)
+HEADING_FILL = (228, 235, 242)
+EMPTY = "—"
+CELL_PADDING = 1.2  # mm, each side of a table cell
+# Cells are wrapped by fpdf2 inside ``width - 2 * padding``; a little slack keeps a word
+# measured exactly at the column width from being broken anyway.
+SLACK = 0.6
+
+
+class _PlanPDF(FPDF):
+    """FPDF with the plan's running header (from page 2) and footer (every page)."""
+
+    def __init__(self, running_title: str):
+        super().__init__(format="A4")
+        self.running_title = running_title
+        self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_margins(18, 18, 18)
+        self.set_auto_page_break(True, margin=20)
+        self.alias_nb_pages()
+
+    @property
+    def body_width(self) -> float:
+        return self.w - self.l_margin - self.r_margin
+
+    def header(self):
+        if self.page_no() == 1:
+            return
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*MUTED)
+        self.set_xy(self.l_margin, 9)
+        self.multi_cell(self.body_width, 4, self.running_title, max_line_height=4,
+                        new_x="LMARGIN", new_y="NEXT")
+        self.set_draw_color(*RULE)
+        self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
+        self.set_y(18)
+        self.set_text_color(*INK)
+
+    def footer(self):
+        top = self.h - 14
+        self.set_draw_color(*RULE)
+        self.line(self.l_margin, top - 2, self.w - self.r_margin, top - 2)
+        self.image(EMBLEM, x=self.l_margin, y=top, w=7.5, h=5)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*MUTED)
+        self.set_xy(self.l_margin + 9.5, top)
+        self.cell(110, 5, _("Funded by the European Union"))
+        # The translated pattern is filled in two steps: the page count is only known when
+        # the document is closed, so fpdf2 substitutes its alias then.
+        pattern = _("Page %(page)d of %(pages)d").replace("%(pages)d",
+                                                          self.str_alias_nb_pages)
+        self.set_xy(self.w - self.r_margin - 50, top)
+        self.cell(50, 5, pattern % {"page": self.page_no()}, align="R")
+        self.set_text_color(*INK)
+
 
 def plan_pdf(plan, lang: str) -> bytes:
-    """The plan's current content, block by block, with the computed totals."""
+    """The plan's current content in ``lang`` ("az" or "en"), block by block, with the
+    computed budget totals."""
     with force_locale(lang):
-        pdf = FPDF(format="A4")
-        pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         name = plan.municipality.name_az if lang == "az" else plan.municipality.name_en
-        pdf.set_title(f"P4EG — {name}")
-        pdf.set_auto_page_break(True, margin=15)
+        title = plan.template.title_az if lang == "az" else plan.template.title_en
+        pdf = _PlanPDF(f"{name} · {title} · {plan.cycle.name}")
+        pdf.set_title(f"{title} — {name}")
+        pdf.set_author(name)
+        pdf.set_creator("M4EG Azerbaijan")
+        pdf.set_lang(lang)
         pdf.add_page()
-        width = pdf.w - pdf.l_margin - pdf.r_margin
-        pdf.set_font("DejaVu", "B", 16)
-        pdf.multi_cell(width, 8, plan.template.title_az if lang == "az"
-                       else plan.template.title_en)
-        pdf.set_font("DejaVu", "", 12)
-        pdf.multi_cell(width, 7, f"{name} · {plan.cycle.name} · {plan.status_label}")
-        pdf.ln(4)
-        text = services.as_text(plan.template, plan.content, lang)
-        for block in plan.template.blocks:
-            pdf.set_font("DejaVu", "B", 13)
-            pdf.multi_cell(width, 7, block["title"][lang])
-            pdf.set_font("DejaVu", "", 10)
-            for line in text[block["key"]]:
-                pdf.multi_cell(width, 5, line or " ")
-            pdf.ln(3)
-        totals = services.totals(plan)
-        pdf.set_font("DejaVu", "B", 13)
-        pdf.multi_cell(width, 7, _("Budget totals (AZN)"))
-        pdf.set_font("DejaVu", "", 10)
-        for key, value in totals["by_source"].items():
-            pdf.multi_cell(width, 5, f"{key}: {format_decimal(value)}")
-        for year, value in totals["by_year"].items():
-            pdf.multi_cell(width, 5, f"{year}: {format_decimal(value)}")
-        pdf.multi_cell(width, 5, f"{_('Total')}: {format_decimal(totals['total'])}")
+        _cover(pdf, plan, name, title)
+        content = plan.content or {}
+        for index, block in enumerate(plan.template.blocks, start=1):
+            _block(pdf, index, block, content.get(block["key"], {}) or {}, lang)
+        budget = services.budget_tables(plan, lang)
+        if budget["total"]:
+            _budget(pdf, budget, lang)
         return bytes(pdf.output())
+
+
+# ---------------------------------------------------------------- values as text
+
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_BULLET = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_EMPHASIS = re.compile(r"\*\*|__|`")
+
+
+def plain_text(markdown: str) -> str:
+    """User Markdown as plain lines for print: line breaks kept, headings and emphasis
+    markers dropped, list items as bullets, links as "text (address)"."""
+    lines = []
+    for line in str(markdown).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _HEADING.sub("", line.rstrip())
+        line = _BULLET.sub(lambda m: f"{m.group(1)}• ", line)
+        line = _EMPHASIS.sub("", _LINK.sub(r"\1 (\2)", line))
+        lines.append(line)
+    return "\n".join(lines).strip("\n")
+
+
+def _choice(field: dict, value, lang: str) -> str:
+    return next((c["label"][lang] for c in field.get("choices", []) if c["key"] == value),
+                str(value))
+
+
+def shown(field: dict, value, lang: str) -> str:
+    """One field's or table cell's value as the PDF prints it ("—" when empty)."""
+    if value is None or value == "" or value == []:
+        return EMPTY
+    kind = field["type"]
+    if kind == "text":
+        return plain_text(value) or EMPTY
+    if kind == "choice":
+        return _choice(field, value, lang)
+    if kind == "number":
+        text = str(value) if services.is_year(field) else format_number(value, locale=lang)
+        unit = (field.get("unit") or {}).get(lang)
+        return f"{text} {unit}" if unit else text
+    if kind == "date":
+        try:
+            return format_iso_date(date.fromisoformat(str(value)), "medium", locale=lang)
+        except ValueError:
+            return str(value)
+    if kind == "sdgs":
+        return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return str(value)
+
+
+def money(amount, lang: str) -> str:
+    # DejaVu Sans has no manat sign (₼), which Babel uses for AZN in Azerbaijani; the ISO
+    # code is printed instead so that no reader sees a missing-glyph box.
+    return format_currency(amount, "AZN", locale=lang).replace("\u20bc", "AZN")
+
+
+# ---------------------------------------------------------------- layout
+
+
+def _cover(pdf: _PlanPDF, plan, name: str, title: str) -> None:
+    pdf.set_text_color(*MUTED)
+    pdf.set_font(FONT, "B", 11)
+    pdf.multi_cell(pdf.body_width, 6, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
+    pdf.set_font(FONT, "B", 20)
+    pdf.multi_cell(pdf.body_width, 9, name, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    facts = [(_("Municipality"), name), (_("Cycle"), plan.cycle.name),
+             (_("Status"), plan.status_label)]
+    revisions = services.revisions(plan)
+    if revisions:
+        latest = revisions[-1]
+        facts.append((_("Revision"), _("%(number)d, submitted on %(date)s",
+                                        number=latest.number,
+                                        date=format_date(latest.submitted_at, "long"))))
+    pdf.set_font(FONT, "", 10)
+    label_width = max(pdf.get_string_width(label) for label, _value in facts) + 8
+    pdf.set_draw_color(*RULE)
+    with pdf.table(col_widths=(label_width, pdf.body_width - label_width),
+                   width=pdf.body_width, align="LEFT", first_row_as_headings=False,
+                   borders_layout="HORIZONTAL_LINES", text_align="LEFT", v_align="TOP",
+                   padding=CELL_PADDING, line_height=5.2) as table:
+        for label, value in facts:
+            row = table.row()
+            row.cell(label, style=FontFace(emphasis="BOLD"))
+            row.cell(value)
+    pdf.ln(6)
+
+
+def _keep_with_next(pdf: _PlanPDF, height: float) -> None:
+    """Start a new page rather than leave a heading alone at the bottom of one."""
+    if pdf.will_page_break(height):
+        pdf.add_page()
+
+
+def _block(pdf: _PlanPDF, index: int, block: dict, values: dict, lang: str) -> None:
+    _keep_with_next(pdf, 30)
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 14)
+    pdf.set_text_color(11, 93, 138)
+    pdf.multi_cell(pdf.body_width, 7, f"{index}. {block['title'][lang]}",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
+    pdf.ln(1.5)
+    for field in block["fields"]:
+        value = values.get(field["key"])
+        _keep_with_next(pdf, 22 if field["type"] == "table" else 14)
+        pdf.set_font(FONT, "B", 10)
+        pdf.multi_cell(pdf.body_width, 5.5, field["label"][lang],
+                       new_x="LMARGIN", new_y="NEXT")
+        if field["type"] == "table" and value:
+            pdf.ln(1)
+            _table(pdf, field, value, lang)
+        else:
+            pdf.set_font(FONT, "", 10)
+            pdf.multi_cell(pdf.body_width, 5, shown(field, value, lang),
+                           new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+    pdf.ln(2)
+
+
+def column_widths(pdf: FPDF, headings: list[str], rows: list[list[str]], width: float,
+                  size: float) -> list[float]:
+    """Column widths (mm) summing to ``width``, shared out the way browsers lay out tables:
+    each column gets at least its longest word (so words are not broken) and the rest of
+    the width goes to the columns in proportion to how much more their text would need to
+    sit on one line. When even the longest words do not fit, every column shrinks in
+    proportion and fpdf2 breaks the longest words."""
+    pad = 2 * CELL_PADDING + SLACK
+    least, natural = [], []
+    for index, heading in enumerate(headings):
+        pdf.set_font(FONT, "B", size)
+        words = [pdf.get_string_width(w) for w in heading.split()] or [0]
+        lines = [pdf.get_string_width(line) for line in heading.split("\n")]
+        pdf.set_font(FONT, "", size)
+        for row in rows:
+            words += [pdf.get_string_width(w) for w in row[index].split()]
+            lines += [pdf.get_string_width(line) for line in row[index].split("\n")]
+        least.append(max(words) + pad)
+        natural.append(max(max(lines) + pad, least[-1]))
+    if sum(natural) <= width:
+        return [w * width / sum(natural) for w in natural]
+    if sum(least) >= width:
+        return [w * width / sum(least) for w in least]
+    extra, wanted = width - sum(least), sum(n - m for n, m in zip(natural, least))
+    return [m + extra * (n - m) / wanted for n, m in zip(natural, least)]
+
+
+def _table(pdf: _PlanPDF, field: dict, rows: list[dict], lang: str) -> None:
+    columns = field["columns"]
+    size = 8 if len(columns) > 5 else 9
+    headings = [c["label"][lang] for c in columns]
+    cells = [[shown(c, row.get(c["key"]), lang) for c in columns] for row in rows]
+    pdf.set_font(FONT, "", size)
+    widths = column_widths(pdf, headings, cells, pdf.body_width, size)
+    numeric = [c["type"] == "number" for c in columns]
+    pdf.set_draw_color(*RULE)
+    with pdf.table(col_widths=widths, width=pdf.body_width, align="LEFT",
+                   text_align="LEFT", v_align="TOP", padding=CELL_PADDING,
+                   line_height=size * 0.45, repeat_headings=1,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL)) as table:
+        heading = table.row()
+        for text in headings:
+            heading.cell(text)
+        for row in cells:
+            line = table.row()
+            for text, is_number in zip(row, numeric):
+                line.cell(text, align="RIGHT" if is_number and text != EMPTY else "LEFT")
+
+
+def _amounts(pdf: _PlanPDF, heading: str, rows: list[tuple[str, str]],
+             total: tuple[str, str] | None = None) -> None:
+    pdf.set_font(FONT, "", 9)
+    width = min(pdf.body_width, 120)
+    labels = [heading, *(label for label, _amount in rows)]
+    amounts = [_("Amount"), *(amount for _label, amount in rows)]
+    if total:
+        labels.append(total[0])
+        amounts.append(total[1])
+    widths = column_widths(pdf, [labels[0], amounts[0]],
+                           [[a, b] for a, b in zip(labels[1:], amounts[1:])], width, 9)
+    pdf.set_draw_color(*RULE)
+    with pdf.table(col_widths=widths, width=width, align="LEFT", text_align="LEFT",
+                   v_align="TOP", padding=CELL_PADDING, line_height=4.2,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL)) as table:
+        head = table.row()
+        head.cell(heading)
+        head.cell(_("Amount"), align="RIGHT")
+        for label, amount in rows:
+            line = table.row()
+            line.cell(label)
+            line.cell(amount, align="RIGHT")
+        if total:
+            line = table.row()
+            bold = FontFace(emphasis="BOLD")
+            line.cell(total[0], style=bold)
+            line.cell(total[1], align="RIGHT", style=bold)
+
+
+def _budget(pdf: _PlanPDF, budget: dict, lang: str) -> None:
+    _keep_with_next(pdf, 60)
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 14)
+    pdf.set_text_color(11, 93, 138)
+    pdf.multi_cell(pdf.body_width, 7, _("Budget totals (AZN)"), new_x="LMARGIN",
+                   new_y="NEXT")
+    pdf.set_text_color(*INK)
+    pdf.ln(1.5)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(pdf.body_width, 5.5, _("Budget by funding source (AZN)"),
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    _amounts(pdf, _("Funding source"),
+             [(label, money(amount, lang)) for label, amount in budget["sources"]],
+             total=(_("Total"), money(budget["total"], lang)))
+    pdf.ln(4)
+    _keep_with_next(pdf, 30)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(pdf.body_width, 5.5, _("Budget by year (AZN)"), new_x="LMARGIN",
+                   new_y="NEXT")
+    pdf.ln(1)
+    years = [(str(year), money(amount, lang)) for year, amount in budget["years"]]
+    if budget["unscheduled"]:
+        years.append((_("No start date"), money(budget["unscheduled"], lang)))
+    _amounts(pdf, _("Year"), years)
+    pdf.ln(2)
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(pdf.body_width, 4.2, budget["caption"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
