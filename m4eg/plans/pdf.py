@@ -25,9 +25,13 @@ from . import services
 
 FONT = "DejaVu"
 EMBLEM = Path(__file__).resolve().parents[2] / "static" / "img" / "eu-emblem.svg"
+# fpdf2 draws the SVG but warns, on every page, that it ignores the <title> (which is there
+# for screen readers on the web pages): the emblem is read once, without it.
+_EMBLEM_SVG = re.sub(rb"<title>.*?</title>", b"", EMBLEM.read_bytes())
 INK, MUTED, RULE = (29, 39, 51), (90, 100, 112), (180, 188, 196)
 HEADING_FILL = (228, 235, 242)
 EMPTY = "—"
+NBSP = "\u00a0"
 CELL_PADDING = 1.2  # mm, each side of a table cell
 # Cells are wrapped by fpdf2 inside ``width - 2 * padding``; a little slack keeps a word
 # measured exactly at the column width from being broken anyway.
@@ -67,7 +71,7 @@ class _PlanPDF(FPDF):
         top = self.h - 14
         self.set_draw_color(*RULE)
         self.line(self.l_margin, top - 2, self.w - self.r_margin, top - 2)
-        self.image(EMBLEM, x=self.l_margin, y=top, w=7.5, h=5)
+        self.image(_EMBLEM_SVG, x=self.l_margin, y=top, w=7.5, h=5)
         self.set_font(FONT, "", 8)
         self.set_text_color(*MUTED)
         self.set_xy(self.l_margin + 9.5, top)
@@ -144,9 +148,13 @@ def shown(field: dict, value, lang: str) -> str:
         return f"{text} {unit}" if unit else text
     if kind == "date":
         try:
-            return format_iso_date(date.fromisoformat(str(value)), "medium", locale=lang)
+            text = format_iso_date(date.fromisoformat(str(value)), "medium", locale=lang)
         except ValueError:
             return str(value)
+        # In a narrow column a date may wrap before its year only ("1 fev" / "2025"), never
+        # between the day and the month.
+        head, _space, year = text.rpartition(" ")
+        return f"{head.replace(' ', NBSP)} {year}" if head else text
     if kind == "sdgs":
         return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     return str(value)
@@ -217,7 +225,7 @@ def _block(pdf: _PlanPDF, index: int, block: dict, values: dict, lang: str) -> N
             _table(pdf, field, value, lang)
         else:
             pdf.set_font(FONT, "", 10)
-            pdf.multi_cell(pdf.body_width, 5, shown(field, value, lang),
+            pdf.multi_cell(pdf.body_width, 5, shown(field, value, lang), align="LEFT",
                            new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
     pdf.ln(2)
@@ -228,26 +236,44 @@ def column_widths(pdf: FPDF, headings: list[str], rows: list[list[str]], width: 
     """Column widths (mm) summing to ``width``, shared out the way browsers lay out tables:
     each column gets at least its longest word (so words are not broken) and the rest of
     the width goes to the columns in proportion to how much more their text would need to
-    sit on one line. When even the longest words do not fit, every column shrinks in
-    proportion and fpdf2 breaks the longest words."""
+    sit on one line; headings are kept on one line only when the values leave room. Words
+    are what fpdf2 will not break: text between ordinary spaces (a no-break space binds).
+    When even the longest words do not fit, every column shrinks in proportion and fpdf2
+    breaks the longest words."""
     pad = 2 * CELL_PADDING + SLACK
-    least, natural = [], []
+    least, natural, headed = [], [], []
     for index, heading in enumerate(headings):
         pdf.set_font(FONT, "B", size)
-        words = [pdf.get_string_width(w) for w in heading.split()] or [0]
-        lines = [pdf.get_string_width(line) for line in heading.split("\n")]
+        words = [pdf.get_string_width(w) for w in _words(heading)] or [0]
+        heading_line = pdf.get_string_width(heading) + pad
         pdf.set_font(FONT, "", size)
+        lines = [0.0]
         for row in rows:
-            words += [pdf.get_string_width(w) for w in row[index].split()]
+            words += [pdf.get_string_width(w) for w in _words(row[index])]
             lines += [pdf.get_string_width(line) for line in row[index].split("\n")]
         least.append(max(words) + pad)
         natural.append(max(max(lines) + pad, least[-1]))
+        headed.append(max(natural[-1], heading_line))
+    if sum(headed) <= width:
+        return [w * width / sum(headed) for w in headed]
     if sum(natural) <= width:
-        return [w * width / sum(natural) for w in natural]
+        return _share(natural, headed, width)
     if sum(least) >= width:
         return [w * width / sum(least) for w in least]
-    extra, wanted = width - sum(least), sum(n - m for n, m in zip(natural, least))
-    return [m + extra * (n - m) / wanted for n, m in zip(natural, least)]
+    return _share(least, natural, width)
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in re.split(r"[ \n]+", text) if word]
+
+
+def _share(base: list[float], wanted: list[float], width: float) -> list[float]:
+    """``base`` widths plus what is left of ``width``, in proportion to what each column
+    still wants."""
+    extra, short = width - sum(base), sum(w - b for w, b in zip(wanted, base, strict=True))
+    if short <= 0:
+        return [b * width / sum(base) for b in base]
+    return [b + extra * (w - b) / short for w, b in zip(wanted, base, strict=True)]
 
 
 def _table(pdf: _PlanPDF, field: dict, rows: list[dict], lang: str) -> None:
@@ -268,21 +294,18 @@ def _table(pdf: _PlanPDF, field: dict, rows: list[dict], lang: str) -> None:
             heading.cell(text)
         for row in cells:
             line = table.row()
-            for text, is_number in zip(row, numeric):
+            for text, is_number in zip(row, numeric, strict=True):
                 line.cell(text, align="RIGHT" if is_number and text != EMPTY else "LEFT")
 
 
 def _amounts(pdf: _PlanPDF, heading: str, rows: list[tuple[str, str]],
              total: tuple[str, str] | None = None) -> None:
+    """A two-column table of labels and amounts, with an optional bold total row."""
     pdf.set_font(FONT, "", 9)
     width = min(pdf.body_width, 120)
-    labels = [heading, *(label for label, _amount in rows)]
-    amounts = [_("Amount"), *(amount for _label, amount in rows)]
-    if total:
-        labels.append(total[0])
-        amounts.append(total[1])
-    widths = column_widths(pdf, [labels[0], amounts[0]],
-                           [[a, b] for a, b in zip(labels[1:], amounts[1:])], width, 9)
+    every = [*rows, total] if total else rows
+    widths = column_widths(pdf, [heading, _("Amount")], [list(row) for row in every], width, 9)
+    bold = FontFace(emphasis="BOLD")
     pdf.set_draw_color(*RULE)
     with pdf.table(col_widths=widths, width=width, align="LEFT", text_align="LEFT",
                    v_align="TOP", padding=CELL_PADDING, line_height=4.2,
@@ -296,7 +319,6 @@ def _amounts(pdf: _PlanPDF, heading: str, rows: list[tuple[str, str]],
             line.cell(amount, align="RIGHT")
         if total:
             line = table.row()
-            bold = FontFace(emphasis="BOLD")
             line.cell(total[0], style=bold)
             line.cell(total[1], align="RIGHT", style=bold)
 
@@ -330,5 +352,6 @@ def _budget(pdf: _PlanPDF, budget: dict, lang: str) -> None:
     pdf.ln(2)
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(pdf.body_width, 4.2, budget["caption"], new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(pdf.body_width, 4.2, budget["caption"], align="LEFT", new_x="LMARGIN",
+                   new_y="NEXT")
     pdf.set_text_color(*INK)
