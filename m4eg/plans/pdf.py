@@ -48,7 +48,6 @@ class _PlanPDF(FPDF):
         self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(True, margin=20)
-        self.alias_nb_pages()
 
     @property
     def body_width(self) -> float:
@@ -76,12 +75,22 @@ class _PlanPDF(FPDF):
         self.set_text_color(*MUTED)
         self.set_xy(self.l_margin + 9.5, top)
         self.cell(110, 5, _("Funded by the European Union"))
-        # The translated pattern is filled in two steps: the page count is only known when
-        # the document is closed, so fpdf2 substitutes its alias then.
-        pattern = _("Page %(page)d of %(pages)d").replace("%(pages)d",
-                                                          self.str_alias_nb_pages)
-        self.set_xy(self.w - self.r_margin - 50, top)
-        self.cell(50, 5, pattern % {"page": self.page_no()}, align="R")
+        self.set_text_color(*INK)
+
+    def number_pages(self) -> None:
+        """Write "Page n of N" in every page's footer, once the count is known. (fpdf2's
+        page-count alias is measured as the alias text, which moves right-aligned numbers
+        off the margin.)"""
+        total, current = self.pages_count, self.page
+        self.set_auto_page_break(False)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*MUTED)
+        for number in range(1, total + 1):
+            self.page = number
+            self.set_xy(self.w - self.r_margin - 50, self.h - 14)
+            self.cell(50, 5, _("Page %(page)d of %(pages)d", page=number, pages=total),
+                      align="R")
+        self.page = current
         self.set_text_color(*INK)
 
 
@@ -104,6 +113,7 @@ def plan_pdf(plan, lang: str) -> bytes:
         budget = services.budget_tables(plan, lang)
         if budget["total"]:
             _budget(pdf, budget, lang)
+        pdf.number_pages()
         return bytes(pdf.output())
 
 
@@ -182,7 +192,7 @@ def _cover(pdf: _PlanPDF, plan, name: str, title: str) -> None:
     revisions = services.revisions(plan)
     if revisions:
         latest = revisions[-1]
-        facts.append((_("Revision"), _("%(number)d, submitted on %(date)s",
+        facts.append((_("Revision"), _("No. %(number)d, submitted on %(date)s",
                                         number=latest.number,
                                         date=format_date(latest.submitted_at, "long"))))
     pdf.set_font(FONT, "", 10)
@@ -276,18 +286,43 @@ def _share(base: list[float], wanted: list[float], width: float) -> list[float]:
     return [b + extra * (w - b) / short for w, b in zip(wanted, base, strict=True)]
 
 
+def _fits_a_page(pdf: _PlanPDF, widths: list[float], cells: list[list[str]],
+                 line_height: float) -> bool:
+    """Whether every row fits on one page below the heading row: fpdf2 never splits a row
+    and refuses one taller than a page (three 1,000-character cells side by side can be).
+    Only cells that could come near the limit are measured line by line."""
+    limit = pdf.h - pdf.t_margin - pdf.b_margin - 30  # room left for the heading row
+    most_lines = limit / line_height
+    for row in cells:
+        height = 0.0
+        for text, width in zip(row, widths, strict=True):
+            room = width - 2 * CELL_PADDING
+            if pdf.get_string_width(text) / room + text.count("\n") < most_lines / 3:
+                continue
+            lines = pdf.multi_cell(room, line_height, text, dry_run=True, output="LINES")
+            height = max(height, len(lines) * line_height + 2 * CELL_PADDING)
+        if height > limit:
+            return False
+    return True
+
+
 def _table(pdf: _PlanPDF, field: dict, rows: list[dict], lang: str) -> None:
     columns = field["columns"]
     size = 8 if len(columns) > 5 else 9
+    line_height = size * 0.45
     headings = [c["label"][lang] for c in columns]
     cells = [[shown(c, row.get(c["key"]), lang) for c in columns] for row in rows]
     pdf.set_font(FONT, "", size)
     widths = column_widths(pdf, headings, cells, pdf.body_width, size)
+    pdf.set_font(FONT, "", size)
+    if not _fits_a_page(pdf, widths, cells, line_height):
+        _records(pdf, headings, cells, size)
+        return
     numeric = [c["type"] == "number" for c in columns]
     pdf.set_draw_color(*RULE)
     with pdf.table(col_widths=widths, width=pdf.body_width, align="LEFT",
                    text_align="LEFT", v_align="TOP", padding=CELL_PADDING,
-                   line_height=size * 0.45, repeat_headings=1,
+                   line_height=line_height, repeat_headings=1,
                    headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL)) as table:
         heading = table.row()
         for text in headings:
@@ -296,6 +331,28 @@ def _table(pdf: _PlanPDF, field: dict, rows: list[dict], lang: str) -> None:
             line = table.row()
             for text, is_number in zip(row, numeric, strict=True):
                 line.cell(text, align="RIGHT" if is_number and text != EMPTY else "LEFT")
+
+
+def _records(pdf: _PlanPDF, headings: list[str], cells: list[list[str]], size: float) -> None:
+    """A table too tall for the page as columns, printed row by row as records: a numbered
+    band, then one line per column (label, value), so long cells get the page's width."""
+    pdf.set_font(FONT, "B", size)
+    label_width = min(max(pdf.get_string_width(h) for h in headings) + 2 * CELL_PADDING
+                      + SLACK, pdf.body_width / 3)
+    bold = FontFace(emphasis="BOLD")
+    band = FontFace(emphasis="BOLD", fill_color=HEADING_FILL)
+    pdf.set_font(FONT, "", size)
+    pdf.set_draw_color(*RULE)
+    with pdf.table(col_widths=(label_width, pdf.body_width - label_width),
+                   width=pdf.body_width, align="LEFT", text_align="LEFT", v_align="TOP",
+                   padding=CELL_PADDING, line_height=size * 0.45,
+                   first_row_as_headings=False) as table:
+        for number, row in enumerate(cells, start=1):
+            table.row().cell(f"{number}.", colspan=2, style=band)
+            for heading, text in zip(headings, row, strict=True):
+                line = table.row()
+                line.cell(heading, style=bold)
+                line.cell(text)
 
 
 def _amounts(pdf: _PlanPDF, heading: str, rows: list[tuple[str, str]],

@@ -76,7 +76,7 @@ def _content() -> dict:
     }
 
 
-def _make_plan(plan_setup, member_id, make_user):
+def _make_plan(plan_setup, member_id, make_user, *, submit=True):
     khirdalan = member_id("khirdalan")
     focal = make_user(role="focal_point", municipality_id=khirdalan)
     user = get_user(focal.id)
@@ -87,7 +87,8 @@ def _make_plan(plan_setup, member_id, make_user):
     for block in template.blocks:
         services.save_block(plan, block["key"], _form(block, content[block["key"]]), user,
                             version=plan.block_version(block["key"]), lang="en")
-    services.submit(plan, user)
+    if submit:
+        services.submit(plan, user)
     db.session.commit()
     return plan
 
@@ -168,7 +169,7 @@ def test_azerbaijani_pdf_has_every_section_value_and_translated_total(plan):
 def test_english_pdf_has_the_cover_facts_and_budget_tables(plan):
     text, pages = _text(plan_pdf(plan, "en"))
     assert "Pathways for Economic Growth plan" in text and "Khirdalan" in text
-    assert "Revision 1, submitted on" in text
+    assert "Revision No. 1, submitted on" in text
     assert "Diagnostic of the local situation" in text and "12,500 people" in text
     assert "Dec 31," in text  # a date wraps before its year only
     assert "Budget by funding source (AZN)" in text and "Budget by year (AZN)" in text
@@ -191,6 +192,26 @@ def test_values_are_written_for_the_language():
     assert money(375000, "az") == "375.000,00\xa0AZN"  # never broken between the two
 
 
+def test_rows_too_tall_for_a_page_are_printed_as_records(app_ctx, plan_setup, member_id,
+                                                          make_user):
+    plan = _make_plan(plan_setup, member_id, make_user, submit=False)
+    longest = ("Uzun mətn, sözlərdən ibarət " * 40)[:1000]  # as long as a cell may be
+    block = plan.template.block("actions")
+    row = {"action": longest, "target": longest, "responsible": longest,
+           "start": "2025-01-01", "end": "2025-12-31", "budget_azn": "1000",
+           "funding_source": "donor", "sdgs": "1, 8, 11", "status": "planned"}
+    services.save_block(plan, "actions", _form(block, {"action_plan": [row, row]}), None,
+                        version=plan.block_version("actions"), lang="en")
+    pages = _pages(plan_pdf(plan, "az"))
+    for width, height, words, _text in pages:
+        for word in words:
+            assert word["x1"] <= width - 20 and word["bottom"] <= height - 20, word
+    every = longest.split().count("sözlərdən") * 6  # nothing of the six long cells is lost
+    assert sum(word["text"] == "sözlərdən" for page in pages for word in page[2]) == every
+    text = " ".join(" ".join(page[3].split()) for page in pages)
+    assert "Xidmət etdiyi hədəf" in text and "31 dek 2025" in text
+
+
 def test_markdown_becomes_plain_lines():
     assert plain_text("## Title\n**bold** and [site](https://example.az)\n* one\n2. two") \
         == "Title\nbold and site (https://example.az)\n• one\n• two"
@@ -205,7 +226,7 @@ def test_the_route_serves_the_pdf_and_the_print_page_the_same_facts(app, client,
     assert "Avropa İttifaqı" in _text(response.data)[0]
     page = client.get(f"/en/plans/{plan_id}/print").get_data(as_text=True)
     for fact in ("<dd>Khirdalan City Municipality</dd>", "<dd>2025–2027</dd>",
-                 "<dd>Submitted</dd>", "<dt>Revision</dt><dd>1, submitted on",
+                 "<dd>Submitted</dd>", "<dt>Revision</dt><dd>No. 1, submitted on",
                  VISION, "Municipal budget", "Budget by year (AZN)"):
         assert fact in page
     with app.app_context():
