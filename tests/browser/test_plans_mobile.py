@@ -222,3 +222,60 @@ def test_plan_pages_on_a_desktop(live_server, new_context, screenshots_dir):
     coordinator = _log_in(new_context(viewport=DESKTOP), live_server, COORDINATOR)
     _fits(coordinator, f"{live_server.url}/en/plans/queue")
     coordinator.screenshot(path=screenshots_dir / "plan-queue-en-1280.png", full_page=True)
+
+
+def _save_other_version(app, plan_id, key):
+    """Someone else saves the block meanwhile, so the browser's next save is a conflict."""
+    from m4eg.accounts.services import get_by_email
+    from m4eg.plans import services
+
+    with app.app_context():
+        plan = services.get_plan(plan_id)
+        form = _block_values(plan.template, key, actions_text="Başqası")
+        form["f-summary"] = "Başqasının mətni.\n" + LONG_WORD
+        services.save_block(plan, key, MultiDict(form), get_by_email(FOCAL),
+                            version=plan.block_version(key), lang="en")
+        db.session.commit()
+        db.session.remove()
+
+
+def test_editor_states_fit_a_phone(live_server, new_context, screenshots_dir):
+    """Preview, a refused cell, a conflict and a signed-out save: each fits 390 px."""
+    plan_id = _build_plan(live_server.app)
+    context = new_context(viewport=PHONE)
+    page = _log_in(context, live_server, FOCAL)
+    base = f"{live_server.url}/en/plans/{plan_id}/blocks"
+    save = "form.plan-form .form-actions button[type='submit']:not([name])"
+
+    page.goto(f"{base}/diagnostic")
+    page.locator("#f-summary").fill(f"Önizləmə.\n{LONG_WORD}")
+    page.locator("form.plan-form button[name='preview']").click()
+    _expect_visible(page.locator(".preview"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=screenshots_dir / "plan-block-preview-en-390.png", full_page=True)
+
+    page.goto(f"{base}/actions")
+    page.locator("#t-action_plan-0-budget_azn").fill("çox")
+    page.locator(save).click()
+    _expect_visible(page.locator("td.has-error .errors").first)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=screenshots_dir / "plan-block-error-en-390.png", full_page=True)
+
+    page.goto(f"{base}/diagnostic")
+    _save_other_version(live_server.app, plan_id, "diagnostic")
+    page.locator("#f-summary").fill(f"Mənim mətnim.\n{LONG_WORD}")
+    page.locator(save).click()
+    _expect_visible(page.locator(".conflict pre.conflict-text").first)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    _save_button(page)
+    page.screenshot(path=screenshots_dir / "plan-block-conflict-en-390.png", full_page=True)
+
+    page.goto(f"{base}/diagnostic")
+    other = context.new_page()
+    other.goto(f"{live_server.url}/en/")
+    other.locator("form[action$='/accounts/logout'] button").click()
+    page.locator(save).click()
+    _expect_visible(page.locator(".signed-out"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert _small_targets(page) == []
+    page.screenshot(path=screenshots_dir / "plan-block-signed-out-en-390.png", full_page=True)
