@@ -186,12 +186,6 @@ def test_plan_pages_fit_a_phone(live_server, new_context, screenshots_dir, viewp
         page.screenshot(path=screenshots_dir / f"plan-confirm-{lang}-{width}.png", full_page=True)
 
 
-# services.queue() uses noload(), deprecated in SQLAlchemy 2.1: with warnings as errors the
-# page is a 500 in tests (reported; the Python is another engineer's). Only that warning.
-NOLOAD = "ignore:The noload\\(\\) option is deprecated"
-
-
-@pytest.mark.filterwarnings(NOLOAD)
 def test_review_queue_fits_a_phone(live_server, new_context, screenshots_dir):
     _build_plan(live_server.app)
     page = _log_in(new_context(viewport=PHONE), live_server, COORDINATOR)
@@ -201,7 +195,6 @@ def test_review_queue_fits_a_phone(live_server, new_context, screenshots_dir):
         page.screenshot(path=screenshots_dir / f"plan-queue-{lang}-390.png", full_page=True)
 
 
-@pytest.mark.filterwarnings(NOLOAD)
 def test_plan_pages_on_a_desktop(live_server, new_context, screenshots_dir):
     """At 1280 px the tables are tables again: the thead shows, the cell labels do not."""
     plan_id = _build_plan(live_server.app)
