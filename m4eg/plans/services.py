@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import lazyload, noload
+from sqlalchemy.orm import lazyload
 
 from ..accounts.models import User
 from ..core.audit import utcnow
@@ -180,7 +180,7 @@ def queue(*, after: int | None = None, limit: int | None = None, **filters) -> l
     for start in range(0, len(ordered), 1000):
         loaded.update((p.id, p) for p in db.session.scalars(
             select(Plan).where(Plan.id.in_(ordered[start:start + 1000]))
-            .options(noload(Plan.blocks), lazyload(Plan.template))))
+            .options(lazyload(Plan.blocks), lazyload(Plan.template))))
     return [loaded[plan_id] for plan_id in ordered]
 
 
