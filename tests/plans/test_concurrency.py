@@ -391,3 +391,66 @@ def test_two_concurrent_http_saves_one_409(app, draft, monkeypatch):
     assert sorted(statuses, key=str) == [302, 409], statuses
     assert _block(app, plan_id, "diagnostic")["content"]["summary"] == \
         f"mətn {statuses.index(302)}"
+
+
+def test_one_person_saving_two_blocks_at_once_has_both_in_the_history(app, draft,
+                                                                      monkeypatch):
+    """Saves within a sitting extend one history entry: two at once must not lose a block
+    from it (the plan row's UPDATE, first in each save, orders them)."""
+    (first, _second), plan_id = draft["users"], draft["id"]
+    template = _template(app)
+    jobs = [_saver(plan_id, first.id, "diagnostic",
+                   lambda seen: _summary_form("Aysel: əhali azalır.", seen)),
+            _saver(plan_id, first.id, "drivers",
+                   lambda seen: MultiDict(block_form(template, "drivers", version=seen)))]
+
+    results = _race(app, jobs, monkeypatch=monkeypatch)
+
+    assert [r[0] for r in results] == ["ok", "ok"], results
+    with app.app_context():
+        notes = list(db.session.scalars(select(PlanEvent.note).where(
+            PlanEvent.plan_id == plan_id, PlanEvent.action == "saved")))
+    assert sorted(",".join(notes).split(",")) == ["diagnostic", "drivers"], notes
+
+
+def test_two_autosaves_at_once_one_is_told_in_json(app, draft, monkeypatch):
+    (first, second), plan_id = draft["users"], draft["id"]
+    clients = []
+    for user in (first, second):
+        client = app.test_client()
+        assert log_in(client, user.email).status_code == 302
+        clients.append(client)
+    seen = _block(app, plan_id, "diagnostic")["version"]
+    barrier = threading.Barrier(2, timeout=TIMEOUT)
+    parse = services.parse_block
+
+    def parse_then_wait(*args, **kwargs):
+        parsed = parse(*args, **kwargs)
+        barrier.wait()
+        return parsed
+
+    monkeypatch.setattr(services, "parse_block", parse_then_wait)
+    answers: list = [None, None]
+
+    def post(index):
+        try:
+            response = clients[index].post(
+                f"/az/plans/{plan_id}/blocks/diagnostic", headers={"X-Autosave": "1"},
+                data=_summary_form(f"avtomatik {index}", seen))
+            answers[index] = (response.status_code, response.get_json())
+        except BaseException as error:  # noqa: BLE001 - reported below
+            answers[index] = (error, None)
+            barrier.abort()
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+        assert not thread.is_alive()
+
+    assert sorted(status for status, _ in answers) == [200, 409], answers
+    won = next(i for i, (status, _) in enumerate(answers) if status == 200)
+    assert answers[won][1] == {**answers[won][1], "ok": True, "version": seen + 1}
+    assert answers[1 - won][1]["conflict"] is True and answers[1 - won][1]["ok"] is False
+    assert _block(app, plan_id, "diagnostic")["content"]["summary"] == f"avtomatik {won}"
