@@ -283,6 +283,18 @@ def test_plan_journey_on_a_phone_in_azerbaijani(live_server, demo_plan, new_cont
     expect(coordinator.locator("dl.facts")).to_contain_text(t("Approved"))
     journey.check(coordinator, "approved")
 
+    # The history in words, and what changed between the two submissions.
+    coordinator.get_by_role("link", name=t("History and changes")).click()
+    expect(coordinator.locator(".diff-added").first).to_contain_text(
+        "Texniki şöbənin müdiri Elçin Məmmədov")
+    expect(coordinator.locator(".diff-removed").first).to_contain_text(
+        "Bələdiyyənin texniki şöbəsi")
+    history = coordinator.locator("ol.history")
+    for action in ("submitted the plan", "asked for changes", "approved the plan"):
+        expect(history).to_contain_text(t(action))
+    expect(history).to_contain_text(NOTE)
+    journey.check(coordinator, "history")
+
     for reader in (coordinator, focal):
         pdf_url = f"{url}/az/plans/{plan_id}.pdf"
         assert reader.locator(f"a[href$='/plans/{plan_id}.pdf']").count() <= 1
