@@ -17,6 +17,7 @@ from markupsafe import Markup
 from werkzeug.routing import BaseConverter
 
 from ..extensions import babel
+from .markdown import with_breaks
 from .params import BoundedIntConverter
 from .text import az_lower, az_sort_key, az_title, az_upper
 
@@ -155,6 +156,7 @@ def init_app(app: Flask) -> None:
         az_title=az_title,
         date=_format_date,
         isodate=_format_isodate,
+        breaks=with_breaks,
         datetime=format_datetime,
         number=format_decimal,
         money=_az_money,

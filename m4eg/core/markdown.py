@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import markdown as _markdown
 import nh3
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "code", "em", "h2", "h3", "h4", "hr", "li", "ol", "p",
@@ -32,3 +32,9 @@ def render_markdown(text: str, *, breaks: bool = False) -> Markup:
 def render_plan_text(text: str) -> Markup:
     """What people type into forms: Markdown with their line breaks kept."""
     return render_markdown(text, breaks=True)
+
+
+def with_breaks(text) -> Markup:
+    """Plain text (a table cell, a comment) escaped, its typed line breaks kept as ``<br>``."""
+    lines = str(text or "").replace("\r\n", "\n").split("\n")
+    return Markup("<br>").join(escape(line) for line in lines)

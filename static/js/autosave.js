@@ -36,8 +36,20 @@
     var store = storage();
     if (!store || !key) { return; }
     try {
-      store.setItem(key, JSON.stringify({ values: values(), at: now() }));
+      store.setItem(key, JSON.stringify({ values: values(), at: now(), version: version.value }));
     } catch (e) { /* a full or disabled storage only loses the extra copy */ }
+  }
+
+  // Save pressed: the copy stays until a page shows that the server has the text.
+  function sent() {
+    var store = storage();
+    var raw = store && key ? store.getItem(key) : null;
+    if (!raw) { return; }
+    try {
+      var copy = JSON.parse(raw);
+      copy.sent = version.value;
+      store.setItem(key, JSON.stringify(copy));
+    } catch (e) { forget(); }
   }
 
   function forget() {
@@ -88,6 +100,10 @@
     if (!raw) { return; }
     var copy;
     try { copy = JSON.parse(raw); } catch (e) { forget(); return; }
+    if (copy.sent !== undefined && Number(version.value) > Number(copy.sent)) {
+      forget();  // the section's version moved on after the Save: the server has it
+      return;
+    }
     var current = values();
     var differs = Object.keys(copy.values || {}).some(function (name) {
       return name !== "version" && (current[name] || "") !== copy.values[name];
@@ -129,5 +145,5 @@
     clearTimeout(timer);
     timer = setTimeout(save, 4000);
   });
-  form.addEventListener("submit", function () { clearTimeout(timer); forget(); });
+  form.addEventListener("submit", function () { clearTimeout(timer); sent(); });
 }());

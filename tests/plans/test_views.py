@@ -454,3 +454,17 @@ def test_status_emails_link_to_the_plan_page(app, client, khirdalan_plan, login_
     [*_, message] = outbox.wait_for(2)
     body = message.get_content()
     assert f"http://localhost/az/plans/{plan_id}" in body  # the focal point reads az
+
+
+def test_line_breaks_in_table_cells_and_comments_are_shown(app, client, khirdalan_plan,
+                                                          login_as):
+    plan_id = khirdalan_plan["id"]
+    log_in(client, khirdalan_plan["focal"].email)
+    data = block_form(_template(app), "actions", version=1)
+    data["t-action_plan-0-action"] = "Bazar yeri\r\nikinci mərhələ"
+    assert client.post(f"/az/plans/{plan_id}/blocks/actions", data=data).status_code == 302
+    client.post(f"/az/plans/{plan_id}/comments", data={
+        "block": "actions", "body": "Birinci sətir\r\n<b>ikinci</b>"})
+    page = client.get(f"/az/plans/{plan_id}").get_data(as_text=True)
+    assert "Bazar yeri<br>ikinci mərhələ" in page
+    assert "Birinci sətir<br>&lt;b&gt;ikinci&lt;/b&gt;" in page
