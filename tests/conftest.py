@@ -128,11 +128,14 @@ def make_user(app, make_municipality):
     """Create a user; returns a plain namespace (id, email, password, role, municipality_id)."""
     from m4eg.accounts.models import User
     from m4eg.accounts.services import hash_password
+    from m4eg.core.audit import utcnow
 
     counter = iter(range(1, 10_000))
 
     def make(role="staff", email=None, password=PASSWORD, municipality_id=..., name=None,
-             preferred_language="az"):
+             preferred_language="az", confirmed=True):
+        """``confirmed``: the municipality has confirmed that the person works for it (as
+        its focal point or a coordinator would); False for a mere claim."""
         n = next(counter)
         if municipality_id is ...:
             municipality_id = (
@@ -144,6 +147,7 @@ def make_user(app, make_municipality):
                 password_hash=hash_password(password), role=role,
                 municipality_id=municipality_id, position="Tester", sex="not_stated",
                 preferred_language=preferred_language,
+                municipality_confirmed_at=utcnow() if confirmed and municipality_id else None,
             )
             db.session.add(user)
             db.session.commit()

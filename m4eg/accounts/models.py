@@ -41,6 +41,11 @@ class User(UserMixin, db.Model):
     municipality_id: Mapped[int | None] = mapped_column(
         ForeignKey("municipalities.id"), index=True
     )
+    # Choosing a municipality is only a claim: until its focal point or a coordinator
+    # confirms it, the person reads none of the municipality's plans. A change of
+    # municipality makes it unconfirmed again.
+    municipality_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    municipality_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     position: Mapped[str] = mapped_column(String(120), default="")
     sex: Mapped[str] = mapped_column(String(12), default="not_stated")
     preferred_language: Mapped[str] = mapped_column(String(2), default="az")
@@ -55,6 +60,12 @@ class User(UserMixin, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     municipality: Mapped[Municipality | None] = relationship(lazy="joined")
+
+    @property
+    def affiliation_confirmed(self) -> bool:
+        """Whether the person's municipality has been confirmed by its focal point or a
+        coordinator (never true without a municipality)."""
+        return self.municipality_id is not None and self.municipality_confirmed_at is not None
 
     # The raw token of the sign-in session this object was loaded for (never stored).
     session_token = None

@@ -280,9 +280,16 @@ def update_profile(user: User, *, version: int, **fields) -> User:
         if key in fields:
             value = fields[key]
             setattr(user, key, value.strip() if isinstance(value, str) else value)
-    if user.role == "focal_point" and user.municipality_id != before["municipality_id"]:
-        # A focal point acts for one municipality; moving elsewhere ends that mandate.
-        user.role = "staff"
+    if user.municipality_id != before["municipality_id"]:
+        if user.role == "focal_point":
+            # A focal point acts for one municipality; moving elsewhere ends that mandate.
+            user.role = "staff"
+        if user.municipality_confirmed_at is not None:
+            # Claiming another municipality grants nothing until that one confirms it.
+            user.municipality_confirmed_at = user.municipality_confirmed_by_id = None
+            audit.record("affiliation.reset", actor=user, target=user,
+                         before={"municipality_id": before["municipality_id"]},
+                         after={"municipality_id": user.municipality_id})
     user.version += 1
     after = {key: getattr(user, key) for key in PROFILE_FIELDS}
     audit.record("profile.updated", actor=user, target=user, before=before, after=after)
@@ -314,10 +321,40 @@ def set_role(actor: User, target: User, role: str, *, version: int,
         return target
     before = {"role": target.role}
     target.role = role
+    if role == "focal_point" and not target.affiliation_confirmed:
+        _confirm(actor, target)  # appointing the focal point confirms the municipality
     target.version += 1
     audit.record("role.changed", actor=actor, target=target, before=before,
                  after={"role": role}, ip=ip)
     return target
+
+
+def _confirm(actor: User, target: User) -> None:
+    target.municipality_confirmed_at = utcnow()
+    target.municipality_confirmed_by_id = actor.id
+    audit.record("affiliation.confirmed", actor=actor, target=target,
+                 after={"municipality_id": target.municipality_id})
+
+
+def confirm_affiliation(actor: User, target: User) -> User:
+    """Confirm that ``target`` works for the municipality they chose (the caller checked
+    ``users.confirm_affiliation``). Confirming twice changes nothing."""
+    if target.municipality_id is None:
+        raise AccountError(_l("This person has not chosen a municipality."))
+    if not target.affiliation_confirmed:
+        _confirm(actor, target)
+        target.version += 1
+    return target
+
+
+def pending_affiliations(municipality_id: int | None = None) -> list[User]:
+    """People whose municipality awaits confirmation, oldest first (of one municipality, or
+    of all when ``municipality_id`` is None)."""
+    query = select(User).where(User.municipality_id.is_not(None),
+                               User.municipality_confirmed_at.is_(None))
+    if municipality_id is not None:
+        query = query.where(User.municipality_id == municipality_id)
+    return list(db.session.scalars(query.order_by(User.created_at, User.id)))
 
 
 def list_users(*, q: str = "", role: str = "", page: int = 1, per_page: int = 50):
@@ -354,6 +391,7 @@ def ensure_demo_users(members: dict) -> list[User]:
                 email=email, name=name, role=role, password_hash=hash_password(DEMO_PASSWORD),
                 municipality_id=members[slug].id if slug else None, position=position,
                 sex="not_stated", preferred_language="az", is_demo=True,
+                municipality_confirmed_at=utcnow() if slug else None,
             )
             db.session.add(user)
         users.append(user)

@@ -248,3 +248,32 @@ def set_role(user_id):
         flash(_("%(name)s is now: %(role)s.", name=target.name, role=target.role_label),
               "success")
     return redirect(url_for("accounts.users"))
+
+
+@bp.route("/affiliations")
+@allow("focal_point", "coordinator")
+def affiliations():
+    """People who chose a municipality and wait for it to confirm them."""
+    authorize("users.review_affiliations")
+    scope = None if can(current_user, "users.manage") else current_user.municipality_id
+    return render_template("accounts/affiliations.html",
+                           people=services.pending_affiliations(scope))
+
+
+@bp.route("/users/<int:user_id>/confirm", methods=["POST"])
+@allow("focal_point", "coordinator")
+def confirm_affiliation(user_id):
+    target = services.get_user(user_id)
+    if target is None:
+        abort(404)
+    authorize("users.confirm_affiliation", target)
+    try:
+        services.confirm_affiliation(current_user, target)
+    except services.AccountError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is confirmed as working for %(municipality)s.", name=target.name,
+                municipality=target.municipality.name), "success")
+    return redirect(url_for("accounts.affiliations"))

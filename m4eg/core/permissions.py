@@ -108,6 +108,8 @@ def init_app(app: Flask) -> None:
     # The static route belongs to Flask; declare it here rather than exempting it.
     app.view_functions["static"] = allow(PUBLIC)(_static_view(app.view_functions["static"]))
     app.before_request(_enforce)
+    # Templates ask the same mechanism: ``{% if can("users.manage") %}`` for the reader.
+    app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
 
 
 def _static_view(view):

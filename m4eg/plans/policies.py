@@ -4,12 +4,20 @@ from ..core.permissions import has_role, policy
 
 
 def _same_municipality(user, plan) -> bool:
-    return plan is not None and user.municipality_id == plan.municipality_id
+    """The person works for the plan's municipality, and that municipality (or a
+    coordinator) has confirmed it: choosing a municipality in a profile grants nothing."""
+    return (plan is not None and user.affiliation_confirmed
+            and user.municipality_id == plan.municipality_id)
 
 
 @policy("plans.read")
 def _read(user, plan) -> bool:
     return has_role(user, "coordinator") or _same_municipality(user, plan)
+
+
+@policy("plans.list")
+def _list(user, municipality_id) -> bool:
+    return user.affiliation_confirmed and user.municipality_id == municipality_id
 
 
 @policy("plans.edit")
@@ -19,7 +27,8 @@ def _edit(user, plan) -> bool:
 
 @policy("plans.start")
 def _start(user, municipality_id) -> bool:
-    return user.role == "focal_point" and user.municipality_id == municipality_id
+    return (user.role == "focal_point" and user.affiliation_confirmed
+            and user.municipality_id == municipality_id)
 
 
 @policy("plans.comment")

@@ -51,6 +51,9 @@ def index():
         return redirect(url_for("plans.queue"))
     if current_user.municipality_id is None:
         abort(403)
+    if not can(current_user, "plans.list", current_user.municipality_id):
+        return render_template("plans/index.html", plans=[], form=None, can_start=False,
+                               unconfirmed=True)
     form = StartForm()
     started = {p.cycle_id for p in services.plans_of(current_user.municipality_id)}
     form.cycle_id.choices = select_choices(

@@ -155,3 +155,19 @@ def test_demo_users_are_idempotent(app_ctx):
     assert [u.id for u in first] == [u.id for u in second]
     assert {u.role for u in first} == {"admin", "coordinator", "focal_point", "staff"}
     assert all("(demo)" in u.name and u.is_demo for u in first)
+
+
+def test_a_chosen_municipality_waits_for_confirmation_and_appointing_confirms_it(
+        app_ctx, make_municipality, make_user):
+    municipality = make_municipality()
+    user = _register(municipality.id)
+    assert not user.affiliation_confirmed
+    assert [p.id for p in services.pending_affiliations(municipality.id)] == [user.id]
+    db.session.commit()  # the factory writes from its own session
+    coordinator = services.get_user(make_user(role="coordinator").id)
+    services.set_role(coordinator, user, "focal_point", version=user.version)
+    assert user.affiliation_confirmed and user.municipality_confirmed_by_id == coordinator.id
+    assert services.pending_affiliations(municipality.id) == []
+    confirmed = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "affiliation.confirmed", AuditEvent.target_id == user.id))
+    assert confirmed.actor_id == coordinator.id

@@ -468,3 +468,94 @@ def test_line_breaks_in_table_cells_and_comments_are_shown(app, client, khirdala
     page = client.get(f"/az/plans/{plan_id}").get_data(as_text=True)
     assert "Bazar yeri<br>ikinci mərhələ" in page
     assert "Birinci sətir<br>&lt;b&gt;ikinci&lt;/b&gt;" in page
+
+
+PLAN_ROUTES = (("get", "/en/plans/{id}"), ("get", "/en/plans/{id}/history"),
+               ("get", "/en/plans/{id}/history?a=1&b=2"), ("get", "/en/plans/{id}/print"),
+               ("get", "/en/plans/{id}.pdf"), ("post", "/en/plans/{id}/comments"),
+               ("post", "/en/plans/{id}/comments/{comment}/resolve"))
+
+
+def _submitted_twice_with_a_comment(app, client, khirdalan_plan, login_as):
+    """Khirdalan's plan with two revisions, a review note and a block comment."""
+    plan_id = khirdalan_plan["id"]
+    log_in(client, khirdalan_plan["focal"].email)
+    _fill_all(app, client, plan_id)
+    client.post(f"/en/plans/{plan_id}/submit")
+    login_as("coordinator")
+    client.post(f"/en/plans/{plan_id}/review")
+    client.post(f"/en/plans/{plan_id}/comments", data={"block": "vision",
+                                                       "body": "Internal: weak targets."})
+    client.post(f"/en/plans/{plan_id}/request-changes", data={"note": "Confidential note."})
+    log_in(client, khirdalan_plan["focal"].email)
+    client.post(f"/en/plans/{plan_id}/submit")
+    with app.app_context():
+        from m4eg.plans.models import Comment
+
+        return db.session.scalar(select(Comment.id))
+
+
+@pytest.mark.parametrize("role", ["staff", "focal_point"])
+def test_choosing_the_municipality_grants_no_plan_until_it_is_confirmed(
+        app, client, khirdalan_plan, login_as, role):
+    comment = _submitted_twice_with_a_comment(app, client, khirdalan_plan, login_as)
+    claimant = login_as(role, municipality_id=khirdalan_plan["municipality_id"],
+                        confirmed=False)
+    for method, url in PLAN_ROUTES:
+        url = url.format(id=khirdalan_plan["id"], comment=comment)
+        response = getattr(client, method)(url, data={"block": "vision", "body": "x"})
+        assert response.status_code == 403, url
+        page = response.get_data(as_text=True)
+        assert "Confidential note." not in page and "weak targets" not in page
+    index = client.get("/en/plans/").get_data(as_text=True)
+    assert "has not confirmed yet that you work for it" in index
+    assert f'href="/en/plans/{khirdalan_plan["id"]}"' not in index
+    # The focal point confirms the claim: the plan opens.
+    log_in(client, khirdalan_plan["focal"].email)
+    pending = client.get("/en/accounts/affiliations").get_data(as_text=True)
+    assert claimant.name in pending
+    assert client.post(f"/en/accounts/users/{claimant.id}/confirm").status_code == 302
+    log_in(client, claimant.email)
+    assert "Internal: weak targets." in client.get(
+        f"/en/plans/{khirdalan_plan['id']}").get_data(as_text=True)
+    assert "Confidential note." in client.get(
+        f"/en/plans/{khirdalan_plan['id']}/history").get_data(as_text=True)
+
+
+def test_moving_to_another_municipality_ends_the_reading(app, client, khirdalan_plan,
+                                                         member_id):
+    focal = khirdalan_plan["focal"]
+    log_in(client, focal.email)
+    assert client.get(f"/en/plans/{khirdalan_plan['id']}").status_code == 200
+    profile = client.get("/en/accounts/profile").get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', profile).group(1)
+    client.post("/en/accounts/profile", data={
+        "name": "Moved", "municipality_id": str(member_id("urva")), "position": "x",
+        "sex": "not_stated", "preferred_language": "en", "version": version})
+    assert client.get(f"/en/plans/{khirdalan_plan['id']}").status_code == 403
+    with app.app_context():
+        from m4eg.accounts.models import User
+        from m4eg.core.audit import AuditEvent
+
+        moved = db.session.get(User, focal.id)
+        assert moved.role == "staff" and not moved.affiliation_confirmed
+        assert db.session.scalar(select(AuditEvent.id).where(
+            AuditEvent.action == "affiliation.reset", AuditEvent.target_id == focal.id))
+
+
+def test_only_the_municipality_or_a_coordinator_confirms(app, client, khirdalan_plan,
+                                                         login_as, member_id):
+    claimant = login_as("staff", municipality_id=khirdalan_plan["municipality_id"],
+                        confirmed=False)
+    assert client.get("/en/accounts/affiliations").status_code == 403  # staff
+    assert client.post(f"/en/accounts/users/{claimant.id}/confirm").status_code == 403
+    login_as("focal_point", municipality_id=member_id("urva"))
+    assert claimant.name not in client.get("/en/accounts/affiliations").get_data(as_text=True)
+    assert client.post(f"/en/accounts/users/{claimant.id}/confirm").status_code == 403
+    login_as("coordinator")
+    assert claimant.name in client.get("/en/accounts/affiliations").get_data(as_text=True)
+    assert client.post(f"/en/accounts/users/{claimant.id}/confirm").status_code == 302
+    with app.app_context():
+        from m4eg.accounts.models import User
+
+        assert db.session.get(User, claimant.id).affiliation_confirmed
