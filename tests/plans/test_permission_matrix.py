@@ -1,0 +1,93 @@
+"""Who reaches which plan route: every role, with and without a confirmed affiliation, of the
+plan's municipality and of another, against every route of the plans domain."""
+
+import pytest
+from sqlalchemy import select
+
+from m4eg.extensions import db
+from m4eg.plans import services
+from m4eg.plans.models import Cycle, PlanTemplate
+from tests.plans.conftest import block_form
+
+READ, WRITE, REVIEW = "read", "write", "review"
+ROUTES = (  # (method, path, what it needs)
+    ("get", "/en/plans/{plan}", READ),
+    ("get", "/en/plans/{plan}/history", READ),
+    ("get", "/en/plans/{plan}/print", READ),
+    ("get", "/en/plans/{plan}.pdf", READ),
+    ("get", "/en/plans/{plan}/blocks/vision", WRITE),
+    ("post", "/en/plans/{plan}/blocks/vision", WRITE),
+    ("get", "/en/plans/{plan}/submit", WRITE),
+    ("post", "/en/plans/{plan}/submit", WRITE),
+    ("post", "/en/plans/{plan}/comments", "comment"),
+    ("post", "/en/plans/{plan}/comments/{comment}/resolve", "comment"),
+    ("post", "/en/plans/{plan}/review", REVIEW),
+    ("get", "/en/plans/{plan}/approve", REVIEW),
+    ("post", "/en/plans/{plan}/approve", REVIEW),
+    ("post", "/en/plans/{plan}/request-changes", REVIEW),
+    ("get", "/en/plans/queue", REVIEW),
+    ("get", "/en/plans/queue.csv", REVIEW),
+)
+# Who may do what, as the permission mechanism must decide it.
+PEOPLE = {
+    "unconfirmed staff of the municipality": ("staff", "own", False, set()),
+    "confirmed staff of the municipality": ("staff", "own", True, {READ}),
+    "staff of another municipality": ("staff", "other", True, set()),
+    "unconfirmed focal point of the municipality": ("focal_point", "own", False, set()),
+    "focal point of the municipality": ("focal_point", "own", True, {READ, WRITE, "comment"}),
+    "focal point of another municipality": ("focal_point", "other", True, set()),
+    "coordinator": ("coordinator", None, True, {READ, REVIEW, "comment"}),
+    "administrator": ("admin", None, True, {READ, REVIEW, "comment"}),
+}
+
+
+@pytest.fixture
+def plan_ids(app, plan_setup, member_id, make_user):
+    from m4eg.accounts.services import get_user
+
+    khirdalan = member_id("khirdalan")
+    owner = make_user(role="focal_point", municipality_id=khirdalan)
+    reviewer = make_user(role="coordinator")
+    with app.app_context():
+        plan = services.start_plan(khirdalan, db.session.get(Cycle, plan_setup["cycle_id"]),
+                                   get_user(owner.id),
+                                   db.session.get(PlanTemplate, plan_setup["template_id"]))
+        comment = services.add_comment(plan, "vision", "Internal review comment.",
+                                       get_user(reviewer.id))
+        db.session.commit()
+        return {"plan": plan.id, "comment": comment.id, "khirdalan": khirdalan,
+                "urva": member_id("urva")}
+
+
+@pytest.mark.parametrize("who", list(PEOPLE))
+def test_each_person_reaches_exactly_the_plan_routes_they_may(app, client, login_as,
+                                                             plan_ids, who):
+    role, municipality, confirmed, allowed = PEOPLE[who]
+    kwargs = {"confirmed": confirmed}
+    if municipality is not None:
+        kwargs["municipality_id"] = plan_ids["khirdalan" if municipality == "own" else "urva"]
+    login_as(role, **kwargs)
+    with app.app_context():
+        template = db.session.scalar(select(PlanTemplate))
+    form = {**block_form(template, "vision", version=1), "block": "vision", "body": "x",
+            "note": "x"}
+    wrong = []
+    for method, path, needs in ROUTES:
+        url = path.format(**plan_ids)
+        response = getattr(client, method)(url, data=form if method == "post" else None)
+        reached = response.status_code != 403
+        if reached != (needs in allowed):
+            wrong.append(f"{method.upper()} {url}: {response.status_code}")
+        if not reached:
+            assert "Internal review comment." not in response.get_data(as_text=True)
+    assert wrong == []
+
+
+def test_a_visitor_is_sent_to_sign_in_from_every_plan_route(client, plan_ids):
+    for method, path, _needs in ROUTES:
+        url = path.format(**plan_ids)
+        response = getattr(client, method)(url)
+        assert response.status_code in (302, 401), url
+        assert "Internal review comment." not in response.get_data(as_text=True)
+        if response.status_code == 302:
+            assert "/accounts/login" in response.headers["Location"], url
