@@ -261,3 +261,19 @@ def test_queries_do_not_grow_with_the_number_of_members(client, make_municipalit
     with count_queries() as large:
         client.get(url)
     assert large.count == small.count > 0
+
+
+@pytest.mark.parametrize("version", [" ", "abc", "99999999999999999999"])
+def test_hand_edited_version_of_a_member_is_refused_not_a_500(app, client, roster, login_as,
+                                                              version):
+    login_as("coordinator")
+    response = client.post("/en/municipalities/urva/edit",
+                           data=_edit_data(rayon_id=str(_rayon_id(app, "guba")), phone="555",
+                                           version=version))
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This form is out of date. Reload the page and try again." in page
+    assert 'value="555"' in page
+    with app.app_context():
+        assert db.session.scalar(select(Municipality.phone).where(
+            Municipality.slug == "urva")) == ""
