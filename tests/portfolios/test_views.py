@@ -240,3 +240,21 @@ def test_hand_edited_version_of_an_option_is_refused_not_a_500(app, client, demo
     with app.app_context():
         option = db.session.get(Option, option_id)
         assert option.status == "implementing" and option.title_en != "Edited by hand"
+
+
+@pytest.mark.parametrize("version", HAND_EDITED_VERSIONS)
+def test_hand_edited_version_of_a_portfolio_is_refused_not_a_500(app, client, demonstrators,
+                                                                 login_as, version):
+    login_as("coordinator")
+    with app.app_context():
+        portfolio = db.session.scalar(select(Portfolio).where(Portfolio.slug == URVA))
+        fields = {"municipality_id": portfolio.municipality_id, "slug": URVA,
+                  "track": portfolio.track, "title_az": portfolio.title_az,
+                  "title_en": "Edited by hand", "version": version}
+    response = client.post(f"/en/portfolios/{URVA}/edit", data=fields)
+    assert response.status_code == 409
+    assert "This form is out of date. Reload the page and try again." in response.get_data(
+        as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Portfolio).where(
+            Portfolio.slug == URVA)).title_en != "Edited by hand"
