@@ -10,6 +10,10 @@ from flask_babel import get_translations, lazy_gettext, lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, StringField
 
+from .params import to_int
+
+STALE_FORM = lazy_gettext("This form is out of date. Reload the page and try again.")
+
 
 class _CatalogueTranslations:
     def gettext(self, string):
@@ -69,6 +73,18 @@ def add_error(form, error) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def form_version(form, *, optional: bool = False) -> int | None:
+    """The version a form was opened at, from its hidden ``version`` field. When the field is
+    missing or was edited by hand (" ", "abc", a number no column holds) the form gets the
+    translated "out of date" message on top and None is returned: the view answers 409 and
+    saves nothing. An ``optional`` field may be left empty (None, without a message)."""
+    raw = str(form.version.data or "")
+    version = to_int(raw)
+    if version is None and not (optional and raw == ""):
+        form.form_errors.append(STALE_FORM)
+    return version
 
 
 def select_choices(pairs) -> list[SelectChoice]:

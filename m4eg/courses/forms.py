@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from ..core.forms import Form
 
@@ -46,4 +46,4 @@ class WorkshopForm(Form):
                                                validators=[DataRequired(), _plausible_year])
     capacity = IntegerField(_l("Seats"), validators=[DataRequired(),
                                                      NumberRange(min=1, max=2000)])
-    version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+    version = HiddenField()  # read by core.forms.form_version

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.forms import add_error, select_choices
+from ..core.forms import add_error, form_version, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import AUTHENTICATED, PUBLIC, allow, authorize, can
@@ -124,8 +124,12 @@ def edit(workshop_id):
     authorize("courses.manage", workshop)
     form = _form(workshop)
     if form.validate_on_submit():
+        version = form_version(form)
+        if form.form_errors:
+            return render_template("courses/workshop_edit.html", form=form,
+                                   workshop=workshop), 409
         try:
-            services.save_workshop(workshop, _data(form), version=int(form.version.data or 0))
+            services.save_workshop(workshop, _data(form), version=version)
         except services.CourseError as error:
             db.session.rollback()
             add_error(form, error)

@@ -50,7 +50,7 @@ class MunicipalityForm(Form):
     email = EmailField(_l("Public email"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Public phone"), validators=[Optional(), Length(max=40)])
     website = StringField(_l("Website"), validators=[Optional(), URL(), Length(max=200)])
-    version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+    version = HiddenField()  # read by core.forms.form_version
 
 
 class StatusForm(Form):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -361,59 +362,60 @@ def _validate_row(row: dict, rayon_index: dict) -> tuple[dict, list]:
     reasons, data = [], {}
     code = row.get("code", "")
     if not code:
-        reasons.append(_l("empty code"))
+        reasons.append(_("empty code"))
     elif not _CODE.match(code):
-        reasons.append(_l("code %(code)s has characters other than letters, digits and "
-                          "hyphens", code=code))
+        reasons.append(_("code %(code)s has characters other than letters, digits and "
+                         "hyphens", code=tables.shown(code)))
     data["code"] = code
     for key in ("name_az", "name_en"):
         value = row.get(key, "")
         if not value:
-            reasons.append(_l("empty name (%(column)s)", column=key))
+            reasons.append(_("empty name (%(column)s)", column=key))
         elif len(value) > 160:
-            reasons.append(_l("name longer than 160 characters (%(column)s)", column=key))
+            reasons.append(_("name longer than 160 characters (%(column)s)", column=key))
         data[key] = value
     kind = row.get("type", "").lower()
     if kind not in MUNICIPALITY_TYPES:
-        reasons.append(_l("unknown type %(value)s (use city, district or village)",
-                          value=kind or "—"))
+        reasons.append(_("unknown type %(value)s (use city, district or village)",
+                         value=tables.shown(kind or "—")))
     data["type"] = kind
     rayon = rayon_index.get(search_fold(row.get("rayon", "")))
     if rayon is None:
-        reasons.append(_l("unknown rayon %(value)s", value=row.get("rayon") or "—"))
+        reasons.append(_("unknown rayon %(value)s", value=tables.shown(row.get("rayon")) or "—"))
     data["rayon_id"] = rayon.id if rayon else None
     status = (row.get("status") or "active").lower()
     if status not in STATUSES:
-        reasons.append(_l("unknown status %(value)s", value=status))
+        reasons.append(_("unknown status %(value)s", value=tables.shown(status)))
     data["status"] = status
     joined = row.get("joined", "")
     if joined.endswith(".0"):  # spreadsheets turn 2021 into 2021.0
         joined = joined[:-2]
     year = to_int(joined, minimum=1990, maximum=date.today().year)
     if joined and year is None:
-        reasons.append(_l("year joined %(value)s is not a year", value=joined))
+        reasons.append(_("year joined %(value)s is not a year", value=tables.shown(joined)))
     data["joined_year"] = year
     track = row.get("track", "").lower()
     if track and track not in TRACKS:
-        reasons.append(_l("unknown track %(value)s", value=track))
+        reasons.append(_("unknown track %(value)s", value=tables.shown(track)))
     data["demonstrator_track"] = track or None
     demo = _bool(row.get("demo", ""))
     if demo is None:
-        reasons.append(_l("demo must be yes or no"))
+        reasons.append(_("demo must be yes or no"))
     data["is_demo"] = bool(demo)
     slug = row.get("slug", "").lower()
     if slug and not _SLUG.match(slug):
-        reasons.append(_l("web address %(value)s may use only a-z, 0-9 and hyphens", value=slug))
+        reasons.append(_("web address %(value)s may use only a-z, 0-9 and hyphens",
+                         value=tables.shown(slug)))
     data["slug"] = slug or slugify(data["name_en"] or code)
     email = row.get("email", "")
     if email and (len(email) > 254 or not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email)):
-        reasons.append(_l("email %(value)s is not an email address", value=email))
+        reasons.append(_("email %(value)s is not an email address", value=tables.shown(email)))
     website = row.get("website", "")
     if website and (len(website) > 200 or not website.startswith(("http://", "https://"))):
-        reasons.append(_l("website must start with http:// or https://"))
+        reasons.append(_("website must start with http:// or https://"))
     phone = row.get("phone", "")
     if len(phone) > 40:
-        reasons.append(_l("phone number longer than 40 characters"))
+        reasons.append(_("phone number longer than 40 characters"))
     data.update(email=email, website=website, phone=phone)
     return data, reasons
 
@@ -428,14 +430,14 @@ def plan_import(rows: list[dict]) -> ImportPlan:
         data, reasons = _validate_row(row, rayon_index)
         code, slug = data["code"], data["slug"]
         if code and code in seen_codes:
-            reasons.append(_l("duplicate code %(code)s (also on line %(line)d)",
-                              code=code, line=seen_codes[code]))
+            reasons.append(_("duplicate code %(code)s (also on line %(line)d)",
+                             code=tables.shown(code), line=seen_codes[code]))
         if slug in seen_slugs:
-            reasons.append(_l("duplicate web address %(value)s (also on line %(line)d)",
-                              value=slug, line=seen_slugs[slug]))
+            reasons.append(_("duplicate web address %(value)s (also on line %(line)d)",
+                             value=tables.shown(slug), line=seen_slugs[slug]))
         elif slugs.get(slug, code) != code:
-            reasons.append(_l("web address %(value)s belongs to member %(code)s",
-                              value=slug, code=slugs[slug]))
+            reasons.append(_("web address %(value)s belongs to member %(code)s",
+                             value=tables.shown(slug), code=tables.shown(slugs[slug])))
         seen_codes.setdefault(code, line)
         seen_slugs.setdefault(slug, line)
         result = RowResult(line=line, code=code, name=data["name_az"] or data["name_en"],

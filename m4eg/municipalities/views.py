@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..core import imports
 from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
-from ..core.forms import add_error, select_choices
+from ..core.forms import add_error, form_version, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow, authorize, can
@@ -106,9 +106,13 @@ def edit(slug):
     if request.method == "GET":
         form.demonstrator_track.data = municipality.demonstrator_track or ""
     if form.validate_on_submit():
+        version = form_version(form)
+        if form.form_errors:
+            return render_template("municipalities/edit.html", form=form,
+                                   municipality=municipality), 409
         try:
             services.update_member(municipality, _form_data(form), current_user,
-                                   version=int(form.version.data or 0))
+                                   version=version)
         except services.MunicipalityError as error:
             db.session.rollback()
             add_error(form, error)

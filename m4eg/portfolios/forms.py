@@ -18,8 +18,6 @@ from ..core.forms import Form, select_choices
 from ..municipalities.models import TRACKS
 from .models import ACTIVITY_KINDS, GRANT_PHASES, OPTION_STATUSES
 
-_VERSION = [Optional(), Regexp(r"^\d{1,9}$")]
-
 
 def _required(length):
     return [DataRequired(), Length(max=length)]
@@ -50,7 +48,7 @@ class PortfolioForm(Form):
         Optional(), Regexp(r"^\s*\d{1,2}(\s*,\s*\d{1,2})*\s*$",
                            message=_l("List SDG numbers separated by commas, e.g. 8, 11."))],
         description=_l("Numbers from 1 to 17, separated by commas."))
-    version = HiddenField(validators=_VERSION)
+    version = HiddenField()  # read by core.forms.form_version
 
 
 class OptionForm(Form):
@@ -67,7 +65,7 @@ class OptionForm(Form):
     partners = StringField(_l("Partners"), validators=_optional(500))
     internal_notes = TextAreaField(_l("Internal notes (never shown publicly)"),
                                    validators=_optional(4000))
-    version = HiddenField(validators=_VERSION)
+    version = HiddenField()  # read by core.forms.form_version
 
 
 class StatusForm(Form):
@@ -75,7 +73,7 @@ class StatusForm(Form):
         OPTION_STATUSES.items()), validators=[DataRequired()])
     on_date = DateField(_l("Date of the change"), validators=[Optional()])
     reason = StringField(_l("Reason (required to pause or drop)"), validators=_optional(500))
-    version = HiddenField(validators=_VERSION)
+    version = HiddenField()  # read by core.forms.form_version
 
 
 class MilestoneForm(Form):

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
-from ..core.forms import add_error, select_choices
+from ..core.forms import add_error, form_version, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow, authorize
@@ -136,12 +136,14 @@ def edit(slug):
     authorize("portfolios.manage", portfolio)
     form = _portfolio_form(portfolio)
     if form.validate_on_submit():
+        version = form_version(form)
+        if form.form_errors:
+            return render_template("portfolios/edit.html", form=form, portfolio=portfolio), 409
         if any(not 1 <= n <= 17 for n in _portfolio_data(form)["sdgs"]):
             form.sdgs.errors = [_("SDG numbers go from 1 to 17.")]
         else:
             try:
-                services.save_portfolio(portfolio, _portfolio_data(form),
-                                        version=int(form.version.data or 0))
+                services.save_portfolio(portfolio, _portfolio_data(form), version=version)
             except services.PortfolioError as error:
                 db.session.rollback()
                 add_error(form, error)
@@ -230,10 +232,13 @@ def edit_option(slug, option_id):
     authorize("portfolios.manage", portfolio)
     form = OptionForm(obj=option if request.method == "GET" else None)
     if form.validate_on_submit():
+        version = form_version(form)
+        if form.form_errors:
+            return render_template("portfolios/option_edit.html", form=form,
+                                   portfolio=portfolio, option=option), 409
         data = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version"}}
         try:
-            services.save_option(portfolio, option, data, current_user,
-                                 version=int(form.version.data or 0))
+            services.save_option(portfolio, option, data, current_user, version=version)
         except services.PortfolioError as error:
             db.session.rollback()
             add_error(form, error)
@@ -251,10 +256,13 @@ def change_status(slug, option_id):
     authorize("portfolios.manage", portfolio)
     form = StatusForm()
     if form.validate():
+        version = form_version(form, optional=True)
+        if form.form_errors:
+            return _manage_page(portfolio, 409, failed_option=option.id, status=form)
         try:
             services.change_status(option, form.status.data, current_user,
                                    reason=form.reason.data, on_date=form.on_date.data,
-                                   version=int(form.version.data or 0) or None)
+                                   version=version)
         except services.PortfolioError as error:
             db.session.rollback()
             add_error(form, error)

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -127,28 +128,30 @@ def plan_import(rows: list[dict]) -> ImportPlan:
         code = row.get("area", "")
         kind = _area_kind(code, villages, rayons)
         if kind is None:
-            reasons.append(_l("area %(code)s is not a village municipality or a rayon of the "
-                              "register", code=code or "—"))
+            reasons.append(_("area %(code)s is not a village municipality or a rayon of the "
+                             "register", code=tables.shown(code or "—")))
         number = to_int(row.get("indicator", ""))
         if number not in numbers:
-            reasons.append(_l("unknown indicator number %(value)s (1–53)",
-                              value=row.get("indicator") or "—"))
+            reasons.append(_("unknown indicator number %(value)s (1–53)",
+                             value=tables.shown(row.get("indicator")) or "—"))
         try:
             value = float(row.get("value", "").replace(",", "."))
             if value != value or value in (float("inf"), float("-inf")):
                 raise ValueError
         except ValueError:
             value = None
-            reasons.append(_l("value %(value)s is not a number", value=row.get("value") or "—"))
+            reasons.append(_("value %(value)s is not a number",
+                             value=tables.shown(row.get("value")) or "—"))
         if value is not None and value < 0:
-            reasons.append(_l("value %(value)s is negative", value=row.get("value")))
+            reasons.append(_("value %(value)s is negative", value=tables.shown(row.get("value"))))
         year = to_int(row.get("year", "").removesuffix(".0"), minimum=1990, maximum=this_year)
         if year is None:
-            reasons.append(_l("year %(value)s is not a year", value=row.get("year") or "—"))
+            reasons.append(_("year %(value)s is not a year",
+                             value=tables.shown(row.get("year")) or "—"))
         key = (kind, code, number, year)
         if not reasons and key in seen:
-            reasons.append(_l("duplicate of line %(line)d (same area, indicator and year)",
-                              line=seen[key]))
+            reasons.append(_("duplicate of line %(line)d (same area, indicator and year)",
+                             line=seen[key]))
         seen.setdefault(key, line)
         if reasons:
             plan.errors.append((line, reasons))

@@ -238,3 +238,19 @@ def test_two_people_never_take_the_last_seat_at_once(app, make_user):
     assert sorted(results) == ["confirmed"] + ["waitlisted"] * 7
     with app.app_context():
         assert db.session.get(Workshop, workshop_id).seats_taken == 1
+
+
+@pytest.mark.parametrize("version", [" ", "abc", "99999999999999999999"])
+def test_hand_edited_version_of_a_session_is_refused_not_a_500(app, client, login_as, version):
+    workshop_id = _make_workshop(app, capacity=5)
+    login_as("coordinator")
+    response = client.post(f"/en/workshops/{workshop_id}/edit", data={
+        "course_slug": SLUG, "city_az": "Şəki", "city_en": "Sheki", "venue": "Edited by hand",
+        "starts_at": "2030-05-10T10:00", "ends_at": "2030-05-10T17:00",
+        "registration_deadline": "2030-05-01T18:00", "capacity": "25", "version": version})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This form is out of date. Reload the page and try again." in page
+    assert 'value="Edited by hand"' in page  # what was typed is kept
+    with app.app_context():
+        assert db.session.get(Workshop, workshop_id).venue == "Zal"

@@ -261,3 +261,56 @@ def test_queries_do_not_grow_with_the_number_of_members(client, make_municipalit
     with count_queries() as large:
         client.get(url)
     assert large.count == small.count > 0
+
+
+@pytest.mark.parametrize("version", [" ", "abc", "99999999999999999999"])
+def test_hand_edited_version_of_a_member_is_refused_not_a_500(app, client, roster, login_as,
+                                                              version):
+    login_as("coordinator")
+    response = client.post("/en/municipalities/urva/edit",
+                           data=_edit_data(rayon_id=str(_rayon_id(app, "guba")), phone="555",
+                                           version=version))
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This form is out of date. Reload the page and try again." in page
+    assert 'value="555"' in page
+    with app.app_context():
+        assert db.session.scalar(select(Municipality.phone).where(
+            Municipality.slug == "urva")) == ""
+
+
+def test_every_rejection_reason_of_the_roster_import_shows_the_value_as_text(client, roster,
+                                                                            login_as):
+    """A cell's text is quoted in the reasons, escaped: a lazy translation would have been
+    trusted as HTML (a ``<meta http-equiv="refresh">`` cell redirected the coordinator)."""
+    login_as("coordinator")
+    tag = "<b>x</b>"
+    row = f"{tag},{tag},{tag},Name,{tag},{tag},{tag},{tag},{tag},no,{tag}\n"
+    csv = ("code,slug,name_az,name_en,type,rayon,status,joined,track,demo,email\n"
+           + row + row).encode()
+    response = client.post("/en/municipalities/import", data={
+        "file": (io.BytesIO(csv), "roster.csv")}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    shown = "&lt;b&gt;x&lt;/b&gt;"
+    for reason in (f"code {shown} has characters other than letters", f"unknown type {shown}",
+                   f"unknown rayon {shown}", f"unknown status {shown}",
+                   f"year joined {shown} is not a year", f"unknown track {shown}",
+                   f"web address {shown} may use only", f"email {shown} is not an email",
+                   f"duplicate code {shown} (also on line 2)",
+                   f"duplicate web address {shown} (also on line 2)"):
+        assert reason in page
+    assert tag not in page and "Import now" not in page
+    # A header is quoted back the same way.
+    header = client.post("/en/municipalities/import", data={
+        "file": (io.BytesIO(f"code,name_az,name_en,type,rayon,{tag}\n".encode() + row.encode()),
+                 "roster.csv")}, content_type="multipart/form-data").get_data(as_text=True)
+    assert f"Unknown: {shown}" in header and tag not in header
+
+
+def test_a_long_cell_is_quoted_cut_to_80_characters(client, roster, login_as):
+    login_as("coordinator")
+    csv = f"code,name_az,name_en,type,rayon\nAZ-300,Ad,Name,village,{'y' * 5000}\n".encode()
+    page = client.post("/en/municipalities/import", data={
+        "file": (io.BytesIO(csv), "roster.csv")},
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert f"unknown rayon {'y' * 80}…" in page and "y" * 81 not in page

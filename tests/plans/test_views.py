@@ -559,3 +559,29 @@ def test_only_the_municipality_or_a_coordinator_confirms(app, client, khirdalan_
         from m4eg.accounts.models import User
 
         assert db.session.get(User, claimant.id).affiliation_confirmed
+
+
+@pytest.mark.parametrize("added", ["action_plan\r\nSet-Cookie: x=1", "action_plan\n",
+                                   "\r\n", "no_such_table"])
+def test_add_row_with_line_breaks_after_a_save_is_read_as_no_table(app, client,
+                                                                   khirdalan_plan, added):
+    """``add_row`` names a table of the block: anything else (a header injected with CR/LF
+    after the block was already saved once) is an ordinary save, never a 500 nor a header."""
+    plan_id = khirdalan_plan["id"]
+    log_in(client, khirdalan_plan["focal"].email)
+    first = block_form(_template(app), "actions", version=1)
+    assert client.post(f"/en/plans/{plan_id}/blocks/actions", data=first).status_code == 302
+    data = block_form(_template(app), "actions", version=_version(app, plan_id, "actions"))
+    data["add_row"] = added
+    response = client.post(f"/en/plans/{plan_id}/blocks/actions", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/en/plans/{plan_id}#block-actions")
+    assert "add=" not in response.headers["Location"]
+    assert not any("x=1" in value for _, value in response.headers.items())
+    editor = client.get(f"/en/plans/{plan_id}/blocks/actions?add={added}")
+    assert editor.status_code == 200
+    valid = block_form(_template(app), "actions", version=_version(app, plan_id, "actions"))
+    valid["add_row"] = "action_plan"
+    added_row = client.post(f"/en/plans/{plan_id}/blocks/actions", data=valid)
+    assert added_row.headers["Location"].endswith(
+        f"/en/plans/{plan_id}/blocks/actions?add=action_plan#field-action_plan")

@@ -214,3 +214,47 @@ def test_board_queries_do_not_grow_with_portfolios_options_and_milestones(
         many_page = client.get("/en/portfolios/board").get_data(as_text=True)
     assert "Extra portfolio 11" in many_page and "Extra portfolio 11" not in few_page
     assert many.count == few.count
+
+
+HAND_EDITED_VERSIONS = [" ", "abc", "99999999999999999999"]
+
+
+@pytest.mark.parametrize("version", HAND_EDITED_VERSIONS)
+def test_hand_edited_version_of_an_option_is_refused_not_a_500(app, client, demonstrators,
+                                                               login_as, version):
+    """The option's status and edit forms carry its version in a hidden field: edited by
+    hand it gets the translated conflict message (409) and nothing is saved."""
+    login_as("coordinator")
+    option_id = _option_id(app)
+    moved = client.post(f"/en/portfolios/{URVA}/options/{option_id}/status",
+                        data={"status": "completed", "version": version,
+                              "on_date": "2024-06-15"})
+    assert moved.status_code == 409
+    assert "This form is out of date. Reload the page and try again." in moved.get_data(
+        as_text=True)
+    edited = client.post(f"/en/portfolios/{URVA}/options/{option_id}/edit", data={
+        "title_az": "Seçim", "title_en": "Edited by hand", "version": version})
+    assert edited.status_code == 409
+    assert "This form is out of date. Reload the page and try again." in edited.get_data(
+        as_text=True)
+    with app.app_context():
+        option = db.session.get(Option, option_id)
+        assert option.status == "implementing" and option.title_en != "Edited by hand"
+
+
+@pytest.mark.parametrize("version", HAND_EDITED_VERSIONS)
+def test_hand_edited_version_of_a_portfolio_is_refused_not_a_500(app, client, demonstrators,
+                                                                 login_as, version):
+    login_as("coordinator")
+    with app.app_context():
+        portfolio = db.session.scalar(select(Portfolio).where(Portfolio.slug == URVA))
+        fields = {"municipality_id": portfolio.municipality_id, "slug": URVA,
+                  "track": portfolio.track, "title_az": portfolio.title_az,
+                  "title_en": "Edited by hand", "version": version}
+    response = client.post(f"/en/portfolios/{URVA}/edit", data=fields)
+    assert response.status_code == 409
+    assert "This form is out of date. Reload the page and try again." in response.get_data(
+        as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Portfolio).where(
+            Portfolio.slug == URVA)).title_en != "Edited by hand"

@@ -98,3 +98,23 @@ def test_a_village_plan_shows_its_readiness_profile(app, client, demo_values, lo
     response = client.post("/en/plans/start", data={"cycle_id": cycle_id})
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Smart Village Readiness profile (read-only)" in page
+
+
+def test_every_rejection_reason_of_the_value_import_shows_the_value_as_text(client, roster,
+                                                                           login_as):
+    login_as("coordinator")
+    tag = "<b>x</b>"
+    content = f"area,indicator,value,year,source\n{tag},{tag},{tag},{tag},{tag}\n".encode()
+    page = client.post("/en/readiness/import", data={"file": (io.BytesIO(content), "v.csv")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    shown = "&lt;b&gt;x&lt;/b&gt;"
+    for reason in (f"area {shown} is not a village municipality",
+                   f"unknown indicator number {shown}", f"value {shown} is not a number",
+                   f"year {shown} is not a year"):
+        assert reason in page
+    assert tag not in page and "Import now" not in page
+    script = "<script>alert(1)</script>"
+    scripted = client.post("/en/readiness/import", data={"file": (io.BytesIO(
+        f"area,indicator,value,year\nAZ-036,1,{script},2023\n".encode()), "v.csv")},
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in scripted and script not in scripted
