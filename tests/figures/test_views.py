@@ -94,3 +94,10 @@ def test_counts_at_the_threshold_and_small_totals(app, client, roster, make_user
         as_text=True)
     assert "ulc_staff,total,<5" in july_csv
     assert "ulc_staff,female,<5" in july_csv and "ulc_staff,male,<5" in july_csv
+
+
+def test_the_threshold_comes_from_the_environment():
+    from m4eg.config import load_config
+
+    assert load_config({})["SMALL_CELL_THRESHOLD"] == 5
+    assert load_config({"M4EG_SMALL_CELL_THRESHOLD": "10"})["SMALL_CELL_THRESHOLD"] == 10
