@@ -100,4 +100,6 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "PAGE_CACHE": _flag(env.get("M4EG_PAGE_CACHE"), default=True),
         "PAGE_CACHE_SECONDS": _seconds(env.get("M4EG_PAGE_CACHE_SECONDS"), default=300),
         "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL", ""),
+        # Public counts of people from 1 to this minus 1 show as "fewer than N" (0: none).
+        "SMALL_CELL_THRESHOLD": int(env.get("M4EG_SMALL_CELL_THRESHOLD") or 5),
     }

@@ -88,7 +88,10 @@ def openapi_document() -> dict:
                     {"name": "to", "in": "query", "schema": {"type": "string",
                                                             "pattern": "^\\d{4}-\\d{2}$"}}],
                 "responses": {"200": {"description": "Figures; `tracked: false` means the "
-                                                     "source module does not exist yet"}},
+                                                     "source module does not exist yet; a "
+                                                     "count of people from 1 to 4 reads "
+                                                     "\"<5\", one that would give it back "
+                                                     "by subtraction \"withheld\""}},
             }},
         },
         "components": {"schemas": {"Municipality": _MUNICIPALITY}},

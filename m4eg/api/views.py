@@ -57,6 +57,11 @@ def municipality_detail(slug):
     return jsonify(_member(municipality))
 
 
+def _cell(value):
+    """A count as JSON: a suppressed small count as the CSV writes it (``"<5"``)."""
+    return str(value) if isinstance(value, figures.SmallCell) else value
+
+
 @bp.route("/figures")
 @allow(PUBLIC)
 def figure_list():
@@ -65,8 +70,8 @@ def figure_list():
         period={"from": period.as_args().get("from"), "to": period.as_args().get("to"),
                 "ignored_invalid_input": not valid},
         figures=[{
-            "key": f.key, "label": str(f.label), "tracked": f.tracked, "value": f.value,
-            "breakdown": {key: value for key, _label, value in f.parts},
+            "key": f.key, "label": str(f.label), "tracked": f.tracked, "value": _cell(f.value),
+            "breakdown": {key: _cell(value) for key, _label, value in f.parts},
         } for f in figures.compute(period)],
     )
 

@@ -10,9 +10,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 
 from ..accounts.models import SEX_LABELS
+from ..core.numbers import format_number
 from ..courses import services as courses
 from ..municipalities import services as municipalities
 from ..municipalities.models import MUNICIPALITY_TYPES, TRACKS
@@ -69,12 +73,64 @@ def _next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
+@dataclass(frozen=True)
+class SmallCell:
+    """A public count of people that is not shown: ``small`` when it is between 1 and the
+    threshold minus 1 ("fewer than 5"), otherwise ``withheld`` because with the total and
+    the other cells it would give a small one back by subtraction."""
+
+    threshold: int
+    small: bool = True
+
+    def __str__(self) -> str:
+        """As exports write it: ``<5`` or ``withheld``."""
+        return f"<{self.threshold}" if self.small else "withheld"
+
+    def __html__(self) -> str:
+        if self.small:
+            return str(escape(_("fewer than %(number)s",
+                                number=format_number(self.threshold))))
+        return str(escape(_("not shown, to protect a small count")))
+
+
+def small_cell_threshold() -> int:
+    """Counts of people under this (and above 0) are never published exactly."""
+    return current_app.config.get("SMALL_CELL_THRESHOLD", 5)
+
+
+def suppress(count: int | None, threshold: int | None = None) -> int | SmallCell | None:
+    """``count`` as it may be published: 0 and counts at or above the threshold as they are,
+    others as a :class:`SmallCell`."""
+    threshold = small_cell_threshold() if threshold is None else threshold
+    if count is None or count == 0 or count >= threshold:
+        return count
+    return SmallCell(threshold)
+
+
+def suppress_breakdown(total: int, parts: list[tuple[str, object, int]],
+                       threshold: int | None = None):
+    """(total, parts) of a count of people split by category, as they may be published. When
+    a single cell is small and the total is shown, the next smallest non-zero cell is
+    withheld too, so no one can subtract the small one back."""
+    threshold = small_cell_threshold() if threshold is None else threshold
+    shown = [(key, label, suppress(value, threshold)) for key, label, value in parts]
+    small = [i for i, (_k, _l, value) in enumerate(shown) if isinstance(value, SmallCell)]
+    if len(small) == 1 and not isinstance(suppress(total, threshold), SmallCell):
+        others = [(value, i) for i, (_k, _l, value) in enumerate(shown)
+                  if i not in small and value]
+        if others:
+            index = min(others)[1]
+            key, label, _value = shown[index]
+            shown[index] = (key, label, SmallCell(threshold, small=False))
+    return suppress(total, threshold), shown
+
+
 @dataclass
 class Figure:
     key: str
     label: object
-    value: int | None
-    parts: list[tuple[str, object, int]] = field(default_factory=list)
+    value: int | SmallCell | None
+    parts: list[tuple[str, object, int | SmallCell]] = field(default_factory=list)
     source: object = ""
 
     @property
@@ -83,14 +139,18 @@ class Figure:
 
 
 def compute(period: Period) -> list[Figure]:
-    """The key figures for ``period``."""
+    """The key figures for ``period``, counts of people by sex with their small cells
+    suppressed (these figures are public)."""
     start, end = period.bounds()
     as_of_year = (period.end.year if period.end.month > 1 else period.end.year - 1) \
         if period.end else None
     by_type = municipalities.count_by_type(joined_by=as_of_year)
     by_track = municipalities.count_by_track()
     by_sex = courses.learners_by_sex(start, end)
+    learners, learners_by_sex = suppress_breakdown(
+        sum(by_sex.values()), [(key, SEX_LABELS[key], by_sex[key]) for key in SEX_LABELS])
     activities = portfolios.activity_figures(period.start, period.end)
+    participants = activities["participants"]
     plan_counts = plans.plan_figures(start, end)
     return [
         Figure("members", _l("Members of the network"), sum(by_type.values()),
@@ -99,12 +159,12 @@ def compute(period: Period) -> list[Figure]:
         Figure("deep_demonstrators", _l("Deep demonstrators"), sum(by_track.values()),
                [(key, TRACKS[key], by_track[key]) for key in TRACKS],
                _l("Register of members")),
-        Figure("ulc_staff", _l("Municipal staff registered at the ULC"), sum(by_sex.values()),
-               [(key, SEX_LABELS[key], by_sex[key]) for key in SEX_LABELS],
+        Figure("ulc_staff", _l("Municipal staff registered at the ULC"), learners,
+               learners_by_sex,
                _l("Municipal staff who enrolled in their first ULC course in the period")),
         Figure("events", _l("Events"), activities["events"],
-               [(key, SEX_LABELS[key], activities["participants"][key]) for key in SEX_LABELS]
-               if any(activities["participants"].values()) else [],
+               [(key, SEX_LABELS[key], suppress(participants[key])) for key in SEX_LABELS]
+               if any(participants.values()) else [],
                _l("Activities recorded in the portfolios and network events; participants by "
                   "sex where the records give it")),
         Figure("people_reached", _l("People reached"), activities["people_reached"],
@@ -117,9 +177,9 @@ def compute(period: Period) -> list[Figure]:
 
 
 def rows(figures: list[Figure]) -> list[list]:
-    """The figures as a table for CSV: figure, breakdown, value."""
+    """The figures as a table for CSV: figure, breakdown, value (a small cell as ``<5``)."""
     table = [["figure", "breakdown", "value"]]
     for figure in figures:
-        table.append([figure.key, "total", "" if figure.value is None else figure.value])
-        table.extend([figure.key, key, value] for key, _label, value in figure.parts)
+        table.append([figure.key, "total", "" if figure.value is None else str(figure.value)])
+        table.extend([figure.key, key, str(value)] for key, _label, value in figure.parts)
     return table

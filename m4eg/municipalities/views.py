@@ -16,6 +16,7 @@ from ..core.permissions import PUBLIC, allow, authorize, can
 from ..core.text import az_sort_key
 from ..courses import services as courses
 from ..extensions import db
+from ..figures import services as figures
 from ..plans import services as plans
 from ..portfolios import services as portfolios
 from . import bp, services
@@ -52,7 +53,7 @@ def show(slug):
     manage = can(current_user, "municipalities.manage")
     return render_template(
         "municipalities/show.html", municipality=municipality,
-        learners=courses.count_learners(municipality.id),
+        learners=figures.suppress(courses.count_learners(municipality.id)),
         portfolios=portfolios.for_municipality(municipality.id),
         plans=plans.status_for(municipality.id),
         history=services.history(municipality) if manage else None,

@@ -786,17 +786,44 @@ def as_text(template: PlanTemplate, content: dict, lang: str) -> dict[str, list[
             for b in template.blocks}
 
 
+# Lines of a block compared at most: past it (after the common start and end are set aside)
+# the changed middle is shown as replaced, so no history view costs more than a bounded work.
+DIFF_MAX_LINES = 2000
+
+
+def _diff_lines(old: list[str], new: list[str]) -> list[tuple[str, str]]:
+    """(kind, line) for two lists of lines: "same", "removed" or "added". Line by line with
+    difflib's SequenceMatcher (ndiff's character-level pass over similar lines made a history
+    view of 120 similar table rows take half a minute)."""
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while (tail < min(len(old), len(new)) - head
+           and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]):
+        tail += 1
+    a, b = old[head:len(old) - tail], new[head:len(new) - tail]
+    lines = [("same", line) for line in old[:head]]
+    if len(a) > DIFF_MAX_LINES or len(b) > DIFF_MAX_LINES:
+        lines += [("removed", line) for line in a] + [("added", line) for line in b]
+    else:
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=True)
+        for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+            if tag == "equal":
+                lines += [("same", line) for line in a[a1:a2]]
+                continue
+            lines += [("removed", line) for line in a[a1:a2]]
+            lines += [("added", line) for line in b[b1:b2]]
+    return lines + [("same", line) for line in old[len(old) - tail:]]
+
+
 def diff(template: PlanTemplate, old: dict, new: dict, lang: str) -> list[dict]:
-    """A readable diff per block between two contents: lines added, removed or kept."""
+    """A readable diff per block between two contents: lines added, removed or kept (a table
+    row is one line)."""
     before, after = as_text(template, old, lang), as_text(template, new, lang)
     result = []
     for block in template.blocks:
-        lines = []
-        for line in difflib.ndiff(before[block["key"]], after[block["key"]]):
-            if line.startswith("? "):
-                continue
-            kind = {"+ ": "added", "- ": "removed"}.get(line[:2], "same")
-            lines.append((kind, line[2:]))
+        lines = _diff_lines(before[block["key"]], after[block["key"]])
         result.append({"block": block, "lines": lines,
                        "changed": any(kind != "same" for kind, _ in lines)})
     return result

@@ -18,8 +18,19 @@ def test_figures_come_from_the_records(client, roster):
     assert '<svg class="chart"' in page
 
 
+def _learners(app, make_user, *sexes_and_days):
+    for sex, day in sexes_and_days:
+        user = make_user()
+        with app.app_context():
+            db.session.execute(update(User).where(User.id == user.id).values(sex=sex))
+            db.session.add(Enrolment(user_id=user.id, course_slug="community-listening",
+                                     enrolled_at=day))
+            db.session.commit()
+
+
 def test_period_filter_counts_ulc_learners_by_sex_in_the_period(app, client, roster,
                                                                 make_user):
+    app.config["SMALL_CELL_THRESHOLD"] = 0  # counts this small are suppressed by default
     for sex, day in (("female", datetime(2023, 6, 1, tzinfo=UTC)),
                      ("male", datetime(2024, 2, 1, tzinfo=UTC)),
                      ("female", datetime(2024, 7, 1, tzinfo=UTC))):
@@ -52,3 +63,41 @@ def test_members_who_joined_after_the_period_are_not_counted(client, roster):
     page = client.get("/en/figures/?to=2017-12").get_data(as_text=True)
     # The shipped demo records joined 2017–2023; the six real members have no year recorded.
     assert '<p class="figure-value">55</p>' not in page
+
+
+def test_a_small_cell_of_women_in_a_month_is_suppressed_on_the_page_and_in_the_csv(
+        app, client, roster, make_user):
+    may = datetime(2024, 5, 10, tzinfo=UTC)
+    _learners(app, make_user, *[("female", may)] * 3, *[("male", may)] * 6)
+    page = client.get("/en/figures/?from=2024-05&to=2024-05").get_data(as_text=True)
+    assert '<th scope="row">Female</th><td>fewer than 5</td>' in page
+    # With the total (9) and the men shown, 9 − 6 would give the 3 women back.
+    assert '<th scope="row">Male</th><td>not shown, to protect a small count</td>' in page
+    assert '<p class="figure-value">9</p>' in page
+    assert '<th scope="row">Prefer not to say</th><td>0</td>' in page
+    csv = client.get("/en/figures/export.csv?from=2024-05&to=2024-05").get_data(as_text=True)
+    assert "ulc_staff,female,<5" in csv and "ulc_staff,male,withheld" in csv
+    assert "ulc_staff,total,9" in csv and "ulc_staff,not_stated,0" in csv
+    api = client.get("/api/v1/figures?from=2024-05&to=2024-05").get_json()
+    staff = next(f for f in api["figures"] if f["key"] == "ulc_staff")
+    assert staff["breakdown"] == {"female": "<5", "male": "withheld", "not_stated": 0}
+
+
+def test_counts_at_the_threshold_and_small_totals(app, client, roster, make_user):
+    june, july = datetime(2024, 6, 3, tzinfo=UTC), datetime(2024, 7, 3, tzinfo=UTC)
+    _learners(app, make_user, *[("female", june)] * 5, *[("male", june)] * 7,
+              ("female", july), ("male", july))
+    june_csv = client.get("/en/figures/export.csv?from=2024-06&to=2024-06").get_data(
+        as_text=True)
+    assert "ulc_staff,female,5" in june_csv and "ulc_staff,male,7" in june_csv
+    july_csv = client.get("/en/figures/export.csv?from=2024-07&to=2024-07").get_data(
+        as_text=True)
+    assert "ulc_staff,total,<5" in july_csv
+    assert "ulc_staff,female,<5" in july_csv and "ulc_staff,male,<5" in july_csv
+
+
+def test_the_threshold_comes_from_the_environment():
+    from m4eg.config import load_config
+
+    assert load_config({})["SMALL_CELL_THRESHOLD"] == 5
+    assert load_config({"M4EG_SMALL_CELL_THRESHOLD": "10"})["SMALL_CELL_THRESHOLD"] == 10

@@ -84,11 +84,46 @@ def test_member_page_shows_profile_counts_and_demo_label(client, roster, make_us
     page = client.get("/en/municipalities/urva").get_data(as_text=True)
     assert "Urva Municipality" in page and "Guba district" in page and "Guba-Khachmaz" in page
     assert "Urban Imaginaries" in page
-    assert "2 people from this municipality learn at the ULC." in page
+    # Two is a small count: the public page never says it exactly.
+    assert "Fewer than 5 people from this municipality learn at the ULC." in page
+    assert "2 people from this municipality" not in page
     assert "Secret Learner" not in page
     assert "History" not in page  # the public does not see the history
     demo = client.get("/en/municipalities/guba-city").get_data(as_text=True)
     assert "This is a demo record" in demo
+
+
+def _learners_of_urva(app, make_user, count):
+    from m4eg.courses.models import Enrolment
+
+    with app.app_context():
+        urva_id = db.session.scalar(select(Municipality.id).where(Municipality.slug == "urva"))
+    users = [make_user(municipality_id=urva_id) for _ in range(count)]
+    with app.app_context():
+        db.session.add_all(Enrolment(user_id=user.id, course_slug="community-listening")
+                           for user in users)
+        db.session.commit()
+
+
+def test_a_small_number_of_learners_is_shown_as_fewer_than_the_threshold_then_exactly(
+        client, roster, make_user, app, login_as):
+    _learners_of_urva(app, make_user, 2)
+    for who in (None, "coordinator"):
+        if who:
+            login_as(who)
+        page = client.get("/en/municipalities/urva").get_data(as_text=True)
+        assert "Fewer than 5 people from this municipality learn at the ULC." in page
+        assert "2 people" not in page
+    _learners_of_urva(app, make_user, 3)  # five: at the threshold, shown as it is
+    page = client.get("/en/municipalities/urva").get_data(as_text=True)
+    assert "5 people from this municipality learn at the ULC." in page
+    assert "Fewer than" not in page
+
+
+def test_the_threshold_is_a_setting(make_app, roster, make_user, app):
+    _learners_of_urva(app, make_user, 2)
+    page = make_app(SMALL_CELL_THRESHOLD=3).test_client().get("/en/municipalities/urva")
+    assert "Fewer than 3 people from this municipality" in page.get_data(as_text=True)
 
 
 def test_unknown_member_is_404(client, roster):

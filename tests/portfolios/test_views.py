@@ -130,7 +130,8 @@ def test_coordinator_records_an_activity_that_feeds_the_figures(app, client, dem
         "activity-men": "4", "activity-women": "9", "activity-people_reached": "40"})
     assert response.status_code == 302
     csv = client.get("/en/figures/export.csv?from=2024-04&to=2024-04").get_data(as_text=True)
-    assert "events,total,1" in csv and "events,female,9" in csv and "events,male,4" in csv
+    assert "events,total,1" in csv and "events,female,9" in csv
+    assert "events,male,<5" in csv  # a small count of people is never published exactly
     assert "people_reached,total,40" in csv
 
 

@@ -1,0 +1,29 @@
+"""A plan page with adversarial Markdown in a field is still served within seconds."""
+
+import threading
+
+from tests.plans import conftest as plan_fixtures
+from tests.plans import test_views as plan_views
+from tests.plans.conftest import block_form
+from tests.plans.test_views import _template, log_in
+
+# The plan fixtures, under their own names, for this test outside tests/plans.
+plan_setup, member_id = plan_fixtures.plan_setup, plan_fixtures.member_id
+khirdalan_plan = plan_views.khirdalan_plan
+
+
+def test_a_plan_page_with_a_field_of_brackets_is_served_within_seconds(app, client,
+                                                                       khirdalan_plan):
+    plan_id = khirdalan_plan["id"]
+    log_in(client, khirdalan_plan["focal"].email)
+    data = block_form(_template(app), "vision", version=1)
+    data["f-vision"] = "[" * 20000  # the longest text a field accepts
+    assert client.post(f"/en/plans/{plan_id}/blocks/vision", data=data).status_code == 302
+    outcome = {}
+    thread = threading.Thread(daemon=True, target=lambda: outcome.setdefault(
+        "response", client.get(f"/en/plans/{plan_id}")))
+    thread.start()
+    thread.join(5)  # the old parser took minutes here: fail instead of holding CI
+    assert not thread.is_alive(), "the plan page was not served within 5 s"
+    response = outcome["response"]
+    assert response.status_code == 200 and "[[[[[[[[" in response.get_data(as_text=True)
