@@ -182,6 +182,7 @@ def test_reserved_query_names_do_not_break_pages(client, make_municipality, quer
         response = client.get(f"{path}?{query}&lang_code=az&slug=x")
         assert response.status_code == 200, (path, query)
         assert b"_anchor" not in response.data and b"endpoint=" not in response.data
+        assert b'href="http://localhost' not in response.data  # links stay relative
 
 
 def test_reserved_query_names_on_the_review_queue(client, login_as):
