@@ -318,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"hello-world: {hello_result['rps']:,.0f} req/s", file=sys.stderr)
 
     env = {"DATABASE_URL": args.database_url, "M4EG_ENV": "production",
-           "SECRET_KEY": secrets.token_hex(32), "M4EG_SQL_COUNT_HEADER": "1"}
+           "SECRET_KEY": secrets.token_hex(32), "M4EG_SQL_COUNT_HEADER": "1",
+           "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}"}
     server = Server("wsgi:app", args.port, args.workers, env, log)
     rows = []
     try:

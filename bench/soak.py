@@ -961,7 +961,7 @@ def port_is_free(port: int) -> bool:
 
 def start_gunicorn(args, url: str, out: Path) -> subprocess.Popen:
     env = {**os.environ, "M4EG_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-           "DATABASE_URL": url}
+           "DATABASE_URL": url, "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}"}
     env.pop("MAIL_SERVER", None)  # never mail real people from a soak run
     if args.rate_limits == "off":
         env["RATELIMIT_ENABLED"] = "false"

@@ -18,11 +18,23 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.jinja_env.add_extension("jinja2.ext.do")
+    _trust_proxies(app)
 
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind the reverse proxy, take the client's address and scheme from the proxy's
+    X-Forwarded-For/-Proto (per-IP rate limits and audit entries need the client's address);
+    with no proxy configured those headers are ignored, since anyone can send them."""
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production", "testing")
@@ -42,6 +43,38 @@ def _database_url(value: str | None, instance_path: Path) -> str:
     return value
 
 
+def _public_base_url(value: str | None) -> tuple[str, str] | None:
+    """(scheme, host[:port]) of ``PUBLIC_BASE_URL``, e.g. ``https://m4eg.az``."""
+    if not value or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path not in {"", "/"} \
+            or parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError("PUBLIC_BASE_URL must look like https://m4eg.example (scheme and host, "
+                          f"no path), not {value!r}")
+    return parts.scheme, parts.netloc.lower()
+
+
+def _trusted_hosts(value: str | None, server_name: str | None, production: bool):
+    """The Host headers the site answers (Flask's ``TRUSTED_HOSTS``); ``None`` means any.
+
+    In production the public host is the default, plus the machine's own names so that a
+    health check run on the server itself still gets an answer."""
+    if value and value.strip():
+        return [host.strip().lower() for host in value.split(",") if host.strip()]
+    if production and server_name:
+        return [server_name.split(":", 1)[0], "localhost", "127.0.0.1"]
+    return None
+
+
+def _count(name: str, value: str | None, default: int = 0) -> int:
+    if value is None or value.strip() == "":
+        return default
+    if not value.strip().isdigit():
+        raise ConfigError(f"{name} must be a whole number")
+    return int(value)
+
+
 def load_config(environ: os._Environ | dict | None = None, instance_path: Path | None = None):
     """Build the Flask settings from environment variables.
 
@@ -61,6 +94,15 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         if production:
             raise ConfigError("SECRET_KEY must be set when M4EG_ENV=production")
         secret_key = secrets.token_hex(32)
+
+    # Every absolute link (password reset mails above all) is built on the configured public
+    # address, never on the request's Host header, which anyone can forge.
+    base = _public_base_url(env.get("PUBLIC_BASE_URL"))
+    server_name = base[1] if base else (env.get("SERVER_NAME") or "").strip().lower() or None
+    if production and not server_name:
+        raise ConfigError("PUBLIC_BASE_URL (e.g. https://m4eg.az) must be set when "
+                          "M4EG_ENV=production: links in mails are built on it")
+    scheme = base[0] if base else ("https" if production else "http")
 
     mail_port = env.get("MAIL_PORT") or "25"
     if not mail_port.isdigit():
@@ -82,9 +124,14 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         ),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), default=True),
-        "RATELIMIT_HEADERS_ENABLED": True,
-        "PREFERRED_URL_SCHEME": "https" if production else "http",
-        "SERVER_NAME": env.get("SERVER_NAME") or None,
+        # X-RateLimit-* headers tell an attacker how far they are from a limit.
+        "RATELIMIT_HEADERS_ENABLED": not production,
+        "PREFERRED_URL_SCHEME": scheme,
+        "SERVER_NAME": server_name,
+        "PUBLIC_BASE_URL": f"{scheme}://{server_name}" if server_name else None,
+        "TRUSTED_HOSTS": _trusted_hosts(env.get("TRUSTED_HOSTS"), server_name, production),
+        # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed.
+        "TRUSTED_PROXIES": _count("M4EG_TRUSTED_PROXIES", env.get("M4EG_TRUSTED_PROXIES")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -10,7 +10,7 @@ from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import ANONYMOUS, AUTHENTICATED, PUBLIC, allow, authorize, can
-from ..core.security import is_safe_next
+from ..core.security import is_safe_next, public_url
 from ..extensions import db, limiter
 from ..municipalities import services as municipalities
 from . import bp, services
@@ -116,8 +116,7 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(
             form.email.data,
-            lambda token, lang: url_for("accounts.reset_password", token=token, lang_code=lang,
-                                        _external=True),
+            lambda token, lang: public_url("accounts.reset_password", token=token, lang_code=lang),
             max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
         )
         db.session.commit()

@@ -150,7 +150,9 @@ def _serve_cached():
     if not state["enabled"] or not _cacheable_request(app):
         return None
     current = state["generation"].current()
-    key = ("page", request.full_path)
+    # The host (checked against TRUSTED_HOSTS when set) and scheme are part of the key: a
+    # page rendered for a forged Host is never served to a visitor of the real one.
+    key = ("page", request.scheme, request.host, request.full_path)
     hit = state["store"].get(key, current)
     if hit is not None:
         body, mimetype, gzipped = hit
@@ -168,11 +170,17 @@ def _serve_cached():
     return None
 
 
+def _label(response, outcome: str) -> None:
+    # Outside production only: the header tells an observer what others have just visited.
+    if current_app.config.get("M4EG_ENV") != "production":
+        response.headers["X-Page-Cache"] = outcome
+
+
 def _keep(response):
     pending = g.get("page_cache")
     if not pending or pending == "hit":
         if pending == "hit":
-            response.headers["X-Page-Cache"] = "hit"
+            _label(response, "hit")
         return response
     key, generation_before = pending
     if (response.status_code == 200 and not response.direct_passthrough
@@ -181,7 +189,7 @@ def _keep(response):
         body = response.get_data()
         _state()["store"].put(key, generation_before,
                               (body, response.mimetype, assets.compress(body)))
-        response.headers["X-Page-Cache"] = "miss"
+        _label(response, "miss")
     return response
 
 

@@ -97,6 +97,24 @@ def localized(obj, field: str) -> str:
     return getattr(obj, f"{field}_{other}", "") or ""
 
 
+# Names url_for() takes for itself: a query string that carried them (``?_external=1``,
+# ``?endpoint=x``) would change the link or break the page.
+_URL_FOR_NAMES = {"endpoint", "lang_code"}
+
+
+def query_args(*drop: str) -> dict[str, list[str]]:
+    """The query string of the current request, fit to be passed on to ``url_for``: without
+    url_for's own arguments (names starting with ``_``, ``endpoint``), without the current
+    route's arguments and without the names in ``drop`` (those the caller sets itself)."""
+    excluded = _URL_FOR_NAMES | set(drop)
+    if request.url_rule is not None:
+        excluded |= request.url_rule.arguments
+    return {
+        key: values for key, values in request.args.to_dict(flat=False).items()
+        if key not in excluded and not key.startswith("_")
+    }
+
+
 def language_switch_urls() -> dict[str, str]:
     """The URL of the current page in each language (the home page when there is none)."""
     endpoint = request.endpoint
@@ -105,9 +123,7 @@ def language_switch_urls() -> dict[str, str]:
         if endpoint and request.url_rule and "lang_code" in request.url_rule.arguments:
             args = dict(request.view_args or {})
             args["lang_code"] = lang
-            query = request.args.to_dict(flat=False)
-            query = {key: value for key, value in query.items() if key not in args}
-            urls[lang] = url_for(endpoint, **args, **query)
+            urls[lang] = url_for(endpoint, **args, **query_args())
         else:
             urls[lang] = url_for("main.index", lang_code=lang)
     return urls
@@ -166,6 +182,7 @@ def init_app(app: Flask) -> None:
         az_sort_key=az_sort_key,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         current_language=current_language,
+        query_args=query_args,
     )
 
     @app.context_processor

@@ -10,9 +10,40 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
         load_config({"M4EG_ENV": "production"}, instance_path=tmp_path)
 
 
+def test_production_refuses_to_start_without_a_public_base_url(tmp_path):
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        load_config({"M4EG_ENV": "production", "SECRET_KEY": "x" * 40}, instance_path=tmp_path)
+
+
+@pytest.mark.parametrize("url", ["m4eg.example", "ftp://m4eg.example", "https://m4eg.example/az",
+                                 "https://user:pw@m4eg.example", "https://"])
+def test_a_malformed_public_base_url_is_refused(tmp_path, url):
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL must look like"):
+        load_config({"PUBLIC_BASE_URL": url}, instance_path=tmp_path)
+
+
+def test_production_links_and_hosts_follow_the_public_base_url(tmp_path):
+    config = load_config({"M4EG_ENV": "production", "SECRET_KEY": "x" * 40,
+                          "PUBLIC_BASE_URL": "https://M4EG.example/"}, instance_path=tmp_path)
+    assert config["SERVER_NAME"] == "m4eg.example"
+    assert config["PREFERRED_URL_SCHEME"] == "https"
+    assert config["PUBLIC_BASE_URL"] == "https://m4eg.example"
+    assert config["TRUSTED_HOSTS"] == ["m4eg.example", "localhost", "127.0.0.1"]
+    assert config["RATELIMIT_HEADERS_ENABLED"] is False
+    assert config["TRUSTED_PROXIES"] == 0
+    chosen = load_config({"TRUSTED_HOSTS": "a.example, .b.example", "M4EG_TRUSTED_PROXIES": "1"},
+                         instance_path=tmp_path)
+    assert chosen["TRUSTED_HOSTS"] == ["a.example", ".b.example"]
+    assert chosen["TRUSTED_PROXIES"] == 1
+    assert load_config({}, instance_path=tmp_path)["TRUSTED_HOSTS"] is None
+    with pytest.raises(ConfigError, match="M4EG_TRUSTED_PROXIES"):
+        load_config({"M4EG_TRUSTED_PROXIES": "one"}, instance_path=tmp_path)
+
+
 def test_production_cookies_are_secure_and_hsts_is_sent(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("M4EG_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://m4eg.example")
     monkeypatch.setenv("DATABASE_URL", database_url)
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
