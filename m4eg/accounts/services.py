@@ -353,13 +353,14 @@ def end_all_sessions(user: User) -> None:
 
 
 def end_other_sessions(user: User, token: str | None, *, ip: str | None = None) -> None:
-    """End every sign-in session of ``user`` but the one whose cookie carries ``token``."""
+    """End every sign-in session of ``user`` but the one whose cookie carries ``token``
+    (all of them when ``token`` is None: "sign out everywhere")."""
     query = delete(UserSession).where(UserSession.user_id == user.id)
     if token:
         query = query.where(UserSession.token_hash != _hash_token(token))
     db.session.execute(query)
-    audit.record("sessions.ended", actor=user, target=user, after={"kept_this_one": True},
-                 ip=ip)
+    audit.record("sessions.ended", actor=user, target=user,
+                 after={"this_one_kept": bool(token)}, ip=ip)
 
 
 def _spend_reset_links(user: User) -> None:

@@ -260,7 +260,8 @@ def end_other_sessions():
 @bp.route("/sessions/end-all", methods=["POST"])
 @allow(AUTHENTICATED)
 def end_all_sessions():
-    services.end_all_sessions(current_user._get_current_object())
+    services.end_other_sessions(current_user._get_current_object(), None,
+                                ip=request.remote_addr)
     db.session.commit()
     logout_user()
     session.clear()
