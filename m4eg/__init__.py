@@ -58,13 +58,13 @@ def _init_extensions(app: Flask) -> None:
 def _init_login(app: Flask, login_manager) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from .accounts import services
+    from .accounts.views import load_user
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "info"
-    login_manager.user_loader(services.user_for_session)
+    login_manager.user_loader(load_user)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -97,11 +97,13 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from .accounts.cli import accounts_cli
     from .cli import backup_cli, demo_cli
     from .courses.cli import courses_cli
     from .municipalities.cli import municipalities_cli
     from .plans.cli import plans_cli
 
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(courses_cli)

@@ -33,6 +33,15 @@ def _seconds(value: str | None, default: int) -> int:
     return int(value)
 
 
+def _whole_number(env, name: str, default: int) -> int:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) == 0:
+        raise ConfigError(f"{name} must be a whole number greater than 0")
+    return int(value)
+
+
 def _database_url(value: str | None, instance_path: Path) -> str:
     if not value:
         return f"sqlite:///{instance_path / 'm4eg.db'}"
@@ -139,6 +148,10 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
         "PASSWORD_RESET_MAX_AGE": 60 * 60,
+        # Server-side lifetimes of a sign-in session: it ends after this long without a
+        # request, and in any case this long after the sign-in.
+        "SESSION_IDLE_MINUTES": _whole_number(env, "M4EG_SESSION_IDLE_MINUTES", 120),
+        "SESSION_MAX_HOURS": _whole_number(env, "M4EG_SESSION_MAX_HOURS", 24 * 7),
         "BABEL_DEFAULT_LOCALE": "az",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Baku",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

@@ -87,7 +87,8 @@ class User(UserMixin, db.Model):
 
 class UserSession(db.Model):
     """One signed-in browser. Logging out or changing the password deletes the row, so a
-    copied session cookie stops working."""
+    copied session cookie stops working; so does a session left idle too long or older than
+    the absolute lifetime (checked on the server, whatever the cookie says)."""
 
     __tablename__ = "user_sessions"
 
@@ -95,6 +96,12 @@ class UserSession(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Written at most once a minute (see services.SEEN_EVERY), so browsing costs no write
+    # per page; indexed for the purge of idle sessions.
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                   index=True)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
 
 
 class PasswordResetToken(db.Model):

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -18,13 +20,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 
 from ..core import audit
 from ..core.audit import utcnow
 from ..core.mail import send_mail
 from ..extensions import db
 from ..municipalities import services as municipalities
+from . import throttle
 from .models import PasswordResetToken, User, UserSession
 
 PASSWORD_MIN = 8
@@ -46,10 +49,6 @@ class AccountError(Exception):
             self.field = field
 
 
-class EmailTaken(AccountError):
-    field = "email"
-
-
 class WeakPassword(AccountError):
     field = "password"
 
@@ -60,6 +59,14 @@ class InvalidCredentials(AccountError):
 
 class InvalidResetToken(AccountError):
     pass
+
+
+class LoginThrottled(AccountError):
+    """Too many failed sign-ins on the account: ``wait`` seconds before the next attempt."""
+
+    def __init__(self, message, wait: int):
+        super().__init__(message)
+        self.wait = wait
 
 
 class EditConflict(AccountError):
@@ -81,19 +88,53 @@ def _common_passwords() -> frozenset[str]:
         return frozenset(line.strip() for line in handle if line.strip())
 
 
-def check_password_rules(password: str, *, email: str = "", name: str = "") -> None:
+# Words a guesser tries first against this platform (NIST SP 800-63B 3.1.1.2: "context-
+# specific words"), in English and Azerbaijani spellings.
+CONTEXT_WORDS = ("m4eg", "baku", "bakı", "azerbaijan", "azərbaycan", "azerbaycan", "undp",
+                 "mayors", "demo")
+_WORD_SPLIT = re.compile(r"[\W_]+")
+# What must be left of a password once the account's words and the context words are taken
+# out (letters only): less than this and the password is built from guessable words.
+_OWN_LETTERS_MIN = 4
+
+
+def _leftover_letters(lowered: str, words) -> int:
+    for word in sorted(words, key=len, reverse=True):
+        lowered = lowered.replace(word, "")
+    return sum(char.isalpha() for char in lowered)
+
+
+def check_password_rules(password: str, *, email: str = "", name: str = "",
+                         current_hash: str | None = None) -> None:
     """Apply OWASP ASVS 5 password rules: length 8–128, no composition rules, and not a
-    common or obvious password. Raises :class:`WeakPassword`."""
+    common or obvious password: not the demo password, not made of the account's email or
+    name (or their parts) and the platform's context words with digits and signs around them,
+    and not the current password (``current_hash``). Raises :class:`WeakPassword`."""
     if len(password) < PASSWORD_MIN:
         raise WeakPassword(_l("Use at least 8 characters."))
     if len(password) > PASSWORD_MAX:
         raise WeakPassword(_l("Use at most 128 characters."))
     lowered = password.lower()
-    if lowered in _common_passwords():
+    if lowered in _common_passwords() or lowered == DEMO_PASSWORD:
         raise WeakPassword(_l("This password is too common. Choose a less predictable one."))
-    local_part = normalise_email(email).split("@")[0]
-    if (local_part and lowered == local_part) or (name and lowered == name.strip().lower()):
+    email = normalise_email(email)
+    own = {email, email.split("@")[0], name.strip().lower()}
+    own |= set(_WORD_SPLIT.split(email)) | set(_WORD_SPLIT.split(name.lower()))
+    own = {word for word in own if len(word) >= 3}
+    if own and _leftover_letters(lowered, own) < _OWN_LETTERS_MIN:
         raise WeakPassword(_l("Your password must not be your name or email address."))
+    if _leftover_letters(lowered, own | set(CONTEXT_WORDS)) < _OWN_LETTERS_MIN:
+        raise WeakPassword(_l("Your password must not be made of words linked to this "
+                              "platform, such as M4EG, Baku or Azerbaijan."))
+    if current_hash and _matches(current_hash, password):
+        raise WeakPassword(_l("Choose a password different from your current one."))
+
+
+def _matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def hash_password(password: str) -> str:
@@ -124,60 +165,180 @@ def get_user(user_id: int) -> User | None:
 
 
 def register_user(*, email, password, name, municipality_id, position, sex,
-                  preferred_language) -> User:
-    """Create a staff account. Raises :class:`EmailTaken` or :class:`WeakPassword`."""
+                  preferred_language, login_link, forgot_link) -> User | None:
+    """Create a staff account and mail its owner a welcome with ``login_link(lang)``.
+
+    When the address already has an account, nothing is created and its owner is told by mail
+    that someone tried to register with it (with ``forgot_link(lang)`` to reset the password);
+    the caller answers exactly as for a new address, so registration does not tell who has an
+    account. Returns the new user, or None. Raises :class:`AccountError` (bad municipality)
+    or :class:`WeakPassword`, the same for both kinds of address."""
     email = normalise_email(email)
-    if get_by_email(email) is not None:
-        raise EmailTaken(_l("An account with this email address already exists."))
     if municipalities.get(municipality_id) is None:
         raise AccountError(_l("Choose a municipality from the list."), field="municipality_id")
     check_password_rules(password, email=email, name=name)
+    password_hash = hash_password(password)  # both ways: the same work either way
+    existing = get_by_email(email)
+    if existing is not None:
+        with force_locale(existing.preferred_language):
+            send_mail(existing.email, _("Someone tried to register with your address"), _(
+                "Hello %(name)s,\n\nSomeone tried to create a new M4EG Azerbaijan account "
+                "with this email address, which already has an account. If it was you, log "
+                "in with your password; if you forgot it, choose a new one here:\n\n"
+                "%(link)s\n\nIf it was not you, you can ignore this message: nothing has "
+                "changed.\n\nM4EG Azerbaijan",
+                name=existing.name, link=forgot_link(existing.preferred_language)))
+        audit.record("user.registration_refused", target=existing, after={"email": email})
+        return None
     user = User(
-        email=email, name=name.strip(), password_hash=hash_password(password), role="staff",
+        email=email, name=name.strip(), password_hash=password_hash, role="staff",
         municipality_id=municipality_id, position=position.strip(), sex=sex,
         preferred_language=preferred_language,
     )
     db.session.add(user)
     db.session.flush()
     audit.record("user.registered", actor=user, target=user, after={"email": email})
+    with force_locale(user.preferred_language):
+        send_mail(user.email, _("Welcome to M4EG Azerbaijan"), _(
+            "Hello %(name)s,\n\nYour M4EG Azerbaijan account has been created. Log in with "
+            "this email address and the password you chose:\n\n%(link)s\n\n"
+            "M4EG Azerbaijan", name=user.name, link=login_link(user.preferred_language)))
     return user
 
 
 def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
     """The user whose credentials these are. Raises :class:`InvalidCredentials` (and records
-    the failed attempt) otherwise."""
-    user = get_by_email(email)
+    the failed attempt) otherwise, or :class:`LoginThrottled` when the account has had too
+    many failed attempts (see :mod:`.throttle`; the attempt is counted before the password
+    is checked). When the limit is first reached the owner is told by mail."""
+    account = normalise_email(email)
+    verdict = throttle.before_attempt(account)
+    if not verdict.allowed:
+        if verdict.first_refusal:
+            _warn_owner(account, throttle.LOGIN_LIMIT.amount, ip=ip)
+        raise LoginThrottled(_l("You have tried too many times."), wait=verdict.wait)
+    user = get_by_email(account)
     if not _verify(user, password):
-        audit.record("login.failed", target=user, after={"email": normalise_email(email)}, ip=ip)
+        audit.record("login.failed", target=user, after={"email": account}, ip=ip)
         raise InvalidCredentials(_l("The email address or password is incorrect."))
+    throttle.succeeded(account)
     return user
+
+
+def _warn_owner(email: str, attempts: int, *, ip: str | None) -> None:
+    user = get_by_email(email)
+    if user is None:
+        return
+    with force_locale(user.preferred_language):
+        send_mail(user.email, _("Failed sign-in attempts on your M4EG account"), _(
+            "Hello %(name)s,\n\nSomeone tried to sign in to your M4EG Azerbaijan account "
+            "%(count)d times with a wrong password. Further attempts are slowed down; you can "
+            "still log in with your password.\n\nIf it was not you, choose a new, unique "
+            "password on your profile page, or through \"Forgot your password?\" on the "
+            "login page.\n\nM4EG Azerbaijan", name=user.name, count=attempts))
+    audit.record("login.throttled", target=user, after={"email": email}, ip=ip)
 
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user: User, *, ip: str | None = None) -> str:
+@dataclass(frozen=True)
+class SessionLifetimes:
+    """How long a sign-in session lives on the server: ``idle`` without a request, and
+    ``absolute`` after the sign-in whatever happens."""
+
+    idle: timedelta
+    absolute: timedelta
+
+
+# last_seen_at is written at most this often, so browsing costs no write per page.
+SEEN_EVERY = timedelta(minutes=1)
+
+
+def start_session(user: User, *, ip: str | None = None, user_agent: str = "") -> str:
     """Open a sign-in session for ``user``; returns the token to keep in the cookie."""
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(user_id=user.id, token_hash=_hash_token(token)))
-    user.last_login_at = utcnow()
+    now = utcnow()
+    db.session.add(UserSession(user_id=user.id, token_hash=_hash_token(token), created_at=now,
+                               last_seen_at=now, ip=(ip or "")[:45],
+                               user_agent=(user_agent or "")[:255]))
+    user.last_login_at = now
     user.session_token = token
     audit.record("login", actor=user, target=user, ip=ip)
     return token
 
 
-def user_for_session(token: str | None) -> User | None:
-    """The user of a live sign-in session, or None when it ended or never existed."""
+def _expired(record: UserSession, lifetimes: SessionLifetimes, now: datetime) -> bool:
+    return (_aware(record.last_seen_at) <= now - lifetimes.idle
+            or _aware(record.created_at) <= now - lifetimes.absolute)
+
+
+def user_for_session(token: str | None, lifetimes: SessionLifetimes) -> User | None:
+    """The user of a live sign-in session, or None when it ended, never existed, was idle
+    longer than ``lifetimes.idle`` or started longer than ``lifetimes.absolute`` ago (such a
+    session is deleted). Notes the visit at most once a minute."""
     if not token:
         return None
-    user = db.session.scalar(
-        select(User).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _hash_token(token))
+    record = db.session.scalar(
+        select(UserSession).where(UserSession.token_hash == _hash_token(token))
     )
-    if user is not None:
-        user.session_token = token
+    if record is None:
+        return None
+    now = utcnow()
+    if _expired(record, lifetimes, now):
+        db.session.delete(record)
+        db.session.flush()
+        return None
+    if _aware(record.last_seen_at) <= now - SEEN_EVERY:
+        record.last_seen_at = now
+    user = get_user(record.user_id)
+    user.session_token = token
     return user
+
+
+def purge_sessions(lifetimes: SessionLifetimes) -> int:
+    """Delete the sessions that are past their idle or absolute lifetime; returns how many."""
+    now = utcnow()
+    result = db.session.execute(delete(UserSession).where(or_(
+        UserSession.last_seen_at <= now - lifetimes.idle,
+        UserSession.created_at <= now - lifetimes.absolute)))
+    return result.rowcount
+
+
+def list_sessions(user: User, lifetimes: SessionLifetimes) -> list[UserSession]:
+    """The live sign-in sessions of ``user``, most recently seen first."""
+    now = utcnow()
+    return list(db.session.scalars(
+        select(UserSession).where(
+            UserSession.user_id == user.id,
+            UserSession.last_seen_at > now - lifetimes.idle,
+            UserSession.created_at > now - lifetimes.absolute)
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())))
+
+
+def is_session_of(record: UserSession, token: str | None) -> bool:
+    """Whether ``record`` is the session whose cookie carries ``token``."""
+    return bool(token) and record.token_hash == _hash_token(token)
+
+
+# Browsers named in the session list; the first match wins (Edge and Opera say "Chrome" too,
+# Chrome says "Safari"). Written by hand: the list is a hint for people, and a full parser
+# (ua-parser) would add a large regex database for it.
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("YaBrowser/", "Yandex Browser"),
+             ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("CriOS/", "Chrome"),
+             ("Safari/", "Safari"))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+            ("Windows", "Windows"), ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"),
+            ("Linux", "Linux"))
+
+
+def browser_label(user_agent: str) -> str:
+    """A short name for the browser and system of a User-Agent ("Firefox, Windows"), or ""
+    when it names neither."""
+    browser = next((name for marker, name in _BROWSERS if marker in user_agent), "")
+    system = next((name for marker, name in _SYSTEMS if marker in user_agent), "")
+    return ", ".join(part for part in (browser, system) if part)
 
 
 def end_session(token: str | None) -> None:
@@ -191,16 +352,37 @@ def end_all_sessions(user: User) -> None:
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
 
 
-def change_password(user: User, current: str, new: str, *, ip: str | None = None) -> str:
-    """Change the password; every other session ends. Returns the token of a new session
-    for the browser that made the change."""
+def end_other_sessions(user: User, token: str | None, *, ip: str | None = None) -> None:
+    """End every sign-in session of ``user`` but the one whose cookie carries ``token``
+    (all of them when ``token`` is None: "sign out everywhere")."""
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if token:
+        query = query.where(UserSession.token_hash != _hash_token(token))
+    db.session.execute(query)
+    audit.record("sessions.ended", actor=user, target=user,
+                 after={"this_one_kept": bool(token)}, ip=ip)
+
+
+def _spend_reset_links(user: User) -> None:
+    # A new password makes every link sent before it worthless: an old mail found later in
+    # an inbox must not open the account again.
+    db.session.execute(update(PasswordResetToken).where(
+        PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow()))
+
+
+def change_password(user: User, current: str, new: str, *, ip: str | None = None,
+                    user_agent: str = "") -> str:
+    """Change the password; every other session ends and every unused reset link is spent.
+    Returns the token of a new session for the browser that made the change."""
     if not _verify(user, current):
         raise AccountError(_l("Your current password is incorrect."), field="current_password")
-    check_password_rules(new, email=user.email, name=user.name)
+    check_password_rules(new, email=user.email, name=user.name, current_hash=user.password_hash)
     user.password_hash = hash_password(new)
     end_all_sessions(user)
+    _spend_reset_links(user)
     audit.record("password.changed", actor=user, target=user, ip=ip)
-    return start_session(user, ip=ip)
+    return start_session(user, ip=ip, user_agent=user_agent)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -212,11 +394,12 @@ def request_password_reset(email: str, make_link, *, max_age: int) -> PasswordRe
     """Email a reset link when ``email`` belongs to an account; silently do nothing otherwise
     (the caller answers the same either way). ``make_link(token, lang)`` builds the URL."""
     user = get_by_email(email)
+    token = secrets.token_urlsafe(32)
+    token_hash = _hash_token(token)  # made for an unknown address too: the same work
     if user is None:
         return None
-    token = secrets.token_urlsafe(32)
     record = PasswordResetToken(
-        user_id=user.id, token_hash=_hash_token(token),
+        user_id=user.id, token_hash=token_hash,
         expires_at=utcnow() + timedelta(seconds=max_age),
     )
     db.session.add(record)
@@ -252,12 +435,13 @@ def check_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, new: str, *, ip: str | None = None) -> User:
-    """Set a new password through a reset link, spend the link and end all sessions."""
+    """Set a new password through a reset link, spend it and every other unused link of the
+    account, and end all sessions."""
     record = _valid_reset(token)
     user = get_user(record.user_id)
-    check_password_rules(new, email=user.email, name=user.name)
+    check_password_rules(new, email=user.email, name=user.name, current_hash=user.password_hash)
     user.password_hash = hash_password(new)
-    record.used_at = utcnow()
+    _spend_reset_links(user)
     end_all_sessions(user)
     audit.record("password.reset", target=user, ip=ip)
     return user

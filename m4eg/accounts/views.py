@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from ..core.forms import add_error, select_choices
@@ -30,17 +33,45 @@ def _account_key() -> str:
     return "account:" + services.normalise_email(request.form.get("email", ""))
 
 
-def _failed(response) -> bool:
-    # Only attempts that did not succeed count towards the per-account limit.
-    return response.status_code != 302
+def _signed_in_key() -> str:
+    return f"password-change:{current_user.id}"
+
+
+def _user_agent() -> str:
+    return request.headers.get("User-Agent", "")
+
+
+def lifetimes() -> services.SessionLifetimes:
+    config = current_app.config
+    return services.SessionLifetimes(idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+                                     absolute=timedelta(hours=config["SESSION_MAX_HOURS"]))
+
+
+def load_user(token):
+    """Flask-Login's user loader: the live session's user. It runs at the start of every
+    request (the permission hook asks for ``current_user``), before any other write, so it
+    commits the end of an expired session or the once-a-minute "last seen" on its own."""
+    user = services.user_for_session(token, lifetimes())
+    if db.session.dirty or db.session.deleted:
+        db.session.commit()
+    return user
 
 
 def _sign_in(user) -> None:
     """Start a fresh session for ``user``: the old cookie's content is dropped."""
     session.clear()
-    services.start_session(user, ip=request.remote_addr)
+    services.purge_sessions(lifetimes())
+    services.start_session(user, ip=request.remote_addr, user_agent=_user_agent())
     db.session.commit()
     login_user(user)
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 120:
+        return ngettext("Try again in %(num)d second.", "Try again in %(num)d seconds.",
+                        seconds)
+    minutes = -(-seconds // 60)
+    return ngettext("Try again in %(num)d minute.", "Try again in %(num)d minutes.", minutes)
 
 
 def _with_municipalities(form):
@@ -59,26 +90,34 @@ def register():
         form.preferred_language.data = current_language()
     if form.validate_on_submit():
         try:
-            user = services.register_user(
+            services.register_user(
                 email=form.email.data, password=form.password.data, name=form.name.data,
                 municipality_id=form.municipality_id.data, position=form.position.data,
                 sex=form.sex.data, preferred_language=form.preferred_language.data,
+                login_link=lambda lang: url_for("accounts.login", lang_code=lang,
+                                                _external=True),
+                forgot_link=lambda lang: url_for("accounts.forgot_password", lang_code=lang,
+                                                 _external=True),
             )
         except services.AccountError as error:
             db.session.rollback()
             add_error(form, error)
         else:
-            _sign_in(user)
-            flash(_("Welcome! Your account has been created."), "success")
-            return redirect(url_for("main.index"))
+            # The same answer whether the address was new or already had an account.
+            db.session.commit()
+            flash(_("Thank you. We have sent a message to %(email)s: log in with this "
+                    "address and your password.", email=services.normalise_email(
+                        form.email.data)), "success")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @allow(ANONYMOUS)
 @limiter.limit("30 per minute", methods=["POST"])
-@limiter.limit("5 per 15 minutes", key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login():
+    # The per-account limit lives in services.authenticate (counted before the password
+    # check, see accounts.throttle).
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -86,6 +125,11 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data,
                                          ip=request.remote_addr)
+        except services.LoginThrottled as error:
+            db.session.commit()  # keep the audit record of the warning
+            form.form_errors.append(f"{error.message} {_wait_text(error.wait)}")
+            page = render_template("accounts/login.html", form=form)
+            return page, 429, {"Retry-After": str(error.wait)}
         except services.InvalidCredentials as error:
             db.session.commit()  # keep the audit record of the failed attempt
             add_error(form, error)
@@ -153,13 +197,15 @@ def reset_password(token):
 
 @bp.route("/password", methods=["GET", "POST"])
 @allow(AUTHENTICATED)
+@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit("10 per hour", key_func=_signed_in_key, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
             services.change_password(user, form.current_password.data, form.password.data,
-                                     ip=request.remote_addr)
+                                     ip=request.remote_addr, user_agent=_user_agent())
         except services.AccountError as error:
             db.session.rollback()
             add_error(form, error)
@@ -193,7 +239,33 @@ def profile():
             db.session.commit()
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("accounts.profile", lang_code=user.preferred_language))
-    return render_template("accounts/profile.html", form=form, user=user)
+    sessions = services.list_sessions(user, lifetimes())
+    return render_template("accounts/profile.html", form=form, user=user, sessions=sessions,
+                           is_this_device=lambda record: services.is_session_of(
+                               record, user.session_token),
+                           browser_label=services.browser_label)
+
+
+@bp.route("/sessions/end-others", methods=["POST"])
+@allow(AUTHENTICATED)
+def end_other_sessions():
+    user = current_user._get_current_object()
+    services.end_other_sessions(user, user.session_token, ip=request.remote_addr)
+    db.session.commit()
+    flash(_("You have been signed out everywhere else."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/sessions/end-all", methods=["POST"])
+@allow(AUTHENTICATED)
+def end_all_sessions():
+    services.end_other_sessions(current_user._get_current_object(), None,
+                                ip=request.remote_addr)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have been signed out everywhere, including this browser."), "success")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/users/")

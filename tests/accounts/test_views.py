@@ -1,12 +1,13 @@
 """Account pages through HTTP, as a user or operator meets them."""
 
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from m4eg.accounts.models import User
-from m4eg.core.audit import AuditEvent
+from m4eg.core.audit import AuditEvent, utcnow
 from m4eg.extensions import db
 from tests.conftest import PASSWORD, log_in
 
@@ -25,10 +26,16 @@ def _registration(municipality, **overrides):
     return data
 
 
-def test_register_creates_a_staff_account_and_logs_in(app, client, make_municipality):
+def test_register_creates_a_staff_account_and_welcomes_it_by_mail(
+        app, client, make_municipality, outbox):
     municipality = make_municipality()
-    response = client.post("/en/accounts/register", data=_registration(municipality.id))
-    assert response.status_code == 302
+    response = client.post("/en/accounts/register", data=_registration(
+        municipality.id, preferred_language="en"))
+    assert response.status_code == 302 and "/en/accounts/login" in response.headers["Location"]
+    [welcome] = outbox.wait_for(1)
+    assert (welcome["To"], welcome["Subject"]) == ("leyla@example.org",
+                                                   "Welcome to M4EG Azerbaijan")
+    assert log_in(client, "leyla@example.org", "quiet river stone").status_code == 302
     home = client.get("/en/").get_data(as_text=True)
     assert "Leyla Həsənova" in home and "Log out" in home
     with app.app_context():
@@ -59,12 +66,24 @@ def test_bad_registration_keeps_what_was_typed_and_writes_nothing(
     assert _count(app, User) == 0
 
 
-def test_duplicate_email_is_refused_with_a_message(app, client, make_user, make_municipality):
-    existing = make_user()
-    data = _registration(make_municipality().id, email=existing.email.upper())
-    page = client.post("/en/accounts/register", data=data).get_data(as_text=True)
-    assert "An account with this email address already exists." in page
-    assert _count(app, User) == 1
+def test_registration_answers_the_same_for_a_taken_address_and_tells_its_owner(
+        app, make_user, make_municipality, outbox):
+    existing = make_user(preferred_language="en")
+    municipality = make_municipality().id
+    answers = []
+    for email in ("leyla@example.org", existing.email.upper()):
+        response = app.test_client().post("/en/accounts/register", follow_redirects=True,
+                                          data=_registration(municipality, email=email))
+        answers.append((response.status_code, response.request.path,
+                        response.get_data(as_text=True).replace(email.lower(), "ADDRESS")))
+    assert answers[0] == answers[1]
+    assert answers[0][:2] == (200, "/en/accounts/login")
+    assert _count(app, User) == 2  # Leyla's new account, and the existing one untouched
+    with app.app_context():
+        assert db.session.get(User, existing.id).name == existing.name
+    [to_owner] = [m for m in outbox.wait_for(2) if m["To"] == existing.email]
+    assert to_owner["Subject"] == "Someone tried to register with your address"
+    assert "/en/accounts/password/forgot" in to_owner.get_content()
 
 
 def test_wrong_password_is_refused_in_azerbaijani(client, make_user):
@@ -177,15 +196,159 @@ def test_made_up_reset_link_is_gone(client):
     assert response.status_code == 410
 
 
-def test_repeated_failed_logins_are_throttled_with_a_translated_message(client, make_user):
-    user = make_user()
+def _open_the_gate(app, email):
+    """What waiting out the slow-down does (the tests do not sleep for it)."""
+    from m4eg.extensions import limiter
+
+    with app.app_context():
+        limiter.limiter.storage.clear(f"m4eg/login-gate/{email}")
+
+
+def test_repeated_failed_logins_slow_down_and_warn_the_owner_once(
+        app, client, make_user, outbox):
+    user = make_user(preferred_language="en")
     for _ in range(5):
         assert log_in(client, user.email, "wrong", lang="en").status_code == 200
     response = log_in(client, user.email, PASSWORD, lang="en")
-    assert response.status_code == 429
-    assert "You have tried too many times" in response.get_data(as_text=True)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 32
+    page = response.get_data(as_text=True)
+    assert "You have tried too many times. Try again in 32 seconds." in page
+    assert log_in(client, user.email, PASSWORD, lang="en").status_code == 429
+    [warning] = outbox.wait_for(2, timeout=1)  # one mail, however many refusals
+    assert warning["To"] == user.email
+    assert warning["Subject"] == "Failed sign-in attempts on your M4EG account"
+    assert "5 times" in warning.get_content()
     other = make_user()
     assert log_in(client, other.email, lang="en").status_code == 302  # other accounts unaffected
+    _open_the_gate(app, user.email)
+    assert log_in(app.test_client(), user.email, "wrong again", lang="en").status_code == 200
+    slower = log_in(app.test_client(), user.email, lang="en")
+    waited = re.search(r"Try again in (\d+) seconds\.", slower.get_data(as_text=True))
+    assert 32 < int(waited.group(1)) <= 64  # the next wait doubles (minus the time gone by)
+    _open_the_gate(app, user.email)
+    assert log_in(app.test_client(), user.email, lang="en").status_code == 302  # not locked out
+    assert log_in(app.test_client(), user.email, "typo", lang="en").status_code == 200
+
+
+def test_parallel_wrong_passwords_get_at_most_the_limit_of_attempts(app, make_user):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    user = make_user()
+    start = Barrier(15)
+
+    def attempt(_):
+        client = app.test_client()
+        start.wait()
+        return log_in(client, user.email, "a wrong guess", lang="en").status_code
+
+    with ThreadPoolExecutor(15) as pool:
+        statuses = list(pool.map(attempt, range(15)))
+    assert statuses.count(200) <= 5
+    assert statuses.count(429) == 15 - statuses.count(200)
+    assert _count(app, AuditEvent, AuditEvent.action == "login.failed") <= 5
+
+
+def test_password_change_is_throttled_per_account(client, login_as):
+    login_as("staff")
+    data = {"current_password": "a wrong guess", "password": "a fresh long phrase",
+            "confirm": "a fresh long phrase"}
+    for _ in range(10):
+        assert client.post("/en/accounts/password", data=data).status_code == 200
+    assert client.post("/en/accounts/password", data=data).status_code == 429
+
+
+def test_the_current_password_is_refused_as_the_new_one(client, login_as):
+    login_as("staff")
+    page = client.post("/en/accounts/password", data={
+        "current_password": PASSWORD, "password": PASSWORD, "confirm": PASSWORD})
+    assert "Choose a password different from your current one." in page.get_data(as_text=True)
+
+
+def _age_sessions(app, user_id, **columns):
+    from m4eg.accounts.models import UserSession
+
+    with app.app_context():
+        db.session.execute(update(UserSession).where(UserSession.user_id == user_id)
+                           .values(**columns))
+        db.session.commit()
+
+
+def test_an_idle_session_is_refused_on_the_server(app, client, login_as):
+    user = login_as("staff")
+    _age_sessions(app, user.id, last_seen_at=utcnow() - timedelta(minutes=121))
+    response = client.get("/en/accounts/profile")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_session_past_the_absolute_lifetime_is_refused(app, client, login_as):
+    user = login_as("staff")
+    _age_sessions(app, user.id, created_at=utcnow() - timedelta(hours=24 * 7 + 1))
+    response = client.get("/en/accounts/profile")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_lifetimes_come_from_the_settings(app, client, login_as):
+    app.config["SESSION_IDLE_MINUTES"] = 10
+    user = login_as("staff")
+    _age_sessions(app, user.id, last_seen_at=utcnow() - timedelta(minutes=11))
+    assert client.get("/en/accounts/profile").status_code == 302
+
+
+def test_profile_lists_the_sessions_and_signs_out_everywhere_else(app, client, make_user):
+    user = make_user()
+    phone = app.test_client()
+    phone.post("/en/accounts/login", data={"email": user.email, "password": PASSWORD},
+               headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/120.0 Mobile"})
+    client.post("/en/accounts/login", data={"email": user.email, "password": PASSWORD},
+                headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0"})
+    page = client.get("/en/accounts/profile").get_data(as_text=True)
+    assert "Chrome, Android" in page and "Firefox, Linux" in page
+    assert page.count("this device") == 1 and "127.0.0.1" in page
+    response = client.post("/en/accounts/sessions/end-others")
+    assert response.status_code == 302
+    assert phone.get("/en/accounts/profile").status_code == 302  # the phone is signed out
+    page = client.get("/en/accounts/profile").get_data(as_text=True)
+    assert "Chrome, Android" not in page and "Firefox, Linux" in page
+
+
+def test_sign_out_everywhere_ends_this_browser_too(app, client, make_user):
+    user = make_user()
+    other = app.test_client()
+    log_in(other, user.email, lang="en")
+    log_in(client, user.email, lang="en")
+    assert client.post("/en/accounts/sessions/end-all").status_code == 302
+    assert client.get("/en/accounts/profile").status_code == 302
+    assert other.get("/en/accounts/profile").status_code == 302
+
+
+def test_sign_out_everywhere_needs_the_csrf_token(make_app, make_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        db.create_all()
+    user = make_user()
+    client = app.test_client()
+    login_page = client.get("/en/accounts/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    client.post("/en/accounts/login", data={"email": user.email, "password": PASSWORD,
+                                            "csrf_token": token})
+    assert client.post("/en/accounts/sessions/end-all").status_code == 400
+    assert client.get("/en/accounts/profile").status_code == 200
+
+
+def test_purge_sessions_command_deletes_expired_rows(app, make_user):
+    from m4eg.accounts.models import UserSession
+
+    user = make_user()
+    log_in(app.test_client(), user.email)
+    log_in(app.test_client(), user.email)
+    _age_sessions(app, user.id, last_seen_at=utcnow() - timedelta(days=1))
+    log_in(app.test_client(), user.email)  # a sign-in purges too
+    assert _count(app, UserSession) == 1
+    _age_sessions(app, user.id, created_at=utcnow() - timedelta(days=8))
+    result = app.test_cli_runner().invoke(args=["accounts", "purge-sessions"])
+    assert result.exit_code == 0 and "1 expired session(s) deleted." in result.output
+    assert _count(app, UserSession) == 0
 
 
 def test_coordinator_grants_focal_point_from_the_user_list(app, client, login_as, make_user):
