@@ -25,20 +25,13 @@ def _flag(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _seconds(value: str | None, default: int) -> int:
-    if value is None or value.strip() == "":
-        return default
-    if not value.strip().isdigit():
-        raise ConfigError("M4EG_PAGE_CACHE_SECONDS must be a whole number of seconds")
-    return int(value)
-
-
-def _whole_number(env, name: str, default: int) -> int:
+def _whole(env, name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole-number setting; anything else stops the start with the setting's name."""
     value = (env.get(name) or "").strip()
     if not value:
         return default
-    if not value.isdigit() or int(value) == 0:
-        raise ConfigError(f"{name} must be a whole number greater than 0")
+    if not value.isascii() or not value.isdigit() or int(value) < minimum:
+        raise ConfigError(f"{name} must be a whole number of at least {minimum}")
     return int(value)
 
 
@@ -74,14 +67,6 @@ def _trusted_hosts(value: str | None, server_name: str | None, production: bool)
     if production and server_name:
         return [server_name.split(":", 1)[0], "localhost", "127.0.0.1"]
     return None
-
-
-def _count(name: str, value: str | None, default: int = 0) -> int:
-    if value is None or value.strip() == "":
-        return default
-    if not value.strip().isdigit():
-        raise ConfigError(f"{name} must be a whole number")
-    return int(value)
 
 
 def load_config(environ: os._Environ | dict | None = None, instance_path: Path | None = None):
@@ -140,7 +125,7 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "PUBLIC_BASE_URL": f"{scheme}://{server_name}" if server_name else None,
         "TRUSTED_HOSTS": _trusted_hosts(env.get("TRUSTED_HOSTS"), server_name, production),
         # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed.
-        "TRUSTED_PROXIES": _count("M4EG_TRUSTED_PROXIES", env.get("M4EG_TRUSTED_PROXIES")),
+        "TRUSTED_PROXIES": _whole(env, "M4EG_TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -150,16 +135,16 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "PASSWORD_RESET_MAX_AGE": 60 * 60,
         # Server-side lifetimes of a sign-in session: it ends after this long without a
         # request, and in any case this long after the sign-in.
-        "SESSION_IDLE_MINUTES": _whole_number(env, "M4EG_SESSION_IDLE_MINUTES", 120),
-        "SESSION_MAX_HOURS": _whole_number(env, "M4EG_SESSION_MAX_HOURS", 24 * 7),
+        "SESSION_IDLE_MINUTES": _whole(env, "M4EG_SESSION_IDLE_MINUTES", 120, minimum=1),
+        "SESSION_MAX_HOURS": _whole(env, "M4EG_SESSION_MAX_HOURS", 24 * 7, minimum=1),
         "BABEL_DEFAULT_LOCALE": "az",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Baku",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "SQL_COUNT_HEADER": _flag(env.get("M4EG_SQL_COUNT_HEADER")),
         "PAGE_CACHE": _flag(env.get("M4EG_PAGE_CACHE"), default=True),
-        "PAGE_CACHE_SECONDS": _seconds(env.get("M4EG_PAGE_CACHE_SECONDS"), default=300),
+        "PAGE_CACHE_SECONDS": _whole(env, "M4EG_PAGE_CACHE_SECONDS", 300),
         "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL", ""),
         # Public counts of people from 1 to this minus 1 show as "fewer than N" (0: none).
-        "SMALL_CELL_THRESHOLD": int(env.get("M4EG_SMALL_CELL_THRESHOLD") or 5),
+        "SMALL_CELL_THRESHOLD": _whole(env, "M4EG_SMALL_CELL_THRESHOLD", 5),
     }

@@ -73,3 +73,12 @@ def test_unknown_environment_and_bad_mail_port_are_refused(tmp_path):
         load_config({"M4EG_ENV": "staging"}, instance_path=tmp_path)
     with pytest.raises(ConfigError):
         load_config({"MAIL_PORT": "twenty-five"}, instance_path=tmp_path)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("M4EG_SMALL_CELL_THRESHOLD", "five"), ("M4EG_SESSION_IDLE_MINUTES", "0"),
+    ("M4EG_SESSION_MAX_HOURS", "-3"), ("M4EG_PAGE_CACHE_SECONDS", "²")])
+def test_a_number_setting_that_is_not_a_whole_number_stops_the_start_with_its_name(
+        tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_config({name: value}, instance_path=tmp_path)
