@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import yaml
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,6 +21,7 @@ from ..core.audit import utcnow
 from ..core.mail import send_mail
 from ..core.numbers import NumberInputError, format_number, number_examples, parse_number
 from ..core.params import to_int
+from ..core.security import public_url
 from ..extensions import db
 from .models import (
     PLAN_STATUSES,
@@ -902,7 +902,7 @@ def plan_link(plan: Plan, lang: str) -> str:
     """The plan page's absolute address for a mail ("" outside a request without a
     configured ``SERVER_NAME``, e.g. a cron job on a machine without one)."""
     try:
-        return url_for("plans.show", plan_id=plan.id, lang_code=lang, _external=True)
+        return public_url("plans.show", plan_id=plan.id, lang_code=lang)
     except RuntimeError:
         return ""
 
