@@ -6,6 +6,8 @@ with Python-Markdown's regular expressions."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
@@ -29,20 +31,51 @@ def _parser(breaks: bool) -> MarkdownIt:
 
 _PARSERS = {breaks: _parser(breaks) for breaks in (False, True)}
 
+def _bounded(text: str) -> str:
+    """``text`` with nested ``[`` escaped. Each ``[`` makes the parser look ahead for the end
+    of a link label, past any nested brackets: linear overall but about 50 µs a bracket, so a
+    field of 20,000 brackets still cost a second per view. Links never nest, so a ``[`` inside
+    an open one is escaped (read as a plain bracket) and every look-ahead stops at the next
+    ``]``: the whole text is looked through about once. (Inside a code span the escape would
+    show; nested brackets in code are not what plans and lessons hold.)"""
+    if text.count("[") < 2:
+        return text
+    out, depth, escaped = [], 0, False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            if depth:
+                out.append("\\")
+            else:
+                depth = 1
+        elif char == "]" and depth:
+            depth = 0
+        out.append(char)
+    return "".join(out)
+
 
 def render_markdown(text: str, *, breaks: bool = False) -> Markup:
     """Render ``text`` (Markdown) to sanitised HTML safe to put in a page. With ``breaks``,
     a single line break typed in a form stays a line break (course files are wrapped at
     will, so they render without it)."""
-    html = _PARSERS[bool(breaks)].render(str(text or ""))
-    clean = nh3.clean(
+    return Markup(_render(str(text or ""), bool(breaks)))  # noqa: S704 - sanitised by nh3
+
+
+# A plan page renders the same saved texts on every view: each text is parsed once per worker
+# (a 20,000-character field still costs the parser a few tenths of a second the first time).
+@lru_cache(maxsize=256)
+def _render(text: str, breaks: bool) -> str:
+    html = _PARSERS[breaks].render(_bounded(text))
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
 
 
 def render_plan_text(text: str) -> Markup:

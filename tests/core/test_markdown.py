@@ -62,3 +62,21 @@ def test_unsafe_links_and_raw_html_never_reach_the_page():
 def test_raw_html_is_stripped_as_course_files_expect():
     assert render_markdown("<b>kept text</b> <script>alert(1)</script>").strip() == (
         "<p>kept text </p>")
+
+
+def test_nested_brackets_are_read_as_text_and_links_still_work():
+    html = render_plan_text("[" * 20000)
+    assert html.count("[") == 20000  # every bracket typed is on the page, none lost
+    linked = render_plan_text("See [the report](https://example.org/r) [[draft]] \\[x]")
+    assert '<a href="https://example.org/r" rel="noopener noreferrer">the report</a>' in linked
+    assert "[[draft]]" in linked and "[x]" in linked
+
+
+def test_a_text_viewed_again_is_not_parsed_again():
+    from m4eg.core.markdown import _render
+
+    text = "[a](" * 5000
+    render_plan_text(text)
+    hits = _render.cache_info().hits
+    finished, _html = finished_within(0.5, lambda: render_plan_text(text))
+    assert finished and _render.cache_info().hits == hits + 1
