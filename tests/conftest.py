@@ -39,7 +39,7 @@ def database_url(tmp_path):
 
 
 @pytest.fixture
-def make_app(database_url):
+def make_app(database_url, tmp_path):
     """Build an app on the test database; keyword arguments override settings. Every app's
     connections are closed at the end of the test (an unclosed one warns, and warnings fail)."""
     apps = []
@@ -53,6 +53,7 @@ def make_app(database_url):
             "WTF_CSRF_ENABLED": False,
             "MAIL_SERVER": "",
             "RATELIMIT_STORAGE_URI": "memory://",
+            "CACHE_GENERATION_FILE": str(tmp_path / "cache-generation"),
         }
         config.update(overrides)
         app = create_app(config)

@@ -226,8 +226,11 @@ def init_app(app: Flask) -> None:
     from ..extensions import db
 
     url = app.config.get("CACHE_REDIS_URL")
+    # CACHE_GENERATION_FILE is set by the tests only, so that two test runs on one checkout
+    # do not share one counter.
     backend = RedisGeneration(url) if url else FileGeneration(
-        Path(app.instance_path) / "cache-generation")
+        Path(app.config.get("CACHE_GENERATION_FILE")
+             or Path(app.instance_path) / "cache-generation"))
     app.extensions["m4eg_cache"] = {
         "enabled": app.config.get("PAGE_CACHE", True),
         "generation": backend,
