@@ -39,6 +39,7 @@ def _trust_proxies(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from .core import assets, cache, diagnostics, errors, i18n, permissions, security
+    from .core import outbox  # noqa: F401 - its table belongs to the schema
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -98,7 +99,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import accounts_cli
-    from .cli import backup_cli, demo_cli
+    from .cli import backup_cli, demo_cli, outbox_cli
     from .courses.cli import courses_cli
     from .municipalities.cli import municipalities_cli
     from .plans.cli import plans_cli
@@ -106,6 +107,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(plans_cli)
     app.cli.add_command(municipalities_cli)

@@ -68,3 +68,32 @@ def restore_backup(source: Path, replace: bool):
         raise click.ClickException(str(error)) from error
     cache.invalidate()  # the restore wrote outside the ORM: no cached page may outlive it
     click.echo(f"restored from {source}")
+
+
+outbox_cli = AppGroup("outbox", help="The mail outbox and its delivery worker.")
+
+
+@outbox_cli.command("work")
+def outbox_work():
+    """Deliver queued mail until stopped (SIGTERM/Ctrl-C): the delivery worker."""
+    from .core import outbox
+
+    outbox.work(poll_seconds=current_app.config["OUTBOX_POLL_SECONDS"])
+
+
+@outbox_cli.command("deliver")
+@click.option("--limit", default=500, show_default=True, help="Messages at most.")
+def outbox_deliver(limit):
+    """One delivery pass (for cron or a check by hand), then exit."""
+    from .core import outbox
+
+    click.echo(str(outbox.deliver(limit)))
+
+
+@outbox_cli.command("status")
+def outbox_status():
+    """How many messages are in each state."""
+    from .core import outbox
+
+    for status, count in outbox.counts().items():
+        click.echo(f"{status:10} {count}")

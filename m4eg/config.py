@@ -101,13 +101,19 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
     mail_port = env.get("MAIL_PORT") or "25"
     if not mail_port.isdigit():
         raise ConfigError("MAIL_PORT must be a number")
+    mail_server = (env.get("MAIL_SERVER") or "").strip()
+    if production and not mail_server:
+        # Without a server the worker can only log a message, and a password-reset link in
+        # a production log is a secret in the wrong place.
+        raise ConfigError("MAIL_SERVER must be set when M4EG_ENV=production: password "
+                          "resets and plan notifications are sent through it")
 
     return {
         "M4EG_ENV": m4eg_env,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_SERVER": mail_server,
         "MAIL_PORT": int(mail_port),
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
@@ -116,6 +122,13 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "MAIL_DEFAULT_SENDER": env.get(
             "MAIL_DEFAULT_SENDER", "M4EG Azerbaijan <no-reply@localhost>"
         ),
+        "MAIL_TIMEOUT_SECONDS": _whole(env, "MAIL_TIMEOUT_SECONDS", 15, minimum=1),
+        # The delivery worker (flask outbox work): how often it looks for queued mail, how
+        # many times a message is tried before it is shown as undeliverable, and how long a
+        # claimed message may take before it counts as "the worker stopped mid-send".
+        "OUTBOX_POLL_SECONDS": _whole(env, "M4EG_OUTBOX_POLL_SECONDS", 2, minimum=1),
+        "OUTBOX_MAX_ATTEMPTS": _whole(env, "M4EG_OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
+        "OUTBOX_LEASE_SECONDS": _whole(env, "M4EG_OUTBOX_LEASE_SECONDS", 600, minimum=1),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), default=True),
         # X-RateLimit-* headers tell an attacker how far they are from a limit.

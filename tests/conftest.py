@@ -184,34 +184,77 @@ def _free_port() -> int:
 
 
 class _Inbox:
-    def __init__(self):
-        self.messages = []
+    """What a real SMTP server received. Requests only queue mail (the outbox); reading the
+    inbox first runs the delivery worker's pass, as the worker would within seconds."""
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted"
+    def __init__(self, app):
+        self.app = app
+        self.received = []
+
+    def deliver(self):
+        from m4eg.core import outbox
+
+        with self.app.app_context():
+            return outbox.deliver()
+
+    @property
+    def messages(self):
+        self.deliver()
+        return self.received
+
+    @property
+    def keys(self):
+        return [message["X-M4EG-Message-Key"] for message in self.received]
 
     def wait_for(self, count=1, timeout=5.0):
         deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
+        self.deliver()
+        while len(self.received) < count and time.monotonic() < deadline:
             time.sleep(0.02)
-        return self.messages
+        return self.received
+
+
+class _Receiver:
+    """aiosmtpd's handler (kept apart from the inbox: aiosmtpd inspects its handler's
+    attributes, which would run the inbox's delivering properties inside the server)."""
+
+    def __init__(self, received: list):
+        self.received = received
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
+        self.received.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
 
 
 @pytest.fixture
-def outbox(app):
-    """A real SMTP server on localhost; the app sends its mail there."""
+def smtp_server():
+    """Start and stop a real SMTP server on a free port: ``start(inbox) -> port``."""
     from aiosmtpd.controller import Controller
 
-    inbox = _Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    try:
-        yield inbox
-    finally:
-        controller.stop()
+    controllers = []
+
+    def start(handler, port=None):
+        port = port or _free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        return controller
+
+    yield start
+    for controller in controllers:
+        try:
+            controller.stop()
+        except AssertionError:  # already stopped by the test
+            pass
+
+
+@pytest.fixture
+def outbox(app, smtp_server):
+    """A real SMTP server on localhost; the app's queued mail is delivered there."""
+    inbox = _Inbox(app)
+    controller = smtp_server(_Receiver(inbox.received))
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    return inbox
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from ..core import audit
 from ..core.audit import utcnow
-from ..core.mail import send_mail
+from ..core.outbox import queue_mail
 from ..extensions import db
 from ..municipalities import services as municipalities
 from . import throttle
@@ -181,7 +181,7 @@ def register_user(*, email, password, name, municipality_id, position, sex,
     existing = get_by_email(email)
     if existing is not None:
         with force_locale(existing.preferred_language):
-            send_mail(existing.email, _("Someone tried to register with your address"), _(
+            queue_mail(existing.email, _("Someone tried to register with your address"), _(
                 "Hello %(name)s,\n\nSomeone tried to create a new M4EG Azerbaijan account "
                 "with this email address, which already has an account. If it was you, log "
                 "in with your password; if you forgot it, choose a new one here:\n\n"
@@ -199,7 +199,7 @@ def register_user(*, email, password, name, municipality_id, position, sex,
     db.session.flush()
     audit.record("user.registered", actor=user, target=user, after={"email": email})
     with force_locale(user.preferred_language):
-        send_mail(user.email, _("Welcome to M4EG Azerbaijan"), _(
+        queue_mail(user.email, _("Welcome to M4EG Azerbaijan"), _(
             "Hello %(name)s,\n\nYour M4EG Azerbaijan account has been created. Log in with "
             "this email address and the password you chose:\n\n%(link)s\n\n"
             "M4EG Azerbaijan", name=user.name, link=login_link(user.preferred_language)))
@@ -230,7 +230,7 @@ def _warn_owner(email: str, attempts: int, *, ip: str | None) -> None:
     if user is None:
         return
     with force_locale(user.preferred_language):
-        send_mail(user.email, _("Failed sign-in attempts on your M4EG account"), _(
+        queue_mail(user.email, _("Failed sign-in attempts on your M4EG account"), _(
             "Hello %(name)s,\n\nSomeone tried to sign in to your M4EG Azerbaijan account "
             "%(count)d times with a wrong password. Further attempts are slowed down; you can "
             "still log in with your password.\n\nIf it was not you, choose a new, unique "
@@ -413,7 +413,7 @@ def request_password_reset(email: str, make_link, *, max_age: int) -> PasswordRe
             "this message: your password stays as it is.\n\nM4EG Azerbaijan",
             name=user.name, minutes=minutes, link=make_link(token, user.preferred_language),
         )
-        send_mail(user.email, _("Reset your M4EG password"), body)
+        queue_mail(user.email, _("Reset your M4EG password"), body)
     audit.record("password.reset_requested", target=user)
     return record
 

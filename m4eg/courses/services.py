@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..core.audit import utcnow
-from ..core.mail import send_mail
+from ..core.outbox import queue_mail
 from ..extensions import db
 from .content import Catalogue, Course
 from .models import (
@@ -359,6 +359,8 @@ def register(user, workshop: Workshop) -> WorkshopRegistration:
         db.session.rollback()
         raise CourseError(_l("You are already registered for this session.")) from error
     db.session.refresh(workshop)
+    if status == "confirmed":
+        mail_seat(record, workshop, promoted=False)
     return record
 
 
@@ -398,16 +400,67 @@ def _promote_waitlist(workshop: Workshop) -> list[WorkshopRegistration]:
 
 
 def _mail_promotion(record: WorkshopRegistration, workshop: Workshop) -> None:
+    mail_seat(record, workshop, promoted=True)
+
+
+def mail_seat(record: WorkshopRegistration, workshop: Workshop, *, promoted: bool) -> None:
+    """Queue the seat confirmation, in the learner's language, with the session as an
+    ``.ics`` file for their calendar."""
     user = record.user
-    with force_locale(user.preferred_language):
-        body = _(
-            "Hello %(name)s,\n\nA seat has become free in the ULC workshop in %(city)s "
-            "(%(venue)s, %(start)s) and your registration is now confirmed.\n\n"
-            "If you cannot come, please cancel on the platform so that the next person on "
-            "the waitlist gets the seat.\n\nM4EG Azerbaijan",
-            name=user.name, city=workshop.city, venue=workshop.venue,
-            start=format_datetime(workshop.starts_at, "short"))
-        send_mail(user.email, _("Your ULC workshop seat is confirmed"), body)
+    language = user.preferred_language
+    with force_locale(language):
+        city = workshop.city_az if language == "az" else workshop.city_en
+        start = format_datetime(workshop.starts_at, "full")
+        if promoted:
+            opening = _("A seat has become free in the ULC workshop in %(city)s (%(venue)s, "
+                        "%(start)s) and your registration is now confirmed.",
+                        city=city, venue=workshop.venue, start=start)
+        else:
+            opening = _("Your seat in the ULC workshop in %(city)s (%(venue)s, %(start)s) "
+                        "is confirmed.", city=city, venue=workshop.venue, start=start)
+        body = "\n\n".join([
+            _("Hello %(name)s,", name=user.name), opening,
+            _("The attached calendar file adds the session to your calendar."),
+            _("If you cannot come, please cancel on the platform so that the next person on "
+              "the waitlist gets the seat: %(link)s", link=_workshop_link(workshop, language)),
+            _("M4EG Azerbaijan")])
+        queue_mail(user.email, _("Your ULC workshop seat is confirmed"), body,
+                   attachments=(("workshop.ics", "text/calendar",
+                                 workshop_calendar(workshop, language)),))
+
+
+def _workshop_link(workshop: Workshop, language: str) -> str:
+    from ..core.security import public_url
+
+    try:
+        return public_url("workshops.show", workshop_id=workshop.id, lang_code=language)
+    except RuntimeError:  # a command on a machine without a configured public address
+        return ""
+
+
+def workshop_calendar(workshop: Workshop, language: str) -> bytes:
+    """The session as an iCalendar event (RFC 5545), through the icalendar library."""
+    import icalendar
+
+    course_ = get_course(workshop.course_slug)
+    title = course_.title[language] if course_ else workshop.course_slug
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//M4EG Azerbaijan//ULC workshops//")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"workshop-{workshop.id}@m4eg")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", _aware(workshop.starts_at))
+    event.add("dtend", _aware(workshop.ends_at))
+    event.add("summary", f"ULC: {title}")
+    city = workshop.city_az if language == "az" else workshop.city_en
+    event.add("location", f"{workshop.venue}, {city}")
+    link = _workshop_link(workshop, language)
+    if link:
+        event.add("url", link)
+    calendar.add_component(event)
+    return calendar.to_ical()
 
 
 def waitlist_position(workshop: Workshop, record: WorkshopRegistration) -> int | None:

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("main", __name__, template_folder="templates")
 root = Blueprint("root", __name__)
 
-from . import views  # noqa: E402,F401
+from . import policies, views  # noqa: E402,F401

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import jsonify, redirect, render_template, url_for
+from flask import abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import text
 
+from ..core import outbox
 from ..core.cache import cached_page
 from ..core.i18n import saved_language
-from ..core.permissions import PUBLIC, allow
+from ..core.permissions import PUBLIC, allow, authorize
 from ..extensions import db
 from . import bp, root
 
@@ -40,3 +42,23 @@ def index():
 @allow(PUBLIC)
 def privacy():
     return render_template("main/privacy.html")
+
+
+@bp.route("/admin/mail")
+@allow("admin")
+def mail_queue():
+    authorize("mail.manage")
+    return render_template("main/mail.html", counts=outbox.counts(),
+                           messages=outbox.needing_attention())
+
+
+@bp.route("/admin/mail/<int:message_id>/retry", methods=["POST"])
+@allow("admin")
+def retry_mail(message_id):
+    authorize("mail.manage")
+    if not outbox.retry(message_id):
+        abort(404)
+    db.session.commit()
+    flash(_("The message is queued again: the delivery worker sends it within a minute."),
+          "success")
+    return redirect(url_for("main.mail_queue"))

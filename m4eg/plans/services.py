@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import yaml
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
@@ -18,7 +18,7 @@ from sqlalchemy.orm import lazyload
 
 from ..accounts.models import User
 from ..core.audit import utcnow
-from ..core.mail import send_mail
+from ..core.outbox import queue_mail
 from ..core.numbers import NumberInputError, format_number, number_examples, parse_number
 from ..core.params import to_int
 from ..core.security import public_url
@@ -661,7 +661,40 @@ def add_comment(plan: Plan, block_key: str, body: str, user, *, parent_id=None) 
     db.session.add(comment)
     _event(plan, user, "replied" if parent else "commented", None, None, note=block_key)
     db.session.flush()
+    _notify_comment(plan, comment, parent, user)
     return comment
+
+
+def _notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author) -> None:
+    """Tell the other side of the conversation: the municipality's focal points and everyone
+    who wrote in the thread; a focal point's new thread goes to the coordinators."""
+    people = {person.id: person for person in _focal_points(plan.municipality_id)}
+    if parent is not None:
+        writers = db.session.scalars(select(User).join(Comment, Comment.author_id == User.id)
+                                     .where((Comment.id == parent.id)
+                                            | (Comment.parent_id == parent.id)))
+        people.update({person.id: person for person in writers})
+    elif author.municipality_id == plan.municipality_id:
+        people.update({person.id: person for person in _coordinators()})
+    people.pop(author.id, None)
+    block = plan.template.block(comment.block_key)
+    for person in people.values():
+        language = person.preferred_language
+        with force_locale(language):
+            municipality = (plan.municipality.name_az if language == "az"
+                            else plan.municipality.name_en)
+            body = _("Hello %(name)s,\n\n%(author)s wrote about the section «%(section)s» of "
+                     "the P4EG plan of %(municipality)s:", name=person.name, author=author.name,
+                     section=block["title"][language] if block else comment.block_key,
+                     municipality=municipality)
+            excerpt = comment.body if len(comment.body) <= 600 else comment.body[:600] + "…"
+            body += "\n\n" + excerpt
+            link = plan_link(plan, language)
+            if link:
+                body += "\n\n" + _("Answer on the plan page: %(link)s", link=link)
+            body += "\n\n" + _("M4EG Azerbaijan")
+            queue_mail(person.email, _("P4EG plan: a new comment from %(author)s",
+                                       author=author.name), body)
 
 
 def get_comment(plan: Plan, comment_id: int) -> Comment | None:
@@ -924,7 +957,7 @@ def notify(plan: Plan, action: str, note: str = "") -> int:
             if link:
                 body += "\n\n" + _("Open the plan: %(link)s", link=link)
             body += "\n\n" + _("M4EG Azerbaijan")
-            send_mail(person.email, _("P4EG plan: %(status)s", status=status), body)
+            queue_mail(person.email, _("P4EG plan: %(status)s", status=status), body)
     return len(people)
 
 
@@ -954,18 +987,33 @@ def remind(today: date | None = None) -> int:
             if municipality_id in done or municipality_id in submitted:
                 continue
             for user in users:
-                with force_locale(user.preferred_language):
-                    send_mail(user.email, _("P4EG plan: %(days)d days to the deadline",
-                                            days=left),
-                              _("Hello %(name)s,\n\nThe P4EG plan of your municipality for "
-                                "the cycle %(cycle)s is due on %(deadline)s and has not been "
-                                "submitted yet.\n\nM4EG Azerbaijan", name=user.name,
-                                cycle=cycle.name, deadline=cycle.deadline.isoformat()))
+                _queue_reminder(user, cycle, left)
                 sent += 1
             db.session.add(ReminderSent(municipality_id=municipality_id, cycle_id=cycle.id,
                                         kind=kind))
         db.session.flush()
     return sent
+
+
+def _queue_reminder(user: User, cycle: Cycle, left: int) -> None:
+    language = user.preferred_language
+    with force_locale(language):
+        body = _("Hello %(name)s,\n\nThe P4EG plan of your municipality for the cycle "
+                 "%(cycle)s is due on %(deadline)s and has not been submitted yet.",
+                 name=user.name, cycle=cycle.name,
+                 deadline=format_date(cycle.deadline, "long"))
+        link = _plans_link(language)
+        if link:
+            body += "\n\n" + _("Open your plans: %(link)s", link=link)
+        body += "\n\n" + _("M4EG Azerbaijan")
+        queue_mail(user.email, _("P4EG plan: %(days)d days to the deadline", days=left), body)
+
+
+def _plans_link(lang: str) -> str:
+    try:
+        return public_url("plans.index", lang_code=lang)
+    except RuntimeError:  # a cron job on a machine without a configured public address
+        return ""
 
 
 def plan_figures(start=None, end=None) -> dict[str, int]:

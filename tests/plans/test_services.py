@@ -303,6 +303,8 @@ def test_reminders_go_once_to_focal_points_of_unsubmitted_plans(ctx, outbox, mak
     assert services.remind(date(2030, 1, 1)) == 0  # too early
     sent = services.remind(date(2030, 3, 20))
     assert sent >= 2
+    assert outbox.messages == []  # queued with the reminder rows: nothing leaves before commit
+    db.session.commit()
     recipients = {m["To"] for m in outbox.wait_for(sent)}
     assert {ctx["focal"].email, urva_focal.email} <= recipients
     assert services.remind(date(2030, 3, 25)) == 0  # never twice
@@ -315,6 +317,7 @@ def test_every_status_change_emails_the_people_concerned(ctx, outbox):
     _fill(plan, focal)
     services.submit(plan, focal)
     services.start_review(plan, coordinator)
+    db.session.commit()
     messages = outbox.wait_for(2)
     assert messages[0]["To"] == coordinator.email  # submitted: coordinators are told
     assert messages[1]["To"] == focal.email  # in review: the focal points are told
