@@ -10,9 +10,11 @@ import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production", "testing")
+DEFAULT_TIMEZONE = "Asia/Baku"
 
 
 class ConfigError(RuntimeError):
@@ -33,6 +35,17 @@ def _whole(env, name: str, default: int, *, minimum: int = 0) -> int:
     if not value.isascii() or not value.isdigit() or int(value) < minimum:
         raise ConfigError(f"{name} must be a whole number of at least {minimum}")
     return int(value)
+
+
+def _timezone(env) -> str:
+    """``M4EG_TIMEZONE``: an IANA zone name (``Asia/Baku``); a bad name stops the start."""
+    name = (env.get("M4EG_TIMEZONE") or "").strip() or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia", a directory
+        raise ConfigError(f"M4EG_TIMEZONE must be a time zone name such as {DEFAULT_TIMEZONE}, "
+                          f"not {name!r}") from None
+    return name
 
 
 def _database_url(value: str | None, instance_path: Path) -> str:
@@ -98,6 +111,8 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
                           "M4EG_ENV=production: links in mails are built on it")
     scheme = base[0] if base else ("https" if production else "http")
 
+    timezone = _timezone(env)
+
     mail_port = env.get("MAIL_PORT") or "25"
     if not mail_port.isdigit():
         raise ConfigError("MAIL_PORT must be a number")
@@ -151,7 +166,9 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "SESSION_IDLE_MINUTES": _whole(env, "M4EG_SESSION_IDLE_MINUTES", 120, minimum=1),
         "SESSION_MAX_HOURS": _whole(env, "M4EG_SESSION_MAX_HOURS", 24 * 7, minimum=1),
         "BABEL_DEFAULT_LOCALE": "az",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Baku",
+        # The zone of "today" (m4eg/core/time.py) and of every displayed date and time.
+        "M4EG_TIMEZONE": timezone,
+        "BABEL_DEFAULT_TIMEZONE": timezone,
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "SQL_COUNT_HEADER": _flag(env.get("M4EG_SQL_COUNT_HEADER")),

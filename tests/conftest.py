@@ -129,7 +129,7 @@ def make_user(app, make_municipality):
     """Create a user; returns a plain namespace (id, email, password, role, municipality_id)."""
     from m4eg.accounts.models import User
     from m4eg.accounts.services import hash_password
-    from m4eg.core.audit import utcnow
+    from m4eg.core.time import utcnow
 
     counter = iter(range(1, 10_000))
 

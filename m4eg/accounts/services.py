@@ -23,8 +23,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
 from ..core import audit
-from ..core.audit import utcnow
 from ..core.outbox import queue_mail
+from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
 from . import throttle

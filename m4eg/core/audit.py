@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from .time import utcnow
 
 
 class AuditEvent(db.Model):

@@ -162,6 +162,8 @@ def _az_money(value, currency="AZN"):
 def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LanguageConverter
     app.url_map.converters["int"] = BoundedIntConverter
+    # Displayed dates and times follow the one zone setting, also when a test overrides it.
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["M4EG_TIMEZONE"]
     babel.init_app(app, locale_selector=select_locale)
     app.url_value_preprocessor(_pull_lang)
     app.url_defaults(_add_lang)

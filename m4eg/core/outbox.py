@@ -37,7 +37,7 @@ from sqlalchemy import DateTime, Integer, LargeBinary, String, Text, func, selec
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .audit import utcnow
+from .time import utcnow
 from .mail import build_message, smtp_connection
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from sqlalchemy import JSON, DateTime, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .audit import utcnow
+from .time import utcnow
 
 KEEP_FOR = timedelta(days=2)
 _HANDLERS: dict[str, Callable] = {}

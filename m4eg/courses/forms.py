@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
+from ..core import time as clock
 from ..core.forms import Form
 
-BAKU = ZoneInfo("Asia/Baku")
 _FORMAT = "%Y-%m-%dT%H:%M"
 
 
 def to_utc(local):
-    """A naive Baku wall-clock time from the form, as an aware UTC datetime."""
-    return local.replace(tzinfo=BAKU).astimezone(UTC)
+    """A naive Baku (``M4EG_TIMEZONE``) wall-clock time from the form, as aware UTC."""
+    return local.replace(tzinfo=clock.zone()).astimezone(UTC)
 
 
 def to_local(moment):
     """An aware (or naive UTC, from SQLite) datetime as naive Baku wall-clock time."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(BAKU).replace(tzinfo=None)
+    return moment.astimezone(clock.zone()).replace(tzinfo=None)
 
 
 def _plausible_year(form, field):

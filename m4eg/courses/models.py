@@ -20,8 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.audit import utcnow
 from ..core.i18n import localized
+from ..core.time import utcnow
 from ..extensions import db
 
 ATTENDANCE = {"present": _l("Present"), "absent": _l("Absent"), "excused": _l("Excused")}

@@ -16,8 +16,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..core.audit import utcnow
 from ..core.outbox import queue_mail
+from ..core.time import utcnow
 from ..extensions import db
 from .content import Catalogue, Course
 from .models import (

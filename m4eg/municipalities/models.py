@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.audit import utcnow
 from ..core.i18n import localized
 from ..core.text import az_lower, search_fold
+from ..core.time import utcnow
 from ..extensions import db
 
 MUNICIPALITY_TYPES = {

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -14,9 +13,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..core import tables
-from ..core.audit import utcnow
+from ..core import time as clock
 from ..core.params import to_int
 from ..core.text import az_sort_key, search_fold
+from ..core.time import utcnow
 from ..extensions import db
 from .models import (
     MUNICIPALITY_TYPES,
@@ -390,7 +390,7 @@ def _validate_row(row: dict, rayon_index: dict) -> tuple[dict, list]:
     joined = row.get("joined", "")
     if joined.endswith(".0"):  # spreadsheets turn 2021 into 2021.0
         joined = joined[:-2]
-    year = to_int(joined, minimum=1990, maximum=date.today().year)
+    year = to_int(joined, minimum=1990, maximum=clock.today().year)
     if joined and year is None:
         reasons.append(_("year joined %(value)s is not a year", value=tables.shown(joined)))
     data["joined_year"] = year

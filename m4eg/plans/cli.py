@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from ..core import time as clock
 from ..extensions import db
 from . import services
 
@@ -34,7 +35,7 @@ def load_template(path: Path):
               help="Pretend today is this date (YYYY-MM-DD).")
 def remind(today):
     """Email focal points whose plan is not submitted as a deadline nears (once each)."""
-    sent = services.remind(today.date() if today else date.today())
+    sent = services.remind(today.date() if today else clock.today())
     db.session.commit()
     click.echo(f"{sent} reminder(s) sent")
 

@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
-from ..core.audit import utcnow
 from ..core.i18n import localized
+from ..core.time import utcnow
 from ..extensions import db
 
 PLAN_STATUSES = {

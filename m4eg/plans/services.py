@@ -17,11 +17,12 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import lazyload
 
 from ..accounts.models import User
-from ..core.audit import utcnow
+from ..core import time as clock
 from ..core.outbox import queue_mail
 from ..core.numbers import NumberInputError, format_number, number_examples, parse_number
 from ..core.params import to_int
 from ..core.security import public_url
+from ..core.time import utcnow
 from ..extensions import db
 from .models import (
     PLAN_STATUSES,
@@ -118,7 +119,7 @@ def save_cycle(cycle: Cycle | None, *, name: str, deadline: date, reminder_days:
 
 
 def days_left(plan: Plan, today: date | None = None) -> int:
-    return (plan.cycle.deadline - (today or date.today())).days
+    return (plan.cycle.deadline - (today or clock.today())).days
 
 
 # ---------------------------------------------------------------- reading
@@ -148,7 +149,7 @@ def _queue_query(*, status: str = "", cycle_id: int | None = None, region: str =
                  .join(Region, Region.id == Rayon.region_id).where(Region.code == region))
     if overdue:
         query = (query.join(Cycle, Cycle.id == Plan.cycle_id)
-                 .where(Cycle.deadline < (today or date.today()),
+                 .where(Cycle.deadline < (today or clock.today()),
                         Plan.status.in_(EDITABLE)))
     return query
 
@@ -966,7 +967,7 @@ def remind(today: date | None = None) -> int:
     ``reminder_days`` away or closer; each reminder is sent once. Returns how many went."""
     from ..municipalities.models import Municipality
 
-    today = today or date.today()
+    today = today or clock.today()
     sent = 0
     for cycle in cycles():
         left = (cycle.deadline - today).days

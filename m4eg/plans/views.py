@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core import rescue
-from ..core.audit import utcnow
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
@@ -25,6 +24,7 @@ from ..core.markdown import render_plan_text
 from ..core.numbers import format_number
 from ..core.params import to_int
 from ..core.permissions import AUTHENTICATED, allow, authorize, can
+from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
 from ..readiness import services as readiness

@@ -23,8 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.audit import utcnow
 from ..core.i18n import localized
+from ..core.time import utcnow
 from ..extensions import db
 
 OPTION_STATUSES = {

@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import lazyload
 
-from ..core.audit import utcnow
+from ..core import time as clock
+from ..core.time import utcnow
 from ..extensions import db
 from .models import (
     ACTIVITY_KINDS,
@@ -175,7 +176,7 @@ def save_option(portfolio: Portfolio, option: Option | None, data: dict, actor, 
     db.session.flush()
     if created:
         db.session.add(StatusChange(option_id=option.id, from_status=None, to_status="idea",
-                                    on_date=created_on or date.today(),
+                                    on_date=created_on or clock.today(),
                                     actor_id=getattr(actor, "id", None)))
         db.session.flush()
     return option
@@ -194,8 +195,8 @@ def change_status(option: Option, status: str, actor, *, reason: str = "",
     reason = (reason or "").strip()
     if status in NEEDS_REASON and not reason:
         raise PortfolioError(_l("Say why the option is paused or dropped."), field="reason")
-    on_date = on_date or date.today()
-    if on_date > date.today():
+    on_date = on_date or clock.today()
+    if on_date > clock.today():
         raise PortfolioError(_l("A status change cannot be dated in the future."),
                              field="on_date")
     previous = db.session.scalar(select(func.max(StatusChange.on_date)).where(
@@ -228,7 +229,7 @@ def add_milestone(option: Option, data: dict) -> Milestone:
 
 def complete_milestone(milestone: Milestone, on_date: date | None = None) -> None:
     if milestone.done_on is None:
-        milestone.done_on = on_date or date.today()
+        milestone.done_on = on_date or clock.today()
         touch(milestone.option.portfolio)
         db.session.flush()
 
@@ -309,7 +310,7 @@ def board(track: str = "", today: date | None = None, items=None) -> list[BoardR
     """One row per portfolio, of ``items`` (one page) or of all. Four queries whatever the
     number of portfolios, options and milestones: the counts, the overdue milestones and the
     next three milestones of each portfolio are found by the database."""
-    today = today or date.today()
+    today = today or clock.today()
     if items is None:
         items = list(db.session.scalars(_board_query(track)))
     ids = [portfolio.id for portfolio in items]

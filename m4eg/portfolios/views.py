@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core import time as clock
 from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, form_version, select_choices
@@ -185,7 +184,7 @@ def _manage_page(portfolio, http_status=200, failed_option=None, **forms):
 
     return render_template(
         "portfolios/manage.html", portfolio=portfolio, forms=_forms(portfolio, **forms),
-        failed_option=failed_option, milestone_form=milestone_form, today=date.today(),
+        failed_option=failed_option, milestone_form=milestone_form, today=clock.today(),
         new_status_form=lambda: StatusForm(formdata=None), activities=services.timeline(portfolio),
         history=services.status_history(portfolio), sessions=services.sessions(portfolio),
         stories=services.stories(portfolio, public_only=False),

@@ -8,7 +8,6 @@ import csv
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..core import tables
+from ..core import time as clock
 from ..core.params import to_int
 from ..extensions import db
 from ..municipalities.models import Municipality, Rayon
@@ -122,7 +122,7 @@ def plan_import(rows: list[dict]) -> ImportPlan:
     existing = {(v.area_kind, v.area_code, v.indicator, v.year): v
                 for v in db.session.scalars(select(IndicatorValue))}
     seen, plan = {}, ImportPlan()
-    this_year = date.today().year
+    this_year = clock.today().year
     for line, row in enumerate(rows, start=2):
         reasons = []
         code = row.get("area", "")

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from m4eg.accounts import services
 from m4eg.accounts.models import PasswordResetToken, User, UserSession
-from m4eg.core.audit import AuditEvent, utcnow
+from m4eg.core.audit import AuditEvent
+from m4eg.core.time import utcnow
 from m4eg.extensions import db
 from tests.conftest import PASSWORD
 

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from m4eg.accounts.models import User
-from m4eg.core.audit import AuditEvent, utcnow
+from m4eg.core.audit import AuditEvent
+from m4eg.core.time import utcnow
 from m4eg.extensions import db
 from tests.conftest import PASSWORD, log_in
 

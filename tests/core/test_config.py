@@ -82,3 +82,21 @@ def test_a_number_setting_that_is_not_a_whole_number_stops_the_start_with_its_na
         tmp_path, name, value):
     with pytest.raises(ConfigError, match=name):
         load_config({name: value}, instance_path=tmp_path)
+
+
+def test_the_time_zone_is_baku_unless_set_and_babel_shows_times_in_the_same_zone(tmp_path):
+    config = load_config({}, instance_path=tmp_path)
+    assert config["M4EG_TIMEZONE"] == config["BABEL_DEFAULT_TIMEZONE"] == "Asia/Baku"
+    config = load_config({"M4EG_TIMEZONE": " Europe/London "}, instance_path=tmp_path)
+    assert config["M4EG_TIMEZONE"] == config["BABEL_DEFAULT_TIMEZONE"] == "Europe/London"
+
+
+def test_babel_follows_a_time_zone_given_to_the_app(make_app):
+    assert make_app(M4EG_TIMEZONE="Asia/Tbilisi").config["BABEL_DEFAULT_TIMEZONE"] == \
+        "Asia/Tbilisi"
+
+
+@pytest.mark.parametrize("value", ["Baku", "Asia", "Asia/Bakuu", "../../etc/passwd", "+04:00"])
+def test_a_bad_time_zone_stops_the_start_with_the_setting_name(tmp_path, value):
+    with pytest.raises(ConfigError, match="M4EG_TIMEZONE must be a time zone name"):
+        load_config({"M4EG_TIMEZONE": value}, instance_path=tmp_path)

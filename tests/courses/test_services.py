@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from m4eg.accounts.services import get_user
-from m4eg.core.audit import utcnow
+from m4eg.core.time import utcnow
 from m4eg.courses import services
 from m4eg.courses.content import Catalogue
 from m4eg.courses.models import CourseLesson, LessonProgress, Workshop

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from m4eg.core.audit import utcnow
+from m4eg.core.time import utcnow
 from m4eg.courses import services
 from m4eg.courses.models import Certificate, QuizAttempt, Workshop, WorkshopRegistration
 from m4eg.extensions import db

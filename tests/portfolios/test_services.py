@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from m4eg.accounts.services import get_user
-from m4eg.core.audit import utcnow
+from m4eg.core import time as clock
+from m4eg.core.time import utcnow
 from m4eg.extensions import db
 from m4eg.portfolios import services
 from m4eg.portfolios.cli import load_demonstrators
@@ -61,7 +62,7 @@ def test_pausing_or_dropping_needs_a_reason(option):
 
 def test_status_changes_cannot_be_dated_in_the_future(option):
     with pytest.raises(services.PortfolioError):
-        services.change_status(option, "designed", None, on_date=date.today() + timedelta(1))
+        services.change_status(option, "designed", None, on_date=clock.today() + timedelta(1))
 
 
 def test_a_stale_status_form_is_refused(option):
