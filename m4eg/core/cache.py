@@ -2,9 +2,13 @@
 
 Every committed transaction that changed a row (through the ORM, or an ORM-enabled UPDATE,
 INSERT or DELETE statement) moves a shared *generation* forward; an entry made under an
-older generation is never served again. The generation lives where every gunicorn worker
+older generation is never served again. Bookkeeping writes that no cached page shows do not
+count: the tables in :data:`IGNORED_TABLES` and, row by row, changes confined to the
+columns in :data:`IGNORED_COLUMNS` (a sign-in stamps ``users.last_login_at``; without this
+every sign-in would empty the whole cache). The generation lives where every gunicorn worker
 sees it: a small file in the instance folder (one machine), or Redis when
-``CACHE_REDIS_URL`` is set (several machines). Entries also expire after
+``CACHE_REDIS_URL`` is set (several machines; while Redis does not answer, each machine
+falls back to its file, see :mod:`.failover`). Entries also expire after
 ``PAGE_CACHE_SECONDS`` so that pages computed from today's date (overdue flags) move on.
 
 Only views marked with :func:`cached_page` are cached, only for GET requests of visitors
@@ -24,13 +28,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, request, session
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 
 from . import assets
 
 CACHED_ATTR = "m4eg_cached_page"
 # Writes to these tables change no cached page (sign-ins, audit trail, reset links).
 IGNORED_TABLES = {"user_sessions", "audit_events", "password_reset_tokens"}
+# Columns that no cached page shows, written as bookkeeping: a change of a row confined to
+# them is no write for the cache. A sign-in stamps last_login_at and may upgrade the
+# password hash (services._verify); failed attempts are counted in the limiter's storage.
+IGNORED_COLUMNS = {"users": frozenset({"last_login_at", "password_hash"})}
 MAX_ENTRIES = 1024
 _watching = False  # the session is global: its listeners are registered once per process
 
@@ -193,19 +201,56 @@ def _keep(response):
     return response
 
 
-def _watch_writes(db) -> None:
-    def tables_of(objects) -> set[str]:
-        return {getattr(obj, "__tablename__", "") for obj in objects}
+def _changed_attributes(obj) -> set[str]:
+    """The mapped attributes of ``obj`` whose value this flush changed."""
+    return {attribute.key for attribute in inspect(obj).attrs
+            if attribute.history.has_changes()}
 
+
+def _table(obj) -> str:
+    return getattr(obj, "__tablename__", "")
+
+
+def _update_is_bookkeeping(obj) -> bool:
+    """Whether the update of ``obj`` just flushed (its history is still there) changes no
+    cached page: its table is ignored, or every attribute it changed is an ignored column."""
+    ignored = IGNORED_COLUMNS.get(_table(obj))
+    return _table(obj) in IGNORED_TABLES or (
+        bool(ignored) and _changed_attributes(obj) <= ignored)
+
+
+def _statement_is_bookkeeping(statement) -> bool:
+    """Whether an ORM-enabled INSERT, UPDATE or DELETE statement changes no cached page: it
+    writes an ignored table, or it is an UPDATE whose SET clause names ignored columns
+    only. Anything we cannot read for certain (bulk parameter lists) counts as a write."""
+    table = getattr(statement, "table", None)
+    name = getattr(table, "name", "")
+    if name in IGNORED_TABLES:
+        return True
+    ignored = IGNORED_COLUMNS.get(name)
+    # SQLAlchemy keeps the SET clause of update().values() in _values (no public accessor).
+    values = getattr(statement, "_values", None) if ignored else None
+    if not values:
+        return False
+    columns = {getattr(key, "key", None) or getattr(key, "name", None) or str(key)
+               for key in values}
+    return columns <= ignored
+
+
+def _watch_writes(db) -> None:
     @event.listens_for(db.session, "after_flush")
     def _after_flush(session, _context):
-        changed = tables_of(session.new) | tables_of(session.dirty) | tables_of(session.deleted)
-        if changed - IGNORED_TABLES:
+        # after_flush still sees the flushed objects and their attribute history.
+        added_or_removed = {_table(obj) for obj in (*session.new, *session.deleted)}
+        if added_or_removed - IGNORED_TABLES or any(
+                session.is_modified(obj) and not _update_is_bookkeeping(obj)
+                for obj in session.dirty):
             session.info["m4eg_wrote"] = True
 
     @event.listens_for(db.session, "do_orm_execute")
     def _on_execute(state):
-        if state.is_update or state.is_delete or state.is_insert:
+        if (state.is_update or state.is_delete or state.is_insert) \
+                and not _statement_is_bookkeeping(state.statement):
             state.session.info["m4eg_wrote"] = True
 
     @event.listens_for(db.session, "after_commit")

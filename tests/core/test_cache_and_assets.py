@@ -23,6 +23,51 @@ def test_an_anonymous_page_is_served_from_the_cache_until_a_write(client, roster
     assert "ZZ-New Village" in fresh.get_data(as_text=True)
 
 
+def test_sign_ins_keep_the_page_cache_and_an_edit_of_the_member_empties_it(
+        app, roster, make_user):
+    from tests.conftest import log_in
+    from tests.municipalities.test_views import _edit_data, _rayon_id
+
+    user, coordinator = make_user(), make_user(role="coordinator")
+    visitor = app.test_client()
+    assert visitor.get("/en/municipalities/urva").headers["X-Page-Cache"] == "miss"
+    person = app.test_client()
+    assert log_in(person, user.email, "a wrong guess").status_code == 200  # a failed attempt
+    assert log_in(person, user.email).status_code == 302  # stamps users.last_login_at
+    assert person.get("/en/accounts/profile").status_code == 200
+    person.post("/az/accounts/logout")
+    assert visitor.get("/en/municipalities/urva").headers["X-Page-Cache"] == "hit"
+
+    editor = app.test_client()
+    assert log_in(editor, coordinator.email).status_code == 302
+    data = _edit_data(rayon_id=str(_rayon_id(app, "guba")), email="info@urva.example")
+    assert editor.post("/en/municipalities/urva/edit", data=data).status_code == 302
+    fresh = visitor.get("/en/municipalities/urva")
+    assert fresh.headers["X-Page-Cache"] == "miss"
+    assert "info@urva.example" in fresh.get_data(as_text=True)
+
+
+def test_a_bookkeeping_update_statement_keeps_the_cache_and_others_empty_it(app, roster,
+                                                                             make_user):
+    from sqlalchemy import update
+
+    from m4eg.accounts.models import User
+    from m4eg.core.audit import utcnow
+
+    user = make_user()
+    visitor = app.test_client()
+    visitor.get("/en/municipalities/")
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
+        db.session.commit()
+    assert visitor.get("/en/municipalities/").headers["X-Page-Cache"] == "hit"
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == user.id)
+                           .values(last_login_at=utcnow(), name="Renamed"))
+        db.session.commit()
+    assert visitor.get("/en/municipalities/").headers["X-Page-Cache"] == "miss"
+
+
 def test_figures_follow_a_write_at_once(app, client, roster, make_municipality):
     before = client.get("/en/figures/export.csv").get_data(as_text=True)
     assert "members,total,55" in before
