@@ -31,6 +31,7 @@ from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import event, inspect
 
 from . import assets
+from .failover import Failover
 
 CACHED_ATTR = "m4eg_cached_page"
 # Writes to these tables change no cached page (sign-ins, audit trail, reset links).
@@ -51,6 +52,8 @@ def cached_page(view: Callable) -> Callable:
 
 class FileGeneration:
     """The generation as the content of a file, replaced atomically on every bump."""
+
+    description = "the generation file"
 
     def __init__(self, path: Path):
         self.path = path
@@ -73,19 +76,44 @@ class FileGeneration:
 class RedisGeneration:
     """The generation as a Redis counter, for several machines."""
 
-    KEY = "m4eg:cache-generation"
+    description = "Redis"
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, prefix: str = "m4eg"):
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        from ..extensions import REDIS_TIMEOUTS
+
+        self.client = redis.Redis.from_url(url, **REDIS_TIMEOUTS)
+        self.key = f"{prefix}:cache-generation"
 
     def current(self) -> str:
-        value = self.client.get(self.KEY)
+        value = self.client.get(self.key)
         return value.decode() if value else "0"
 
     def bump(self) -> None:
-        self.client.incr(self.KEY)
+        self.client.incr(self.key)
+
+
+class FailoverGeneration:
+    """The Redis generation while Redis answers, this machine's file while it does not.
+
+    Each switch starts a new generation on the side switched to: the file missed the
+    writes made while Redis answered, and Redis those made during the outage, so nothing
+    cached under an older value of either is served again."""
+
+    def __init__(self, primary: RedisGeneration, fallback: FileGeneration,
+                 retry_seconds: float):
+        import redis
+
+        self.failover = Failover("Page cache", primary, fallback,
+                                 errors=(redis.RedisError,), retry_seconds=retry_seconds,
+                                 on_switch=lambda backend: backend.bump())
+
+    def current(self) -> str:
+        return self.failover.call(lambda backend: backend.current())
+
+    def bump(self) -> None:
+        self.failover.call(lambda backend: backend.bump())
 
 
 class Store:
@@ -273,9 +301,12 @@ def init_app(app: Flask) -> None:
     url = app.config.get("CACHE_REDIS_URL")
     # CACHE_GENERATION_FILE is set by the tests only, so that two test runs on one checkout
     # do not share one counter.
-    backend = RedisGeneration(url) if url else FileGeneration(
-        Path(app.config.get("CACHE_GENERATION_FILE")
-             or Path(app.instance_path) / "cache-generation"))
+    backend = FileGeneration(Path(app.config.get("CACHE_GENERATION_FILE")
+                                  or Path(app.instance_path) / "cache-generation"))
+    if url:
+        backend = FailoverGeneration(
+            RedisGeneration(url, app.config.get("REDIS_KEY_PREFIX", "m4eg")), backend,
+            retry_seconds=app.config.get("REDIS_RETRY_SECONDS", 5))
     app.extensions["m4eg_cache"] = {
         "enabled": app.config.get("PAGE_CACHE", True),
         "generation": backend,

@@ -5,8 +5,10 @@ import gzip
 import re
 
 from m4eg.extensions import db
+from tests.conftest import BACKENDS
 
 
+@BACKENDS
 def test_an_anonymous_page_is_served_from_the_cache_until_a_write(client, roster,
                                                                    make_municipality,
                                                                    count_queries):
@@ -23,6 +25,7 @@ def test_an_anonymous_page_is_served_from_the_cache_until_a_write(client, roster
     assert "ZZ-New Village" in fresh.get_data(as_text=True)
 
 
+@BACKENDS
 def test_sign_ins_keep_the_page_cache_and_an_edit_of_the_member_empties_it(
         app, roster, make_user):
     from tests.conftest import log_in
@@ -47,6 +50,7 @@ def test_sign_ins_keep_the_page_cache_and_an_edit_of_the_member_empties_it(
     assert "info@urva.example" in fresh.get_data(as_text=True)
 
 
+@BACKENDS
 def test_a_bookkeeping_update_statement_keeps_the_cache_and_others_empty_it(app, roster,
                                                                              make_user):
     from sqlalchemy import update
@@ -68,6 +72,7 @@ def test_a_bookkeeping_update_statement_keeps_the_cache_and_others_empty_it(app,
     assert visitor.get("/en/municipalities/").headers["X-Page-Cache"] == "miss"
 
 
+@BACKENDS
 def test_figures_follow_a_write_at_once(app, client, roster, make_municipality):
     before = client.get("/en/figures/export.csv").get_data(as_text=True)
     assert "members,total,55" in before
@@ -75,6 +80,7 @@ def test_figures_follow_a_write_at_once(app, client, roster, make_municipality):
     assert "members,total,56" in client.get("/en/figures/export.csv").get_data(as_text=True)
 
 
+@BACKENDS
 def test_signed_in_people_never_get_a_cached_page(client, roster, login_as):
     client.get("/en/municipalities/urva")  # cached for visitors
     assert client.get("/en/municipalities/urva").headers["X-Page-Cache"] == "hit"
@@ -87,6 +93,7 @@ def test_signed_in_people_never_get_a_cached_page(client, roster, login_as):
     assert "/en/municipalities/urva/edit" not in visitor.get_data(as_text=True)
 
 
+@BACKENDS
 def test_a_page_showing_a_message_is_not_cached(client, roster, login_as):
     login_as("staff")
     client.post("/az/accounts/logout")  # redirects to the home page with a message
