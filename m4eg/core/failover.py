@@ -51,11 +51,13 @@ class Failover(Generic[Backend]):
             return operation(self.fallback)
         try:
             result = operation(self.primary)
+            if self.down:
+                self._recovered()
+                # Again after the switch: what the switch changed (a new generation) counts.
+                result = operation(self.primary)
         except self.errors as error:
             self._failed(error)
             return operation(self.fallback)
-        if self.down:
-            self._recovered()
         return result
 
     def _failed(self, error: BaseException) -> None:
