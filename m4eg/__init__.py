@@ -40,12 +40,12 @@ def _trust_proxies(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from .core import assets, cache, diagnostics, errors, i18n, permissions, security
     from .core import outbox  # noqa: F401 - its table belongs to the schema
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .extensions import csrf, db, init_limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "m4eg" / "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -146,6 +146,9 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "OUTBOX_LEASE_SECONDS": _whole(env, "M4EG_OUTBOX_LEASE_SECONDS", 600, minimum=1),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), default=True),
+        # While the Redis storage does not answer, limits are counted in each worker's memory
+        # (one warning in the log) instead of every limited request failing.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # X-RateLimit-* headers tell an attacker how far they are from a limit.
         "RATELIMIT_HEADERS_ENABLED": not production,
         "PREFERRED_URL_SCHEME": scheme,
@@ -175,6 +178,10 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "PAGE_CACHE": _flag(env.get("M4EG_PAGE_CACHE"), default=True),
         "PAGE_CACHE_SECONDS": _whole(env, "M4EG_PAGE_CACHE_SECONDS", 300),
         "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL", ""),
+        # Every key m4eg writes to Redis starts with this (rate limits, cache generation).
+        "REDIS_KEY_PREFIX": (env.get("M4EG_REDIS_KEY_PREFIX") or "m4eg").strip() or "m4eg",
+        # While Redis is down, how often each worker asks it again.
+        "REDIS_RETRY_SECONDS": _whole(env, "M4EG_REDIS_RETRY_SECONDS", 5, minimum=1),
         # Public counts of people from 1 to this minus 1 show as "fewer than N" (0: none).
         "SMALL_CELL_THRESHOLD": _whole(env, "M4EG_SMALL_CELL_THRESHOLD", 5),
     }

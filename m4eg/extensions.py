@@ -35,6 +35,25 @@ babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
+# Redis answers within a millisecond: a second without an answer means it is gone, and the
+# request goes on with the local fallback instead of hanging (core.failover).
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+REDIS_SCHEMES = {"redis", "rediss", "redis+unix"}
+
+
+def init_limiter(app) -> None:
+    """Flask-Limiter on the configured storage. A Redis storage gets the short timeouts and
+    its keys under ``REDIS_KEY_PREFIX`` (several sites, or test runs, can share one Redis);
+    ``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED`` (config.py) makes Flask-Limiter count in memory
+    while Redis is down, with one warning in the log."""
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or ""
+    if uri.split("://", 1)[0] in REDIS_SCHEMES:
+        prefix = app.config.get("REDIS_KEY_PREFIX", "m4eg")
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            **REDIS_TIMEOUTS, "key_prefix": f"{prefix}:limits",
+            **app.config.get("RATELIMIT_STORAGE_OPTIONS", {})}
+    limiter.init_app(app)
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -1,7 +1,9 @@
 """Shared fixtures: a fresh schema per test, factory fixtures, a real SMTP server.
 
 The suite runs on a temporary SQLite file by default and on PostgreSQL when
-M4EG_TEST_DATABASE_URL names a database (``make test`` does both when it is set).
+M4EG_TEST_DATABASE_URL names a database (``make test`` does both when it is set). Tests marked
+with :data:`BACKENDS` also run against the Redis that M4EG_TEST_REDIS_URL names (rate limits
+and the page-cache generation there, under a key prefix of the test's own).
 
 Requests run without an outer application context on purpose: Flask reuses an outer context
 for every request, which would leak ``g`` (and the Babel locale) between requests.
@@ -13,6 +15,7 @@ import email
 import os
 import socket
 import time
+import uuid
 from email import policy
 from types import SimpleNamespace
 
@@ -23,7 +26,27 @@ from m4eg import create_app
 from m4eg.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("M4EG_TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("M4EG_TEST_REDIS_URL", "")
 PASSWORD = "correct horse battery"
+# Run a test with the default storage (memory limits, generation file) and with Redis.
+BACKENDS = pytest.mark.parametrize("backend", ["default", "redis"], indirect=True)
+
+
+def redis_settings(url: str) -> dict:
+    """Settings that put rate limits and the cache generation in the Redis at ``url``, under
+    a key prefix of their own (the SQLite and PostgreSQL runs, and every test, share one
+    Redis); :func:`forget_redis_keys` removes the keys afterwards."""
+    return {"RATELIMIT_STORAGE_URI": url, "CACHE_REDIS_URL": url,
+            "REDIS_KEY_PREFIX": f"m4eg-test-{uuid.uuid4().hex}"}
+
+
+def forget_redis_keys(url: str, prefix: str) -> None:
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
 
 
 def _reset_schema() -> None:
@@ -39,10 +62,21 @@ def database_url(tmp_path):
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path):
+def backend(request):
+    """Where limits and the cache generation live: "default", or "redis" when a test is
+    parametrized with :data:`BACKENDS` (skipped without M4EG_TEST_REDIS_URL)."""
+    name = getattr(request, "param", "default")
+    if name == "redis" and not TEST_REDIS_URL:
+        pytest.skip("M4EG_TEST_REDIS_URL is not set: no Redis to run the Redis variant on")
+    return name
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path, backend):
     """Build an app on the test database; keyword arguments override settings. Every app's
     connections are closed at the end of the test (an unclosed one warns, and warnings fail)."""
     apps = []
+    redis = redis_settings(TEST_REDIS_URL) if backend == "redis" else {}
 
     def make(**overrides):
         config = {
@@ -54,6 +88,7 @@ def make_app(database_url, tmp_path):
             "MAIL_SERVER": "",
             "RATELIMIT_STORAGE_URI": "memory://",
             "CACHE_GENERATION_FILE": str(tmp_path / "cache-generation"),
+            **redis,
         }
         config.update(overrides)
         app = create_app(config)
@@ -65,6 +100,8 @@ def make_app(database_url, tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    if redis:
+        forget_redis_keys(TEST_REDIS_URL, redis["REDIS_KEY_PREFIX"])
 
 
 @pytest.fixture

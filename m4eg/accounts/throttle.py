@@ -15,6 +15,11 @@ through every ``2**n`` seconds (``n`` = attempts so far, capped at :data:`MAX_WA
 owner with the right password gets in after a short wait and a guesser gets a handful of
 tries a day. A success clears the counters (``clear`` rather than a decrement: it proves the
 person knows the password, so their earlier typos must not count against them later).
+
+When the storage is Redis and Redis does not answer, the counting goes on in this worker's
+memory (:class:`~m4eg.core.failover.Failover`: a warning in the log once per outage, Redis
+asked again every ``REDIS_RETRY_SECONDS``), so sign-ins keep working and stay throttled,
+per worker rather than shared, until Redis is back.
 """
 
 from __future__ import annotations
@@ -23,8 +28,13 @@ import math
 import time
 from dataclasses import dataclass
 
+from flask import current_app
 from limits import parse
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import FixedWindowRateLimiter
 
+from ..core.failover import Failover
 from ..extensions import limiter
 
 LOGIN_LIMIT = parse("5 per 15 minutes")
@@ -42,8 +52,21 @@ class Verdict:
     first_refusal: bool = False  # the limit has just been reached (warn the owner once)
 
 
-def _storage():
-    return limiter.limiter.storage
+def _failover() -> Failover[Storage]:
+    """The app's storage (the one Flask-Limiter was given) with a memory fallback."""
+    primary = limiter.storage
+    state = current_app.extensions.get("m4eg_throttle")
+    if state is None or state.primary is not primary:
+        if isinstance(primary, MemoryStorage):
+            fallback, errors = primary, ()
+        else:
+            fallback = MemoryStorage()
+            base = primary.base_exceptions
+            errors = (StorageError, *(base if isinstance(base, tuple) else (base,)))
+        state = Failover("Login throttle", primary, fallback, errors=errors,
+                         retry_seconds=current_app.config.get("REDIS_RETRY_SECONDS", 5))
+        current_app.extensions["m4eg_throttle"] = state
+    return state
 
 
 def _keys(account: str) -> tuple[str, str]:
@@ -54,18 +77,21 @@ def before_attempt(account: str) -> Verdict:
     """Count an attempt on ``account`` (a normalised email) and say whether it may go on."""
     if not limiter.enabled:
         return Verdict(True)
-    storage = _storage()
+    return _failover().call(lambda storage: _before_attempt(storage, account))
+
+
+def _before_attempt(storage: Storage, account: str) -> Verdict:
     gate, stage_key = _keys(account)
     if storage.get(gate):
-        return _refused(gate)
-    if limiter.limiter.hit(LOGIN_LIMIT, "login", account):
+        return _refused(storage, gate)
+    if FixedWindowRateLimiter(storage).hit(LOGIN_LIMIT, "login", account):
         return Verdict(True)
     stage = storage.get(stage_key)
     wait = min(2 ** (LOGIN_LIMIT.amount + stage), MAX_WAIT)
     # Only the request whose increment opens the gate gets through; the gate then stays
     # closed for ``wait`` seconds, for every worker.
     if storage.incr(gate, wait) != 1:
-        return _refused(gate)
+        return _refused(storage, gate)
     storage.incr(stage_key, STAGE_TTL)
     if stage == 0:
         # The limit has just been reached: the first wait starts now.
@@ -73,14 +99,19 @@ def before_attempt(account: str) -> Verdict:
     return Verdict(True)
 
 
-def _refused(gate: str) -> Verdict:
-    return Verdict(False, wait=max(1, math.ceil(_storage().get_expiry(gate) - time.time())))
+def _refused(storage: Storage, gate: str) -> Verdict:
+    return Verdict(False, wait=max(1, math.ceil(storage.get_expiry(gate) - time.time())))
 
 
 def succeeded(account: str) -> None:
     """The password was right: forget the failed attempts on ``account``."""
     if not limiter.enabled:
         return
-    limiter.limiter.clear(LOGIN_LIMIT, "login", account)
+    _failover().call(lambda storage: _forget(storage, account))
+
+
+def _forget(storage: Storage, account: str) -> None:
+    FixedWindowRateLimiter(storage).clear(LOGIN_LIMIT, "login", account)
     for key in _keys(account):
-        _storage().clear(key)
+        storage.clear(key)
+

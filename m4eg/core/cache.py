@@ -2,9 +2,13 @@
 
 Every committed transaction that changed a row (through the ORM, or an ORM-enabled UPDATE,
 INSERT or DELETE statement) moves a shared *generation* forward; an entry made under an
-older generation is never served again. The generation lives where every gunicorn worker
+older generation is never served again. Bookkeeping writes that no cached page shows do not
+count: the tables in :data:`IGNORED_TABLES` and, row by row, changes confined to the
+columns in :data:`IGNORED_COLUMNS` (a sign-in stamps ``users.last_login_at``; without this
+every sign-in would empty the whole cache). The generation lives where every gunicorn worker
 sees it: a small file in the instance folder (one machine), or Redis when
-``CACHE_REDIS_URL`` is set (several machines). Entries also expire after
+``CACHE_REDIS_URL`` is set (several machines; while Redis does not answer, each machine
+falls back to its file, see :mod:`.failover`). Entries also expire after
 ``PAGE_CACHE_SECONDS`` so that pages computed from today's date (overdue flags) move on.
 
 Only views marked with :func:`cached_page` are cached, only for GET requests of visitors
@@ -24,13 +28,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, request, session
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 
 from . import assets
+from .failover import Failover
 
 CACHED_ATTR = "m4eg_cached_page"
 # Writes to these tables change no cached page (sign-ins, audit trail, reset links).
 IGNORED_TABLES = {"user_sessions", "audit_events", "password_reset_tokens"}
+# Columns that no cached page shows, written as bookkeeping: a change of a row confined to
+# them is no write for the cache. A sign-in stamps last_login_at and may upgrade the
+# password hash (services._verify); failed attempts are counted in the limiter's storage.
+IGNORED_COLUMNS = {"users": frozenset({"last_login_at", "password_hash"})}
 MAX_ENTRIES = 1024
 _watching = False  # the session is global: its listeners are registered once per process
 
@@ -43,6 +52,8 @@ def cached_page(view: Callable) -> Callable:
 
 class FileGeneration:
     """The generation as the content of a file, replaced atomically on every bump."""
+
+    description = "the generation file"
 
     def __init__(self, path: Path):
         self.path = path
@@ -65,19 +76,44 @@ class FileGeneration:
 class RedisGeneration:
     """The generation as a Redis counter, for several machines."""
 
-    KEY = "m4eg:cache-generation"
+    description = "Redis"
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, prefix: str = "m4eg"):
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        from ..extensions import REDIS_TIMEOUTS
+
+        self.client = redis.Redis.from_url(url, **REDIS_TIMEOUTS)
+        self.key = f"{prefix}:cache-generation"
 
     def current(self) -> str:
-        value = self.client.get(self.KEY)
+        value = self.client.get(self.key)
         return value.decode() if value else "0"
 
     def bump(self) -> None:
-        self.client.incr(self.KEY)
+        self.client.incr(self.key)
+
+
+class FailoverGeneration:
+    """The Redis generation while Redis answers, this machine's file while it does not.
+
+    Each switch starts a new generation on the side switched to: the file missed the
+    writes made while Redis answered, and Redis those made during the outage, so nothing
+    cached under an older value of either is served again."""
+
+    def __init__(self, primary: RedisGeneration, fallback: FileGeneration,
+                 retry_seconds: float):
+        import redis
+
+        self.failover = Failover("Page cache", primary, fallback,
+                                 errors=(redis.RedisError,), retry_seconds=retry_seconds,
+                                 on_switch=lambda backend: backend.bump())
+
+    def current(self) -> str:
+        return self.failover.call(lambda backend: backend.current())
+
+    def bump(self) -> None:
+        self.failover.call(lambda backend: backend.bump())
 
 
 class Store:
@@ -193,19 +229,56 @@ def _keep(response):
     return response
 
 
-def _watch_writes(db) -> None:
-    def tables_of(objects) -> set[str]:
-        return {getattr(obj, "__tablename__", "") for obj in objects}
+def _changed_attributes(obj) -> set[str]:
+    """The mapped attributes of ``obj`` whose value this flush changed."""
+    return {attribute.key for attribute in inspect(obj).attrs
+            if attribute.history.has_changes()}
 
+
+def _table(obj) -> str:
+    return getattr(obj, "__tablename__", "")
+
+
+def _update_is_bookkeeping(obj) -> bool:
+    """Whether the update of ``obj`` just flushed (its history is still there) changes no
+    cached page: its table is ignored, or every attribute it changed is an ignored column."""
+    ignored = IGNORED_COLUMNS.get(_table(obj))
+    return _table(obj) in IGNORED_TABLES or (
+        bool(ignored) and _changed_attributes(obj) <= ignored)
+
+
+def _statement_is_bookkeeping(statement) -> bool:
+    """Whether an ORM-enabled INSERT, UPDATE or DELETE statement changes no cached page: it
+    writes an ignored table, or it is an UPDATE whose SET clause names ignored columns
+    only. Anything we cannot read for certain (bulk parameter lists) counts as a write."""
+    table = getattr(statement, "table", None)
+    name = getattr(table, "name", "")
+    if name in IGNORED_TABLES:
+        return True
+    ignored = IGNORED_COLUMNS.get(name)
+    # SQLAlchemy keeps the SET clause of update().values() in _values (no public accessor).
+    values = getattr(statement, "_values", None) if ignored else None
+    if not values:
+        return False
+    columns = {getattr(key, "key", None) or getattr(key, "name", None) or str(key)
+               for key in values}
+    return columns <= ignored
+
+
+def _watch_writes(db) -> None:
     @event.listens_for(db.session, "after_flush")
     def _after_flush(session, _context):
-        changed = tables_of(session.new) | tables_of(session.dirty) | tables_of(session.deleted)
-        if changed - IGNORED_TABLES:
+        # after_flush still sees the flushed objects and their attribute history.
+        added_or_removed = {_table(obj) for obj in (*session.new, *session.deleted)}
+        if added_or_removed - IGNORED_TABLES or any(
+                session.is_modified(obj) and not _update_is_bookkeeping(obj)
+                for obj in session.dirty):
             session.info["m4eg_wrote"] = True
 
     @event.listens_for(db.session, "do_orm_execute")
     def _on_execute(state):
-        if state.is_update or state.is_delete or state.is_insert:
+        if (state.is_update or state.is_delete or state.is_insert) \
+                and not _statement_is_bookkeeping(state.statement):
             state.session.info["m4eg_wrote"] = True
 
     @event.listens_for(db.session, "after_commit")
@@ -228,9 +301,12 @@ def init_app(app: Flask) -> None:
     url = app.config.get("CACHE_REDIS_URL")
     # CACHE_GENERATION_FILE is set by the tests only, so that two test runs on one checkout
     # do not share one counter.
-    backend = RedisGeneration(url) if url else FileGeneration(
-        Path(app.config.get("CACHE_GENERATION_FILE")
-             or Path(app.instance_path) / "cache-generation"))
+    backend = FileGeneration(Path(app.config.get("CACHE_GENERATION_FILE")
+                                  or Path(app.instance_path) / "cache-generation"))
+    if url:
+        backend = FailoverGeneration(
+            RedisGeneration(url, app.config.get("REDIS_KEY_PREFIX", "m4eg")), backend,
+            retry_seconds=app.config.get("REDIS_RETRY_SECONDS", 5))
     app.extensions["m4eg_cache"] = {
         "enabled": app.config.get("PAGE_CACHE", True),
         "generation": backend,

@@ -10,7 +10,7 @@ from m4eg.accounts.models import User
 from m4eg.core.audit import AuditEvent
 from m4eg.core.time import utcnow
 from m4eg.extensions import db
-from tests.conftest import PASSWORD, log_in
+from tests.conftest import BACKENDS, PASSWORD, log_in
 
 
 def _count(app, model, *where):
@@ -202,9 +202,10 @@ def _open_the_gate(app, email):
     from m4eg.extensions import limiter
 
     with app.app_context():
-        limiter.limiter.storage.clear(f"m4eg/login-gate/{email}")
+        limiter.storage.clear(f"m4eg/login-gate/{email}")
 
 
+@BACKENDS
 def test_repeated_failed_logins_slow_down_and_warn_the_owner_once(
         app, client, make_user, outbox):
     user = make_user(preferred_language="en")
@@ -231,6 +232,7 @@ def test_repeated_failed_logins_slow_down_and_warn_the_owner_once(
     assert log_in(app.test_client(), user.email, "typo", lang="en").status_code == 200
 
 
+@BACKENDS
 def test_parallel_wrong_passwords_get_at_most_the_limit_of_attempts(app, make_user):
     from concurrent.futures import ThreadPoolExecutor
     from threading import Barrier
@@ -250,6 +252,7 @@ def test_parallel_wrong_passwords_get_at_most_the_limit_of_attempts(app, make_us
     assert _count(app, AuditEvent, AuditEvent.action == "login.failed") <= 5
 
 
+@BACKENDS
 def test_password_change_is_throttled_per_account(client, login_as):
     login_as("staff")
     data = {"current_password": "a wrong guess", "password": "a fresh long phrase",

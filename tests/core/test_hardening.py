@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from m4eg.extensions import db
-from tests.conftest import log_in
+from tests.conftest import BACKENDS, log_in
 from tests.plans.conftest import member_id, plan_setup  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +64,7 @@ def _post_until_limited(client, forwarded_for, tries=60) -> int:
     raise AssertionError("never limited")
 
 
+@BACKENDS
 def test_behind_one_trusted_proxy_each_client_has_its_own_limit(make_app, app, make_user):
     proxied = make_app(TRUSTED_PROXIES=1)
     client = proxied.test_client()
@@ -85,6 +86,7 @@ def test_behind_one_trusted_proxy_each_client_has_its_own_limit(make_app, app, m
     assert "198.51.100.23" in ips
 
 
+@BACKENDS
 def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(client):
     _post_until_limited(client, "203.0.113.7")
     other = client.post("/en/accounts/password/forgot", data={"email": "x@nobody.example"},
@@ -271,6 +273,7 @@ def test_an_oversized_csp_report_is_refused_with_413(client):
     assert response.status_code == 413
 
 
+@BACKENDS
 def test_csp_reports_are_rate_limited(client):
     body = json.dumps({"csp-report": {"blocked-uri": "inline"}})
     codes = [client.post("/csp-report", data=body, content_type="application/csp-report")
