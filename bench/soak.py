@@ -153,6 +153,8 @@ def create_accounts(app, users: int, focal_wanted: int, coordinators: int,
                 municipality_id=municipality.id if municipality else None, position="Load test",
                 sex=rng.choice(("female", "male", "not_stated")),
                 preferred_language=rng.choice(LANGS), is_demo=True,
+                # Confirmed affiliation: without it a focal point may not touch its plan.
+                municipality_confirmed_at=datetime.now(UTC) if municipality else None,
             )
             db.session.add(user)
             created.append(user)
@@ -734,8 +736,11 @@ def report(args, rows, client, counts, lost, mail_lines, mail_problems, tracebac
     for text, _last, count in tracebacks[:5]:
         say(f"--- traceback seen {count} time(s):")
         say(text)
+    acknowledged = sum(c["acked"] for c in counts.values())
+    if not acknowledged:
+        say("NO WRITE WAS ACKNOWLEDGED: the run proves nothing (see the anomalies above)")
     failed = bool(server_errors or connection_errors or lost or mail_problems or tracebacks
-                  or not total)
+                  or not total or not acknowledged)
     say("")
     say(f"RESULT: {'FAIL' if failed else 'PASS'} (5xx {server_errors}, connection errors "
         f"{connection_errors}, lost writes {len(lost)}, mail problems {len(mail_problems)}, "
