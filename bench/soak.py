@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import csv
 import email
+import email.policy
 import http.client
 import json
 import os
@@ -457,7 +458,8 @@ def run_smtp_sink(port: int, record_path: Path) -> None:
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
-            message = email.message_from_bytes(envelope.original_content or envelope.content)
+            message = email.message_from_bytes(envelope.original_content or envelope.content,
+                                                policy=email.policy.default)
             line = json.dumps({"key": message.get(KEY_HEADER, "-"),
                                "subject": str(message.get("Subject", "")), "at": time.time(),
                                "to": envelope.rcpt_tos})
