@@ -467,10 +467,10 @@ def run_smtp_sink(port: int, record_path: Path) -> None:
                 sink.write(line + "\n")
             return "250 OK"
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_a: stop.set())
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
     stop.wait()
     controller.stop()
 
@@ -479,9 +479,11 @@ def start_smtp_sink(args, out: Path) -> subprocess.Popen:
     command = [sys.executable, str(Path(__file__).resolve()), "--smtp-sink",
                str(args.smtp_port), str(out / "smtp-received.jsonl")]
     process = subprocess.Popen(command, cwd=ROOT)  # noqa: S603
-    for _attempt in range(50):
+    for _attempt in range(300):
         if not port_is_free(args.smtp_port):
             return process
+        if process.poll() is not None:
+            break
         time.sleep(0.1)
     sys.exit("the SMTP sink did not start")
 
