@@ -635,10 +635,16 @@ def check_mail(app, sink_path: Path, wait: float, present: bool) -> tuple[list[s
 
     from m4eg.extensions import db
 
+    received = Counter()
+    if sink_path.exists():
+        for line in sink_path.read_text().splitlines():
+            received[json.loads(line)["key"]] += 1
     with app.app_context():
         if not present or not inspect(db.engine).has_table("outbox_messages"):
             return ["mail        outbox not present (no outbox_messages table or no `flask "
-                    "outbox` command on this checkout): mail delivery not checked"], []
+                    "outbox` command on this checkout): mail delivery not checked; the sink "
+                    f"received {sum(received.values())} message(s), "
+                    f"{received['-']} without a {KEY_HEADER} header"], []
         deadline = time.monotonic() + wait
         while True:
             rows = db.session.execute(text("SELECT key, status FROM outbox_messages")).all()
@@ -647,7 +653,7 @@ def check_mail(app, sink_path: Path, wait: float, present: bool) -> tuple[list[s
             if not unsent or time.monotonic() >= deadline:
                 break
             time.sleep(1)
-    received = Counter()
+    received.clear()  # read again: the worker may have delivered more while we waited
     if sink_path.exists():
         for line in sink_path.read_text().splitlines():
             received[json.loads(line)["key"]] += 1
