@@ -1,108 +1,59 @@
-"""Soak test: a mixed workload of simulated users against gunicorn, then a check that every
-write the server acknowledged is in the database.
+"""Soak test: Locust users against gunicorn, then a check that every write the server
+acknowledged is in the database and every queued mail was delivered exactly once.
 
+    .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/soak.py \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:54331/m4eg_soak \\
-        --users 64 --duration 300
+        --users 64 --minutes 5 --smtp-outage-seconds 60
 
 What it does, in order (see bench/README.md, "Load and soak"):
 
 1. Prepares the database named by --database-url from nothing: drops and re-creates it (only
    a database whose name contains "soak", unless --allow-any-database), runs
-   ``flask db upgrade`` and ``flask demo load``, then creates the soak accounts directly with
-   the app's models: focal points, each of a different municipality that has no plan yet (so
-   each plan has exactly one writer), and staff learners. One argon2 hash is computed once
-   and shared by every soak account.
-2. Starts gunicorn as in production (``M4EG_ENV=production``, a random ``SECRET_KEY``,
-   ``gunicorn -w N -b 127.0.0.1:PORT wsgi:app``), with the rate limits configured as
-   --rate-limits says (printed at start and in the summary).
-3. Runs the users, one thread each, for --duration seconds: browsing public pages, logging in
-   and out, enrolling, reading lessons and marking them done, taking quizzes, fetching
-   certificates, and (focal points) starting their plan, saving blocks (form posts and
-   autosaves), and submitting complete plans. Every write the server acknowledged is
-   recorded in a ledger together with the evidence (status, redirect target, flash, JSON).
-4. Stops gunicorn, checks the ledger against the database with SQLAlchemy, scans gunicorn's
-   log for tracebacks and prints a summary. Exits 1 on any 5xx, connection error or lost
-   write, 0 otherwise.
+   ``flask db upgrade`` and ``flask demo load``, then creates the soak accounts with the
+   app's models: focal points (each of a municipality with no plan and no other user, so each
+   plan has exactly one writer), coordinators, staff, and a few workshops open for sign-up.
+2. Starts the SMTP sink (aiosmtpd, in a child process of this script, recording the
+   X-M4EG-Message-Key header of each message it receives), gunicorn as in production
+   (``M4EG_ENV=production``, several sync workers) with MAIL_SERVER pointing at the sink, and
+   the outbox worker (``flask outbox work``) when the app has one.
+3. Runs Locust headless (bench/soak_locustfile.py) for --minutes: visitors browsing public
+   pages in az and en, staff enrolling, reading lessons and signing up for workshops, focal
+   points saving plan sections (CSRF token and section version read from the form, numbers
+   typed as the page's language writes them) and submitting, coordinators taking submitted
+   plans into review and approving them. Every write the server acknowledged goes into a
+   ledger. With --smtp-outage-seconds the sink is stopped for that long in the middle.
+4. Stops gunicorn, checks the ledger against the database, waits (--mail-wait) for the
+   outbox to be all 'sent' and compares it with what the sink received, scans gunicorn's log
+   for tracebacks and prints a report. Exits 1 on any 5xx, lost write or mail problem.
 
-Only the standard library is used for HTTP (http.client with a small cookie jar), so that the
-script needs nothing beyond the app's own dependencies.
+Run by hand; never part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import email
+import email.policy
 import http.client
 import json
 import os
 import random
-import re
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
-import threading
 import time
-import traceback
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SOAK_PASSWORD = "m4eg-soak-2026"  # noqa: S105 - throwaway accounts in a throwaway database
-HTTP_TIMEOUT = 60  # seconds; a request slower than this counts as a connection error
 LANGS = ("az", "en")
-
-
-# ------------------------------------------------------------------------------------------
-# The world the users act in: read from the prepared database, passed to every thread as
-# plain data (no ORM objects cross threads).
-
-
-@dataclass(frozen=True)
-class CourseInfo:
-    slug: str
-    lessons: tuple[str, ...]
-    # (question id, "single"|"multiple", option ids, correct option ids)
-    questions: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]
-
-
-@dataclass(frozen=True)
-class Account:
-    number: int
-    email: str
-    user_id: int
-    role: str  # "staff" or "focal_point"
-    municipality_id: int
-    language: str
-
-
-@dataclass(frozen=True)
-class World:
-    courses: tuple[CourseInfo, ...]
-    municipality_slugs: tuple[str, ...]
-    portfolio_slugs: tuple[str, ...]
-    cycle_id: int
-    blocks: tuple[dict, ...]  # the plan template's blocks, as in p4eg-v1.yml
-
-    def slug_kinds(self) -> dict[str, str]:
-        """Path segments that vary, with the placeholder used in per-endpoint counts."""
-        kinds = {s: "{municipality}" for s in self.municipality_slugs}
-        kinds.update({s: "{portfolio}" for s in self.portfolio_slugs})
-        kinds.update({b["key"]: "{block}" for b in self.blocks})
-        for course in self.courses:
-            kinds.update({lesson: "{lesson}" for lesson in course.lessons})
-            kinds[course.slug] = "{course}"
-        return kinds
-
-
-SEARCH_TERMS = ("Seki", "Sheki", "şəki", "Xirdalan", "Xırdalan", "Quba", "gəncə", "Lankaran",
-                "bələdiyyə", "zzzz")
-
+KEY_HEADER = "X-M4EG-Message-Key"
 
 # ------------------------------------------------------------------------------------------
 # Database preparation (runs in this process and in `flask` subprocesses).
@@ -169,7 +120,8 @@ def make_app(url: str):
     return create_app()
 
 
-def create_accounts(app, users: int, focal_wanted: int, rng: random.Random) -> list[Account]:
+def create_accounts(app, users: int, focal_wanted: int, coordinators: int,
+                    rng: random.Random) -> dict[str, list[dict]]:
     """Create the soak accounts. Focal points get municipalities that have no plan and no
     other user, so that the soak user is the only writer of that municipality's plan."""
     from sqlalchemy import select
@@ -188,28 +140,58 @@ def create_accounts(app, users: int, focal_wanted: int, rng: random.Random) -> l
             Municipality.status == "active").order_by(Municipality.id)))
         free = [m for m in active if m.id not in taken]
         rng.shuffle(free)
-        focal_count = min(focal_wanted, len(free), users)
+        focal_count = min(focal_wanted, len(free))
         password_hash = accounts.hash_password(SOAK_PASSWORD)  # once: argon2 is slow on purpose
+        roles = (["focal_point"] * focal_count + ["coordinator"] * coordinators
+                 + ["staff"] * users)  # a staff account for every user: never short of them
         created = []
-        for number in range(1, users + 1):
-            focal = number <= focal_count
-            municipality = free[number - 1] if focal else rng.choice(active)
+        for number, role in enumerate(roles, start=1):
+            municipality = (free[number - 1] if role == "focal_point"
+                            else None if role == "coordinator" else rng.choice(active))
             user = User(
                 email=f"soak-{number:03d}@example.org", name=f"Soak user {number:03d} (load test)",
-                password_hash=password_hash, role="focal_point" if focal else "staff",
-                municipality_id=municipality.id, position="Load test",
+                password_hash=password_hash, role=role,
+                municipality_id=municipality.id if municipality else None, position="Load test",
                 sex=rng.choice(("female", "male", "not_stated")),
                 preferred_language=rng.choice(LANGS), is_demo=True,
+                # Confirmed affiliation: without it a focal point may not touch its plan.
+                municipality_confirmed_at=datetime.now(UTC) if municipality else None,
             )
             db.session.add(user)
             created.append(user)
         db.session.commit()
-        return [Account(number=i, email=u.email, user_id=u.id, role=u.role,
-                        municipality_id=u.municipality_id, language=u.preferred_language)
-                for i, u in enumerate(created, start=1)]
+        out = {"focal_point": [], "coordinator": [], "staff": []}
+        for user in created:
+            out[user.role].append({"email": user.email, "user_id": user.id,
+                                   "municipality_id": user.municipality_id,
+                                   "language": user.preferred_language})
+        return out
 
 
-def read_world(app) -> World:
+def create_workshops(app, count: int, capacity: int) -> list[int]:
+    """Workshops open for sign-up, small enough that some people land on the waitlist."""
+    from m4eg.courses import services as courses
+    from m4eg.courses.models import Workshop
+    from m4eg.extensions import db
+
+    with app.app_context():
+        slugs = [c.slug for c in courses.courses()]
+        now = datetime.now(UTC)
+        made = []
+        for number in range(count):
+            workshop = Workshop(
+                course_slug=slugs[number % len(slugs)], city_az="Gəncə", city_en="Ganja",
+                venue=f"Soak hall {number + 1}", starts_at=now + timedelta(days=30 + number),
+                ends_at=now + timedelta(days=30 + number, hours=4), capacity=capacity,
+                registration_deadline=now + timedelta(days=20), is_demo=True)
+            db.session.add(workshop)
+            made.append(workshop)
+        db.session.commit()
+        return [w.id for w in made]
+
+
+def read_world(app) -> dict:
+    """What the users need to know, as plain JSON for the Locust process."""
     from sqlalchemy import select
 
     from m4eg.courses import services as courses
@@ -220,12 +202,6 @@ def read_world(app) -> World:
     from m4eg.portfolios.models import Portfolio
 
     with app.app_context():
-        infos = tuple(
-            CourseInfo(
-                slug=c.slug, lessons=c.lesson_slugs,
-                questions=tuple((q.id, q.type, tuple(o.id for o in q.options),
-                                 tuple(sorted(q.correct_ids))) for q in c.questions))
-            for c in courses.courses())
         cycle = db.session.scalar(select(Cycle).where(Cycle.is_demo.is_(True)))
         template = plans.latest_template()
         for block in template.blocks:
@@ -234,12 +210,13 @@ def read_world(app) -> World:
                 if item["type"] not in ("text", "number", "choice", "table", "date", "sdgs"):
                     sys.exit(f"the plan template has a field type this script cannot fill: "
                              f"{item['type']} ({block['key']}.{item['key']})")
-        return World(
-            courses=infos,
-            municipality_slugs=tuple(db.session.scalars(select(Municipality.slug))),
-            portfolio_slugs=tuple(db.session.scalars(select(Portfolio.slug))),
-            cycle_id=cycle.id, blocks=tuple(template.blocks),
-        )
+        return {
+            "courses": [{"slug": c.slug, "lessons": list(c.lesson_slugs)}
+                        for c in courses.courses()],
+            "municipalities": list(db.session.scalars(select(Municipality.slug))),
+            "portfolios": list(db.session.scalars(select(Portfolio.slug))),
+            "cycle_id": cycle.id, "blocks": list(template.blocks),
+        }
 
 
 # ------------------------------------------------------------------------------------------
@@ -265,22 +242,27 @@ def _text_value(rng: random.Random, tag: str) -> tuple[str, str]:
     return "\r\n".join(lines) + ("\r\n" if rng.random() < 0.3 else ""), "\n".join(lines)
 
 
-def _number_value(rng: random.Random, spec: dict) -> tuple[str, int | float]:
+def _number_value(rng: random.Random, spec: dict, lang: str) -> tuple[str, int | float]:
+    """A number as a person types it on a page in ``lang`` ("1.234,5" in az, "1,234.5" in
+    en, sometimes "12 500" with a space) and the value the app must store."""
     low = spec.get("min", 0)
     high = min(spec.get("max", low + 1_000_000), low + 1_000_000)
     value = rng.randint(int(low), int(high))
+    group, decimal = (".", ",") if lang == "az" else (",", ".")
+    grouped = f"{value:,}".replace(",", " " if rng.random() < 0.2 else group)
+    if spec.get("year") or spec.get("key") == "year":
+        return str(value), value  # years are written without grouping ("2029")
     if spec.get("integer") or rng.random() < 0.6 or value >= high:
-        # Thousands typed with a space are accepted ("12 500").
-        typed = f"{value:,}".replace(",", " ") if rng.random() < 0.2 else str(value)
-        return typed, value
-    return f"{value},5", value + 0.5  # a decimal comma, as typed in Azerbaijan
+        return (grouped if value >= 1000 and rng.random() < 0.7 else str(value)), value
+    return f"{grouped}{decimal}5", value + 0.5
 
 
-def _cell_value(rng: random.Random, column: dict, tag: str, row_start: date | None):
+def _cell_value(rng: random.Random, column: dict, tag: str, row_start: date | None,
+                lang: str):
     """(typed, stored) for a table cell."""
     kind = column["type"]
     if kind == "number":
-        return _number_value(rng, column)
+        return _number_value(rng, column, lang)
     if kind == "date":
         day = (row_start or date(2025, 1, 1)) + timedelta(days=rng.randint(0, 700))
         return day.isoformat(), day.isoformat()
@@ -297,7 +279,7 @@ def _cell_value(rng: random.Random, column: dict, tag: str, row_start: date | No
 _EMPTY_CELL = {"number": None, "date": None, "choice": None, "sdgs": [], "text": ""}
 
 
-def fill_block(block: dict, rng: random.Random, tag: str, full: bool):
+def fill_block(block: dict, rng: random.Random, tag: str, full: bool, lang: str = "az"):
     """Form pairs for saving ``block`` and the content the app must store for them.
 
     ``full`` fills every field (a block a submission accepts); otherwise each field is left
@@ -317,7 +299,8 @@ def fill_block(block: dict, rng: random.Random, tag: str, full: bool):
                         form.append((name, ""))
                         stored[column["key"]] = _EMPTY_CELL[column["type"]]
                         continue
-                    typed, value = _cell_value(rng, column, f"{tag} r{index + 1}", start)
+                    typed, value = _cell_value(rng, column, f"{tag} r{index + 1}",
+                                               start, lang)
                     if column["key"] == "start":
                         start = date.fromisoformat(value)
                     form.append((name, typed))
@@ -335,7 +318,7 @@ def fill_block(block: dict, rng: random.Random, tag: str, full: bool):
             form.append((f"f-{key}", typed))
             content[key] = stored
         elif kind == "number":
-            typed, stored = _number_value(rng, spec)
+            typed, stored = _number_value(rng, spec, lang)
             form.append((f"f-{key}", typed))
             content[key] = stored
         else:  # choice
@@ -343,611 +326,6 @@ def fill_block(block: dict, rng: random.Random, tag: str, full: bool):
             form.append((f"f-{key}", choice))
             content[key] = choice
     return form, content
-
-
-# ------------------------------------------------------------------------------------------
-# HTTP: one connection and one cookie jar per simulated user.
-
-
-class ConnectionFailed(Exception):
-    """No HTTP answer (refused, reset, timed out): the outcome of a write is unknown."""
-
-
-class ServerError(Exception):
-    """The server answered 5xx: the outcome of a write is unknown."""
-
-
-@dataclass
-class Response:
-    status: int
-    body: str
-    location: str = ""  # Location of a redirect, as sent (before following)
-    headers: dict = field(default_factory=dict)
-
-
-@dataclass
-class Sample:
-    """A request that deserves the operator's attention (5xx, connection error, surprise)."""
-
-    user: str
-    method: str
-    path: str
-    status: int
-    detail: str
-    at: float
-
-
-_CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
-_VERSION = re.compile(r'<input[^>]*name="version"[^>]*>')
-_VALUE = re.compile(r'value="([^"]*)"')
-FLASH_SUCCESS = 'class="flash flash-success"'
-
-
-def _input_value(pattern: re.Pattern, body: str) -> str | None:
-    tag = pattern.search(body)
-    value = _VALUE.search(tag.group(0)) if tag else None
-    return value.group(1) if value else None
-
-
-class Stats:
-    """Per-user request records, merged after the run (no lock needed)."""
-
-    def __init__(self):
-        self.requests: list[tuple[str, int, float]] = []  # (endpoint, status, seconds)
-        self.samples: list[Sample] = []
-        self.anomalies: Counter = Counter()
-        self.limited_logins = 0  # login answers that carried X-RateLimit-* headers
-
-
-class Browser:
-    """A minimal browser: keeps one connection (gunicorn's sync workers close it after each
-    response; http.client reopens it), a cookie jar, and follows redirects.
-
-    The cookie jar deliberately ignores the ``Secure`` flag: in production the session cookie
-    is Secure, and a real browser would not send it over the plain http that reaches gunicorn
-    here (TLS ends at the reverse proxy in production)."""
-
-    def __init__(self, port: int, source_ip: str | None, stats: Stats, user: str,
-                 route_of):
-        self.port, self.source_ip, self.stats, self.user = port, source_ip, stats, user
-        self.route_of = route_of
-        self.cookies: dict[str, str] = {}
-        self.csrf: str | None = None
-        self._connection: http.client.HTTPConnection | None = None
-
-    def _conn(self) -> http.client.HTTPConnection:
-        if self._connection is None:
-            source = (self.source_ip, 0) if self.source_ip else None
-            self._connection = http.client.HTTPConnection(
-                "127.0.0.1", self.port, timeout=HTTP_TIMEOUT, source_address=source)
-        return self._connection
-
-    def reset(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-        self._connection = None
-
-    def _store_cookies(self, response: http.client.HTTPResponse) -> None:
-        for header in response.headers.get_all("Set-Cookie") or []:
-            pair, _sep, attributes = header.partition(";")
-            name, _eq, value = pair.strip().partition("=")
-            attributes = attributes.lower()
-            if "max-age=0" in attributes or "expires=thu, 01 jan 1970" in attributes:
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
-
-    def _exchange(self, method: str, path: str, body: str | None, headers: dict) -> Response:
-        headers = {"User-Agent": "m4eg-soak/1", **headers}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        route = f"{method} {self.route_of(path)}"
-        started = time.monotonic()
-        try:
-            connection = self._conn()
-            connection.request(method, path, body=body, headers=headers)
-            raw = connection.getresponse()
-            data = raw.read()
-        except (OSError, http.client.HTTPException) as error:
-            elapsed = time.monotonic() - started
-            self.reset()
-            self.stats.requests.append((route, 0, elapsed))
-            self.stats.samples.append(Sample(self.user, method, path, 0,
-                                             f"{type(error).__name__}: {error}", time.time()))
-            raise ConnectionFailed(f"{method} {path}: {error}") from error
-        elapsed = time.monotonic() - started
-        self.stats.requests.append((route, raw.status, elapsed))
-        self._store_cookies(raw)
-        if raw.will_close:
-            self.reset()
-        text = data.decode("utf-8", "replace")
-        response = Response(raw.status, text, raw.getheader("Location", ""),
-                            {k.lower(): v for k, v in raw.headers.items()})
-        if raw.status >= 500:
-            self.stats.samples.append(Sample(self.user, method, path, raw.status,
-                                             f"form: {(body or '')[:300]}", time.time()))
-            raise ServerError(f"{method} {path}: HTTP {raw.status}")
-        if "text/html" in response.headers.get("content-type", ""):
-            token = _input_value(_CSRF, text)
-            if token:
-                self.csrf = token
-        return response
-
-    def request(self, method: str, path: str, form=None, headers=None,
-                follow: bool = True) -> tuple[Response, Response]:
-        """Send a request; returns (first response, final response after redirects)."""
-        body = urlencode(form, doseq=True) if form is not None else None
-        first = response = self._exchange(method, path, body, headers or {})
-        hops = 0
-        while follow and response.status in (301, 302, 303) and hops < 5:
-            target = urlsplit(response.location)
-            next_path = target.path + (f"?{target.query}" if target.query else "")
-            response = self._exchange("GET", next_path, None, {})
-            hops += 1
-        return first, response
-
-    def get(self, path: str, follow: bool = True) -> Response:
-        return self.request("GET", path, follow=follow)[1]
-
-    def post(self, path: str, form: list, headers=None, follow: bool = True):
-        return self.request("POST", path, [("csrf_token", self.csrf or ""), *form], headers,
-                            follow)
-
-
-def make_route_of(world: World):
-    kinds = world.slug_kinds()
-
-    def route_of(path: str) -> str:
-        """The endpoint a path belongs to: /en/courses/foresight/intro → /{lang}/courses/
-        {course}/{lesson}; the query's parameter names are kept."""
-        split = urlsplit(path)
-        parts = split.path.split("/")
-        out = []
-        for index, part in enumerate(parts):
-            if index == 1 and part in LANGS:
-                out.append("{lang}")
-            elif part.isdigit():
-                out.append("{id}")
-            elif index > 0 and parts[index - 1] == "certificates":
-                out.append("{code}")
-            else:
-                out.append(kinds.get(part, part))
-        query = "&".join(sorted(p.split("=")[0] for p in split.query.split("&") if p))
-        return "/".join(out) + (f"?{query}" if query else "")
-
-    return route_of
-
-
-# ------------------------------------------------------------------------------------------
-# The ledger: every write the server acknowledged, and those whose outcome is unknown.
-
-
-@dataclass
-class Write:
-    kind: str  # enrolment, lesson, quiz, certificate, plan_start, block_save, submission
-    user_id: int
-    outcome: str  # "acked" or "unknown"
-    data: dict
-    seq: int  # order of the user's writes (each plan has one writer: its focal point)
-
-
-# ------------------------------------------------------------------------------------------
-# A simulated user.
-
-
-class SoakUser:
-    def __init__(self, account: Account, world: World, args, stats: Stats, deadline: float,
-                 source_ip: str | None, route_of):
-        self.account, self.world, self.args, self.stats = account, world, args, stats
-        self.deadline = deadline
-        # A generator per user, seeded: the same --seed replays the same choices.
-        self.rng = random.Random(args.seed * 100_003 + account.number)  # noqa: S311
-        self.browser = Browser(args.port, source_ip, stats, account.email, route_of)
-        self.lang = account.language if self.rng.random() < 0.7 else self.rng.choice(LANGS)
-        self.ledger: list[Write] = []
-        self.logged_in = False
-        # Learning state, as the client believes it from acknowledged writes.
-        self.enrolled: set[str] = set()
-        self.enrol_uncertain: set[str] = set()
-        self.done: dict[str, set[str]] = defaultdict(set)
-        self.passed: set[str] = set()
-        self.certificates: set[str] = set()
-        # Plan state (focal points).
-        self.focal = account.role == "focal_point"
-        self.completer = self.focal and self.rng.random() < args.completer_share
-        self.plan_id: int | None = None
-        self.plan_status = "none"  # none, draft, submitted, unknown, refused
-        # Each plan section has its own version: the one after our last acknowledged save.
-        self.block_versions: dict[str, int] = {}
-        self.plan_uncertain = False
-        self.complete_blocks: set[str] = set()
-        self.block_content: dict[str, dict] = {}
-
-    # ---------------------------------------------------------------- helpers
-
-    def record(self, kind: str, outcome: str, **data) -> None:
-        self.ledger.append(Write(kind, self.account.user_id, outcome, data, len(self.ledger)))
-
-    def anomaly(self, name: str, path: str, response: Response | None, detail: str = "") -> None:
-        self.stats.anomalies[name] += 1
-        self.stats.samples.append(Sample(self.account.email, "", path,
-                                         response.status if response else 0,
-                                         f"{name}: {detail}"[:400], time.time()))
-
-    def pause(self, scale: float = 1.0) -> None:
-        think = self.args.think * scale
-        if think > 0:
-            time.sleep(self.rng.uniform(0.5 * think, 1.5 * think))
-
-    def url(self, path: str) -> str:
-        return f"/{self.lang}{path}"
-
-    # ---------------------------------------------------------------- main loop
-
-    def run(self) -> None:
-        while time.monotonic() < self.deadline:
-            try:
-                self.step()
-            except (ConnectionFailed, ServerError):
-                # Recorded by the browser; back off a little, as a person would, and go on.
-                self.pause(2.0)
-            except Exception as error:  # a bug in this script must not end the user silently
-                self.anomaly("client error (bug in soak.py?)", "", None,
-                             f"{type(error).__name__}: {error}")
-                traceback.print_exc()
-                self.pause(2.0)
-            self.pause()
-        self.browser.reset()
-
-    def step(self) -> None:
-        if not self.logged_in:
-            (self.browse if self.rng.random() < 0.3 else self.login)()
-            return
-        if self.focal:
-            weights = ((self.browse, 25), (self.work_on_plan, 45), (self.learn, 22),
-                       (self.my_learning, 5), (self.logout, 3))
-        else:
-            weights = ((self.browse, 35), (self.learn, 55), (self.my_learning, 8),
-                       (self.logout, 2))
-        actions, numbers = zip(*weights, strict=True)
-        self.rng.choices(actions, numbers)[0]()
-
-    # ---------------------------------------------------------------- public pages
-
-    def browse(self) -> None:
-        rng, world = self.rng, self.world
-        pages = (
-            ("/", 2), (self.url("/"), 8), (self.url("/municipalities/"), 8),
-            (self.url("/municipalities/?" + urlencode({"q": rng.choice(SEARCH_TERMS)})), 8),
-            (self.url("/municipalities/?type=village"), 3),
-            (self.url(f"/municipalities/{rng.choice(world.municipality_slugs)}"), 10),
-            (self.url("/courses/"), 6),
-            (self.url(f"/courses/{rng.choice(world.courses).slug}"), 6),
-            (self.url("/figures/"), 5), (self.url("/figures/?from=2024-01&to=2025-12"), 2),
-            (self.url("/portfolios/"), 4),
-            (self.url(f"/portfolios/{rng.choice(world.portfolio_slugs)}"), 4)
-            if world.portfolio_slugs else (self.url("/portfolios/"), 0),
-            (self.url("/workshops/"), 3), (self.url("/readiness/"), 3),
-            ("/api/v1/municipalities", 2), ("/api/v1/figures", 1),
-        )
-        paths, weights = zip(*pages, strict=True)
-        path = rng.choices(paths, weights)[0]
-        response = self.browser.get(path)
-        if response.status != 200:
-            self.anomaly("browse: not 200", path, response)
-
-    # ---------------------------------------------------------------- accounts
-
-    def login(self) -> None:
-        page = self.browser.get(self.url("/accounts/login"))
-        if page.status != 200:
-            self.anomaly("login page: not 200", "login", page)
-            return
-        self.pause(0.5)
-        first, final = self.browser.post(self.url("/accounts/login"), [
-            ("email", self.account.email), ("password", SOAK_PASSWORD), ("next", "")])
-        if "x-ratelimit-limit" in first.headers:
-            self.stats.limited_logins += 1  # evidence that the limiter counted this attempt
-        if first.status == 302 and final.status == 200:
-            self.logged_in = True
-        elif first.status == 429:
-            self.anomaly("login: rate limited (429)", "login", first)
-        else:
-            self.anomaly("login: refused", "login", first, first.body[:200])
-
-    def logout(self) -> None:
-        first, _final = self.browser.post(self.url("/accounts/logout"), [])
-        if first.status == 302:
-            self.logged_in = False
-            self.browser.cookies.clear()
-        else:
-            self.anomaly("logout: not 302", "logout", first)
-
-    def check_still_logged_in(self, response: Response, path: str) -> bool:
-        """A redirect to the login page while logged in means the session was lost."""
-        if response.status == 302 and "/accounts/login" in response.location:
-            self.anomaly("session lost (redirect to login)", path, response)
-            self.logged_in = False
-            return False
-        return True
-
-    # ---------------------------------------------------------------- learning
-
-    def my_learning(self) -> None:
-        response = self.browser.get(self.url("/courses/my-learning"), follow=False)
-        if self.check_still_logged_in(response, "my-learning") and response.status != 200:
-            self.anomaly("my-learning: not 200", "my-learning", response)
-
-    def learn(self) -> None:
-        rng = self.rng
-        open_courses = [c for c in self.world.courses if c.slug not in self.enrolled]
-        if open_courses and (not self.enrolled or rng.random() < 0.2):
-            self.enrol(rng.choice(open_courses))
-            return
-        if not self.enrolled:
-            return
-        unfinished = [c for c in self.world.courses if c.slug in self.enrolled
-                      and c.slug not in self.certificates]
-        course = rng.choice(unfinished or [c for c in self.world.courses
-                                           if c.slug in self.enrolled])
-        todo = [lesson for lesson in course.lessons if lesson not in self.done[course.slug]]
-        if todo:
-            self.read_lesson(course, todo[0] if rng.random() < 0.8 else rng.choice(todo))
-        elif course.slug not in self.passed:
-            self.take_quiz(course)
-        elif course.slug not in self.certificates:
-            self.get_certificate(course)
-        else:  # revisit a lesson; marking it done again is harmless
-            self.read_lesson(course, rng.choice(course.lessons))
-
-    def enrol(self, course: CourseInfo) -> None:
-        page = self.browser.get(self.url(f"/courses/{course.slug}"))
-        if page.status != 200:
-            self.anomaly("course page: not 200", course.slug, page)
-            return
-        self.pause(0.5)
-        try:
-            first, final = self.browser.post(self.url(f"/courses/{course.slug}/enrol"), [])
-        except (ConnectionFailed, ServerError):
-            self.enrol_uncertain.add(course.slug)
-            self.record("enrolment", "unknown", course=course.slug)
-            raise
-        if not self.check_still_logged_in(first, "enrol"):
-            return
-        if first.status == 302 and final.status == 200 and FLASH_SUCCESS in final.body:
-            self.enrolled.add(course.slug)
-            self.record("enrolment", "acked", course=course.slug)
-        elif course.slug in self.enrol_uncertain and first.status == 302:
-            self.enrolled.add(course.slug)  # an earlier attempt with no answer did enrol
-        else:
-            self.anomaly("enrol: no success flash", course.slug, first)
-
-    def read_lesson(self, course: CourseInfo, lesson: str) -> None:
-        path = self.url(f"/courses/{course.slug}/{lesson}")
-        page = self.browser.get(path, follow=False)
-        if not self.check_still_logged_in(page, path):
-            return
-        if page.status != 200:
-            self.anomaly("lesson: not 200", path, page)
-            return
-        self.pause(1.5)  # reading
-        index = course.lessons.index(lesson)
-        expected = (self.url(f"/courses/{course.slug}/{course.lessons[index + 1]}")
-                    if index + 1 < len(course.lessons)
-                    else self.url(f"/courses/{course.slug}/quiz"))
-        try:
-            first, _final = self.browser.post(f"{path}/done", [],
-                                              follow=self.rng.random() < 0.5)
-        except (ConnectionFailed, ServerError):
-            self.record("lesson", "unknown", course=course.slug, lesson=lesson)
-            raise
-        if first.status == 302 and urlsplit(first.location).path == expected:
-            self.done[course.slug].add(lesson)
-            self.record("lesson", "acked", course=course.slug, lesson=lesson)
-        elif self.check_still_logged_in(first, path):
-            self.anomaly("lesson done: unexpected answer", path, first, first.location)
-
-    def take_quiz(self, course: CourseInfo) -> None:
-        path = self.url(f"/courses/{course.slug}/quiz")
-        page = self.browser.get(path, follow=False)
-        if not self.check_still_logged_in(page, path):
-            return
-        if page.status != 200:
-            self.anomaly("quiz page: not 200", path, page)
-            return
-        self.pause(1.0)
-        correct = self.rng.random() < 0.6
-        answers = []
-        for qid, kind, options, right in course.questions:
-            if correct:
-                chosen = right
-            elif kind == "single":
-                chosen = (self.rng.choice(options),)
-            else:
-                chosen = tuple(self.rng.sample(options, self.rng.randint(1, len(options))))
-            answers += [(f"q-{qid}", option) for option in chosen]
-        try:
-            first, _final = self.browser.post(path, answers)
-        except (ConnectionFailed, ServerError):
-            self.record("quiz", "unknown", course=course.slug)
-            raise
-        verdict = re.search(r'<div class="flash (flash-success|flash-error)" role="status">',
-                            first.body)
-        if first.status == 200 and verdict:
-            passed = verdict.group(1) == "flash-success"
-            if passed:
-                self.passed.add(course.slug)
-            self.record("quiz", "acked", course=course.slug, passed=passed)
-            if correct and not passed:
-                self.anomaly("quiz: correct answers not passed", path, first)
-        else:
-            self.anomaly("quiz: no score shown", path, first)
-
-    def get_certificate(self, course: CourseInfo) -> None:
-        path = self.url(f"/courses/{course.slug}/certificate")
-        try:
-            first, final = self.browser.request("GET", path)
-        except (ConnectionFailed, ServerError):
-            self.record("certificate", "unknown", course=course.slug)
-            raise
-        match = re.fullmatch(r"/(?:az|en)/certificates/([^/]+)", urlsplit(first.location).path)
-        if first.status == 302 and match and final.status == 200:
-            self.certificates.add(course.slug)
-            self.record("certificate", "acked", course=course.slug, code=match.group(1))
-        elif self.check_still_logged_in(first, path):
-            self.anomaly("certificate: not issued", path, first)
-
-    # ---------------------------------------------------------------- plans (focal points)
-
-    def work_on_plan(self) -> None:
-        if self.plan_id is None:
-            self.start_plan()
-        elif self.plan_status != "draft":
-            self.read_plan()
-        elif self.completer and len(self.complete_blocks) == len(self.world.blocks):
-            self.submit_plan()
-        else:
-            keys = [b["key"] for b in self.world.blocks]
-            todo = [k for k in keys if k not in self.complete_blocks]
-            key = todo[0] if self.completer and todo else self.rng.choice(keys)
-            self.edit_block(next(b for b in self.world.blocks if b["key"] == key))
-
-    def start_plan(self) -> None:
-        index = self.browser.get(self.url("/plans/"))
-        if index.status != 200:
-            self.anomaly("plans index: not 200", "plans/", index)
-            return
-        existing = re.search(rf'href="/{self.lang}/plans/(\d+)"', index.body)
-        if existing:  # started by an attempt whose answer was lost
-            self.plan_id, self.plan_status, self.plan_uncertain = int(existing[1]), "draft", True
-            return
-        self.pause(0.5)
-        try:
-            first, _final = self.browser.post(self.url("/plans/start"),
-                                              [("cycle_id", str(self.world.cycle_id))])
-        except (ConnectionFailed, ServerError):
-            self.record("plan_start", "unknown")
-            raise
-        match = re.fullmatch(r"/(?:az|en)/plans/(\d+)", urlsplit(first.location).path)
-        if first.status == 302 and match:
-            self.plan_id, self.plan_status = int(match[1]), "draft"
-            self.record("plan_start", "acked", plan_id=self.plan_id,
-                        municipality_id=self.account.municipality_id)
-        else:
-            self.anomaly("plan start: refused", "plans/start", first, first.location)
-
-    def read_plan(self) -> None:
-        suffix = self.rng.choice(("", "", "/history", "/print"))
-        page = self.browser.get(self.url(f"/plans/{self.plan_id}{suffix}"))
-        if page.status != 200:
-            self.anomaly("plan page: not 200", f"plans/{self.plan_id}{suffix}", page)
-
-    def edit_block(self, block: dict) -> None:
-        key = block["key"]
-        path = self.url(f"/plans/{self.plan_id}/blocks/{key}")
-        page = self.browser.get(path, follow=False)
-        if not self.check_still_logged_in(page, path):
-            return
-        if page.status != 200:
-            self.anomaly("block page: not 200", path, page)
-            return
-        shown = int(_input_value(_VERSION, page.body) or 0)
-        if self.plan_uncertain or key not in self.block_versions:
-            self.block_versions[key], self.plan_uncertain = shown, False
-        elif shown != self.block_versions[key]:
-            # Only this client writes this plan: another version means a write went missing
-            # or a read came from stale data. The database check at the end decides.
-            self.anomaly("block page shows an unexpected version", path, page,
-                         f"expected {self.block_versions[key]}, page has {shown}")
-            self.block_versions[key] = shown
-        full = self.completer or self.rng.random() < 0.3
-        for _autosave in range(self.rng.choice((0, 0, 1, 2))):
-            self.pause(1.0)  # typing; the page autosaves a few seconds after a change
-            if not self.save_block(block, path, full=False, autosave=True):
-                return
-        if self.rng.random() < 0.8:
-            self.pause(1.0)
-            self.save_block(block, path, full=full, autosave=False)
-
-    def save_block(self, block: dict, path: str, *, full: bool, autosave: bool) -> bool:
-        key = block["key"]
-        tag = f"[{self.account.email} #{len(self.ledger)}]"
-        form, content = fill_block(block, self.rng, tag, full)
-        form.append(("version", str(self.block_versions[key])))
-        add_row = (not autosave and any(f["type"] == "table" for f in block["fields"])
-                   and self.rng.random() < 0.1)
-        if add_row:
-            form.append(("add_row", next(f["key"] for f in block["fields"]
-                                         if f["type"] == "table")))
-        record = {"plan_id": self.plan_id, "block": key, "content": content,
-                  "version_sent": self.block_versions[key], "autosave": autosave}
-        try:
-            first, final = self.browser.post(path, form,
-                                              headers={"X-Autosave": "1"} if autosave else None,
-                                              follow=not autosave)
-        except (ConnectionFailed, ServerError):
-            self.record("block_save", "unknown", **record)
-            self.plan_uncertain = True
-            raise
-        if autosave:
-            try:
-                answer = json.loads(first.body) if first.status == 200 else {}
-            except ValueError:
-                answer = {}
-            if answer.get("ok") is True:
-                self.acknowledge_save(record, int(answer["version"]), full)
-                return True
-            self.anomaly(f"autosave refused (HTTP {first.status})", path, first, first.body[:300])
-            return False
-        target = urlsplit(first.location)
-        expected = (f"/{self.lang}/plans/{self.plan_id}/blocks/{key}" if add_row
-                    else f"/{self.lang}/plans/{self.plan_id}")
-        if first.status == 302 and target.path == expected:
-            self.acknowledge_save(record, self.block_versions[key] + 1, full)
-            if not add_row and FLASH_SUCCESS not in final.body:
-                self.anomaly("block save: no 'Saved.' flash", path, final)
-            return True
-        if self.check_still_logged_in(first, path):
-            detail = re.findall(r'<div class="form-errors"[^>]*>(.*?)</div>', first.body, re.S)
-            self.anomaly(f"block save refused (HTTP {first.status})", path, first,
-                         " ".join(detail)[:300])
-        return False
-
-    def acknowledge_save(self, record: dict, version_after: int, full: bool) -> None:
-        self.block_versions[record["block"]] = version_after
-        self.block_content[record["block"]] = record["content"]
-        if full:
-            self.complete_blocks.add(record["block"])
-        else:
-            self.complete_blocks.discard(record["block"])
-        self.record("block_save", "acked", version_after=version_after, **record)
-
-    def submit_plan(self) -> None:
-        path = self.url(f"/plans/{self.plan_id}")
-        page = self.browser.get(path)
-        if page.status != 200:
-            self.anomaly("plan page: not 200", path, page)
-            return
-        self.pause(1.0)
-        try:
-            first, final = self.browser.post(f"{path}/submit", [])
-        except (ConnectionFailed, ServerError):
-            self.plan_status = "unknown"
-            self.record("submission", "unknown", plan_id=self.plan_id)
-            raise
-        # An incomplete plan also lands back on its page, with an error instead of the flash.
-        if (first.status == 302 and urlsplit(first.location).path == path
-                and FLASH_SUCCESS in final.body):
-            self.plan_status = "submitted"
-            self.record("submission", "acked", plan_id=self.plan_id, revision=1,
-                        content=dict(self.block_content))
-        else:
-            # A refusal means the plan lacks something this client saved: reported, and
-            # the plan is left alone so that the client does not retry forever.
-            self.plan_status = "refused"
-            self.anomaly(f"submission refused (HTTP {first.status})", path, first)
 
 
 # ------------------------------------------------------------------------------------------
@@ -959,15 +337,23 @@ def port_is_free(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+def app_env(args, url: str) -> dict:
+    """The environment of gunicorn and of the outbox worker: production, mail to the sink."""
+    env = {**os.environ, "M4EG_ENV": "production", "SECRET_KEY": args.secret_key,
+           "DATABASE_URL": url, "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}",
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(args.smtp_port),
+           "MAIL_USE_TLS": "false", "MAIL_USE_SSL": "false"}
+    for name in ("MAIL_USERNAME", "MAIL_PASSWORD"):
+        env.pop(name, None)
+    # Locust users all connect from 127.0.0.1: per-address limits would throttle the whole
+    # run as one person, so they are off unless asked for.
+    env["RATELIMIT_ENABLED"] = "true" if args.rate_limits == "on" else "false"
+    env["RATELIMIT_STORAGE_URI"] = args.ratelimit_storage
+    return env
+
+
 def start_gunicorn(args, url: str, out: Path) -> subprocess.Popen:
-    env = {**os.environ, "M4EG_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-           "DATABASE_URL": url, "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}"}
-    env.pop("MAIL_SERVER", None)  # never mail real people from a soak run
-    if args.rate_limits == "off":
-        env["RATELIMIT_ENABLED"] = "false"
-    else:
-        env["RATELIMIT_ENABLED"] = "true"
-        env["RATELIMIT_STORAGE_URI"] = args.ratelimit_storage
+    env = app_env(args, url)
     # gunicorn appends to its access log; start each run with an empty one.
     (out / "gunicorn-access.log").write_text("")
     command = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
@@ -1046,23 +432,94 @@ def scan_log(path: Path) -> tuple[list[tuple[str, str, int]], list[str]]:
         problems
 
 
+
+
+def stop_process(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# ------------------------------------------------------------------------------------------
+# The receiving SMTP server: a child process, so that stopping it is a real outage (the
+# port refuses connections) and so that its asyncio loop stays out of Locust's gevent.
+
+
+def run_smtp_sink(port: int, record_path: Path) -> None:
+    """Receive mail on 127.0.0.1:port until SIGTERM; append each message's key header (or
+    "-" when it has none) and subject to ``record_path``, one JSON line per message."""
+    import threading
+
+    from aiosmtpd.controller import Controller
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+            message = email.message_from_bytes(envelope.original_content or envelope.content,
+                                                policy=email.policy.default)
+            line = json.dumps({"key": message.get(KEY_HEADER, "-"),
+                               "subject": str(message.get("Subject", "")), "at": time.time(),
+                               "to": envelope.rcpt_tos})
+            with record_path.open("a") as sink:
+                sink.write(line + "\n")
+            return "250 OK"
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_a: stop.set())
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop.wait()
+    controller.stop()
+
+
+def start_smtp_sink(args, out: Path) -> subprocess.Popen:
+    command = [sys.executable, str(Path(__file__).resolve()), "--smtp-sink",
+               str(args.smtp_port), str(out / "smtp-received.jsonl")]
+    process = subprocess.Popen(command, cwd=ROOT)  # noqa: S603
+    for _attempt in range(300):
+        if not port_is_free(args.smtp_port):
+            return process
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    sys.exit("the SMTP sink did not start")
+
+
+def outbox_present(args, url: str) -> bool:
+    """Whether this checkout of the app has the mail outbox (its `flask outbox` command)."""
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "flask", "--app", "m4eg", "outbox", "--help"], cwd=ROOT,
+        env=app_env(args, url), capture_output=True, text=True)
+    return result.returncode == 0
+
+
+def start_outbox_worker(args, url: str, out: Path) -> subprocess.Popen:
+    log = (out / "outbox-worker.log").open("w")
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "flask", "--app", "m4eg", "outbox", "work"], cwd=ROOT,
+        env=app_env(args, url), stdout=log, stderr=subprocess.STDOUT)
+
+
 # ------------------------------------------------------------------------------------------
 # Verification against the database
 
 
-def verify(app, ledger: list[Write]) -> tuple[dict, list[str]]:
+def verify(app, ledger: list[dict]) -> tuple[dict, list[str]]:
     """Check every acknowledged write against the database. Returns counts per kind
     (acked, unknown, verified) and a description of each lost write."""
     from sqlalchemy import func, select
 
-    from m4eg.courses.models import Certificate, Enrolment, LessonProgress, QuizAttempt
+    from m4eg.courses.models import Enrolment, LessonProgress, Workshop, WorkshopRegistration
     from m4eg.extensions import db
-    from m4eg.plans.models import Plan, Revision
+    from m4eg.plans.models import Plan
 
     counts = defaultdict(Counter)
     lost: list[str] = []
     for write in ledger:
-        counts[write.kind][write.outcome] += 1
+        counts[write["kind"]][write["outcome"]] += 1
 
     def verified(kind: str, ok: bool, description: str) -> None:
         if ok:
@@ -1070,114 +527,81 @@ def verify(app, ledger: list[Write]) -> tuple[dict, list[str]]:
         else:
             lost.append(f"{kind}: {description}")
 
-    acked = [w for w in ledger if w.outcome == "acked"]
+    acked = [w for w in ledger if w["outcome"] == "acked"]
     with app.app_context():
         session = db.session
-        enrolments = {(e.user_id, e.course_slug): e for e in session.scalars(select(Enrolment))}
+        enrolments = set(session.execute(select(Enrolment.user_id, Enrolment.course_slug)))
         lessons = set(session.execute(select(LessonProgress.user_id, LessonProgress.course_slug,
-                                             LessonProgress.lesson_slug)).all())
-        attempts = Counter(session.execute(select(QuizAttempt.user_id, QuizAttempt.course_slug)
-                                           ).all())
-        certificates = {c.code: (c.user_id, c.course_slug)
-                        for c in session.scalars(select(Certificate))}
-
+                                             LessonProgress.lesson_slug)))
+        registrations = {(r.workshop_id, r.user_id): r.status
+                         for r in session.scalars(select(WorkshopRegistration))}
         for write in acked:
-            user, data = write.user_id, write.data
-            if write.kind == "enrolment":
-                verified("enrolment", (user, data["course"]) in enrolments,
+            user, data, kind = write["user_id"], write["data"], write["kind"]
+            if kind == "enrolment":
+                verified(kind, (user, data["course"]) in enrolments,
                          f"user {user} course {data['course']}: no enrolment row")
-            elif write.kind == "lesson":
-                verified("lesson", (user, data["course"], data["lesson"]) in lessons,
+            elif kind == "lesson":
+                verified(kind, (user, data["course"], data["lesson"]) in lessons,
                          f"user {user} {data['course']}/{data['lesson']}: no progress row")
-            elif write.kind == "certificate":
-                verified("certificate",
-                         certificates.get(data["code"]) == (user, data["course"]),
-                         f"user {user} course {data['course']}: certificate {data['code']} "
-                         "missing")
-
-        # Quiz attempts: each acknowledged attempt is a row; unanswered ones may be too.
-        told = Counter((w.user_id, w.data["course"]) for w in acked if w.kind == "quiz")
-        maybe = Counter((w.user_id, w.data["course"]) for w in ledger
-                        if w.kind == "quiz" and w.outcome == "unknown")
-        for key, number in told.items():
-            ok = number <= attempts[key] <= number + maybe[key]
-            counts["quiz"]["verified"] += number if ok else 0
-            if not ok:
-                lost.append(f"quiz: user {key[0]} course {key[1]}: told {number} attempt(s) "
-                            f"were scored, database has {attempts[key]}")
-
-        # A course whose lessons were all acknowledged done and whose quiz was acknowledged
-        # passed must be complete.
-        done = defaultdict(set)
-        for w in acked:
-            if w.kind == "lesson":
-                done[(w.user_id, w.data["course"])].add(w.data["lesson"])
-        passed = {(w.user_id, w.data["course"]) for w in acked if w.kind == "quiz"
-                  and w.data["passed"]}
-        catalogue = {c.slug: set(c.lesson_slugs) for c in _courses(app)}
-        for key in passed:
-            if done[key] >= catalogue[key[1]]:
-                enrolment = enrolments.get(key)
-                ok = enrolment is not None and enrolment.completed_at is not None
-                counts["completion"]["acked"] += 1
-                verified("completion", ok, f"user {key[0]} course {key[1]}: all lessons done "
-                         "and quiz passed, but the enrolment is not complete")
+            elif kind == "workshop":
+                status = registrations.get((data["workshop_id"], user))
+                verified(kind, status in ("confirmed", "waitlisted"),
+                         f"user {user} workshop {data['workshop_id']}: registration is "
+                         f"{status or 'missing'}")
+        # Seats: the counter the conditional UPDATE keeps must match the confirmed rows.
+        for workshop in session.scalars(select(Workshop)):
+            confirmed = session.scalar(select(func.count()).select_from(WorkshopRegistration)
+                                       .where(WorkshopRegistration.workshop_id == workshop.id,
+                                              WorkshopRegistration.status == "confirmed"))
+            if confirmed != workshop.seats_taken:
+                lost.append(f"workshop {workshop.id}: seats_taken {workshop.seats_taken}, "
+                            f"{confirmed} confirmed registrations")
 
         # Plans: one writer each, so the database must hold the last acknowledged save of
-        # every block (or a later save whose answer was lost), and the last version.
+        # every section (or a later save whose answer was lost), at the version it left.
         by_plan = defaultdict(list)
         for w in ledger:
-            if w.kind in ("plan_start", "block_save", "submission") and "plan_id" in w.data:
-                by_plan[w.data["plan_id"]].append(w)
+            if "plan_id" in w["data"]:
+                by_plan[w["data"]["plan_id"]].append(w)
         for plan_id, writes in by_plan.items():
             plan = session.get(Plan, plan_id)
-            started = [w for w in writes if w.kind == "plan_start" and w.outcome == "acked"]
             if plan is None:
-                if started:
-                    lost.append(f"plan_start: plan {plan_id} does not exist")
+                if any(w["outcome"] == "acked" for w in writes):
+                    lost.append(f"plan {plan_id} does not exist")
                 continue
-            for w in started:
-                verified("plan_start", plan.municipality_id == w.data["municipality_id"],
-                         f"plan {plan_id} belongs to another municipality")
+            for w in writes:
+                if w["kind"] == "plan_start" and w["outcome"] == "acked":
+                    verified("plan_start", plan.municipality_id == w["data"]["municipality_id"],
+                             f"plan {plan_id} belongs to another municipality")
             content = plan.content or {}
-            writes.sort(key=lambda w: w.seq)
-            for block in {w.data["block"] for w in writes if w.kind == "block_save"}:
-                saves = [w for w in writes if w.kind == "block_save" and w.data["block"] == block]
-                last = max((i for i, w in enumerate(saves) if w.outcome == "acked"), default=None)
+            writes.sort(key=lambda w: w["seq"])
+            for block in {w["data"]["block"] for w in writes if w["kind"] == "block_save"}:
+                saves = [w for w in writes if w["kind"] == "block_save"
+                         and w["data"]["block"] == block]
+                last = max((i for i, w in enumerate(saves) if w["outcome"] == "acked"),
+                           default=None)
                 if last is None:
                     continue
-                allowed = [saves[last].data["content"]] + [
-                    w.data["content"] for w in saves[last + 1:] if w.outcome == "unknown"]
+                allowed = [saves[last]["data"]["content"]] + [
+                    w["data"]["content"] for w in saves[last + 1:] if w["outcome"] == "unknown"]
                 ok = content.get(block) in allowed
+                if not any(w["outcome"] == "unknown" for w in saves):
+                    ok = ok and plan.block_version(block) == saves[last]["data"]["version_after"]
                 counts["block_save"]["verified"] += sum(
-                    1 for w in saves if w.outcome == "acked") if ok else 0
+                    1 for w in saves if w["outcome"] == "acked") if ok else 0
                 if not ok:
-                    lost.append(f"block_save: plan {plan_id} block {block} differs from the "
-                                "last acknowledged save: "
-                                + _differences(content.get(block), saves[last].data["content"]))
-            for block in {w.data["block"] for w in writes if w.kind == "block_save"}:
-                saves = [w for w in writes if w.kind == "block_save" and w.data["block"] == block]
-                acked = [w for w in saves if w.outcome == "acked"]
-                if acked and not any(w.outcome == "unknown" for w in saves):
-                    expected, stored = acked[-1].data["version_after"], plan.block_version(block)
-                    if stored != expected:
-                        lost.append(f"plan {plan_id} block {block}: version is {stored}, the "
-                                    f"last acknowledged save left it at {expected}")
-            for w in writes:
-                if w.kind != "submission" or w.outcome != "acked":
-                    continue
-                revision = session.scalar(select(Revision).where(
-                    Revision.plan_id == plan_id, Revision.number == w.data["revision"]))
-                revisions = session.scalar(select(func.count()).select_from(Revision)
-                                           .where(Revision.plan_id == plan_id))
-                # Its content is what the client last saved, unless a save went unanswered.
-                same = (revision is not None and revision.content == w.data["content"]) or any(
-                    u.outcome == "unknown" and u.kind == "block_save" for u in writes)
-                ok = (revision is not None and plan.status == "submitted" and revisions == 1
-                      and same)
-                verified("submission", ok, f"plan {plan_id}: status {plan.status}, "
-                         f"{revisions} revision(s), revision 1 "
-                         f"{'missing' if revision is None else 'differs from what was saved'}")
+                    lost.append(f"block_save: plan {plan_id} section {block} (version "
+                                f"{plan.block_version(block)}) differs from the last "
+                                "acknowledged save: " + _differences(
+                                    content.get(block), saves[last]["data"]["content"]))
+            told = {w["kind"] for w in writes if w["outcome"] == "acked"}
+            expected = ("approved" if "approval" in told else "in_review" if "review" in told
+                        else "submitted" if "submission" in told else None)
+            for kind in ("submission", "review", "approval"):
+                if kind in told:
+                    verified(kind, plan.status == expected,
+                             f"plan {plan_id}: status {plan.status}, the last acknowledged "
+                             f"step leaves it {expected}")
     return counts, lost
 
 
@@ -1199,100 +623,138 @@ def _courses(app):
         return courses.courses()
 
 
+
 # ------------------------------------------------------------------------------------------
-# Summary
+# Mail: the outbox against what the sink received
 
 
-def statuses_of(stats: Stats) -> Counter:
-    return Counter(status for _route, status, _s in stats.requests)
+def check_mail(app, sink_path: Path, wait: float, present: bool) -> tuple[list[str], list[str]]:
+    """(report lines, problems). Waits up to ``wait`` seconds for every outbox row to be
+    'sent', then checks that the sink saw each row's key exactly once."""
+    from sqlalchemy import inspect, text
+
+    from m4eg.extensions import db
+
+    received = Counter()
+    if sink_path.exists():
+        for line in sink_path.read_text().splitlines():
+            received[json.loads(line)["key"]] += 1
+    with app.app_context():
+        if not present or not inspect(db.engine).has_table("outbox_messages"):
+            return ["mail        outbox not present (no outbox_messages table or no `flask "
+                    "outbox` command on this checkout): mail delivery not checked; the sink "
+                    f"received {sum(received.values())} message(s), "
+                    f"{received['-']} without a {KEY_HEADER} header"], []
+        deadline = time.monotonic() + wait
+        while True:
+            rows = db.session.execute(text("SELECT key, status FROM outbox_messages")).all()
+            db.session.rollback()  # a fresh snapshot on the next read
+            unsent = [r for r in rows if r.status != "sent"]
+            if not unsent or time.monotonic() >= deadline:
+                break
+            time.sleep(1)
+    received.clear()  # read again: the worker may have delivered more while we waited
+    if sink_path.exists():
+        for line in sink_path.read_text().splitlines():
+            received[json.loads(line)["key"]] += 1
+    keys = {r.key for r in rows}
+    missing = sorted(k for k in keys if received[k] == 0)
+    duplicates = sorted(k for k in keys if received[k] > 1)
+    strangers = sorted(k for k in received if k not in keys)
+    lines = [f"mail        outbox rows {len(rows)}: "
+             + ", ".join(f"{s} {n}" for s, n in sorted(Counter(r.status for r in rows).items())),
+             f"            sink received {sum(received.values())} message(s); missing "
+             f"{len(missing)}, delivered more than once {len(duplicates)}, not in the outbox "
+             f"{len(strangers)}"]
+    problems = ([f"outbox row {r.key} is {r.status} after {wait:.0f} s" for r in unsent]
+                + [f"mail {k} never received" for k in missing]
+                + [f"mail {k} received {received[k]} times" for k in duplicates]
+                + [f"mail with key {k!r} received but not in the outbox" for k in strangers])
+    return lines, problems
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+# ------------------------------------------------------------------------------------------
+# Report
 
 
-def summarise(args, stats: Stats, counts, lost, tracebacks, log_problems, elapsed, accounts,
-              rate_note, out: Path) -> tuple[str, bool]:
+def locust_rows(prefix: Path) -> list[dict]:
+    path = Path(f"{prefix}_stats.csv")
+    if not path.exists():
+        return []
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def report(args, rows, client, counts, lost, mail_lines, mail_problems, tracebacks,
+           log_problems, world, outage) -> tuple[str, bool]:
     lines = []
     say = lines.append
-    focal = sum(a.role == "focal_point" for a in accounts)
-    statuses = statuses_of(stats)
-    latencies = [s for _route, status, s in stats.requests if status]
-    server_errors = sum(n for status, n in statuses.items() if status >= 500)
+    statuses = Counter({int(k): v for k, v in client.get("statuses", {}).items()})
+    server_errors = sum(n for s, n in statuses.items() if s >= 500)
     connection_errors = statuses.get(0, 0)
-    say("== M4EG soak run ==")
+    total = next((r for r in rows if r["Name"] == "Aggregated"), None)
+    accounts = world["accounts"]
+    say("== M4EG soak run (Locust) ==")
     say(f"target      {args.database_url}")
     say(f"server      gunicorn --workers {args.workers} (sync) on 127.0.0.1:{args.port}, "
-        "M4EG_ENV=production")
-    say(f"users       {len(accounts)} ({focal} focal points, {len(accounts) - focal} staff); "
-        f"duration {args.duration} s (ran {elapsed:.0f} s); seed {args.seed}; "
-        f"think time {args.think * 0.5:.2f}-{args.think * 1.5:.2f} s")
-    say(f"rate limits {rate_note}")
-    logins = sum(1 for route, _s, _t in stats.requests if route.endswith("/accounts/login")
-                 and route.startswith("POST"))
-    say(f"            {stats.limited_logins} of {logins} login answers carried X-RateLimit-* "
-        f"headers; {statuses_of(stats).get(429, 0)} requests were answered 429")
-    say("")
-    say(f"requests    {len(stats.requests)} ({len(stats.requests) / max(elapsed, 1):.1f}/s)")
+        f"M4EG_ENV=production; rate limits {args.rate_limits}")
+    say(f"users       {args.users} for {args.minutes:g} min ({len(accounts['focal_point'])} "
+        f"focal points, {len(accounts['coordinator'])} coordinators, the rest staff and "
+        "visitors 4:3)")
+    say(f"smtp        sink on 127.0.0.1:{args.smtp_port}; " + (
+        f"stopped from {outage[0]:.0f} s to {outage[1]:.0f} s" if outage else "no outage"))
+    if total:
+        say(f"requests    {total['Request Count']} ({float(total['Requests/s']):.1f}/s), "
+            f"failures {total['Failure Count']}; p50 {total['50%']} ms, p95 {total['95%']} ms, "
+            f"p99 {total['99%']} ms, max {float(total['Max Response Time']):.0f} ms")
     say("status      " + ", ".join(f"{'conn-error' if s == 0 else s}: {n}"
                                    for s, n in sorted(statuses.items())))
-    say(f"5xx         {server_errors}")
-    say(f"conn errors {connection_errors}")
-    say(f"latency     p50 {percentile(latencies, .5) * 1000:.0f} ms, "
-        f"p95 {percentile(latencies, .95) * 1000:.0f} ms, "
-        f"p99 {percentile(latencies, .99) * 1000:.0f} ms, "
-        f"max {max(latencies, default=0) * 1000:.0f} ms, "
-        f"mean {statistics.fmean(latencies) * 1000 if latencies else 0:.0f} ms")
+    say(f"5xx         {server_errors}; connection errors {connection_errors}")
     say("")
-    say("per endpoint                                              count   p50 ms   p95 ms"
-        "  non-2xx/3xx")
-    by_route = defaultdict(list)
-    for route, status, seconds in stats.requests:
-        by_route[route].append((status, seconds))
-    for route, items in sorted(by_route.items(), key=lambda kv: -len(kv[1])):
-        times = [s for status, s in items if status]
-        odd = Counter(status for status, _s in items if status == 0 or status >= 400)
-        odd_text = " ".join(f"{'conn' if s == 0 else s}x{n}" for s, n in sorted(odd.items()))
-        say(f"  {route[:54]:<54} {len(items):>7} {percentile(times, .5) * 1000:>8.0f} "
-            f"{percentile(times, .95) * 1000:>8.0f}  {odd_text}")
+    say(f"{'per endpoint':<52} {'count':>7} {'fail':>5} {'p50':>6} {'p95':>6}")
+    for row in sorted((r for r in rows if r["Name"] != "Aggregated"),
+                      key=lambda r: -int(r["Request Count"])):
+        say(f"  {row['Type']:<5}{row['Name'][:45]:<45} {row['Request Count']:>7} "
+            f"{row['Failure Count']:>5} {row['50%']:>6} {row['95%']:>6}")
+    failures = Path(f"{args.out / 'locust'}_failures.csv")
+    if failures.exists():
+        with failures.open() as handle:
+            for row in csv.DictReader(handle):
+                say(f"  FAILED {row['Method']} {row['Name']}: {row['Error'][:120]} "
+                    f"x{row['Occurrences']}")
     say("")
     say("writes      kind          acked  unknown  verified in database")
-    for kind in ("enrolment", "lesson", "quiz", "completion", "certificate", "plan_start",
-                 "block_save", "submission"):
+    for kind in ("enrolment", "lesson", "workshop", "plan_start", "block_save", "submission",
+                 "review", "approval"):
         c = counts.get(kind, Counter())
         say(f"            {kind:<12} {c['acked']:>6} {c['unknown']:>8} {c['verified']:>9}")
     say(f"lost writes {len(lost)}")
     for item in lost[:50]:
         say(f"  LOST {item}")
     say("")
-    if stats.anomalies:
-        say("client-side anomalies (unexpected answers that are not 5xx):")
-        for name, number in stats.anomalies.most_common():
-            say(f"  {number:>6}  {name}")
-    else:
-        say("client-side anomalies: none")
-    samples = [s for s in stats.samples if s.status == 0 or s.status >= 500]
-    if samples:
-        say("first 5xx / connection errors seen by clients:")
-        for s in sorted(samples, key=lambda s: s.at)[:20]:
-            say(f"  {time.strftime('%H:%M:%S', time.localtime(s.at))} {s.user} {s.method} "
-                f"{s.path} -> {s.status or 'no answer'} {s.detail[:200]}")
-    say(f"gunicorn log: {len(tracebacks)} distinct traceback(s), "
-        f"{sum(c for _t, _l, c in tracebacks)} in all; {len(log_problems)} [ERROR]/[CRITICAL] "
-        f"line(s) ({out / 'gunicorn-error.log'})")
-    for text, _last, count in tracebacks[:10]:
+    lines += mail_lines
+    for item in mail_problems[:30]:
+        say(f"  MAIL {item}")
+    anomalies = client.get("anomalies", {})
+    say("client-side anomalies: " + (", ".join(f"{name} x{n}" for name, n in sorted(
+        anomalies.items(), key=lambda kv: -kv[1])) or "none"))
+    for sample in [s for s in client.get("samples", []) if s["kind"] == "server"][:10]:
+        say(f"  {time.strftime('%H:%M:%S', time.localtime(sample['at']))} {sample['name']} "
+            f"{sample['path']} -> {sample['status'] or 'no answer'} {sample['detail'][:150]}")
+    say(f"gunicorn log: {sum(c for _t, _l, c in tracebacks)} traceback(s), "
+        f"{len(log_problems)} [ERROR]/[CRITICAL] line(s) ({args.out / 'gunicorn-error.log'})")
+    for text, _last, count in tracebacks[:5]:
         say(f"--- traceback seen {count} time(s):")
         say(text)
-    for line in log_problems[:20]:
-        say(f"  {line}")
-    failed = bool(server_errors or connection_errors or lost or tracebacks)
+    acknowledged = sum(c["acked"] for c in counts.values())
+    if not acknowledged:
+        say("NO WRITE WAS ACKNOWLEDGED: the run proves nothing (see the anomalies above)")
+    failed = bool(server_errors or connection_errors or lost or mail_problems or tracebacks
+                  or not total or not acknowledged)
     say("")
     say(f"RESULT: {'FAIL' if failed else 'PASS'} (5xx {server_errors}, connection errors "
-        f"{connection_errors}, lost writes {len(lost)}, tracebacks "
-        f"{sum(c for _t, _l, c in tracebacks)})")
+        f"{connection_errors}, lost writes {len(lost)}, mail problems {len(mail_problems)}, "
+        f"tracebacks {sum(c for _t, _l, c in tracebacks)})")
     return "\n".join(lines), failed
 
 
@@ -1306,137 +768,120 @@ def parse_args(argv=None):
                         help="target database; it is DROPPED and re-created (PostgreSQL) or "
                              "deleted (SQLite file)")
     parser.add_argument("--users", type=int, default=64)
-    parser.add_argument("--duration", type=int, default=300, help="seconds of load")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--minutes", type=float, default=5, help="minutes of load")
+    parser.add_argument("--spawn-rate", type=float, default=8, help="users started per second")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=5090)
+    parser.add_argument("--smtp-port", type=int, default=5091)
+    parser.add_argument("--smtp-outage-seconds", type=float, default=0,
+                        help="stop the SMTP sink this long in the middle of the run")
+    parser.add_argument("--mail-wait", type=float, default=120,
+                        help="seconds to wait after the load for the outbox to be all 'sent'")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="mean pause between a user's page views, in seconds "
-                             "(uniform over 0.5x-1.5x; 0 for no pause)")
-    parser.add_argument("--ramp", type=float, default=10.0,
-                        help="seconds over which the users start")
-    parser.add_argument("--focal-share", type=float, default=0.25,
-                        help="share of users who are focal points (capped by the number of "
-                             "municipalities without a plan)")
+    parser.add_argument("--focal-share", type=float, default=0.25)
     parser.add_argument("--completer-share", type=float, default=0.5,
-                        help="share of focal points who fill every block and submit")
-    parser.add_argument("--rate-limits", choices=("per-user-address", "off"),
-                        default="per-user-address",
-                        help="per-user-address (default): limits ON with their production "
-                             "values, each user connects from its own 127.0.0.x address; "
-                             "off: RATELIMIT_ENABLED=false, every user from 127.0.0.1")
-    parser.add_argument("--ratelimit-storage", default="memory://",
-                        help="RATELIMIT_STORAGE_URI for the run (e.g. redis://127.0.0.1:6379/0)")
+                        help="share of focal points who fill every section and submit")
+    parser.add_argument("--workshops", type=int, default=3)
+    parser.add_argument("--rate-limits", choices=("on", "off"), default="off",
+                        help="off (default): every Locust user connects from 127.0.0.1")
+    parser.add_argument("--ratelimit-storage", default="memory://")
     parser.add_argument("--out", type=Path, default=ROOT / "instance" / "soak",
-                        help="where gunicorn's logs, the ledger and the summary are written")
+                        help="where the logs, the ledger, Locust's CSVs and the report go")
     parser.add_argument("--allow-any-database", action="store_true",
                         help="allow dropping a database whose name does not contain 'soak'")
     return parser.parse_args(argv)
 
 
-def source_address(number: int) -> str:
-    """A distinct loopback address per user (all of 127.0.0.0/8 is loopback on Linux)."""
-    return f"127.0.{number // 200}.{number % 200 + 10}"
-
-
 def main(argv=None) -> int:
+    if argv is None and sys.argv[1:2] == ["--smtp-sink"]:
+        run_smtp_sink(int(sys.argv[2]), Path(sys.argv[3]))
+        return 0
     args = parse_args(argv)
+    args.secret_key = secrets.token_hex(32)
     url = _normalise_url(args.database_url)
     args.out.mkdir(parents=True, exist_ok=True)
-    if not port_is_free(args.port):
-        sys.exit(f"port {args.port} is in use; pass --port")
-    rng = random.Random(args.seed)  # noqa: S311 - a reproducible workload, not a secret
+    for port in (args.port, args.smtp_port):
+        if not port_is_free(port):
+            sys.exit(f"port {port} is in use; pass --port / --smtp-port")
+    rng = random.Random(args.seed)  # noqa: S311 - a reproducible set-up, not a secret
 
     print(f"preparing {url}")
     recreate_database(url, args.allow_any_database)
     run_flask(url, "db", "upgrade")
     run_flask(url, "demo", "load")
     app = make_app(url)
-    accounts = create_accounts(app, args.users, round(args.users * args.focal_share), rng)
     world = read_world(app)
-    focal = sum(a.role == "focal_point" for a in accounts)
-    print(f"  {len(accounts)} soak accounts ({focal} focal points, each the only user of its "
-          f"municipality; {len(accounts) - focal} staff), password {SOAK_PASSWORD}")
+    world["accounts"] = create_accounts(app, args.users, round(args.users * args.focal_share),
+                                        max(1, args.users // 16), rng)
+    world["workshops"] = create_workshops(app, args.workshops, capacity=max(2, args.users // 8))
+    world["completer_share"] = args.completer_share
+    world["ledger_path"] = str(args.out / "ledger.json")
+    world["client_stats_path"] = str(args.out / "client-stats.json")
+    for name in ("ledger.json", "client-stats.json", "smtp-received.jsonl"):
+        (args.out / name).unlink(missing_ok=True)
+    (args.out / "world.json").write_text(json.dumps(world, ensure_ascii=False))
+    fixed = len(world["accounts"]["focal_point"]) + len(world["accounts"]["coordinator"])
+    if args.users <= fixed:
+        sys.exit(f"--users {args.users} leaves no room for staff and visitors ({fixed} focal "
+                 "points and coordinators)")
 
-    if args.rate_limits == "off":
-        rate_note = ("OFF (RATELIMIT_ENABLED=false); every user connects from 127.0.0.1, so "
-                     "per-address limits would have throttled the run as one person")
-    else:
-        per_worker = (": counted per gunicorn worker"
-                      if args.ratelimit_storage.startswith("memory") else "")
-        rate_note = (f"ON with the production limits declared in m4eg/accounts/views.py "
-                     f"(RATELIMIT_ENABLED=true, RATELIMIT_STORAGE_URI={args.ratelimit_storage}"
-                     f"{per_worker}); each user connects from its own loopback address "
-                     f"({source_address(1)}-{source_address(len(accounts))}), so the per-address "
-                     f"limits apply per person, as for {len(accounts)} people on "
-                     f"{len(accounts)} addresses")
-    print(f"rate limits: {rate_note}")
-
-    print(f"starting gunicorn --workers {args.workers} on 127.0.0.1:{args.port} "
-          "(M4EG_ENV=production)")
-    server = start_gunicorn(args, url, args.out)
-    users: list[SoakUser] = []
+    present = outbox_present(args, url)
+    sink = start_smtp_sink(args, args.out)
+    server = worker = None
+    outage = None
     try:
-        route_of = make_route_of(world)
+        print(f"starting gunicorn --workers {args.workers} on 127.0.0.1:{args.port}")
+        server = start_gunicorn(args, url, args.out)
+        if present:
+            worker = start_outbox_worker(args, url, args.out)
+        else:
+            print("outbox not present on this checkout: no worker started")
+        seconds = args.minutes * 60
+        command = [sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name(
+            "soak_locustfile.py")), "--headless", "--host", f"http://127.0.0.1:{args.port}",
+            "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{seconds:.0f}s",
+            "--csv", str(args.out / "locust"), "--only-summary", "--stop-timeout", "30",
+            "--exit-code-on-error", "0"]
+        env = {**os.environ, "M4EG_SOAK_WORLD": str(args.out / "world.json")}
+        print(f"running {args.users} Locust users for {args.minutes:g} min…", flush=True)
         begin = time.monotonic()
-        deadline = begin + args.ramp + args.duration
-        threads = []
-        for account in accounts:
-            ip = source_address(account.number) if args.rate_limits != "off" else None
-            user = SoakUser(account, world, args, Stats(), deadline, ip, route_of)
-            users.append(user)
-            delay = args.ramp * (account.number - 1) / max(len(accounts), 1)
-            thread = threading.Thread(target=_delayed, args=(delay, user.run), daemon=True,
-                                      name=account.email)
-            threads.append(thread)
-            thread.start()
-        print(f"running {len(accounts)} users for {args.duration} s "
-              f"(+{args.ramp:.0f} s ramp-up)…")
-        _progress(users, deadline)
-        for thread in threads:
-            thread.join(timeout=max(0.0, deadline - time.monotonic()) + HTTP_TIMEOUT * 2)
-        stuck = [t.name for t in threads if t.is_alive()]
-        if stuck:
-            print(f"warning: {len(stuck)} user(s) still busy after the deadline: {stuck[:5]}")
-        elapsed = time.monotonic() - begin
+        locust = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: S603
+                                  stdout=(args.out / "locust.log").open("w"),
+                                  stderr=subprocess.STDOUT)
+        if args.smtp_outage_seconds:
+            start = max(0.0, (seconds - args.smtp_outage_seconds) / 2)
+            outage = (start, start + args.smtp_outage_seconds)
+            time.sleep(start)
+            print(f"  {time.strftime('%H:%M:%S')}: SMTP sink stopped", flush=True)
+            stop_process(sink)
+            time.sleep(args.smtp_outage_seconds)
+            sink = start_smtp_sink(args, args.out)
+            print(f"  {time.strftime('%H:%M:%S')}: SMTP sink back", flush=True)
+        locust.wait(timeout=seconds + 300)
+        print(f"  Locust finished after {time.monotonic() - begin:.0f} s "
+              f"(exit {locust.returncode})", flush=True)
+        stop_process(server)
+        server = None
+        print("checking the ledger against the database…")
+        ledger = json.loads((args.out / "ledger.json").read_text()) \
+            if (args.out / "ledger.json").exists() else []
+        counts, lost = verify(app, ledger)
+        print(f"waiting up to {args.mail_wait:.0f} s for the outbox…", flush=True)
+        mail_lines, mail_problems = check_mail(app, args.out / "smtp-received.jsonl",
+                                               args.mail_wait, present)
     finally:
-        stop_gunicorn(server)
-
-    stats = Stats()
-    ledger: list[Write] = []
-    for user in users:
-        stats.requests += user.stats.requests
-        stats.samples += user.stats.samples
-        stats.anomalies.update(user.stats.anomalies)
-        stats.limited_logins += user.stats.limited_logins
-        ledger += user.ledger
-    (args.out / "ledger.json").write_text(json.dumps([asdict(w) for w in ledger],
-                                                     ensure_ascii=False, indent=1))
-    print("checking the ledger against the database…")
-    counts, lost = verify(app, ledger)
+        stop_process(server)
+        stop_process(worker)
+        stop_process(sink)
+    client = json.loads((args.out / "client-stats.json").read_text()) \
+        if (args.out / "client-stats.json").exists() else {}
     tracebacks, log_problems = scan_log(args.out / "gunicorn-error.log")
-    text, failed = summarise(args, stats, counts, lost, tracebacks, log_problems, elapsed,
-                             accounts, rate_note, args.out)
-    (args.out / "summary.txt").write_text(text + "\n")
+    text, failed = report(args, locust_rows(args.out / "locust"), client, counts, lost,
+                          mail_lines, mail_problems, tracebacks, log_problems, world, outage)
+    (args.out / "report.txt").write_text(text + "\n")
     print(text)
-    print(f"(logs, ledger and this summary are in {args.out})")
+    print(f"(logs, ledger, Locust's CSVs and this report are in {args.out})")
     return 1 if failed else 0
-
-
-def _delayed(delay: float, run) -> None:
-    time.sleep(delay)
-    run()
-
-
-def _progress(users: list[SoakUser], deadline: float) -> None:
-    """A line every 30 s, so that an operator sees the run is alive."""
-    while time.monotonic() < deadline:
-        time.sleep(min(30.0, max(0.0, deadline - time.monotonic())))
-        done = sum(len(u.stats.requests) for u in users)
-        errors = sum(1 for u in users for _r, s, _t in list(u.stats.requests)
-                     if s == 0 or s >= 500)
-        print(f"  {time.strftime('%H:%M:%S')}: {done} requests, {errors} 5xx/connection "
-              f"errors, {max(0.0, deadline - time.monotonic()):.0f} s left", flush=True)
 
 
 if __name__ == "__main__":
