@@ -319,7 +319,9 @@ def main(argv: list[str] | None = None) -> int:
 
     env = {"DATABASE_URL": args.database_url, "M4EG_ENV": "production",
            "SECRET_KEY": secrets.token_hex(32), "M4EG_SQL_COUNT_HEADER": "1",
-           "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}"}
+           "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}",
+           # Production needs a mail server; no worker runs here, so mail only queues.
+           "MAIL_SERVER": "127.0.0.1"}
     server = Server("wsgi:app", args.port, args.workers, env, log)
     rows = []
     try:

@@ -38,8 +38,16 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .core import assets, cache, diagnostics, errors, i18n, permissions, security
-    from .core import outbox  # noqa: F401 - its table belongs to the schema
+    from .core import (
+        assets,
+        cache,
+        diagnostics,
+        errors,
+        i18n,
+        outbox,  # noqa: F401 - its table belongs to the schema
+        permissions,
+        security,
+    )
     from .extensions import csrf, db, init_limiter, login_manager, migrate
 
     db.init_app(app)

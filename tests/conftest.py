@@ -11,6 +11,7 @@ for every request, which would leak ``g`` (and the Babel locale) between request
 
 from __future__ import annotations
 
+import contextlib
 import email
 import os
 import socket
@@ -279,10 +280,8 @@ def smtp_server():
 
     yield start
     for controller in controllers:
-        try:
+        with contextlib.suppress(AssertionError):  # already stopped by the test
             controller.stop()
-        except AssertionError:  # already stopped by the test
-            pass
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ step with it; the claim-and-lease loop below is what those engines would run on 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import signal
@@ -37,8 +38,8 @@ from sqlalchemy import DateTime, Integer, LargeBinary, String, Text, func, selec
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .time import utcnow
 from .mail import build_message, smtp_connection
+from .time import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,8 @@ def queue_mail(to: str, subject: str, body: str, *,
     message[KEY_HEADER] = key
     message["Message-ID"] = make_msgid(idstring=key, domain=_sender_domain(message))
     row = OutboxMessage(key=key, to_address=to, subject=subject[:255],
-                        raw=message.as_bytes(policy=SMTP_POLICY), status=PENDING, next_attempt_at=utcnow())
+                        raw=message.as_bytes(policy=SMTP_POLICY), status=PENDING,
+                        next_attempt_at=utcnow())
     db.session.add(row)
     return row
 
@@ -218,10 +220,8 @@ def _record(row_id: int, **values) -> None:
 
 def _close(connection):
     if connection is not None:
-        try:
+        with contextlib.suppress(Exception):  # a connection already gone needs no goodbye
             connection.quit()
-        except Exception:  # noqa: S110 - a connection that is already gone needs no goodbye
-            pass
     return None
 
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import lazyload
 
 from ..accounts.models import User
 from ..core import time as clock
-from ..core.outbox import queue_mail
 from ..core.numbers import NumberInputError, format_number, number_examples, parse_number
+from ..core.outbox import queue_mail
 from ..core.params import to_int
 from ..core.security import public_url
 from ..core.time import utcnow
