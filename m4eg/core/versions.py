@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..extensions import db
 
 
-class Conflict:
+class Conflict(Exception):
     """Mixed into a domain's conflict error (``class EditConflict(DomainError, Conflict)``):
     the record was saved by someone else after the form was opened. Views answer 409."""
 
