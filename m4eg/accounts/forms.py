@@ -87,7 +87,7 @@ def _version_field():
 
 
 class ProfileForm(ProfileFields, Form):
-    version = _version_field()
+    version = HiddenField()  # read by core.forms.form_version
 
 
 class RoleForm(Form):

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
-from ..core import audit
+from ..core import audit, versions
 from ..core.outbox import queue_mail
 from ..core.time import utcnow
 from ..extensions import db
@@ -69,7 +69,7 @@ class LoginThrottled(AccountError):
         self.wait = wait
 
 
-class EditConflict(AccountError):
+class EditConflict(AccountError, versions.Conflict):
     pass
 
 
@@ -453,12 +453,12 @@ PROFILE_FIELDS = ("name", "municipality_id", "position", "sex", "preferred_langu
 def update_profile(user: User, *, version: int, **fields) -> User:
     """Save profile fields; refuses with :class:`EditConflict` when the profile changed since
     the form was opened (``version`` is the value the form was rendered with)."""
-    if version != user.version:
-        raise EditConflict(_l("Your profile was changed elsewhere after you opened this form. "
-                              "Reload the page to see the current values."))
     if fields.get("municipality_id") is not None and municipalities.get(
             fields["municipality_id"]) is None:
         raise AccountError(_l("Choose a municipality from the list."), field="municipality_id")
+    versions.claim(user, version, EditConflict(_l(
+        "Your profile was changed elsewhere after you opened this form. Reload the page to "
+        "see the current values.")))
     before = {key: getattr(user, key) for key in PROFILE_FIELDS}
     for key in PROFILE_FIELDS:
         if key in fields:
@@ -474,9 +474,9 @@ def update_profile(user: User, *, version: int, **fields) -> User:
             audit.record("affiliation.reset", actor=user, target=user,
                          before={"municipality_id": before["municipality_id"]},
                          after={"municipality_id": user.municipality_id})
-    user.version += 1
     after = {key: getattr(user, key) for key in PROFILE_FIELDS}
     audit.record("profile.updated", actor=user, target=user, before=before, after=after)
+    db.session.flush()
     return user
 
 
@@ -492,9 +492,10 @@ def set_role(actor: User, target: User, role: str, *, version: int,
     may assign any role. Nobody changes their own role. ``version`` is the target's version
     the form was rendered with: a change made meanwhile by someone else is not overwritten."""
     allowed = ASSIGNABLE_ROLES.get(actor.role, set())
+    conflict = EditConflict(_l("This account was changed by someone else after you opened "
+                               "the list. Check its current role and try again."))
     if version != target.version:
-        raise EditConflict(_l("This account was changed by someone else after you opened the "
-                              "list. Check its current role and try again."))
+        raise conflict
     if target.id == actor.id:
         raise RoleChangeRefused(_l("You cannot change your own role."))
     if role not in allowed or target.role not in allowed:
@@ -503,11 +504,11 @@ def set_role(actor: User, target: User, role: str, *, version: int,
         raise RoleChangeRefused(_l("Only a member of a municipality can be its focal point."))
     if role == target.role:
         return target
+    versions.claim(target, version, conflict)
     before = {"role": target.role}
     target.role = role
     if role == "focal_point" and not target.affiliation_confirmed:
         _confirm(actor, target)  # appointing the focal point confirms the municipality
-    target.version += 1
     audit.record("role.changed", actor=actor, target=target, before=before,
                  after={"role": role}, ip=ip)
     return target
@@ -526,8 +527,10 @@ def confirm_affiliation(actor: User, target: User) -> User:
     if target.municipality_id is None:
         raise AccountError(_l("This person has not chosen a municipality."))
     if not target.affiliation_confirmed:
+        versions.claim(target, target.version, EditConflict(_l(
+            "This account was changed by someone else a moment ago. Look at it again and "
+            "try again.")))
         _confirm(actor, target)
-        target.version += 1
     return target
 
 

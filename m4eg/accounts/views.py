@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from ..core.forms import add_error, select_choices
+from ..core.forms import add_error, form_version, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import ANONYMOUS, AUTHENTICATED, PUBLIC, allow, authorize, can
 from ..core.security import is_safe_next, public_url
+from ..core.versions import conflict_status
 from ..extensions import db, limiter
 from ..municipalities import services as municipalities
 from . import bp, services
@@ -228,22 +229,29 @@ def profile():
         del form.municipality_id  # network-wide roles belong to no municipality
     else:
         _with_municipalities(form)
+    status = 200
     if form.validate_on_submit():
         fields = {name: form[name].data for name in services.PROFILE_FIELDS if name in form}
-        try:
-            services.update_profile(user, version=int(form.version.data), **fields)
-        except services.AccountError as error:
-            db.session.rollback()
-            add_error(form, error)
+        version = form_version(form)
+        if form.form_errors:  # a version edited by hand: out of date, nothing saved
+            status = 409
         else:
-            db.session.commit()
-            flash(_("Your profile has been saved."), "success")
-            return redirect(url_for("accounts.profile", lang_code=user.preferred_language))
+            try:
+                services.update_profile(user, version=version, **fields)
+            except services.AccountError as error:
+                db.session.rollback()
+                add_error(form, error)
+                status = conflict_status(error)
+            else:
+                db.session.commit()
+                flash(_("Your profile has been saved."), "success")
+                return redirect(url_for("accounts.profile",
+                                        lang_code=user.preferred_language))
     sessions = services.list_sessions(user, lifetimes())
     return render_template("accounts/profile.html", form=form, user=user, sessions=sessions,
                            is_this_device=lambda record: services.is_session_of(
                                record, user.session_token),
-                           browser_label=services.browser_label)
+                           browser_label=services.browser_label), status
 
 
 @bp.route("/sessions/end-others", methods=["POST"])

@@ -75,14 +75,13 @@ def add_error(form, error) -> None:
         form.form_errors.append(error.message)
 
 
-def form_version(form, *, optional: bool = False) -> int | None:
+def form_version(form) -> int | None:
     """The version a form was opened at, from its hidden ``version`` field. When the field is
-    missing or was edited by hand (" ", "abc", a number no column holds) the form gets the
-    translated "out of date" message on top and None is returned: the view answers 409 and
-    saves nothing. An ``optional`` field may be left empty (None, without a message)."""
-    raw = str(form.version.data or "")
-    version = to_int(raw)
-    if version is None and not (optional and raw == ""):
+    missing, empty or was edited by hand (" ", "abc", a number no column holds) the form gets
+    the translated "out of date" message on top and None is returned: the view answers 409
+    and saves nothing (services refuse a None version too: never a blind overwrite)."""
+    version = to_int(str(form.version.data or ""))
+    if version is None:
         form.form_errors.append(STALE_FORM)
     return version
 

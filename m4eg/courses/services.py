@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..core import versions
 from ..core.outbox import queue_mail
 from ..core.time import utcnow
 from ..extensions import db
@@ -35,6 +36,10 @@ class CourseError(Exception):
     def __init__(self, message, field=None):
         super().__init__(message)
         self.message, self.field = message, field
+
+
+class EditConflict(CourseError, versions.Conflict):
+    """Someone saved the workshop session after the form was opened."""
 
 
 class QuizInvalid(CourseError):
@@ -307,13 +312,13 @@ def save_workshop(workshop: Workshop | None, data: dict, *, version: int | None 
         workshop = Workshop(seats_taken=0)
         db.session.add(workshop)
     else:
-        if version != workshop.version:
-            raise CourseError(_l("Someone else saved this session after you opened the form. "
-                                 "Reload the page and edit again."))
+        conflict = EditConflict(_l("Someone else saved this session after you opened the "
+                                   "form. Reload the page and edit again."))
+        versions.check(workshop, version, conflict)
         if data["capacity"] < workshop.seats_taken:
             raise CourseError(_l("%(taken)d seats are already taken: the capacity cannot be "
                                  "lower.", taken=workshop.seats_taken), field="capacity")
-        workshop.version += 1
+        versions.claim(workshop, version, conflict)
     for key, value in data.items():
         setattr(workshop, key, value)
     db.session.flush()

@@ -10,6 +10,7 @@ from ..core.forms import add_error, form_version, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import AUTHENTICATED, PUBLIC, allow, authorize, can
+from ..core.versions import conflict_status
 from ..extensions import db
 from . import services, workshops_bp
 from .forms import WorkshopForm, to_local, to_utc
@@ -133,10 +134,11 @@ def edit(workshop_id):
         except services.CourseError as error:
             db.session.rollback()
             add_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The session has been saved."), "success")
-            return redirect(url_for("workshops.show", workshop_id=workshop.id))
+            return render_template("courses/workshop_edit.html", form=form,
+                                   workshop=workshop), conflict_status(error)
+        db.session.commit()
+        flash(_("The session has been saved."), "success")
+        return redirect(url_for("workshops.show", workshop_id=workshop.id))
     return render_template("courses/workshop_edit.html", form=form, workshop=workshop)
 
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..core import tables
+from ..core import tables, versions
 from ..core import time as clock
 from ..core.params import to_int
 from ..core.text import az_sort_key, search_fold
@@ -51,8 +51,13 @@ class MunicipalityError(Exception):
         self.message, self.field = message, field
 
 
-class EditConflict(MunicipalityError):
+class EditConflict(MunicipalityError, versions.Conflict):
     pass
+
+
+def _edited_meanwhile() -> EditConflict:
+    return EditConflict(_l("Someone else saved this member after you opened the form. "
+                           "Reload the page to see their changes, then edit again."))
 
 
 class ImportFileError(MunicipalityError):
@@ -269,17 +274,15 @@ def create_member(data: dict, actor) -> Municipality:
 def update_member(municipality: Municipality, data: dict, actor, *, version: int) -> dict:
     """Save edits; refuses with :class:`EditConflict` when someone saved in the meantime.
     Returns what changed (empty when nothing did)."""
-    if version != municipality.version:
-        raise EditConflict(_l("Someone else saved this member after you opened the form. "
-                              "Reload the page to see their changes, then edit again."))
+    versions.claim(municipality, version, _edited_meanwhile())
     data = {**data, "slug": data.get("slug") or municipality.slug}
     _check_unique(municipality, data["code"], data["slug"])
     before = _snapshot(municipality)
     _apply(municipality, data)
     changes = _diff(before, _snapshot(municipality))
     if changes:
-        municipality.version += 1
         _record(municipality, actor, "updated", changes)
+    db.session.flush()
     return changes
 
 
@@ -287,14 +290,15 @@ def set_status(municipality: Municipality, status: str, actor, *, version: int) 
     """Suspend, restore or mark as left; members are never deleted."""
     if status not in STATUSES:
         raise MunicipalityError(_l("Unknown status."))
-    if version != municipality.version:
-        raise EditConflict(_l("Someone else saved this member after you opened the page. "
-                              "Reload it and try again."))
+    conflict = EditConflict(_l("Someone else saved this member after you opened the page. "
+                               "Reload it and try again."))
     if municipality.status == status:
+        if version != municipality.version:
+            raise conflict
         return
+    versions.claim(municipality, version, conflict)
     changes = {"status": [municipality.status, status]}
     municipality.status = status
-    municipality.version += 1
     municipality.updated_at = utcnow()
     action = {"active": "restored", "suspended": "suspended", "left": "left"}[status]
     _record(municipality, actor, action, changes)
@@ -469,8 +473,10 @@ def apply_import(plan: ImportPlan, actor) -> ImportPlan:
             _record(municipality, actor, "imported", _diff({}, _snapshot(municipality)))
         elif row.action == "update":
             municipality = existing[row.code]
+            versions.claim(municipality, municipality.version, EditConflict(_l(
+                "Someone else saved a member while the import was being written. Nothing "
+                "was imported: try again.")))
             _apply(municipality, row.data)
-            municipality.version += 1
             _record(municipality, actor, "imported", row.changes)
     db.session.flush()
     return plan

@@ -14,6 +14,7 @@ from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow, authorize, can
 from ..core.text import az_sort_key
+from ..core.versions import conflict_status
 from ..courses import services as courses
 from ..extensions import db
 from ..figures import services as figures
@@ -117,10 +118,11 @@ def edit(slug):
         except services.MunicipalityError as error:
             db.session.rollback()
             add_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The changes have been saved."), "success")
-            return redirect(url_for("municipalities.show", slug=municipality.slug))
+            return render_template("municipalities/edit.html", form=form,
+                                   municipality=municipality), conflict_status(error)
+        db.session.commit()
+        flash(_("The changes have been saved."), "success")
+        return redirect(url_for("municipalities.show", slug=municipality.slug))
     return render_template("municipalities/edit.html", form=form, municipality=municipality)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import lazyload
 
 from ..core import time as clock
+from ..core import versions
 from ..core.time import utcnow
 from ..extensions import db
 from .models import (
@@ -49,10 +50,19 @@ class PortfolioError(Exception):
         self.message, self.field = message, field
 
 
-def _stale(obj, version):
-    if version is not None and version != obj.version:
-        raise PortfolioError(_l("Someone else saved this after you opened the form. Reload "
-                                "the page to see their changes, then edit again."))
+class EditConflict(PortfolioError, versions.Conflict):
+    """Someone saved the portfolio or option after the form was opened."""
+
+
+def _conflict() -> EditConflict:
+    return EditConflict(_l("Someone else saved this after you opened the form. Reload the "
+                           "page to see their changes, then edit again."))
+
+
+def _claim(record, version: int | None) -> None:
+    """Claim ``record`` for an edit opened on ``version`` (see :func:`core.versions.claim`);
+    a form without a version is refused like a stale one, never saved blindly."""
+    versions.claim(record, version, _conflict())
 
 
 def touch(portfolio: Portfolio) -> None:
@@ -136,8 +146,10 @@ def stories(portfolio: Portfolio, *, public_only: bool) -> list[Story]:
 # ---------------------------------------------------------------- changes
 
 
-def save_portfolio(portfolio: Portfolio | None, data: dict, *, version=None) -> Portfolio:
-    """Create or edit a portfolio (track, titles and intent in az/en, theme, start, SDGs)."""
+def save_portfolio(portfolio: Portfolio | None, data: dict, *,
+                   version: int | None = None) -> Portfolio:
+    """Create or edit a portfolio (track, titles and intent in az/en, theme, start, SDGs).
+    An edit needs the ``version`` the form was opened on."""
     taken = db.session.scalar(select(Portfolio.id).where(Portfolio.slug == data["slug"]))
     if taken is not None and (portfolio is None or taken != portfolio.id):
         raise PortfolioError(_l("Another portfolio already uses this web address."),
@@ -146,8 +158,7 @@ def save_portfolio(portfolio: Portfolio | None, data: dict, *, version=None) -> 
         portfolio = Portfolio()
         db.session.add(portfolio)
     else:
-        _stale(portfolio, version)
-        portfolio.version += 1
+        _claim(portfolio, version)
     for key, value in data.items():
         setattr(portfolio, key, value)
     touch(portfolio)
@@ -156,10 +167,10 @@ def save_portfolio(portfolio: Portfolio | None, data: dict, *, version=None) -> 
 
 
 def save_option(portfolio: Portfolio, option: Option | None, data: dict, actor, *,
-                version=None, created_on: date | None = None) -> Option:
+                version: int | None = None, created_on: date | None = None) -> Option:
     """Create or edit an option's description; its status changes only through
     :func:`change_status`. A new option starts as an idea, recorded on ``created_on``
-    (today by default)."""
+    (today by default). An edit needs the ``version`` the form was opened on."""
     data = {**data, "grant_phase": data.get("grant_phase") or ""}  # "" is "no grant"
     if data["grant_phase"] not in GRANT_PHASES:
         raise PortfolioError(_l("Unknown grant phase."), field="grant_phase")
@@ -168,8 +179,7 @@ def save_option(portfolio: Portfolio, option: Option | None, data: dict, actor, 
         option = Option(portfolio_id=portfolio.id, status="idea")
         db.session.add(option)
     else:
-        _stale(option, version)
-        option.version += 1
+        _claim(option, version)
     for key, value in data.items():
         setattr(option, key, value)
     touch(portfolio)
@@ -182,10 +192,11 @@ def save_option(portfolio: Portfolio, option: Option | None, data: dict, actor, 
     return option
 
 
-def change_status(option: Option, status: str, actor, *, reason: str = "",
-                  on_date: date | None = None, version=None) -> StatusChange:
-    """Move an option along the pipeline; recorded with date and author."""
-    _stale(option, version)
+def change_status(option: Option, status: str, actor, *, version: int | None,
+                  reason: str = "", on_date: date | None = None) -> StatusChange:
+    """Move an option along the pipeline; recorded with date and author. ``version`` is the
+    option's version the status form was opened on."""
+    versions.check(option, version, _conflict())  # before the rules: they read the status
     if status not in OPTION_STATUSES:
         raise PortfolioError(_l("Unknown status."), field="status")
     if status not in TRANSITIONS[option.status]:
@@ -204,10 +215,10 @@ def change_status(option: Option, status: str, actor, *, reason: str = "",
     if previous is not None and on_date < previous:
         raise PortfolioError(_l("A status change cannot be dated before the previous one "
                                 "(%(date)s).", date=previous.isoformat()), field="on_date")
+    _claim(option, version)
     change = StatusChange(option_id=option.id, from_status=option.status, to_status=status,
                           reason=reason, on_date=on_date, actor_id=getattr(actor, "id", None))
     option.status, option.status_reason = status, reason
-    option.version += 1
     db.session.add(change)
     touch(option.portfolio)
     db.session.flush()

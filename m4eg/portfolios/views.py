@@ -13,6 +13,7 @@ from ..core.forms import add_error, form_version, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow, authorize
+from ..core.versions import conflict_status
 from ..extensions import db
 from ..municipalities import services as municipalities
 from ..municipalities.models import TRACKS
@@ -146,10 +147,11 @@ def edit(slug):
             except services.PortfolioError as error:
                 db.session.rollback()
                 add_error(form, error)
-            else:
-                db.session.commit()
-                flash(_("The portfolio has been saved."), "success")
-                return redirect(url_for("portfolios.manage", slug=portfolio.slug))
+                return render_template("portfolios/edit.html", form=form,
+                                       portfolio=portfolio), conflict_status(error)
+            db.session.commit()
+            flash(_("The portfolio has been saved."), "success")
+            return redirect(url_for("portfolios.manage", slug=portfolio.slug))
     return render_template("portfolios/edit.html", form=form, portfolio=portfolio)
 
 
@@ -241,8 +243,9 @@ def edit_option(slug, option_id):
         except services.PortfolioError as error:
             db.session.rollback()
             add_error(form, error)
-        else:
-            return _saved(portfolio, _("The option has been saved."))
+            return render_template("portfolios/option_edit.html", form=form,
+                                   portfolio=portfolio, option=option), conflict_status(error)
+        return _saved(portfolio, _("The option has been saved."))
     return render_template("portfolios/option_edit.html", form=form, portfolio=portfolio,
                            option=option)
 
@@ -255,7 +258,7 @@ def change_status(slug, option_id):
     authorize("portfolios.manage", portfolio)
     form = StatusForm()
     if form.validate():
-        version = form_version(form, optional=True)
+        version = form_version(form)
         if form.form_errors:
             return _manage_page(portfolio, 409, failed_option=option.id, status=form)
         try:
@@ -265,8 +268,9 @@ def change_status(slug, option_id):
         except services.PortfolioError as error:
             db.session.rollback()
             add_error(form, error)
-        else:
-            return _saved(portfolio, _("The status has been changed."))
+            return _manage_page(portfolio, conflict_status(error, 400),
+                                failed_option=option.id, status=form)
+        return _saved(portfolio, _("The status has been changed."))
     return _manage_page(portfolio, 400, failed_option=option.id, status=form)
 
 

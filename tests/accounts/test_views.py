@@ -410,7 +410,10 @@ def test_forged_version_is_a_form_error_not_a_crash(client, login_as):
     response = client.post("/en/accounts/profile", data={
         "name": "X", "municipality_id": str(user.municipality_id), "position": "Y",
         "sex": "male", "preferred_language": "en", "version": "abc"})
-    assert response.status_code == 200
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This form is out of date. Reload the page and try again." in page
+    assert 'value="Y"' in page  # what was typed is kept
 
 
 def test_demo_command_is_idempotent_and_refused_in_production(app, make_app):

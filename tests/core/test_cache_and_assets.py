@@ -56,7 +56,7 @@ def test_a_bookkeeping_update_statement_keeps_the_cache_and_others_empty_it(app,
     from sqlalchemy import update
 
     from m4eg.accounts.models import User
-    from m4eg.core.audit import utcnow
+    from m4eg.core.time import utcnow
 
     user = make_user()
     visitor = app.test_client()

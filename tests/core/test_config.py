@@ -24,7 +24,8 @@ def test_a_malformed_public_base_url_is_refused(tmp_path, url):
 
 def test_production_links_and_hosts_follow_the_public_base_url(tmp_path):
     config = load_config({"M4EG_ENV": "production", "SECRET_KEY": "x" * 40,
-                          "PUBLIC_BASE_URL": "https://M4EG.example/", "MAIL_SERVER": "smtp.example"},
+                          "PUBLIC_BASE_URL": "https://M4EG.example/",
+                          "MAIL_SERVER": "smtp.example"},
                          instance_path=tmp_path)
     assert config["SERVER_NAME"] == "m4eg.example"
     assert config["PREFERRED_URL_SCHEME"] == "https"

@@ -27,7 +27,8 @@ def option(app_ctx, roster):
 def test_an_option_moves_forward_and_each_change_is_recorded(option, make_user):
     coordinator = get_user(make_user(role="coordinator").id)  # the fixture committed first
     for status in ("designed", "procurement", "implementing", "completed"):
-        services.change_status(option, status, coordinator, on_date=date(2024, 6, 1))
+        services.change_status(option, status, coordinator,
+                               version=option.version, on_date=date(2024, 6, 1))
     changes = db.session.scalars(select(StatusChange).where(
         StatusChange.option_id == option.id).order_by(StatusChange.id)).all()
     assert [(c.from_status, c.to_status) for c in changes][-4:] == [
@@ -44,25 +45,27 @@ def test_an_option_moves_forward_and_each_change_is_recorded(option, make_user):
 ])
 def test_invalid_transitions_are_refused(option, path, refused):
     for status in path:
-        services.change_status(option, status, None, reason="because")
+        services.change_status(option, status, None, version=option.version, reason="because")
     before = option.status
     with pytest.raises(services.PortfolioError, match="cannot go from"):
-        services.change_status(option, refused, None, reason="because")
+        services.change_status(option, refused, None, version=option.version, reason="because")
     assert option.status == before
 
 
 def test_pausing_or_dropping_needs_a_reason(option):
     with pytest.raises(services.PortfolioError) as error:
-        services.change_status(option, "paused", None, reason="  ")
+        services.change_status(option, "paused", None, version=option.version, reason="  ")
     assert error.value.field == "reason"
-    services.change_status(option, "paused", None, reason="Waiting for the budget")
-    services.change_status(option, "designed", None)
+    services.change_status(option, "paused", None,
+                           version=option.version, reason="Waiting for the budget")
+    services.change_status(option, "designed", None, version=option.version)
     assert option.status == "designed"
 
 
 def test_status_changes_cannot_be_dated_in_the_future(option):
     with pytest.raises(services.PortfolioError):
-        services.change_status(option, "designed", None, on_date=clock.today() + timedelta(1))
+        services.change_status(option, "designed", None,
+                               version=option.version, on_date=clock.today() + timedelta(1))
 
 
 def test_a_stale_status_form_is_refused(option):
@@ -144,9 +147,11 @@ def test_sessions_only_link_options_of_their_portfolio(app_ctx, roster):
 
 
 def test_dates_out_of_order_are_refused(option):
-    services.change_status(option, "designed", None, on_date=date(2024, 7, 1))
+    services.change_status(option, "designed", None,
+                           version=option.version, on_date=date(2024, 7, 1))
     with pytest.raises(services.PortfolioError, match="before the previous one") as error:
-        services.change_status(option, "procurement", None, on_date=date(2024, 6, 30))
+        services.change_status(option, "procurement", None,
+                               version=option.version, on_date=date(2024, 6, 30))
     assert error.value.field == "on_date"
     option.portfolio.start_date = date(2024, 1, 1)
     with pytest.raises(services.PortfolioError, match="before the portfolio starts"):

@@ -97,7 +97,8 @@ def test_invalid_transition_is_refused_with_the_input_kept(app, client, demonstr
     login_as("coordinator")
     option_id = _option_id(app)
     response = client.post(f"/en/portfolios/{URVA}/options/{option_id}/status",
-                           data={"status": "idea", "reason": "my typed reason"})
+                           data={"status": "idea", "reason": "my typed reason",
+                                 "version": "1"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "cannot go from" in page and 'value="my typed reason"' in page
