@@ -9,8 +9,12 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test install translations translations-extract translations-update \
         migrate-db demo lint courses-check test-sqlite test-postgresql clean
 
+# The web server and, beside it, the mail delivery worker (stopped with the server).
 run: install translations migrate-db demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
+	@echo "Mail delivery worker: started (flask outbox work); web server: http://127.0.0.1:$(PORT)"
+	$(FLASK) outbox work & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
 
 test: install translations lint courses-check test-sqlite test-postgresql
 

@@ -260,7 +260,9 @@ class _Receiver:
         self.received = received
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
-        self.received.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        # SMTP's CRLF line ends become "\n", as a mail program shows them.
+        content = envelope.content.replace(b"\r\n", b"\n")
+        self.received.append(email.message_from_bytes(content, policy=policy.default))
         return "250 Message accepted"
 
 

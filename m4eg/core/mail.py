@@ -23,8 +23,12 @@ def build_message(to: str, subject: str, body: str, *,
     for filename, mime_type, content in attachments:
         maintype, _, subtype = mime_type.partition("/")
         params = {"method": "PUBLISH"} if mime_type == "text/calendar" else {}
-        message.add_attachment(content, maintype=maintype, subtype=subtype,
-                               filename=filename, params=params)
+        if maintype == "text":  # as text with charset=utf-8, or "Şəki" arrives garbled
+            message.add_attachment(content.decode("utf-8"), subtype=subtype,
+                                   filename=filename, params=params)
+        else:
+            message.add_attachment(content, maintype=maintype, subtype=subtype,
+                                   filename=filename, params=params)
     return message
 
 

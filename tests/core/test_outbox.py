@@ -284,3 +284,14 @@ def test_a_database_hiccup_does_not_stop_the_worker(app, monkeypatch, outbox, ma
         thread.join(10)
     assert calls["n"] >= 2 and not thread.is_alive()
     assert [m["Subject"] for m in outbox.received] == ["Workshop seat confirmed"]
+
+
+def test_mail_and_its_delivery_do_not_empty_the_page_cache(app, client, roster, outbox,
+                                                           make_user):
+    person = make_user(preferred_language="en")
+    assert client.get("/en/municipalities/").headers["X-Page-Cache"] == "miss"
+    assert client.get("/en/municipalities/").headers["X-Page-Cache"] == "hit"
+    other = app.test_client()
+    other.post("/en/accounts/password/forgot", data={"email": person.email})  # queues a mail
+    assert outbox.wait_for(1)  # and the worker's pass records it as sent
+    assert client.get("/en/municipalities/").headers["X-Page-Cache"] == "hit"

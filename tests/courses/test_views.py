@@ -3,7 +3,7 @@
 import io
 import re
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -161,8 +161,12 @@ def test_workshop_registration_waitlist_and_attendance(app, client, login_as, ma
     other.post(f"/en/workshops/{workshop_id}/cancel")
     assert "Your seat is confirmed." in client.get(f"/en/workshops/{workshop_id}").get_data(
         as_text=True)
-    [message] = outbox.wait_for(1)
-    assert message["Subject"] in ("Your ULC workshop seat is confirmed",) or message["Subject"]
+    confirmed, promoted = outbox.wait_for(2)
+    assert confirmed["To"] == first.email  # a seat at once: confirmed by mail
+    assert confirmed["Subject"] == "Your ULC workshop seat is confirmed"
+    assert "is confirmed" in _text(confirmed)
+    assert promoted["To"] != first.email  # the waitlisted person got the freed seat
+    assert "yer boşaldı" in _text(promoted)  # the staff member reads az
     login_as("coordinator")
     coordinator_page = client.get(f"/en/workshops/{workshop_id}").get_data(as_text=True)
     registration_id = re.search(r'name="r-(\d+)"', coordinator_page).group(1)
@@ -254,3 +258,34 @@ def test_hand_edited_version_of_a_session_is_refused_not_a_500(app, client, logi
     assert 'value="Edited by hand"' in page  # what was typed is kept
     with app.app_context():
         assert db.session.get(Workshop, workshop_id).venue == "Zal"
+
+
+def test_a_seat_confirmation_brings_the_session_for_the_calendar(app, client, make_user,
+                                                                  outbox):
+    import icalendar
+
+    workshop_id = _make_workshop(app, capacity=5)
+    learner = make_user(preferred_language="az", name="Nigar Əliyeva")
+    client.post("/az/accounts/login", data={"email": learner.email, "password": learner.password})
+    assert client.post(f"/az/workshops/{workshop_id}/register").status_code == 302
+    [message] = outbox.wait_for(1)
+    assert message["Subject"] == "ULC seminarında yeriniz təsdiqləndi"
+    body = _text(message)
+    assert "Hörmətli Nigar Əliyeva" in body and "Şəki" in body
+    assert f"http://localhost/az/workshops/{workshop_id}" in body
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_filename() == "workshop.ics"
+    assert attachment.get_content_charset() == "utf-8"
+    [event] = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    with app.app_context():
+        workshop = db.session.get(Workshop, workshop_id)
+        starts = workshop.starts_at.replace(tzinfo=UTC) if workshop.starts_at.tzinfo is None \
+            else workshop.starts_at
+    assert event.decoded("dtstart") == starts.replace(microsecond=0)
+    assert str(event["summary"]).startswith("ULC: ")
+    assert "Zal" in str(event["location"]) and "Şəki" in str(event["location"])
+
+
+def _text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()

@@ -585,3 +585,49 @@ def test_add_row_with_line_breaks_after_a_save_is_read_as_no_table(app, client,
     added_row = client.post(f"/en/plans/{plan_id}/blocks/actions", data=valid)
     assert added_row.headers["Location"].endswith(
         f"/en/plans/{plan_id}/blocks/actions?add=action_plan#field-action_plan")
+
+
+def test_a_plan_is_submitted_while_the_mail_server_is_down_and_the_mail_follows(
+        app, client, khirdalan_plan, make_user, smtp_server):
+    from tests.conftest import _free_port, _Receiver
+
+    port = _free_port()  # no mail server listens there
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT_SECONDS=2)
+    coordinator = make_user(role="coordinator", preferred_language="en",
+                            email="reviewer@undp.example")
+    plan_id = khirdalan_plan["id"]
+    log_in(client, khirdalan_plan["focal"].email)
+    _fill_all(app, client, plan_id)
+    response = client.post(f"/en/plans/{plan_id}/submit", follow_redirects=True)
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.get(Plan, plan_id).status == "submitted"
+        from m4eg.core import outbox as queue
+
+        assert queue.deliver().retried >= 1  # the server is still down: tried later
+    received = []
+    smtp_server(_Receiver(received), port=port)
+    import time_machine
+
+    from m4eg.core.time import utcnow
+
+    with time_machine.travel(utcnow().timestamp() + 600, tick=True), app.app_context():
+        queue.deliver()
+    [message] = [m for m in received if m["To"] == coordinator.email]
+    body = message.get_content()
+    assert "Khirdalan" in body and "Submitted" in body
+    assert f"/en/plans/{plan_id}" in body
+
+
+def test_a_reviewers_comment_is_mailed_to_the_focal_point_in_their_language(
+        app, client, khirdalan_plan, login_as, outbox):
+    plan_id = khirdalan_plan["id"]
+    login_as("coordinator", name="Aysel Quliyeva", preferred_language="en")
+    client.post(f"/en/plans/{plan_id}/comments", data={
+        "block": "vision", "body": "Name the baseline year.\nAnd the source."})
+    [message] = outbox.wait_for(1)
+    assert message["To"] == khirdalan_plan["focal"].email
+    body = message.get_content()
+    assert "Aysel Quliyeva" in body and "Name the baseline year.\nAnd the source." in body
+    assert f"http://localhost/az/plans/{plan_id}" in body  # the focal point reads az
+    assert "bölməsinə şərh yazdı" in body  # written in Azerbaijani

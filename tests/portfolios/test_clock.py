@@ -25,16 +25,17 @@ def option(app_ctx, roster):
 
 def test_a_status_change_dated_baku_today_is_accepted_after_midnight(option):
     with baku_half_past_midnight(BAKU_DAY):
-        services.change_status(option, "designed", None, on_date=BAKU_DAY)
+        services.change_status(option, "designed", None, version=option.version,
+                               on_date=BAKU_DAY)
         assert option.status == "designed"
         with pytest.raises(services.PortfolioError, match="in the future"):
-            services.change_status(option, "procurement", None,
+            services.change_status(option, "procurement", None, version=option.version,
                                    on_date=BAKU_DAY + timedelta(days=1))
 
 
 def test_an_undated_status_change_and_milestone_are_dated_baku_today(option):
     with baku_half_past_midnight(BAKU_DAY):
-        services.change_status(option, "designed", None)
+        services.change_status(option, "designed", None, version=option.version)
         milestone = services.add_milestone(option, {
             "title_az": "Tender", "title_en": "Tender", "due_date": BAKU_DAY})
         services.complete_milestone(milestone)
