@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
@@ -415,7 +415,9 @@ def mail_seat(record: WorkshopRegistration, workshop: Workshop, *, promoted: boo
     language = user.preferred_language
     with force_locale(language):
         city = workshop.city_az if language == "az" else workshop.city_en
-        start = format_datetime(workshop.starts_at, "full")
+        # "Tuesday, 16 March 2027, 10:00": the day in words, the time without seconds
+        start = (f'{format_date(workshop.starts_at, "full")}, '
+                 f'{format_time(workshop.starts_at, "short")}')
         if promoted:
             opening = _("A seat has become free in the ULC workshop in %(city)s (%(venue)s, "
                         "%(start)s) and your registration is now confirmed.",
