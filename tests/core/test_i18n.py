@@ -85,10 +85,16 @@ def test_catalogues_hold_every_string_in_the_code():
         method_map, options_map = parse_mapping_cfg(handle)
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None,
                 "lazy_gettext": None, "lazy_ngettext": (1, 2), "N_": None}
+    def directory_filter(path):  # as `make translations-extract` (--ignore-dirs): _macros too
+        name = Path(path).name
+        return not (name.startswith(".") or name in {"__pycache__", "instance"})
+
     in_code = {
         message[2] if isinstance(message[2], str) else message[2][0]
-        for message in extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)
+        for message in extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords,
+                                        directory_filter=directory_filter)
     }
+    assert "Please correct the errors below." in in_code  # m4eg/templates/_macros is read
     for lang in LANGUAGES:
         in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue(lang)}
         missing = sorted(in_code - in_catalogue)
@@ -116,3 +122,11 @@ def test_language_preference_of_a_logged_in_user_is_used_at_root(client, login_a
     login_as("staff", preferred_language="en")
     client.delete_cookie("m4eg_lang")
     assert client.get("/").headers["Location"] == "/en/"
+
+
+def test_the_form_error_summary_is_in_azerbaijani_on_az_pages(client):
+    page = client.post("/az/accounts/password/forgot", data={"email": "not an address"})
+    assert page.status_code == 200
+    assert "Zəhmət olmasa, aşağıdakı xətaları düzəldin." in page.get_data(as_text=True)
+    english = client.post("/en/accounts/password/forgot", data={"email": "not an address"})
+    assert "Please correct the errors below." in english.get_data(as_text=True)
