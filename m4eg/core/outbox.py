@@ -131,6 +131,8 @@ def deliver(limit: int = 100, *, worker: str | None = None) -> Pass:
             except Exception as error:  # any SMTP or network failure is the row's outcome
                 connection = _close(connection)
                 _record_failure(row, error, outcome)
+                if _server_unreachable(error):
+                    break  # the rest waits for the next pass: one timeout per pass, not per row
                 continue
             _record(row.id, status=SENT, sent_at=utcnow(), last_error=None, lease_until=None)
             outcome.sent += 1
@@ -187,6 +189,15 @@ def _send(connection, row: OutboxMessage) -> None:
                         row.to_address, row.subject)
         return
     connection.sendmail(_envelope_sender(), [row.to_address], row.raw)
+
+
+def _server_unreachable(error: Exception) -> bool:
+    import smtplib
+
+    if isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    # SMTPException is an OSError too; a refused recipient says nothing about the server.
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
 
 
 def _envelope_sender() -> str:
