@@ -1,5 +1,9 @@
 """Shared fixtures: a fresh schema per test, factory fixtures, a real SMTP server.
 
+On SQLite each test's database is a copy of a file holding the whole schema, made once per
+session (copying a file is faster than creating every table again); on PostgreSQL the schema
+is dropped and created for every test.
+
 The suite runs on a temporary SQLite file by default and on PostgreSQL when
 M4EG_TEST_DATABASE_URL names a database (``make test`` does both when it is set). Tests marked
 with :data:`BACKENDS` also run against the Redis that M4EG_TEST_REDIS_URL names (rate limits
@@ -14,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import email
 import os
+import shutil
 import socket
 import time
 import uuid
@@ -75,6 +80,34 @@ def backend(request):
     return name
 
 
+def _test_settings(database_url, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "M4EG_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SERVER": "",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "CACHE_GENERATION_FILE": str(tmp_path / "cache-generation"),
+        # Argon2's smallest cost: a sign-in costs microseconds instead of 50 ms.
+        # Production's cost is checked in tests/core/test_config.py.
+        **CHEAP_PASSWORD_HASH,
+    }
+
+
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory):
+    """A SQLite file holding the whole (empty) schema, made once per session."""
+    folder = tmp_path_factory.mktemp("schema")
+    path = folder / "schema.db"
+    app = create_app(_test_settings(f"sqlite:///{path}", folder))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()  # the last connection closed: the WAL is folded into the file
+    return path
+
+
 @pytest.fixture
 def make_app(database_url, tmp_path, backend):
     """Build an app on the test database; keyword arguments override settings. Every app's
@@ -83,20 +116,7 @@ def make_app(database_url, tmp_path, backend):
     redis = redis_settings(TEST_REDIS_URL) if backend == "redis" else {}
 
     def make(**overrides):
-        config = {
-            "TESTING": True,
-            "M4EG_ENV": "testing",
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False,
-            "MAIL_SERVER": "",
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "CACHE_GENERATION_FILE": str(tmp_path / "cache-generation"),
-            # Argon2's smallest cost: a sign-in costs microseconds instead of 50 ms.
-            # Production's cost is checked in tests/core/test_config.py.
-            **CHEAP_PASSWORD_HASH,
-            **redis,
-        }
+        config = {**_test_settings(database_url, tmp_path), **redis}
         config.update(overrides)
         app = create_app(config)
         apps.append(app)
@@ -112,14 +132,21 @@ def make_app(database_url, tmp_path, backend):
 
 
 @pytest.fixture
-def app(make_app):
+def app(make_app, database_url, request):
+    """The app on a database with the whole schema and no rows (ids start at 1)."""
+    sqlite = not TEST_DATABASE_URL
+    if sqlite:
+        shutil.copyfile(request.getfixturevalue("sqlite_schema"),
+                        database_url.removeprefix("sqlite:///"))
     app = make_app()
-    with app.app_context():
-        _reset_schema()
+    if not sqlite:
+        with app.app_context():
+            _reset_schema()
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
+        if not sqlite:  # the SQLite file goes with the test's temporary folder
+            db.drop_all()
         db.engine.dispose()
 
 
