@@ -50,11 +50,11 @@ lint: install
 	$(BIN)/ruff check m4eg tests wsgi.py bench
 
 # The suite on the embedded SQLite database (browser tests included).
-test-sqlite: install
+test-sqlite: install translations
 	env -u M4EG_TEST_DATABASE_URL $(BIN)/pytest
 
 # The same suite on PostgreSQL when M4EG_TEST_DATABASE_URL names one (.ci/run sets it).
-test-postgresql: install
+test-postgresql: install translations
 	@if [ -n "$$M4EG_TEST_DATABASE_URL" ]; then \
 	  echo "Running the suite on PostgreSQL"; \
 	  $(BIN)/pytest -m "not browser"; \

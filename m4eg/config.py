@@ -15,6 +15,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production", "testing")
 DEFAULT_TIMEZONE = "Asia/Baku"
+# The cost of an Argon2id password hash: RFC 9106's "second recommended option" (argon2-cffi's
+# defaults): 3 passes over 64 MiB with 4 lanes. Settings may raise it, never lower it; only the
+# test suite, which builds its apps with explicit settings, uses cheaper ones.
+PASSWORD_HASH_TIME_COST = 3
+PASSWORD_HASH_MEMORY_KIB = 64 * 1024
+PASSWORD_HASH_PARALLELISM = 4
 
 
 class ConfigError(RuntimeError):
@@ -164,6 +170,15 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
         "PASSWORD_RESET_MAX_AGE": 60 * 60,
+        # Every hash records its own cost, so hashes made with other values still verify; they
+        # are made again with these at the owner's next sign-in.
+        "PASSWORD_HASH_TIME_COST": _whole(env, "M4EG_PASSWORD_HASH_TIME_COST",
+                                          PASSWORD_HASH_TIME_COST,
+                                          minimum=PASSWORD_HASH_TIME_COST),
+        "PASSWORD_HASH_MEMORY_KIB": _whole(env, "M4EG_PASSWORD_HASH_MEMORY_KIB",
+                                           PASSWORD_HASH_MEMORY_KIB,
+                                           minimum=PASSWORD_HASH_MEMORY_KIB),
+        "PASSWORD_HASH_PARALLELISM": PASSWORD_HASH_PARALLELISM,
         # Server-side lifetimes of a sign-in session: it ends after this long without a
         # request, and in any case this long after the sign-in.
         "SESSION_IDLE_MINUTES": _whole(env, "M4EG_SESSION_IDLE_MINUTES", 120, minimum=1),

@@ -1,5 +1,9 @@
 """Shared fixtures: a fresh schema per test, factory fixtures, a real SMTP server.
 
+On SQLite each test's database is a copy of a file holding the whole schema, made once per
+session (copying a file is faster than creating every table again); on PostgreSQL the schema
+is dropped and created for every test.
+
 The suite runs on a temporary SQLite file by default and on PostgreSQL when
 M4EG_TEST_DATABASE_URL names a database (``make test`` does both when it is set). Tests marked
 with :data:`BACKENDS` also run against the Redis that M4EG_TEST_REDIS_URL names (rate limits
@@ -14,9 +18,11 @@ from __future__ import annotations
 import contextlib
 import email
 import os
+import shutil
 import socket
 import time
 import uuid
+from datetime import date, timedelta
 from email import policy
 from types import SimpleNamespace
 
@@ -29,6 +35,8 @@ from m4eg.extensions import db
 TEST_DATABASE_URL = os.environ.get("M4EG_TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("M4EG_TEST_REDIS_URL", "")
 PASSWORD = "correct horse battery"
+CHEAP_PASSWORD_HASH = {"PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 8,
+                       "PASSWORD_HASH_PARALLELISM": 1}
 # Run a test with the default storage (memory limits, generation file) and with Redis.
 BACKENDS = pytest.mark.parametrize("backend", ["default", "redis"], indirect=True)
 
@@ -72,6 +80,34 @@ def backend(request):
     return name
 
 
+def _test_settings(database_url, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "M4EG_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SERVER": "",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "CACHE_GENERATION_FILE": str(tmp_path / "cache-generation"),
+        # Argon2's smallest cost: a sign-in costs microseconds instead of 50 ms.
+        # Production's cost is checked in tests/core/test_config.py.
+        **CHEAP_PASSWORD_HASH,
+    }
+
+
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory):
+    """A SQLite file holding the whole (empty) schema, made once per session."""
+    folder = tmp_path_factory.mktemp("schema")
+    path = folder / "schema.db"
+    app = create_app(_test_settings(f"sqlite:///{path}", folder))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()  # the last connection closed: the WAL is folded into the file
+    return path
+
+
 @pytest.fixture
 def make_app(database_url, tmp_path, backend):
     """Build an app on the test database; keyword arguments override settings. Every app's
@@ -80,17 +116,7 @@ def make_app(database_url, tmp_path, backend):
     redis = redis_settings(TEST_REDIS_URL) if backend == "redis" else {}
 
     def make(**overrides):
-        config = {
-            "TESTING": True,
-            "M4EG_ENV": "testing",
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False,
-            "MAIL_SERVER": "",
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "CACHE_GENERATION_FILE": str(tmp_path / "cache-generation"),
-            **redis,
-        }
+        config = {**_test_settings(database_url, tmp_path), **redis}
         config.update(overrides)
         app = create_app(config)
         apps.append(app)
@@ -106,14 +132,21 @@ def make_app(database_url, tmp_path, backend):
 
 
 @pytest.fixture
-def app(make_app):
+def app(make_app, database_url, request):
+    """The app on a database with the whole schema and no rows (ids start at 1)."""
+    sqlite = not TEST_DATABASE_URL
+    if sqlite:
+        shutil.copyfile(request.getfixturevalue("sqlite_schema"),
+                        database_url.removeprefix("sqlite:///"))
     app = make_app()
-    with app.app_context():
-        _reset_schema()
+    if not sqlite:
+        with app.app_context():
+            _reset_schema()
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
+        if not sqlite:  # the SQLite file goes with the test's temporary folder
+            db.drop_all()
         db.engine.dispose()
 
 
@@ -172,7 +205,7 @@ def make_user(app, make_municipality):
     counter = iter(range(1, 10_000))
 
     def make(role="staff", email=None, password=PASSWORD, municipality_id=..., name=None,
-             preferred_language="az", confirmed=True):
+             preferred_language="az", confirmed=True, sex="not_stated"):
         """``confirmed``: the municipality has confirmed that the person works for it (as
         its focal point or a coordinator would); False for a mere claim."""
         n = next(counter)
@@ -184,7 +217,7 @@ def make_user(app, make_municipality):
             user = User(
                 email=email or f"{role}{n}@test.example", name=name or f"Test {role} {n}",
                 password_hash=hash_password(password), role=role,
-                municipality_id=municipality_id, position="Tester", sex="not_stated",
+                municipality_id=municipality_id, position="Tester", sex=sex,
                 preferred_language=preferred_language,
                 municipality_confirmed_at=utcnow() if confirmed and municipality_id else None,
             )
@@ -192,6 +225,130 @@ def make_user(app, make_municipality):
             db.session.commit()
             return SimpleNamespace(id=user.id, email=user.email, password=password, role=role,
                                    municipality_id=municipality_id, name=user.name)
+
+    return make
+
+
+@pytest.fixture
+def member_id(app, roster):
+    """The id of a roster member by slug: ``member_id("khirdalan")``."""
+    from m4eg.municipalities.services import get_by_slug
+
+    def get(slug):
+        with app.app_context():
+            return get_by_slug(slug).id
+
+    return get
+
+
+@pytest.fixture
+def plan_setup(app, roster):
+    """The shipped plan template and a cycle (deadline 31 March 2030); returns their ids."""
+    from m4eg.plans import services
+    from m4eg.plans.cli import DEFAULT_TEMPLATE
+
+    with app.app_context():
+        template, _ = services.load_template(DEFAULT_TEMPLATE)
+        cycle = services.save_cycle(None, name="2025–2027", deadline=date(2030, 3, 31),
+                                    reminder_days=14)
+        db.session.commit()
+        return {"template_id": template.id, "cycle_id": cycle.id}
+
+
+@pytest.fixture
+def make_plan(app, plan_setup, member_id):
+    """Start a draft plan in the cycle of :func:`plan_setup`: ``make_plan("khirdalan",
+    by=focal)``, ``by`` a user from :func:`make_user` or None (started by a coordinator's
+    batch, nobody's own). Returns the plan's id."""
+    from m4eg.accounts.services import get_user
+    from m4eg.plans import services
+    from m4eg.plans.models import Cycle, PlanTemplate
+
+    def make(slug="khirdalan", by=None):
+        municipality_id = member_id(slug)
+        with app.app_context():
+            plan = services.start_plan(
+                municipality_id, db.session.get(Cycle, plan_setup["cycle_id"]),
+                get_user(by.id) if by is not None else None,
+                db.session.get(PlanTemplate, plan_setup["template_id"]))
+            db.session.commit()
+            return plan.id
+
+    return make
+
+
+@pytest.fixture
+def make_workshop(app):
+    """A ULC workshop ``days`` from now (negative: already held) with ``capacity`` seats and
+    none taken; returns its id."""
+    from m4eg.core.time import utcnow
+    from m4eg.courses.models import Workshop
+
+    def make(course_slug="community-listening", capacity=1, days=10, city_az="Şəki",
+             city_en="Sheki", venue="Zal"):
+        with app.app_context():
+            start = utcnow() + timedelta(days=days)
+            workshop = Workshop(course_slug=course_slug, city_az=city_az, city_en=city_en,
+                                venue=venue, starts_at=start, ends_at=start + timedelta(hours=5),
+                                registration_deadline=start - timedelta(days=1),
+                                capacity=capacity, seats_taken=0)
+            db.session.add(workshop)
+            db.session.commit()
+            return workshop.id
+
+    return make
+
+
+@pytest.fixture
+def make_portfolio(app):
+    """A portfolio of a municipality with ``options`` options of ``milestones`` milestones
+    each (due every 30 days from ``first_due``, default 40 days ago); returns its id."""
+    from m4eg.portfolios import services
+
+    counter = iter(range(1, 10_000))
+
+    def make(municipality_id, *, slug=None, track="urban_imaginaries", title_en=None,
+             title_az=None, options=0, milestones=0, first_due=None):
+        n = next(counter)
+        first_due = first_due or date.today() - timedelta(days=40)
+        with app.app_context():
+            portfolio = services.save_portfolio(None, dict(
+                slug=slug or f"test-portfolio-{n}", municipality_id=municipality_id,
+                track=track, title_az=title_az or f"Sınaq portfeli {n}",
+                title_en=title_en or f"Test portfolio {n}", intent_az="", intent_en="",
+                theme_az="", theme_en="", sdgs=[11]))
+            for k in range(options):
+                option = services.save_option(portfolio, None, dict(
+                    title_az=f"Seçim {k}", title_en=f"Option {k}", description_az="",
+                    description_en="", partners="", grant_phase=""), actor=None)
+                for m in range(milestones):
+                    services.add_milestone(option, {
+                        "title_az": f"Mərhələ {m}", "title_en": f"Milestone {m}",
+                        "due_date": first_due + timedelta(days=m * 30)})
+            db.session.commit()
+            return portfolio.id
+
+    return make
+
+
+@pytest.fixture
+def make_course_progress(app):
+    """Enrol a user in a course (``enrolled_at``: when, default now) and mark ``lessons``
+    (slugs) done; ``completed_at`` marks the course completed. Returns the enrolment's id."""
+    from m4eg.courses.models import Enrolment, LessonProgress
+
+    def make(user_id, course_slug="community-listening", *, enrolled_at=None,
+             completed_at=None, lessons=()):
+        with app.app_context():
+            enrolment = Enrolment(user_id=user_id, course_slug=course_slug,
+                                  completed_at=completed_at)
+            if enrolled_at is not None:
+                enrolment.enrolled_at = enrolled_at
+            db.session.add(enrolment)
+            db.session.add_all(LessonProgress(user_id=user_id, course_slug=course_slug,
+                                              lesson_slug=lesson) for lesson in lessons)
+            db.session.commit()
+            return enrolment.id
 
     return make
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -33,7 +34,6 @@ from .models import PasswordResetToken, User, UserSession
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 DEMO_PASSWORD = "m4eg-demo-2026"  # noqa: S105 - published in the README for the demo only
-_hasher = PasswordHasher()
 
 
 class AccountError(Exception):
@@ -130,27 +130,42 @@ def check_password_rules(password: str, *, email: str = "", name: str = "",
         raise WeakPassword(_l("Choose a password different from your current one."))
 
 
+@cache
+def _hasher_for(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def _hasher() -> PasswordHasher:
+    """The Argon2id hasher with the configured cost (the PASSWORD_HASH_* settings). Verifying
+    reads the cost recorded in the hash itself; only new hashes use this one's."""
+    config = current_app.config
+    return _hasher_for(config["PASSWORD_HASH_TIME_COST"], config["PASSWORD_HASH_MEMORY_KIB"],
+                       config["PASSWORD_HASH_PARALLELISM"])
+
+
 def _matches(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    """An Argon2id hash of ``password`` with the configured cost."""
+    return _hasher().hash(password)
 
 
 def _verify(user: User | None, password: str) -> bool:
     if user is None:
         # Spend the same time as for a real account so response times reveal nothing.
-        _hasher.hash(password)
+        hash_password(password)
         return False
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-    if _hasher.check_needs_rehash(user.password_hash):
+    # A hash made with another cost (an older setting) is made again with today's.
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return True
 

@@ -35,6 +35,23 @@ def test_passwords_are_stored_as_argon2_hashes(app_ctx, make_user):
     assert PASSWORD not in user.password_hash
 
 
+def test_a_hash_made_with_another_cost_still_signs_in_and_is_remade_with_the_configured_one(
+        app_ctx, make_user):
+    from argon2 import PasswordHasher
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+
+    user = services.get_user(make_user().id)
+    user.password_hash = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash(PASSWORD)
+    db.session.commit()
+    assert "m=65536,t=3,p=4" in user.password_hash
+    assert services.authenticate(user.email, PASSWORD).id == user.id
+    assert "m=8,t=1,p=1" in user.password_hash  # the test suite's cost (tests/conftest.py)
+    db.session.commit()
+    assert services.authenticate(user.email, PASSWORD).id == user.id
+    with pytest.raises(services.InvalidCredentials):
+        services.authenticate(user.email, "wrong password here")
+
+
 def _register(municipality_id, **overrides):
     data = dict(email="Leyla@Example.org", password="quiet river stone", name="Leyla",
                 municipality_id=municipality_id, position="Specialist", sex="female",

@@ -92,7 +92,7 @@ def test_wrong_password_is_refused_in_azerbaijani(client, make_user):
     response = log_in(client, user.email, "not the password")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "The email address or password is incorrect." not in page  # az page
+    assert "E-poçt ünvanı və ya şifrə yanlışdır." in page  # az page
     assert f'value="{user.email}"' in page
     assert client.get("/az/accounts/profile").status_code == 302
 

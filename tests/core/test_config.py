@@ -78,6 +78,26 @@ def test_unknown_environment_and_bad_mail_port_are_refused(tmp_path):
         load_config({"MAIL_PORT": "twenty-five"}, instance_path=tmp_path)
 
 
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_passwords_are_hashed_at_full_cost_outside_the_test_suite(tmp_path, environment):
+    config = load_config({"M4EG_ENV": environment, "SECRET_KEY": "x" * 40,
+                          "PUBLIC_BASE_URL": "https://m4eg.example", "MAIL_SERVER": "mail"},
+                         instance_path=tmp_path)
+    # Argon2id, RFC 9106's second recommended option: 3 passes over 64 MiB, 4 lanes.
+    assert (config["PASSWORD_HASH_TIME_COST"], config["PASSWORD_HASH_MEMORY_KIB"],
+            config["PASSWORD_HASH_PARALLELISM"]) == (3, 65536, 4)
+
+
+def test_the_password_hash_cost_can_be_raised_but_not_lowered(tmp_path):
+    config = load_config({"M4EG_PASSWORD_HASH_TIME_COST": "4",
+                          "M4EG_PASSWORD_HASH_MEMORY_KIB": "131072"}, instance_path=tmp_path)
+    assert (config["PASSWORD_HASH_TIME_COST"], config["PASSWORD_HASH_MEMORY_KIB"]) == (4, 131072)
+    for name, value in [("M4EG_PASSWORD_HASH_TIME_COST", "1"),
+                        ("M4EG_PASSWORD_HASH_MEMORY_KIB", "1024")]:
+        with pytest.raises(ConfigError, match=name):
+            load_config({name: value}, instance_path=tmp_path)
+
+
 @pytest.mark.parametrize("name, value", [
     ("M4EG_SMALL_CELL_THRESHOLD", "five"), ("M4EG_SESSION_IDLE_MINUTES", "0"),
     ("M4EG_SESSION_MAX_HOURS", "-3"), ("M4EG_PAGE_CACHE_SECONDS", "²")])

@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from m4eg.extensions import db
 from tests.conftest import BACKENDS, log_in
-from tests.plans.conftest import member_id, plan_setup  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 RESERVED = ["_anchor=x", "_scheme=x", "_method=GET", "endpoint=x", "_external=1"]
@@ -106,19 +105,9 @@ def test_pages_for_signed_in_people_and_exports_are_not_stored(client, login_as)
         assert response.headers["Cache-Control"] == "no-store", url
 
 
-def test_a_plan_pdf_is_not_stored(app, client, plan_setup, member_id, login_as):  # noqa: F811
-    from m4eg.accounts.services import get_user
-    from m4eg.plans import services
-    from m4eg.plans.models import Cycle, PlanTemplate
-
-    khirdalan = member_id("khirdalan")
-    focal = login_as("focal_point", municipality_id=khirdalan)
-    with app.app_context():
-        plan = services.start_plan(khirdalan, db.session.get(Cycle, plan_setup["cycle_id"]),
-                                   get_user(focal.id),
-                                   db.session.get(PlanTemplate, plan_setup["template_id"]))
-        db.session.commit()
-        plan_id = plan.id
+def test_a_plan_pdf_is_not_stored(client, make_plan, member_id, login_as):
+    focal = login_as("focal_point", municipality_id=member_id("khirdalan"))
+    plan_id = make_plan("khirdalan", by=focal)
     response = client.get(f"/en/plans/{plan_id}.pdf")
     assert response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"

@@ -2,13 +2,11 @@
 
 import threading
 
-from tests.plans import conftest as plan_fixtures
 from tests.plans import test_views as plan_views
 from tests.plans.conftest import block_form
 from tests.plans.test_views import _template, log_in
 
-# The plan fixtures, under their own names, for this test outside tests/plans.
-plan_setup, member_id = plan_fixtures.plan_setup, plan_fixtures.member_id
+# The plan fixture of tests/plans, under its own name, for this test outside tests/plans.
 khirdalan_plan = plan_views.khirdalan_plan
 
 

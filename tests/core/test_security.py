@@ -44,7 +44,7 @@ def test_post_without_csrf_token_is_refused_with_a_translated_page(csrf_client, 
                                 data={"email": user.email, "password": user.password})
     assert response.status_code == 400
     assert b"This form has expired" in response.data
-    assert "m4eg_session" not in response.headers.get("Set-Cookie", "") or True
+    assert csrf_client.get("/en/accounts/profile").status_code == 302  # not signed in
 
 
 def test_post_with_a_forged_csrf_token_is_refused(csrf_client, make_user):
@@ -67,11 +67,12 @@ def test_logout_needs_a_csrf_token_too(csrf_client, make_user):
     assert csrf_client.get("/en/accounts/profile").status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/en/plans/99999999999999999999999",
-                                 "/en/workshops/999999999999999999999",
-                                 "/en/municipalities/?page=99999999999999999999999",
-                                 "/api/v1/municipalities?page=%C2%B2&per_page=99999999999999999999",
-                                 "/en/readiness/?weights=99999999999999999999&compare=%C2%B2"])
-def test_huge_or_odd_numbers_in_urls_never_cause_a_500(client, login_as, url):
+@pytest.mark.parametrize("url, status", [
+    ("/en/plans/99999999999999999999999", 404),
+    ("/en/workshops/999999999999999999999", 404),
+    ("/en/municipalities/?page=99999999999999999999999", 200),
+    ("/api/v1/municipalities?page=%C2%B2&per_page=99999999999999999999", 200),
+    ("/en/readiness/?weights=99999999999999999999&compare=%C2%B2", 200)])
+def test_huge_or_odd_numbers_in_urls_never_cause_a_500(client, login_as, url, status):
     login_as("coordinator")
-    assert client.get(url).status_code in (200, 404)
+    assert client.get(url).status_code == status

@@ -3,13 +3,12 @@
 import io
 import re
 import threading
-from datetime import UTC, timedelta
+from datetime import UTC
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from m4eg.core.time import utcnow
 from m4eg.courses import services
 from m4eg.courses.models import Certificate, QuizAttempt, Workshop, WorkshopRegistration
 from m4eg.extensions import db
@@ -135,21 +134,9 @@ def test_municipal_roles_cannot_manage_learning(client, login_as, role, method, 
     assert getattr(client, method)(url).status_code == 403
 
 
-def _make_workshop(app, capacity=1, days=10):
-    with app.app_context():
-        start = utcnow() + timedelta(days=days)
-        workshop = Workshop(course_slug=SLUG, city_az="Şəki", city_en="Sheki", venue="Zal",
-                            starts_at=start, ends_at=start + timedelta(hours=5),
-                            registration_deadline=start - timedelta(days=1), capacity=capacity,
-                            seats_taken=0)
-        db.session.add(workshop)
-        db.session.commit()
-        return workshop.id
-
-
 def test_workshop_registration_waitlist_and_attendance(app, client, login_as, make_user,
-                                                        outbox):
-    workshop_id = _make_workshop(app, capacity=1)
+                                                        outbox, make_workshop):
+    workshop_id = make_workshop(SLUG, capacity=1)
     first = make_user(preferred_language="en")
     login_as("staff")
     other = app.test_client()
@@ -191,8 +178,9 @@ def test_coordinator_creates_a_session_and_bad_dates_keep_the_input(app, client,
         assert workshop.starts_at.hour == 6  # 10:00 in Baku is 06:00 UTC
 
 
-def test_registering_for_a_past_session_is_refused_with_a_message(app, client, login_as):
-    workshop_id = _make_workshop(app, days=-3)
+def test_registering_for_a_past_session_is_refused_with_a_message(client, login_as,
+                                                                  make_workshop):
+    workshop_id = make_workshop(SLUG, days=-3)
     login_as("staff")
     response = client.post(f"/en/workshops/{workshop_id}/register", follow_redirects=True)
     assert "already taken place" in response.get_data(as_text=True)
@@ -212,10 +200,10 @@ def test_reports_and_export(app, client, login_as):
 @pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"),
                     reason="concurrent transactions need PostgreSQL (M4EG_TEST_DATABASE_URL); "
                            "CI runs it")
-def test_two_people_never_take_the_last_seat_at_once(app, make_user):
+def test_two_people_never_take_the_last_seat_at_once(app, make_user, make_workshop):
     from m4eg.accounts.services import get_user
 
-    workshop_id = _make_workshop(app, capacity=1)
+    workshop_id = make_workshop(SLUG, capacity=1)
     users = [make_user().id for _ in range(8)]
     barrier = threading.Barrier(len(users))
     results, errors = [], []
@@ -245,8 +233,9 @@ def test_two_people_never_take_the_last_seat_at_once(app, make_user):
 
 
 @pytest.mark.parametrize("version", [" ", "abc", "99999999999999999999"])
-def test_hand_edited_version_of_a_session_is_refused_not_a_500(app, client, login_as, version):
-    workshop_id = _make_workshop(app, capacity=5)
+def test_hand_edited_version_of_a_session_is_refused_not_a_500(app, client, login_as, version,
+                                                                make_workshop):
+    workshop_id = make_workshop(SLUG, capacity=5)
     login_as("coordinator")
     response = client.post(f"/en/workshops/{workshop_id}/edit", data={
         "course_slug": SLUG, "city_az": "Şəki", "city_en": "Sheki", "venue": "Edited by hand",
@@ -261,10 +250,10 @@ def test_hand_edited_version_of_a_session_is_refused_not_a_500(app, client, logi
 
 
 def test_a_seat_confirmation_brings_the_session_for_the_calendar(app, client, make_user,
-                                                                  outbox):
+                                                                  outbox, make_workshop):
     import icalendar
 
-    workshop_id = _make_workshop(app, capacity=5)
+    workshop_id = make_workshop(SLUG, capacity=5)
     learner = make_user(preferred_language="az", name="Nigar Əliyeva")
     client.post("/az/accounts/login", data={"email": learner.email, "password": learner.password})
     assert client.post(f"/az/workshops/{workshop_id}/register").status_code == 302

@@ -2,12 +2,6 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import update
-
-from m4eg.accounts.models import User
-from m4eg.courses.models import Enrolment
-from m4eg.extensions import db
-
 
 def test_figures_come_from_the_records(client, roster):
     page = client.get("/en/figures/").get_data(as_text=True)
@@ -18,30 +12,21 @@ def test_figures_come_from_the_records(client, roster):
     assert '<svg class="chart"' in page
 
 
-def _learners(app, make_user, *sexes_and_days):
+def _learners(make_user, make_course_progress, *sexes_and_days):
     for sex, day in sexes_and_days:
-        user = make_user()
-        with app.app_context():
-            db.session.execute(update(User).where(User.id == user.id).values(sex=sex))
-            db.session.add(Enrolment(user_id=user.id, course_slug="community-listening",
-                                     enrolled_at=day))
-            db.session.commit()
+        user = make_user(sex=sex)
+        make_course_progress(user.id, "community-listening", enrolled_at=day)
 
 
 def test_period_filter_counts_ulc_learners_by_sex_in_the_period(app, client, roster,
-                                                                make_user):
+                                                                make_user, make_course_progress):
     app.config["SMALL_CELL_THRESHOLD"] = 0  # counts this small are suppressed by default
     for sex, day in (("female", datetime(2023, 6, 1, tzinfo=UTC)),
                      ("male", datetime(2024, 2, 1, tzinfo=UTC)),
                      ("female", datetime(2024, 7, 1, tzinfo=UTC))):
-        user = make_user()
-        with app.app_context():
-            db.session.execute(update(User).where(User.id == user.id).values(sex=sex))
-            db.session.add(Enrolment(user_id=user.id, course_slug="community-listening",
-                                     enrolled_at=day))
-            db.session.add(Enrolment(user_id=user.id, course_slug="designing-a-p4eg-plan",
-                                     enrolled_at=day))
-            db.session.commit()
+        user = make_user(sex=sex)
+        make_course_progress(user.id, "community-listening", enrolled_at=day)
+        make_course_progress(user.id, "designing-a-p4eg-plan", enrolled_at=day)
     make_user()  # registered on the platform but never enrolled: not a ULC learner
     csv = client.get("/en/figures/export.csv?from=2023-05&to=2024-05").get_data(as_text=True)
     assert "ulc_staff,total,2" in csv
@@ -66,9 +51,9 @@ def test_members_who_joined_after_the_period_are_not_counted(client, roster):
 
 
 def test_a_small_cell_of_women_in_a_month_is_suppressed_on_the_page_and_in_the_csv(
-        app, client, roster, make_user):
+        app, client, roster, make_user, make_course_progress):
     may = datetime(2024, 5, 10, tzinfo=UTC)
-    _learners(app, make_user, *[("female", may)] * 3, *[("male", may)] * 6)
+    _learners(make_user, make_course_progress, *[("female", may)] * 3, *[("male", may)] * 6)
     page = client.get("/en/figures/?from=2024-05&to=2024-05").get_data(as_text=True)
     assert '<th scope="row">Female</th><td>fewer than 5</td>' in page
     # With the total (9) and the men shown, 9 − 6 would give the 3 women back.
@@ -83,9 +68,10 @@ def test_a_small_cell_of_women_in_a_month_is_suppressed_on_the_page_and_in_the_c
     assert staff["breakdown"] == {"female": "<5", "male": "withheld", "not_stated": 0}
 
 
-def test_counts_at_the_threshold_and_small_totals(app, client, roster, make_user):
+def test_counts_at_the_threshold_and_small_totals(app, client, roster, make_user,
+                                                  make_course_progress):
     june, july = datetime(2024, 6, 3, tzinfo=UTC), datetime(2024, 7, 3, tzinfo=UTC)
-    _learners(app, make_user, *[("female", june)] * 5, *[("male", june)] * 7,
+    _learners(make_user, make_course_progress, *[("female", june)] * 5, *[("male", june)] * 7,
               ("female", july), ("male", july))
     june_csv = client.get("/en/figures/export.csv?from=2024-06&to=2024-06").get_data(
         as_text=True)

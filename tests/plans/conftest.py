@@ -1,10 +1,4 @@
-"""Fixtures for plans: the template, a cycle, and form data that fills a block."""
-
-from datetime import date
-
-import pytest
-
-from m4eg.extensions import db
+"""Form data that fills a plan block (the plan fixtures are in tests/conftest.py)."""
 
 
 def block_form(template, block_key, *, version, text="Sınaq mətni", budget="1000",
@@ -40,28 +34,3 @@ def block_form(template, block_key, *, version, text="Sınaq mətni", budget="10
                     value = text
                 data[name] = value
     return data
-
-
-@pytest.fixture
-def plan_setup(app, roster):
-    """The template and a cycle; returns ids."""
-    from m4eg.plans import services
-    from m4eg.plans.cli import DEFAULT_TEMPLATE
-
-    with app.app_context():
-        template, _ = services.load_template(DEFAULT_TEMPLATE)
-        cycle = services.save_cycle(None, name="2025–2027", deadline=date(2030, 3, 31),
-                                    reminder_days=14)
-        db.session.commit()
-        return {"template_id": template.id, "cycle_id": cycle.id}
-
-
-@pytest.fixture
-def member_id(app, roster):
-    from m4eg.municipalities.services import get_by_slug
-
-    def get(slug):
-        with app.app_context():
-            return get_by_slug(slug).id
-
-    return get

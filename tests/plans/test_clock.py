@@ -8,7 +8,7 @@ import pytest
 
 from m4eg.extensions import db
 from m4eg.plans import services
-from m4eg.plans.models import Cycle, PlanTemplate
+from m4eg.plans.models import Plan
 from tests.clock import baku_half_past_midnight
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -17,12 +17,10 @@ DEADLINE = date(2030, 3, 31)
 
 
 @pytest.fixture
-def plan(app_ctx, plan_setup, member_id, make_user):
-    khirdalan = member_id("khirdalan")
-    make_user(role="focal_point", municipality_id=khirdalan, email="khirdalan.focal@test.example")
-    plan = services.start_plan(khirdalan, db.session.get(Cycle, plan_setup["cycle_id"]), None,
-                               db.session.get(PlanTemplate, plan_setup["template_id"]))
-    db.session.commit()
+def plan(app_ctx, make_plan, member_id, make_user):
+    make_user(role="focal_point", municipality_id=member_id("khirdalan"),
+              email="khirdalan.focal@test.example")
+    plan = db.session.get(Plan, make_plan("khirdalan"))
     assert plan.cycle.deadline == DEADLINE
     return plan
 

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from m4eg.accounts.models import User
 from m4eg.extensions import db
 from m4eg.plans import services
-from m4eg.plans.models import Cycle, PlanBlock, PlanEvent, PlanTemplate
+from m4eg.plans.models import PlanBlock, PlanEvent, PlanTemplate
 from tests.conftest import log_in
 from tests.plans.conftest import block_form
 
@@ -28,17 +28,13 @@ TIMEOUT = 30
 
 
 @pytest.fixture
-def draft(app, plan_setup, member_id, make_user):
+def draft(make_plan, member_id, make_user):
     """Khirdalan's draft and two of its focal points (two browsers, two people)."""
     khirdalan = member_id("khirdalan")
     first = make_user(role="focal_point", municipality_id=khirdalan, name="Aysel Əliyeva")
     second = make_user(role="focal_point", municipality_id=khirdalan, name="Rəşad Quliyev")
-    with app.app_context():
-        plan = services.start_plan(khirdalan, db.session.get(Cycle, plan_setup["cycle_id"]),
-                                   db.session.get(User, first.id),
-                                   db.session.get(PlanTemplate, plan_setup["template_id"]))
-        db.session.commit()
-        return {"id": plan.id, "users": (first, second), "municipality_id": khirdalan}
+    return {"id": make_plan("khirdalan", by=first), "users": (first, second),
+            "municipality_id": khirdalan}
 
 
 def _template(app):

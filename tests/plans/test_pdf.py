@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from m4eg.accounts.services import get_user
 from m4eg.extensions import db
 from m4eg.plans import services
-from m4eg.plans.models import Cycle, PlanTemplate
+from m4eg.plans.models import Plan
 from m4eg.plans.pdf import money, plain_text, plan_pdf, shown
 
 SUMMARY = ("Xırdalanda **gənclər arasında işsizlik** yüksəkdir.\n"
@@ -76,13 +76,11 @@ def _content() -> dict:
     }
 
 
-def _make_plan(plan_setup, member_id, make_user, *, submit=True):
-    khirdalan = member_id("khirdalan")
-    focal = make_user(role="focal_point", municipality_id=khirdalan)
+def _make_plan(make_plan, member_id, make_user, *, submit=True):
+    focal = make_user(role="focal_point", municipality_id=member_id("khirdalan"))
     user = get_user(focal.id)
-    template = db.session.get(PlanTemplate, plan_setup["template_id"])
-    plan = services.start_plan(khirdalan, db.session.get(Cycle, plan_setup["cycle_id"]),
-                               user, template)
+    plan = db.session.get(Plan, make_plan("khirdalan", by=focal))
+    template = plan.template
     content = _content()
     for block in template.blocks:
         services.save_block(plan, block["key"], _form(block, content[block["key"]]), user,
@@ -94,18 +92,18 @@ def _make_plan(plan_setup, member_id, make_user, *, submit=True):
 
 
 @pytest.fixture
-def plan(app_ctx, plan_setup, member_id, make_user):
+def plan(app_ctx, make_plan, member_id, make_user):
     """Khirdalan's plan with every block filled (a 12-row action plan with long cells) and
     submitted once."""
-    return _make_plan(plan_setup, member_id, make_user)
+    return _make_plan(make_plan, member_id, make_user)
 
 
 @pytest.fixture
-def plan_id(app, plan_setup, member_id, make_user):
+def plan_id(app, make_plan, member_id, make_user):
     """The same plan's id, made in an application context of its own (requests must not
     share the test's context: Flask-Babel keeps the page's locale on it)."""
     with app.app_context():
-        return _make_plan(plan_setup, member_id, make_user).id
+        return _make_plan(make_plan, member_id, make_user).id
 
 
 def _pages(data: bytes):
@@ -192,9 +190,9 @@ def test_values_are_written_for_the_language():
     assert money(375000, "az") == "375.000,00\xa0AZN"  # never broken between the two
 
 
-def test_rows_too_tall_for_a_page_are_printed_as_records(app_ctx, plan_setup, member_id,
+def test_rows_too_tall_for_a_page_are_printed_as_records(app_ctx, make_plan, member_id,
                                                           make_user):
-    plan = _make_plan(plan_setup, member_id, make_user, submit=False)
+    plan = _make_plan(make_plan, member_id, make_user, submit=False)
     longest = ("Uzun mətn, sözlərdən ibarət " * 40)[:1000]  # as long as a cell may be
     block = plan.template.block("actions")
     row = {"action": longest, "target": longest, "responsible": longest,

@@ -10,23 +10,19 @@ from werkzeug.datastructures import MultiDict
 from m4eg.accounts.services import get_user
 from m4eg.extensions import db
 from m4eg.plans import services
-from m4eg.plans.models import Cycle, PlanTemplate, ReminderSent, Revision
+from m4eg.plans.models import Plan, ReminderSent, Revision
 from tests.plans.conftest import block_form
 
 pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
-def ctx(app_ctx, plan_setup, member_id, make_user):
-    khirdalan = member_id("khirdalan")
-    focal = make_user(role="focal_point", municipality_id=khirdalan)
+def ctx(app_ctx, make_plan, member_id, make_user):
+    focal = make_user(role="focal_point", municipality_id=member_id("khirdalan"))
     coordinator = make_user(role="coordinator")
-    template = db.session.get(PlanTemplate, plan_setup["template_id"])
-    cycle = db.session.get(Cycle, plan_setup["cycle_id"])
-    plan = services.start_plan(khirdalan, cycle, get_user(focal.id), template)
-    db.session.commit()  # later factory calls write from their own sessions
+    plan = db.session.get(Plan, make_plan("khirdalan", by=focal))
     return {"plan": plan, "focal": get_user(focal.id),
-            "coordinator": get_user(coordinator.id), "template": template}
+            "coordinator": get_user(coordinator.id), "template": plan.template}
 
 
 def _fill(plan, user, **kwargs):

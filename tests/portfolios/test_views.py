@@ -166,7 +166,7 @@ def test_hand_made_posts_get_form_errors_not_server_errors(app, client, demonstr
                   "title_en": portfolio.title_en, "version": portfolio.version}
         option_version = db.session.get(Option, option_id).version
     edited = client.post(f"/en/portfolios/{URVA}/edit", data=fields)  # no intent, no theme
-    assert edited.status_code in (200, 302)
+    assert edited.status_code == 302  # saved: intent and theme may be left empty
     with app.app_context():
         assert db.session.scalar(select(Portfolio).where(Portfolio.slug == URVA)).intent_en == ""
 
@@ -176,7 +176,7 @@ def test_hand_made_posts_get_form_errors_not_server_errors(app, client, demonstr
     assert bogus.status_code == 400 and 'value="New option"' in bogus.get_data(as_text=True)
     option = client.post(f"/en/portfolios/{URVA}/options/{option_id}/edit", data={
         "title_az": "Seçim", "title_en": "Option", "version": option_version})
-    assert option.status_code in (200, 302)
+    assert option.status_code == 302
 
     huge = client.post(f"/en/portfolios/{URVA}/activities", data={
         "activity-kind": "forum", "activity-title_az": "Forum", "activity-title_en": "Forum",
@@ -186,32 +186,17 @@ def test_hand_made_posts_get_form_errors_not_server_errors(app, client, demonstr
 
 
 def test_board_queries_do_not_grow_with_portfolios_options_and_milestones(
-        app, client, demonstrators, login_as, count_queries):
-    from datetime import date, timedelta
-
+        app, client, demonstrators, login_as, count_queries, make_portfolio):
     from m4eg.municipalities.models import Municipality
-    from m4eg.portfolios import services
 
     login_as("coordinator")
     client.get("/en/portfolios/board")
     with count_queries() as few:
         few_page = client.get("/en/portfolios/board").get_data(as_text=True)
     with app.app_context():
-        member = db.session.scalar(select(Municipality).where(Municipality.slug == "urva"))
-        for n in range(12):
-            portfolio = services.save_portfolio(None, dict(
-                slug=f"extra-{n}", municipality_id=member.id, track="urban_imaginaries",
-                title_az=f"Əlavə portfel {n}", title_en=f"Extra portfolio {n}", intent_az="",
-                intent_en="", theme_az="", theme_en="", sdgs=[11]))
-            for k in range(3):
-                option = services.save_option(portfolio, None, dict(
-                    title_az=f"Seçim {k}", title_en=f"Option {k}", description_az="",
-                    description_en="", partners="", grant_phase=""), actor=None)
-                for m in range(4):
-                    services.add_milestone(option, {
-                        "title_az": f"Mərhələ {m}", "title_en": f"Milestone {m}",
-                        "due_date": date.today() + timedelta(days=m * 30 - 40)})
-        db.session.commit()
+        urva = db.session.scalar(select(Municipality.id).where(Municipality.slug == "urva"))
+    for n in range(12):
+        make_portfolio(urva, title_en=f"Extra portfolio {n}", options=3, milestones=4)
     with count_queries() as many:
         many_page = client.get("/en/portfolios/board").get_data(as_text=True)
     assert "Extra portfolio 11" in many_page and "Extra portfolio 11" not in few_page
