@@ -48,6 +48,7 @@ courses-check: install
 
 lint: install
 	$(BIN)/ruff check m4eg tests wsgi.py bench
+	$(BIN)/lint-imports  # the one-way domain graph: [tool.importlinter] in pyproject.toml
 
 # The suite on the embedded SQLite database (browser tests included).
 test-sqlite: install

@@ -28,7 +28,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
 from . import throttle
-from .models import PasswordResetToken, User, UserSession
+from .models import SEX_LABELS, PasswordResetToken, User, UserSession  # noqa: F401 - SEX_LABELS: for other domains
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128

@@ -468,3 +468,9 @@ def pdf(plan_id):
     lang = current_language()
     return Response(plan_pdf(plan, lang), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="p4eg-plan-{plan.id}-{lang}.pdf"'})
+
+
+def member_section(municipality):
+    """The member page's P4EG plan section (registered in ``init_app``)."""
+    return render_template("plans/_member_section.html",
+                           plans=services.status_for(municipality.id))
