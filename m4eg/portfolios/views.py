@@ -16,7 +16,7 @@ from ..core.permissions import PUBLIC, allow, authorize
 from ..core.versions import conflict_status
 from ..extensions import db
 from ..municipalities import services as municipalities
-from ..municipalities.models import TRACKS
+from ..municipalities.services import TRACKS
 from . import bp, services
 from .forms import (
     ActivityForm,

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 
 from m4eg.accounts.models import User
-from m4eg.courses.models import Enrolment
+from m4eg.courses.services import enrol, get_course
 from m4eg.extensions import db
 
 
@@ -23,8 +23,7 @@ def _learners(app, make_user, *sexes_and_days):
         user = make_user()
         with app.app_context():
             db.session.execute(update(User).where(User.id == user.id).values(sex=sex))
-            db.session.add(Enrolment(user_id=user.id, course_slug="community-listening",
-                                     enrolled_at=day))
+            enrol(user, get_course("community-listening"), at=day)
             db.session.commit()
 
 
@@ -37,10 +36,8 @@ def test_period_filter_counts_ulc_learners_by_sex_in_the_period(app, client, ros
         user = make_user()
         with app.app_context():
             db.session.execute(update(User).where(User.id == user.id).values(sex=sex))
-            db.session.add(Enrolment(user_id=user.id, course_slug="community-listening",
-                                     enrolled_at=day))
-            db.session.add(Enrolment(user_id=user.id, course_slug="designing-a-p4eg-plan",
-                                     enrolled_at=day))
+            enrol(user, get_course("community-listening"), at=day)
+            enrol(user, get_course("designing-a-p4eg-plan"), at=day)
             db.session.commit()
     make_user()  # registered on the platform but never enrolled: not a ULC learner
     csv = client.get("/en/figures/export.csv?from=2023-05&to=2024-05").get_data(as_text=True)
