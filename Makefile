@@ -64,5 +64,5 @@ test-postgresql: install
 	fi
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache .grimp_cache
 	find translations -name '*.mo' -delete
