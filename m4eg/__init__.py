@@ -77,8 +77,9 @@ def _init_login(app: Flask, login_manager) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Each domain registers its own blueprint(s), policies and member-page sections; the
-    order is the layers' order (pyproject.toml [tool.importlinter]), lowest first."""
+    """Each domain registers its own blueprint(s), permission policies and member-page
+    sections (its views are imported there, not when another domain imports its services;
+    the domain graph is declared in pyproject.toml [tool.importlinter])."""
     from . import (
         accounts,
         api,
@@ -91,8 +92,8 @@ def _register_blueprints(app: Flask) -> None:
         readiness,
     )
 
-    for domain in (main, municipalities, accounts, courses, portfolios, readiness, plans,
-                   figures, api):
+    for domain in (main, accounts, municipalities, figures, courses, portfolios, plans,
+                   readiness, api):
         domain.init_app(app)
 
 

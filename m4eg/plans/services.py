@@ -666,14 +666,14 @@ def add_comment(plan: Plan, block_key: str, body: str, user, *, parent_id=None) 
 def _notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author) -> None:
     """Tell the other side of the conversation: the municipality's focal points and everyone
     who wrote in the thread; a focal point's new thread goes to the coordinators."""
-    people = {person.id: person for person in _focal_points(plan.municipality_id)}
+    people = {person.id: person for person in accounts.focal_points(plan.municipality_id)}
     if parent is not None:
         writers = accounts.users(db.session.scalars(
             select(Comment.author_id).where((Comment.id == parent.id)
                                             | (Comment.parent_id == parent.id))))
         people.update({person.id: person for person in writers})
     elif author.municipality_id == plan.municipality_id:
-        people.update({person.id: person for person in _coordinators()})
+        people.update({person.id: person for person in accounts.coordinators()})
     people.pop(author.id, None)
     block = plan.template.block(comment.block_key)
     for person in people.values():
@@ -920,14 +920,6 @@ def budget_tables(plan: Plan, lang: str) -> dict:
 # ---------------------------------------------------------------- mail, reminders, figures
 
 
-def _focal_points(municipality_id: int) -> list:
-    return accounts.focal_points(municipality_id)
-
-
-def _coordinators() -> list:
-    return accounts.coordinators()
-
-
 def plan_link(plan: Plan, lang: str) -> str:
     """The plan page's absolute address for a mail ("" outside a request without a
     configured ``SERVER_NAME``, e.g. a cron job on a machine without one)."""
@@ -939,7 +931,7 @@ def plan_link(plan: Plan, lang: str) -> str:
 
 def notify(plan: Plan, action: str, note: str = "") -> int:
     """Email the people concerned by a status change, each in their own language."""
-    people = _coordinators() if action == "submitted" else _focal_points(plan.municipality_id)
+    people = accounts.coordinators() if action == "submitted" else accounts.focal_points(plan.municipality_id)
     for person in people:
         with force_locale(person.preferred_language):
             municipality = (plan.municipality.name_az if person.preferred_language == "az"
