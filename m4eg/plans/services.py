@@ -931,7 +931,8 @@ def plan_link(plan: Plan, lang: str) -> str:
 
 def notify(plan: Plan, action: str, note: str = "") -> int:
     """Email the people concerned by a status change, each in their own language."""
-    people = accounts.coordinators() if action == "submitted" else accounts.focal_points(plan.municipality_id)
+    people = (accounts.coordinators() if action == "submitted"
+              else accounts.focal_points(plan.municipality_id))
     for person in people:
         with force_locale(person.preferred_language):
             municipality = (plan.municipality.name_az if person.preferred_language == "az"
