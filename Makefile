@@ -48,6 +48,7 @@ courses-check: install
 
 lint: install
 	$(BIN)/ruff check m4eg tests wsgi.py bench
+	$(BIN)/lint-imports  # the one-way domain graph: [tool.importlinter] in pyproject.toml
 
 # The suite on the embedded SQLite database (browser tests included).
 test-sqlite: install translations
@@ -63,5 +64,5 @@ test-postgresql: install translations
 	fi
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache .grimp_cache
 	find translations -name '*.mo' -delete

@@ -281,7 +281,7 @@ def generate(scale: dict, seed: int) -> dict[str, int]:
     bar.close()
     counts["enrolments"] = len(enrol_rows)
     del enrol_rows
-    with db.engine.begin() as conn:  # what the after_insert hook of Enrolment keeps
+    with db.engine.begin() as conn:  # what courses.services.enrol keeps (first enrolment)
         conn.execute(db.text(
             "UPDATE users SET ulc_registered_at = first.enrolled_at FROM (SELECT user_id, "
             "MIN(enrolled_at) AS enrolled_at FROM enrolments GROUP BY user_id) AS first "

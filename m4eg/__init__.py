@@ -77,6 +77,9 @@ def _init_login(app: Flask, login_manager) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Each domain registers its own blueprint(s), permission policies and member-page
+    sections (its views are imported there, not when another domain imports its services;
+    the domain graph is declared in pyproject.toml [tool.importlinter])."""
     from . import (
         accounts,
         api,
@@ -89,20 +92,9 @@ def _register_blueprints(app: Flask) -> None:
         readiness,
     )
 
-    courses.init_app(app)
-
-    app.register_blueprint(main.root)
-    app.register_blueprint(main.bp, url_prefix="/<lang:lang_code>")
-    app.register_blueprint(accounts.bp, url_prefix="/<lang:lang_code>/accounts")
-    app.register_blueprint(municipalities.bp, url_prefix="/<lang:lang_code>/municipalities")
-    app.register_blueprint(figures.bp, url_prefix="/<lang:lang_code>/figures")
-    app.register_blueprint(courses.bp, url_prefix="/<lang:lang_code>/courses")
-    app.register_blueprint(courses.certificates_bp, url_prefix="/<lang:lang_code>/certificates")
-    app.register_blueprint(courses.workshops_bp, url_prefix="/<lang:lang_code>/workshops")
-    app.register_blueprint(portfolios.bp, url_prefix="/<lang:lang_code>/portfolios")
-    app.register_blueprint(plans.bp, url_prefix="/<lang:lang_code>/plans")
-    app.register_blueprint(readiness.bp, url_prefix="/<lang:lang_code>/readiness")
-    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    for domain in (main, accounts, municipalities, figures, courses, portfolios, plans,
+                   readiness, api):
+        domain.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:

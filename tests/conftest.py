@@ -335,6 +335,7 @@ def make_portfolio(app):
 def make_course_progress(app):
     """Enrol a user in a course (``enrolled_at``: when, default now) and mark ``lessons``
     (slugs) done; ``completed_at`` marks the course completed. Returns the enrolment's id."""
+    from m4eg.accounts.services import record_ulc_registration
     from m4eg.courses.models import Enrolment, LessonProgress
 
     def make(user_id, course_slug="community-listening", *, enrolled_at=None,
@@ -345,6 +346,9 @@ def make_course_progress(app):
             if enrolled_at is not None:
                 enrolment.enrolled_at = enrolled_at
             db.session.add(enrolment)
+            db.session.flush()
+            # As courses.services.enrol does: the person counts as registered at the ULC.
+            record_ulc_registration(user_id, enrolment.enrolled_at)
             db.session.add_all(LessonProgress(user_id=user_id, course_slug=course_slug,
                                               lesson_slug=lesson) for lesson in lessons)
             db.session.commit()

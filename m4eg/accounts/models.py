@@ -11,7 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.time import utcnow
 from ..extensions import db
-from ..municipalities.models import Municipality
 
 ROLE_LABELS = {
     "staff": _l("Municipal staff"),
@@ -59,7 +58,9 @@ class User(UserMixin, db.Model):
     # someone else in the meantime and is refused instead of overwriting.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    municipality: Mapped[Municipality | None] = relationship(lazy="joined")
+    # Named, not imported: accounts reads municipalities only through its services.
+    municipality: Mapped[Municipality | None] = relationship(  # noqa: F821
+        "Municipality", lazy="joined")
 
     @property
     def affiliation_confirmed(self) -> bool:

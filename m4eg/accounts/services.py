@@ -29,7 +29,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
 from . import throttle
-from .models import PasswordResetToken, User, UserSession
+from .models import SEX_LABELS, PasswordResetToken, User, UserSession  # noqa: F401 - SEX_LABELS: for other domains
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -600,3 +600,65 @@ def ensure_demo_users(members: dict) -> list[User]:
     db.session.flush()
     return users
 
+
+
+# ---------------------------------------------------------------- for other domains
+# Other domains read and write users only through these (pyproject.toml [tool.importlinter]).
+
+
+def users(ids) -> list[User]:
+    """The users with these ids (any order)."""
+    ids = set(ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(User).where(User.id.in_(ids))))
+
+
+def focal_points(municipality_id: int) -> list[User]:
+    """The focal points of a municipality."""
+    return list(db.session.scalars(select(User).where(User.municipality_id == municipality_id,
+                                                      User.role == "focal_point")))
+
+
+def focal_points_of_active_members() -> list[User]:
+    """The focal points of every active member municipality."""
+    return list(db.session.scalars(select(User).where(
+        User.role == "focal_point", User.municipality_id.in_(municipalities.active_ids()))))
+
+
+def coordinators() -> list[User]:
+    """Everyone with the coordinator role."""
+    return list(db.session.scalars(select(User).where(User.role == "coordinator")))
+
+
+def ids_in_municipality(municipality_id: int):
+    """A subquery of the ids of the people of a municipality."""
+    return select(User.id).where(User.municipality_id == municipality_id)
+
+
+def people_subquery():
+    """A subquery of every person's ``id`` and ``municipality_id``, for joins in reports."""
+    return select(User.id, User.municipality_id).subquery()
+
+
+def record_ulc_registration(user_id: int, enrolled_at: datetime) -> None:
+    """Keep ``ulc_registered_at`` at the person's earliest course enrolment (called by
+    ``courses.services.enrol``): the key figures count registered learners from it."""
+    db.session.execute(
+        update(User).where(User.id == user_id,
+                           or_(User.ulc_registered_at.is_(None),
+                               User.ulc_registered_at > enrolled_at))
+        .values(ulc_registered_at=enrolled_at).execution_options(synchronize_session="fetch"))
+
+
+def ulc_registered_by_sex(start=None, end=None) -> dict[str, int]:
+    """Municipal staff registered at the ULC in the period, by sex; each person once."""
+    query = select(User.sex, func.count()).where(User.ulc_registered_at.is_not(None),
+                                                 User.municipality_id.is_not(None))
+    if start is not None:
+        query = query.where(User.ulc_registered_at >= start)
+    if end is not None:
+        query = query.where(User.ulc_registered_at < end)
+    counts = {"female": 0, "male": 0, "not_stated": 0}
+    counts.update(dict(db.session.execute(query.group_by(User.sex)).all()))
+    return counts

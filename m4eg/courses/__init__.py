@@ -10,10 +10,14 @@ workshops_bp = Blueprint("workshops", __name__)
 
 def init_app(app: Flask) -> None:
     """Load and validate the course content once, at start-up (a bad file stops the app
-    with its path and the reason)."""
+    with its path and the reason); register the routes and permission policies (imported
+    here, not when another domain imports this package's services)."""
+    from ..core.sections import register_section
+    from . import policies, views, workshop_views  # noqa: F401
     from .content import load_catalogue
 
     app.extensions["m4eg_courses"] = load_catalogue()
-
-
-from . import cli, policies, views, workshop_views  # noqa: E402,F401
+    app.register_blueprint(bp, url_prefix="/<lang:lang_code>/courses")
+    app.register_blueprint(certificates_bp, url_prefix="/<lang:lang_code>/certificates")
+    app.register_blueprint(workshops_bp, url_prefix="/<lang:lang_code>/workshops")
+    register_section(app, "member", "courses", views.member_section, order=30)

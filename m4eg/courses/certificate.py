@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-FONTS = Path(__file__).parent / "fonts"
+from ..core.pdf import add_dejavu
 
 
 def certificate_pdf(certificate, verify_url: str) -> bytes:
@@ -17,8 +15,7 @@ def certificate_pdf(certificate, verify_url: str) -> bytes:
         pdf = FPDF(orientation="L", format="A4")
         pdf.set_title(_("Certificate of completion"))
         pdf.set_author("M4EG Azerbaijan — Urban Learning Center")
-        pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        add_dejavu(pdf)
         pdf.set_auto_page_break(False)
         pdf.add_page()
         pdf.set_draw_color(11, 93, 138)

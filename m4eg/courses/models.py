@@ -14,9 +14,6 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
-    event,
-    or_,
-    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -52,17 +49,6 @@ class Enrolment(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user = relationship("User", lazy="joined")
-
-
-@event.listens_for(Enrolment, "after_insert")
-def _first_enrolment(_mapper, connection, target: Enrolment) -> None:
-    """Keep ``users.ulc_registered_at`` at the learner's earliest enrolment."""
-    users = db.metadata.tables["users"]
-    connection.execute(
-        update(users).where(users.c.id == target.user_id,
-                            or_(users.c.ulc_registered_at.is_(None),
-                                users.c.ulc_registered_at > target.enrolled_at))
-        .values(ulc_registered_at=target.enrolled_at))
 
 
 class LessonProgress(db.Model):

@@ -15,11 +15,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import User
+from ..accounts import services as accounts
 from ..core import versions
 from ..core.outbox import queue_mail
 from ..core.time import utcnow
 from ..extensions import db
+from ..municipalities import services as municipalities
 from .content import Catalogue, Course
 from .models import (
     Certificate,
@@ -99,13 +100,15 @@ def enrolment(user, course_slug: str) -> Enrolment | None:
         Enrolment.user_id == user.id, Enrolment.course_slug == course_slug))
 
 
-def enrol(user, course: Course) -> Enrolment:
-    """Enrol ``user``; refuses a second enrolment in the same course."""
+def enrol(user, course: Course, *, at: datetime | None = None) -> Enrolment:
+    """Enrol ``user`` (``at`` now unless given: imports and tests date it); refuses a second
+    enrolment in the same course. The person's ULC registration date follows."""
     if enrolment(user, course.slug) is not None:
         raise CourseError(_l("You are already enrolled in this course."))
-    record = Enrolment(user_id=user.id, course_slug=course.slug)
+    record = Enrolment(user_id=user.id, course_slug=course.slug, enrolled_at=at or utcnow())
     db.session.add(record)
     db.session.flush()
+    accounts.record_ulc_registration(user.id, record.enrolled_at)
     return record
 
 
@@ -517,14 +520,14 @@ def attendance_counts(workshop: Workshop) -> dict:
 
 def report() -> dict:
     """Enrolments, completions and quiz results by course and by municipality."""
-    from ..municipalities.models import Municipality
-
+    people = accounts.people_subquery()
+    members = municipalities.names_subquery()
     rows = db.session.execute(
-        select(Enrolment.course_slug, Municipality.name_az, Municipality.name_en,
+        select(Enrolment.course_slug, members.c.name_az, members.c.name_en,
                func.count(Enrolment.id), func.count(Enrolment.completed_at))
-        .join(User, User.id == Enrolment.user_id)
-        .outerjoin(Municipality, Municipality.id == User.municipality_id)
-        .group_by(Enrolment.course_slug, Municipality.name_az, Municipality.name_en)).all()
+        .join(people, people.c.id == Enrolment.user_id)
+        .outerjoin(members, members.c.id == people.c.municipality_id)
+        .group_by(Enrolment.course_slug, members.c.name_az, members.c.name_en)).all()
     best = (select(QuizAttempt.user_id, QuizAttempt.course_slug,
                    func.max(QuizAttempt.percent).label("best"))
             .group_by(QuizAttempt.user_id, QuizAttempt.course_slug).subquery())
@@ -554,15 +557,7 @@ def report_rows() -> list[list]:
 def learners_by_sex(start=None, end=None) -> dict[str, int]:
     """Municipal staff registered at the ULC (enrolled in at least one course) in the period,
     by sex; each person counted once."""
-    query = select(User.sex, func.count()).where(User.ulc_registered_at.is_not(None),
-                                                 User.municipality_id.is_not(None))
-    if start is not None:
-        query = query.where(User.ulc_registered_at >= start)
-    if end is not None:
-        query = query.where(User.ulc_registered_at < end)
-    counts = {"female": 0, "male": 0, "not_stated": 0}
-    counts.update(dict(db.session.execute(query.group_by(User.sex)).all()))
-    return counts
+    return accounts.ulc_registered_by_sex(start, end)
 
 
 # ---------------------------------------------------------------- demo data
@@ -604,5 +599,4 @@ def count_learners(municipality_id: int) -> int:
     """How many people of a municipality are enrolled in at least one course (a count only)."""
     return db.session.scalar(
         select(func.count(func.distinct(Enrolment.user_id)))
-        .join(User, User.id == Enrolment.user_id)
-        .where(User.municipality_id == municipality_id))
+        .where(Enrolment.user_id.in_(accounts.ids_in_municipality(municipality_id))))

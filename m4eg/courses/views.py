@@ -18,6 +18,7 @@ from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
 from ..core.i18n import current_language
 from ..core.permissions import AUTHENTICATED, PUBLIC, allow, authorize
+from ..core.privacy import suppress
 from ..extensions import db
 from . import bp, certificates_bp, services
 from .certificate import certificate_pdf
@@ -206,3 +207,8 @@ def pdf(code):
         "Content-Disposition": f'inline; filename="m4eg-certificate-{issued.code}.pdf"'})
 
 
+def member_section(municipality):
+    """The member page's ULC section (registered in ``init_app``): a small count of learners
+    is never published exactly."""
+    return render_template("courses/_member_section.html",
+                           learners=suppress(services.count_learners(municipality.id)))

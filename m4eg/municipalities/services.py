@@ -506,3 +506,37 @@ def ensure_demo_municipalities() -> dict[str, Municipality]:
     """Load the shipped roster (idempotent) and return the members by slug."""
     load_roster()
     return {m.slug: m for m in db.session.scalars(select(Municipality))}
+
+
+# ---------------------------------------------------------------- for other domains
+# Other domains read members only through these (pyproject.toml [tool.importlinter]).
+
+
+def ids_in_region(region_code: str):
+    """A subquery of the ids of the members in the economic region ``region_code``."""
+    return (select(Municipality.id).join(Rayon, Rayon.id == Municipality.rayon_id)
+            .join(Region, Region.id == Rayon.region_id).where(Region.code == region_code))
+
+
+def active_ids():
+    """A subquery of the ids of the active members."""
+    return select(Municipality.id).where(Municipality.status == "active")
+
+
+def names_subquery():
+    """A subquery of the members' ``id``, ``name_az`` and ``name_en``, for joins in reports."""
+    return select(Municipality.id, Municipality.name_az, Municipality.name_en).subquery()
+
+
+def village_areas() -> dict[str, dict]:
+    """The village members by code: names in both languages and the page's slug."""
+    rows = db.session.execute(select(Municipality.code, Municipality.name_az,
+                                     Municipality.name_en, Municipality.slug)
+                              .where(Municipality.type == "village")).all()
+    return {r.code: {"az": r.name_az, "en": r.name_en, "slug": r.slug} for r in rows}
+
+
+def rayon_areas() -> dict[str, dict]:
+    """The rayons by code: names in both languages (a rayon has no page)."""
+    rows = db.session.execute(select(Rayon.code, Rayon.name_az, Rayon.name_en)).all()
+    return {r.code: {"az": r.name_az, "en": r.name_en, "slug": None} for r in rows}

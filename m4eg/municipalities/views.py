@@ -13,13 +13,10 @@ from ..core.forms import add_error, form_version, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow, authorize, can
+from ..core.sections import render_sections
 from ..core.text import az_sort_key
 from ..core.versions import conflict_status
-from ..courses import services as courses
 from ..extensions import db
-from ..figures import services as figures
-from ..plans import services as plans
-from ..portfolios import services as portfolios
 from . import bp, services
 from .forms import ConfirmImportForm, ImportForm, MunicipalityForm, StatusForm
 from .models import MUNICIPALITY_TYPES, STATUSES
@@ -54,9 +51,7 @@ def show(slug):
     manage = can(current_user, "municipalities.manage")
     return render_template(
         "municipalities/show.html", municipality=municipality,
-        learners=figures.suppress(courses.count_learners(municipality.id)),
-        portfolios=portfolios.for_municipality(municipality.id),
-        plans=plans.status_for(municipality.id),
+        member_sections=render_sections("member", municipality),
         history=services.history(municipality) if manage else None,
         status_form=StatusForm() if manage else None, manage=manage,
     )

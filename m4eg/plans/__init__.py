@@ -1,7 +1,15 @@
 """P4EG plans: drafting from a versioned template, submission, review and revisions."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("plans", __name__, template_folder="templates")
 
-from . import cli, policies, views  # noqa: E402,F401
+
+def init_app(app: Flask) -> None:
+    """Register the routes and permission policies (they register on import, so they are
+    imported here and not when another domain imports this package's services)."""
+    from ..core.sections import register_section
+    from . import policies, views  # noqa: F401
+
+    app.register_blueprint(bp, url_prefix="/<lang:lang_code>/plans")
+    register_section(app, "member", "plans", views.member_section, order=20)

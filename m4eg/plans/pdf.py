@@ -20,7 +20,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from ..core.numbers import format_number
-from ..courses.certificate import FONTS
+from ..core.pdf import add_dejavu
 from . import services
 
 FONT = "DejaVu"
@@ -44,8 +44,7 @@ class _PlanPDF(FPDF):
     def __init__(self, running_title: str):
         super().__init__(format="A4")
         self.running_title = running_title
-        self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        add_dejavu(self, FONT)
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(True, margin=20)
 

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import lazyload
 
-from ..accounts.models import User
+from ..accounts import services as accounts
 from ..core import time as clock
 from ..core.numbers import NumberInputError, format_number, number_examples, parse_number
 from ..core.outbox import queue_mail
@@ -24,6 +24,7 @@ from ..core.params import to_int
 from ..core.security import public_url
 from ..core.time import utcnow
 from ..extensions import db
+from ..municipalities import services as municipalities
 from .models import (
     PLAN_STATUSES,
     Comment,
@@ -136,17 +137,13 @@ def plans_of(municipality_id: int) -> list[Plan]:
 
 def _queue_query(*, status: str = "", cycle_id: int | None = None, region: str = "",
                  overdue: bool = False, today: date | None = None):
-    from ..municipalities.models import Municipality, Rayon, Region
-
     query = select(Plan)
     if status:
         query = query.where(Plan.status == status)
     if cycle_id:
         query = query.where(Plan.cycle_id == cycle_id)
     if region:
-        query = (query.join(Municipality, Municipality.id == Plan.municipality_id)
-                 .join(Rayon, Rayon.id == Municipality.rayon_id)
-                 .join(Region, Region.id == Rayon.region_id).where(Region.code == region))
+        query = query.where(Plan.municipality_id.in_(municipalities.ids_in_region(region)))
     if overdue:
         query = (query.join(Cycle, Cycle.id == Plan.cycle_id)
                  .where(Cycle.deadline < (today or clock.today()),
@@ -669,14 +666,14 @@ def add_comment(plan: Plan, block_key: str, body: str, user, *, parent_id=None) 
 def _notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author) -> None:
     """Tell the other side of the conversation: the municipality's focal points and everyone
     who wrote in the thread; a focal point's new thread goes to the coordinators."""
-    people = {person.id: person for person in _focal_points(plan.municipality_id)}
+    people = {person.id: person for person in accounts.focal_points(plan.municipality_id)}
     if parent is not None:
-        writers = db.session.scalars(select(User).join(Comment, Comment.author_id == User.id)
-                                     .where((Comment.id == parent.id)
-                                            | (Comment.parent_id == parent.id)))
+        writers = accounts.users(db.session.scalars(
+            select(Comment.author_id).where((Comment.id == parent.id)
+                                            | (Comment.parent_id == parent.id))))
         people.update({person.id: person for person in writers})
     elif author.municipality_id == plan.municipality_id:
-        people.update({person.id: person for person in _coordinators()})
+        people.update({person.id: person for person in accounts.coordinators()})
     people.pop(author.id, None)
     block = plan.template.block(comment.block_key)
     for person in people.values():
@@ -923,15 +920,6 @@ def budget_tables(plan: Plan, lang: str) -> dict:
 # ---------------------------------------------------------------- mail, reminders, figures
 
 
-def _focal_points(municipality_id: int) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.municipality_id == municipality_id,
-                                                      User.role == "focal_point")))
-
-
-def _coordinators() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.role.in_(("coordinator",)))))
-
-
 def plan_link(plan: Plan, lang: str) -> str:
     """The plan page's absolute address for a mail ("" outside a request without a
     configured ``SERVER_NAME``, e.g. a cron job on a machine without one)."""
@@ -943,7 +931,8 @@ def plan_link(plan: Plan, lang: str) -> str:
 
 def notify(plan: Plan, action: str, note: str = "") -> int:
     """Email the people concerned by a status change, each in their own language."""
-    people = _coordinators() if action == "submitted" else _focal_points(plan.municipality_id)
+    people = (accounts.coordinators() if action == "submitted"
+              else accounts.focal_points(plan.municipality_id))
     for person in people:
         with force_locale(person.preferred_language):
             municipality = (plan.municipality.name_az if person.preferred_language == "az"
@@ -965,8 +954,6 @@ def notify(plan: Plan, action: str, note: str = "") -> int:
 def remind(today: date | None = None) -> int:
     """Email focal points whose plan for a cycle is not submitted when the deadline is
     ``reminder_days`` away or closer; each reminder is sent once. Returns how many went."""
-    from ..municipalities.models import Municipality
-
     today = today or clock.today()
     sent = 0
     for cycle in cycles():
@@ -978,9 +965,7 @@ def remind(today: date | None = None) -> int:
             ReminderSent.cycle_id == cycle.id, ReminderSent.kind == kind)))
         submitted = set(db.session.scalars(select(Plan.municipality_id).where(
             Plan.cycle_id == cycle.id, Plan.status.not_in(EDITABLE))))
-        focal = db.session.scalars(select(User).join(
-            Municipality, Municipality.id == User.municipality_id).where(
-            User.role == "focal_point", Municipality.status == "active"))
+        focal = accounts.focal_points_of_active_members()
         by_municipality = defaultdict(list)
         for user in focal:
             by_municipality[user.municipality_id].append(user)
@@ -996,7 +981,7 @@ def remind(today: date | None = None) -> int:
     return sent
 
 
-def _queue_reminder(user: User, cycle: Cycle, left: int) -> None:
+def _queue_reminder(user, cycle: Cycle, left: int) -> None:
     language = user.preferred_language
     with force_locale(language):
         body = _("Hello %(name)s,\n\nThe P4EG plan of your municipality for the cycle "

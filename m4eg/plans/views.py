@@ -28,8 +28,6 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
 from ..readiness import services as readiness
-from ..readiness.compute import DIMENSIONS
-from ..readiness.labels import DIMENSION_LABELS
 from . import bp, services
 from .forms import ChangesForm, CommentForm, CycleForm, StartForm
 from .models import PLAN_STATUSES
@@ -156,8 +154,8 @@ def _readiness(plan):
     data = readiness.profile_for_municipality(plan.municipality.code)
     if data is None:
         return None
-    return {"data": data, "classes": readiness.classes(), "dimensions": DIMENSIONS,
-            "labels": DIMENSION_LABELS, "demo": readiness.has_demo_values("village")}
+    return {"data": data, "classes": readiness.classes(), "dimensions": readiness.DIMENSIONS,
+            "labels": readiness.DIMENSION_LABELS, "demo": readiness.has_demo_values("village")}
 
 
 def _overview(plan, http_status=200, **extra):
@@ -468,3 +466,9 @@ def pdf(plan_id):
     lang = current_language()
     return Response(plan_pdf(plan, lang), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="p4eg-plan-{plan.id}-{lang}.pdf"'})
+
+
+def member_section(municipality):
+    """The member page's P4EG plan section (registered in ``init_app``)."""
+    return render_template("plans/_member_section.html",
+                           plans=services.status_for(municipality.id))

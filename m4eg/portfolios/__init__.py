@@ -1,7 +1,15 @@
 """Deep-demonstrator portfolios: tracking for coordinators, public pages for everyone."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("portfolios", __name__, template_folder="templates")
 
-from . import policies, views  # noqa: E402,F401
+
+def init_app(app: Flask) -> None:
+    """Register the routes and permission policies (they register on import, so they are
+    imported here and not when another domain imports this package's services)."""
+    from ..core.sections import register_section
+    from . import policies, views  # noqa: F401
+
+    app.register_blueprint(bp, url_prefix="/<lang:lang_code>/portfolios")
+    register_section(app, "member", "portfolios", views.member_section, order=10)

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..core.forms import Form, select_choices
-from ..municipalities.models import TRACKS
+from ..municipalities.services import TRACKS
 from .models import ACTIVITY_KINDS, GRANT_PHASES, OPTION_STATUSES
 
 

@@ -16,7 +16,7 @@ from ..core.permissions import PUBLIC, allow, authorize
 from ..core.versions import conflict_status
 from ..extensions import db
 from ..municipalities import services as municipalities
-from ..municipalities.models import TRACKS
+from ..municipalities.services import TRACKS
 from . import bp, services
 from .forms import (
     ActivityForm,
@@ -354,3 +354,9 @@ def add_session(slug):
 def add_story(slug):
     return _simple_post(slug, StoryForm, "story", services.add_story,
                         _("The story has been added."))
+
+
+def member_section(municipality):
+    """The member page's deep-demonstrator section (registered in ``init_app``)."""
+    return render_template("portfolios/_member_section.html", municipality=municipality,
+                           portfolios=services.for_municipality(municipality.id))

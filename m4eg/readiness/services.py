@@ -20,8 +20,9 @@ from ..core import tables
 from ..core import time as clock
 from ..core.params import to_int
 from ..extensions import db
-from ..municipalities.models import Municipality, Rayon
+from ..municipalities import services as municipalities
 from .compute import DIMENSIONS, Indicator, changes, compute, equal_weights
+from .labels import DIMENSION_LABELS  # noqa: F401 - for other domains (plans)
 from .models import IndicatorValue, WeightSet
 
 DATA = Path(__file__).parent / "data"
@@ -75,12 +76,8 @@ def classes() -> dict:
 def areas(kind: str) -> dict[str, dict]:
     """The areas of ``kind``: code → names (village municipalities or rayons)."""
     if kind == "village":
-        rows = db.session.execute(select(Municipality.code, Municipality.name_az,
-                                         Municipality.name_en, Municipality.slug)
-                                  .where(Municipality.type == "village")).all()
-        return {r.code: {"az": r.name_az, "en": r.name_en, "slug": r.slug} for r in rows}
-    rows = db.session.execute(select(Rayon.code, Rayon.name_az, Rayon.name_en)).all()
-    return {r.code: {"az": r.name_az, "en": r.name_en, "slug": None} for r in rows}
+        return municipalities.village_areas()
+    return municipalities.rayon_areas()
 
 
 def _area_kind(code: str, villages: set, rayons: set) -> str | None:

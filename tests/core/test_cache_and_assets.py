@@ -136,15 +136,13 @@ def test_first_enrolment_sets_the_ulc_registration_date(app, make_user):
     from datetime import UTC, datetime
 
     from m4eg.accounts.models import User
-    from m4eg.courses.models import Enrolment
+    from m4eg.courses.services import enrol, get_course
 
     user = make_user()
     with app.app_context():
-        db.session.add(Enrolment(user_id=user.id, course_slug="community-listening",
-                                 enrolled_at=datetime(2025, 5, 1, tzinfo=UTC)))
+        enrol(user, get_course("community-listening"), at=datetime(2025, 5, 1, tzinfo=UTC))
         db.session.commit()
-        db.session.add(Enrolment(user_id=user.id, course_slug="designing-a-p4eg-plan",
-                                 enrolled_at=datetime(2024, 1, 1, tzinfo=UTC)))
+        enrol(user, get_course("designing-a-p4eg-plan"), at=datetime(2024, 1, 1, tzinfo=UTC))
         db.session.commit()
         registered = db.session.get(User, user.id).ulc_registered_at
         assert registered.replace(tzinfo=UTC) == datetime(2024, 1, 1, tzinfo=UTC)
