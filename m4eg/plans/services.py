@@ -24,6 +24,7 @@ from ..core.params import to_int
 from ..core.security import public_url
 from ..core.time import utcnow
 from ..extensions import db
+from . import policies
 from .models import (
     PLAN_STATUSES,
     Comment,
@@ -925,11 +926,11 @@ def budget_tables(plan: Plan, lang: str) -> dict:
 
 def _focal_points(municipality_id: int) -> list[User]:
     return list(db.session.scalars(select(User).where(User.municipality_id == municipality_id,
-                                                      User.role == "focal_point")))
+                                                      policies.editors(User.role))))
 
 
 def _coordinators() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.role.in_(("coordinator",)))))
+    return list(db.session.scalars(select(User).where(policies.reviewers(User.role))))
 
 
 def plan_link(plan: Plan, lang: str) -> str:
@@ -980,7 +981,7 @@ def remind(today: date | None = None) -> int:
             Plan.cycle_id == cycle.id, Plan.status.not_in(EDITABLE))))
         focal = db.session.scalars(select(User).join(
             Municipality, Municipality.id == User.municipality_id).where(
-            User.role == "focal_point", Municipality.status == "active"))
+            policies.editors(User.role), Municipality.status == "active"))
         by_municipality = defaultdict(list)
         for user in focal:
             by_municipality[user.municipality_id].append(user)
