@@ -32,24 +32,6 @@ def test_unknown_audience_is_a_programming_error():
         allow("superuser")
 
 
-@pytest.mark.parametrize("role", ["staff", "focal_point"])
-def test_municipal_roles_cannot_open_the_user_list(client, login_as, role):
-    login_as(role)
-    assert client.get("/az/accounts/users/").status_code == 403
-
-
-@pytest.mark.parametrize("role", ["coordinator", "admin"])
-def test_network_roles_open_the_user_list(client, login_as, role):
-    login_as(role)
-    assert client.get("/en/accounts/users/").status_code == 200
-
-
-def test_anonymous_visitor_is_sent_to_login_with_next(client):
-    response = client.get("/en/accounts/users/")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/en/accounts/login?next=")
-
-
 def test_role_implications():
     class Stub:
         is_authenticated = True
