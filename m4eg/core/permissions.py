@@ -33,7 +33,9 @@ _IMPLIED = {
     "coordinator": {"coordinator"},
     "admin": {"admin", "coordinator"},
 }
-_AUDIENCES = {PUBLIC, ANONYMOUS, AUTHENTICATED, *ROLES}
+# Roles are no audience of their own: a route that needs one names the action whose policy
+# holds it, so the role is written once, in the policy.
+_AUDIENCES = {PUBLIC, ANONYMOUS, AUTHENTICATED}
 ACCESS_ATTR = "m4eg_access"
 ACTION_PREFIX = "action:"
 
@@ -49,8 +51,9 @@ _POLICIES: dict[str, _Policy] = {}
 
 
 def allow(*audience: str, action: str | None = None):
-    """Declare who may use a view: ``@allow(PUBLIC)``, ``@allow(AUTHENTICATED)``, or the
-    action whose policy decides, ``@allow(action="portfolios.manage")``."""
+    """Declare who may use a view: ``@allow(PUBLIC)``, ``@allow(ANONYMOUS)``,
+    ``@allow(AUTHENTICATED)``, or the action whose policy decides,
+    ``@allow(action="portfolios.manage")``."""
     if action is not None:
         if audience:
             raise ValueError("declare an audience or an action, not both")
@@ -108,22 +111,22 @@ def registered_actions() -> frozenset[str]:
 
 def can(user, action: str, obj=None) -> bool:
     """Whether ``user`` may perform ``action`` on ``obj``; unknown actions are refused."""
-    rule = _POLICIES.get(action)
-    if rule is None or not getattr(user, "is_authenticated", False):
+    entry = _POLICIES.get(action)
+    if entry is None or not getattr(user, "is_authenticated", False):
         return False
-    if rule.roles and not has_role(user, *rule.roles):
+    if entry.roles and not has_role(user, *entry.roles):
         return False
-    return rule.rule is None or bool(rule.rule(user, obj))
+    return entry.rule is None or bool(entry.rule(user, obj))
 
 
 def _may_reach(user, action: str) -> bool:
     """The route-level check of ``action``: the whole policy, or its roles when the policy
     needs an object the route has not loaded yet."""
-    rule = _POLICIES.get(action)
-    if rule is None:  # a declared action nobody registered: fail closed
+    entry = _POLICIES.get(action)
+    if entry is None:  # a declared action nobody registered: fail closed
         return False
-    if rule.on_object:
-        return has_role(user, *rule.roles)
+    if entry.on_object:
+        return has_role(user, *entry.roles)
     return can(user, action)
 
 
@@ -157,8 +160,6 @@ def _enforce():
         return None
     actions = [a.removeprefix(ACTION_PREFIX) for a in audience if a.startswith(ACTION_PREFIX)]
     if any(_may_reach(current_user, action) for action in actions):
-        return None
-    if has_role(current_user, *(a for a in audience if a in ROLES)):
         return None
     abort(403)
 

@@ -7,7 +7,7 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from m4eg.core import permissions
-from m4eg.core.permissions import ACCESS_ATTR, allow, can, declared_access, has_role
+from m4eg.core.permissions import ACCESS_ATTR, AUTHENTICATED, allow, can, declared_access, has_role
 from m4eg.extensions import db
 from tests.conftest import log_in
 
@@ -129,9 +129,11 @@ def test_every_action_a_route_declares_is_registered(app):
     assert declared and declared - permissions.registered_actions() == set()
 
 
-def test_an_audience_and_an_action_together_are_a_programming_error():
+def test_a_role_is_declared_in_its_policy_not_on_the_route():
     with pytest.raises(ValueError):
-        allow("coordinator", action="users.manage")
+        allow("coordinator")  # name the action whose policy holds the role
+    with pytest.raises(ValueError):
+        allow(AUTHENTICATED, action="users.manage")
     with pytest.raises(ValueError):
         permissions.policy("test.bad", "superuser")
 
