@@ -30,6 +30,13 @@ from ..extensions import db
 from ..municipalities import services as municipalities
 from . import throttle
 from .models import SEX_LABELS, PasswordResetToken, User, UserSession  # noqa: F401 - SEX_LABELS: for other domains
+from .policies import (
+    assignable_roles,
+    coordinator_condition,
+    focal_point_condition,
+    holds_municipal_mandate,
+    needs_municipality,
+)
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -480,7 +487,7 @@ def update_profile(user: User, *, version: int, **fields) -> User:
             value = fields[key]
             setattr(user, key, value.strip() if isinstance(value, str) else value)
     if user.municipality_id != before["municipality_id"]:
-        if user.role == "focal_point":
+        if holds_municipal_mandate(user):
             # A focal point acts for one municipality; moving elsewhere ends that mandate.
             user.role = "staff"
         if user.municipality_confirmed_at is not None:
@@ -495,18 +502,12 @@ def update_profile(user: User, *, version: int, **fields) -> User:
     return user
 
 
-ASSIGNABLE_ROLES = {
-    "coordinator": {"staff", "focal_point"},
-    "admin": {"staff", "focal_point", "coordinator", "admin"},
-}
-
-
 def set_role(actor: User, target: User, role: str, *, version: int,
              ip: str | None = None) -> User:
     """Change ``target``'s role. Coordinators grant and revoke focal points; administrators
     may assign any role. Nobody changes their own role. ``version`` is the target's version
     the form was rendered with: a change made meanwhile by someone else is not overwritten."""
-    allowed = ASSIGNABLE_ROLES.get(actor.role, set())
+    allowed = assignable_roles(actor)
     conflict = EditConflict(_l("This account was changed by someone else after you opened "
                                "the list. Check its current role and try again."))
     if version != target.version:
@@ -515,14 +516,14 @@ def set_role(actor: User, target: User, role: str, *, version: int,
         raise RoleChangeRefused(_l("You cannot change your own role."))
     if role not in allowed or target.role not in allowed:
         raise RoleChangeRefused(_l("You cannot assign this role."))
-    if role == "focal_point" and target.municipality_id is None:
+    if needs_municipality(role) and target.municipality_id is None:
         raise RoleChangeRefused(_l("Only a member of a municipality can be its focal point."))
     if role == target.role:
         return target
     versions.claim(target, version, conflict)
     before = {"role": target.role}
     target.role = role
-    if role == "focal_point" and not target.affiliation_confirmed:
+    if needs_municipality(role) and not target.affiliation_confirmed:
         _confirm(actor, target)  # appointing the focal point confirms the municipality
     audit.record("role.changed", actor=actor, target=target, before=before,
                  after={"role": role}, ip=ip)
@@ -617,18 +618,19 @@ def users(ids) -> list[User]:
 def focal_points(municipality_id: int) -> list[User]:
     """The focal points of a municipality."""
     return list(db.session.scalars(select(User).where(User.municipality_id == municipality_id,
-                                                      User.role == "focal_point")))
+                                                      focal_point_condition(User.role))))
 
 
 def focal_points_of_active_members() -> list[User]:
     """The focal points of every active member municipality."""
     return list(db.session.scalars(select(User).where(
-        User.role == "focal_point", User.municipality_id.in_(municipalities.active_ids()))))
+        focal_point_condition(User.role),
+        User.municipality_id.in_(municipalities.active_ids()))))
 
 
 def coordinators() -> list[User]:
     """Everyone with the coordinator role."""
-    return list(db.session.scalars(select(User).where(User.role == "coordinator")))
+    return list(db.session.scalars(select(User).where(coordinator_condition(User.role))))
 
 
 def ids_in_municipality(municipality_id: int):

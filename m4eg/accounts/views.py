@@ -28,6 +28,7 @@ from .forms import (
     RoleForm,
 )
 from .models import ROLE_LABELS
+from .policies import assignable_roles
 
 
 def _account_key() -> str:
@@ -225,8 +226,8 @@ def change_password():
 def profile():
     user = current_user._get_current_object()
     form = ProfileForm(obj=user if request.method == "GET" else None)
-    if user.role in {"coordinator", "admin"}:
-        del form.municipality_id  # network-wide roles belong to no municipality
+    if can(user, "profile.network_wide"):
+        del form.municipality_id
     else:
         _with_municipalities(form)
     status = 200
@@ -277,9 +278,8 @@ def end_all_sessions():
 
 
 @bp.route("/users/")
-@allow("coordinator")
+@allow(action="users.manage")
 def users():
-    authorize("users.manage")
     role = request.args.get("role", "")
     role = role if role in ROLE_LABELS else ""
     page = to_int(request.args.get("page"), default=1, minimum=1, maximum=100_000)
@@ -295,7 +295,7 @@ def users():
 
 def _role_form(user, formdata=None):
     form = RoleForm(formdata=formdata, prefix=f"u{user.id}")
-    assignable = services.ASSIGNABLE_ROLES.get(current_user.role, set())
+    assignable = assignable_roles(current_user)
     form.role.choices = select_choices(
         (key, label) for key, label in ROLE_LABELS.items() if key in assignable
     )
@@ -306,7 +306,7 @@ def _role_form(user, formdata=None):
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
-@allow("coordinator")
+@allow(action="users.set_role")
 def set_role(user_id):
     target = services.get_user(user_id)
     if target is None:
@@ -330,17 +330,16 @@ def set_role(user_id):
 
 
 @bp.route("/affiliations")
-@allow("focal_point", "coordinator")
+@allow(action="users.review_affiliations")
 def affiliations():
     """People who chose a municipality and wait for it to confirm them."""
-    authorize("users.review_affiliations")
     scope = None if can(current_user, "users.manage") else current_user.municipality_id
     return render_template("accounts/affiliations.html",
                            people=services.pending_affiliations(scope))
 
 
 @bp.route("/users/<int:user_id>/confirm", methods=["POST"])
-@allow("focal_point", "coordinator")
+@allow(action="users.confirm_affiliation")
 def confirm_affiliation(user_id):
     target = services.get_user(user_id)
     if target is None:

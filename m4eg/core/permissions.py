@@ -1,15 +1,20 @@
 """The one permission mechanism: who may use a route, and who may act on an object.
 
-Every view declares its audience with :func:`allow`. A ``before_request`` hook enforces it for
-every endpoint, and refuses (403) any endpoint that declared nothing, so a forgotten
-declaration fails closed. Object-level rules (a focal point acts for their own municipality
-only) are policies registered with :func:`policy` and checked with :func:`can` or
-:func:`authorize`; views never compare roles or owners inline.
+Every view declares its audience with :func:`allow`: an audience (``PUBLIC``,
+``AUTHENTICATED``…) or the action it performs, ``@allow(action="municipalities.manage")``. A
+``before_request`` hook enforces it for every endpoint, and refuses (403) any endpoint that
+declared nothing, so a forgotten declaration fails closed. Actions are policies registered with
+:func:`policy`, in each domain's ``policies.py``: the roles that may ever perform the action and
+a rule on the object (a focal point acts for their own municipality only). At the route the
+hook runs the policy without an object; a policy marked ``on_object`` needs the object, so there
+the hook checks its roles and the view calls :func:`authorize` with the object. Views,
+services and templates ask :func:`can`; they never compare roles or owners inline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
@@ -28,16 +33,35 @@ _IMPLIED = {
     "coordinator": {"coordinator"},
     "admin": {"admin", "coordinator"},
 }
-_AUDIENCES = {PUBLIC, ANONYMOUS, AUTHENTICATED, *ROLES}
-_POLICIES: dict[str, Callable] = {}
+# Roles are no audience of their own: a route that needs one names the action whose policy
+# holds it, so the role is written once, in the policy.
+_AUDIENCES = {PUBLIC, ANONYMOUS, AUTHENTICATED}
 ACCESS_ATTR = "m4eg_access"
+ACTION_PREFIX = "action:"
 
 
-def allow(*audience: str):
-    """Declare who may use a view: ``@allow(PUBLIC)``, ``@allow("coordinator")``…"""
-    unknown = set(audience) - _AUDIENCES
-    if not audience or unknown:
-        raise ValueError(f"unknown audience {sorted(unknown) or audience!r}")
+@dataclass(frozen=True)
+class _Policy:
+    roles: frozenset[str]  # who may ever perform the action (empty: anyone signed in)
+    rule: Callable | None  # (user, obj) -> bool, asked once the roles allow it
+    on_object: bool  # the rule needs the object: routes check the roles only
+
+
+_POLICIES: dict[str, _Policy] = {}
+
+
+def allow(*audience: str, action: str | None = None):
+    """Declare who may use a view: ``@allow(PUBLIC)``, ``@allow(ANONYMOUS)``,
+    ``@allow(AUTHENTICATED)``, or the action whose policy decides,
+    ``@allow(action="portfolios.manage")``."""
+    if action is not None:
+        if audience:
+            raise ValueError("declare an audience or an action, not both")
+        audience = (ACTION_PREFIX + action,)
+    else:
+        unknown = set(audience) - _AUDIENCES
+        if not audience or unknown:
+            raise ValueError(f"unknown audience {sorted(unknown) or audience!r}")
 
     def decorate(view):
         setattr(view, ACCESS_ATTR, frozenset(audience))
@@ -53,24 +77,57 @@ def has_role(user, *roles: str) -> bool:
     return bool(_IMPLIED.get(user.role, set()) & set(roles))
 
 
-def policy(action: str):
-    """Register the rule for ``action``: a function ``(user, obj) -> bool``."""
+def policy(action: str, *roles: str, on_object: bool = False):
+    """Register the policy for ``action``: the ``roles`` that may ever perform it (none:
+    anyone signed in) and, decorated, a rule ``(user, obj) -> bool`` asked after the roles.
+    ``on_object`` says the rule needs the object, so a route declared with this action checks
+    the roles and leaves the rule to the view's :func:`authorize`."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+    if on_object and not roles:
+        raise ValueError(f"policy {action!r} needs its roles to guard routes without an object")
 
     def register(rule):
         if action in _POLICIES:
             raise ValueError(f"policy {action!r} registered twice")
-        _POLICIES[action] = rule
+        _POLICIES[action] = _Policy(frozenset(roles), rule, on_object)
         return rule
 
     return register
 
 
+def grant(action: str, *roles: str) -> None:
+    """Register an action that the roles alone decide: ``grant("readiness.manage",
+    "coordinator")``."""
+    if not roles:
+        raise ValueError(f"grant {action!r} to at least one role")
+    policy(action, *roles)(None)
+
+
+def registered_actions() -> frozenset[str]:
+    return frozenset(_POLICIES)
+
+
 def can(user, action: str, obj=None) -> bool:
     """Whether ``user`` may perform ``action`` on ``obj``; unknown actions are refused."""
-    rule = _POLICIES.get(action)
-    if rule is None or not getattr(user, "is_authenticated", False):
+    entry = _POLICIES.get(action)
+    if entry is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(rule(user, obj))
+    if entry.roles and not has_role(user, *entry.roles):
+        return False
+    return entry.rule is None or bool(entry.rule(user, obj))
+
+
+def _may_reach(user, action: str) -> bool:
+    """The route-level check of ``action``: the whole policy, or its roles when the policy
+    needs an object the route has not loaded yet."""
+    entry = _POLICIES.get(action)
+    if entry is None:  # a declared action nobody registered: fail closed
+        return False
+    if entry.on_object:
+        return has_role(user, *entry.roles)
+    return can(user, action)
 
 
 def authorize(action: str, obj=None) -> None:
@@ -99,7 +156,10 @@ def _enforce():
     if not current_user.is_authenticated:
         rescued = rescue_response(signed_in=False)
         return rescued if rescued is not None else current_app.login_manager.unauthorized()
-    if AUTHENTICATED in audience or has_role(current_user, *audience):
+    if AUTHENTICATED in audience:
+        return None
+    actions = [a.removeprefix(ACTION_PREFIX) for a in audience if a.startswith(ACTION_PREFIX)]
+    if any(_may_reach(current_user, action) for action in actions):
         return None
     abort(403)
 

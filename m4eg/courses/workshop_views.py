@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..core.forms import add_error, form_version, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
-from ..core.permissions import AUTHENTICATED, PUBLIC, allow, authorize, can
+from ..core.permissions import AUTHENTICATED, PUBLIC, allow, can
 from ..core.versions import conflict_status
 from ..extensions import db
 from . import services, workshops_bp
@@ -101,9 +101,8 @@ def _data(form) -> dict:
 
 
 @workshops_bp.route("/new", methods=["GET", "POST"])
-@allow("coordinator")
+@allow(action="courses.manage")
 def create():
-    authorize("courses.manage")
     form = _form()
     if form.validate_on_submit():
         try:
@@ -119,10 +118,9 @@ def create():
 
 
 @workshops_bp.route("/<int:workshop_id>/edit", methods=["GET", "POST"])
-@allow("coordinator")
+@allow(action="courses.manage")
 def edit(workshop_id):
     workshop = _workshop_or_404(workshop_id)
-    authorize("courses.manage", workshop)
     form = _form(workshop)
     if form.validate_on_submit():
         version = form_version(form)
@@ -143,10 +141,9 @@ def edit(workshop_id):
 
 
 @workshops_bp.route("/<int:workshop_id>/attendance", methods=["POST"])
-@allow("coordinator")
+@allow(action="courses.manage")
 def attendance(workshop_id):
     workshop = _workshop_or_404(workshop_id)
-    authorize("courses.manage", workshop)
     values = {}
     for key, value in request.form.items():
         if key.startswith("r-"):

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from ..core import outbox
 from ..core.cache import cached_page
 from ..core.i18n import saved_language
-from ..core.permissions import PUBLIC, allow, authorize
+from ..core.permissions import PUBLIC, allow
 from ..extensions import db
 from . import bp, root
 
@@ -45,17 +45,15 @@ def privacy():
 
 
 @bp.route("/admin/mail")
-@allow("admin")
+@allow(action="mail.manage")
 def mail_queue():
-    authorize("mail.manage")
     return render_template("main/mail.html", counts=outbox.counts(),
                            messages=outbox.needing_attention())
 
 
 @bp.route("/admin/mail/<int:message_id>/retry", methods=["POST"])
-@allow("admin")
+@allow(action="mail.manage")
 def retry_mail(message_id):
-    authorize("mail.manage")
     if not outbox.retry(message_id):
         abort(404)
     db.session.commit()

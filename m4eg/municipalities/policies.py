@@ -1,8 +1,5 @@
 """Who may act on the register of members."""
 
-from ..core.permissions import has_role, policy
+from ..core.permissions import grant
 
-
-@policy("municipalities.manage")
-def _manage(user, obj) -> bool:
-    return has_role(user, "coordinator")
+grant("municipalities.manage", "coordinator")

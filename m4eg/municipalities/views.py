@@ -12,7 +12,7 @@ from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, form_version, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
-from ..core.permissions import PUBLIC, allow, authorize, can
+from ..core.permissions import PUBLIC, allow, can
 from ..core.sections import render_sections
 from ..core.text import az_sort_key
 from ..core.versions import conflict_status
@@ -77,9 +77,8 @@ def _form_data(form) -> dict:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@allow("coordinator")
+@allow(action="municipalities.manage")
 def create():
-    authorize("municipalities.manage")
     form = _with_rayons(MunicipalityForm())
     if form.validate_on_submit():
         try:
@@ -95,10 +94,9 @@ def create():
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
-@allow("coordinator")
+@allow(action="municipalities.manage")
 def edit(slug):
     municipality = _member_or_404(slug)
-    authorize("municipalities.manage", municipality)
     form = _with_rayons(MunicipalityForm(obj=municipality if request.method == "GET" else None))
     if request.method == "GET":
         form.demonstrator_track.data = municipality.demonstrator_track or ""
@@ -122,10 +120,9 @@ def edit(slug):
 
 
 @bp.route("/<slug>/status", methods=["POST"])
-@allow("coordinator")
+@allow(action="municipalities.manage")
 def set_status(slug):
     municipality = _member_or_404(slug)
-    authorize("municipalities.manage", municipality)
     form = StatusForm()
     if not form.validate():
         abort(400)
@@ -146,9 +143,8 @@ def _read_roster(filename, content):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@allow("coordinator")
+@allow(action="municipalities.manage")
 def import_roster():
-    authorize("municipalities.manage")
     form, plan, token = ImportForm(), None, None
     if form.validate_on_submit():
         plan, token = imports.dry_run(form, _read_roster, services.MunicipalityError,
@@ -158,9 +154,8 @@ def import_roster():
 
 
 @bp.route("/import/confirm", methods=["POST"])
-@allow("coordinator")
+@allow(action="municipalities.manage")
 def confirm_import():
-    authorize("municipalities.manage")
     plan, problem = imports.confirm(
         ConfirmImportForm(), _read_roster,
         lambda plan: services.apply_import(plan, current_user), services.MunicipalityError)
@@ -172,9 +167,8 @@ def confirm_import():
 
 
 @bp.route("/export.<any(csv, xlsx):fmt>")
-@allow("coordinator")
+@allow(action="municipalities.manage")
 def export(fmt):
-    authorize("municipalities.manage")
     rows = services.roster_rows()
     if fmt == "csv":
         return csv_response(rows, "m4eg-members.csv")

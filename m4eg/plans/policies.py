@@ -1,6 +1,6 @@
 """Who may read, write and review plans: role and municipality, in one place."""
 
-from ..core.permissions import has_role, policy
+from ..core.permissions import can, grant, has_role, policy
 
 
 def _same_municipality(user, plan) -> bool:
@@ -8,6 +8,13 @@ def _same_municipality(user, plan) -> bool:
     coordinator) has confirmed it: choosing a municipality in a profile grants nothing."""
     return (plan is not None and user.affiliation_confirmed
             and user.municipality_id == plan.municipality_id)
+
+
+@policy("plans.browse")
+def _browse(user, obj) -> bool:
+    # The plans menu: reviewers, and people of a municipality (confirmed or not: the page
+    # tells the unconfirmed what to do).
+    return has_role(user, "coordinator") or user.municipality_id is not None
 
 
 @policy("plans.read")
@@ -20,22 +27,19 @@ def _list(user, municipality_id) -> bool:
     return user.affiliation_confirmed and user.municipality_id == municipality_id
 
 
-@policy("plans.edit")
+@policy("plans.edit", "focal_point", on_object=True)
 def _edit(user, plan) -> bool:
-    return user.role == "focal_point" and _same_municipality(user, plan)
+    return _same_municipality(user, plan)
 
 
-@policy("plans.start")
+@policy("plans.start", "focal_point", on_object=True)
 def _start(user, municipality_id) -> bool:
-    return (user.role == "focal_point" and user.affiliation_confirmed
-            and user.municipality_id == municipality_id)
+    return user.affiliation_confirmed and user.municipality_id == municipality_id
 
 
 @policy("plans.comment")
 def _comment(user, plan) -> bool:
-    return has_role(user, "coordinator") or _edit(user, plan)
+    return has_role(user, "coordinator") or can(user, "plans.edit", plan)
 
 
-@policy("plans.review")
-def _review(user, plan) -> bool:
-    return has_role(user, "coordinator")
+grant("plans.review", "coordinator")

@@ -43,12 +43,10 @@ def _plan_or_404(plan_id: int, action: str = "plans.read"):
 
 
 @bp.route("/")
-@allow(AUTHENTICATED)
+@allow(action="plans.browse")
 def index():
     if can(current_user, "plans.review"):
         return redirect(url_for("plans.queue"))
-    if current_user.municipality_id is None:
-        abort(403)
     if not can(current_user, "plans.list", current_user.municipality_id):
         return render_template("plans/index.html", plans=[], form=None, can_start=False,
                                unconfirmed=True)
@@ -62,10 +60,9 @@ def index():
 
 
 @bp.route("/start", methods=["POST"])
-@allow("focal_point")
+@allow(action="plans.start")
 def start():
-    if not can(current_user, "plans.start", current_user.municipality_id):
-        abort(403)
+    authorize("plans.start", current_user.municipality_id)
     cycle_id = to_int(request.form.get("cycle_id"), minimum=1)
     cycle = services.get_cycle(cycle_id) if cycle_id else None
     template = services.latest_template()
@@ -86,9 +83,8 @@ QUEUE_PAGE = 50
 
 
 @bp.route("/queue")
-@allow("coordinator")
+@allow(action="plans.review")
 def queue():
-    authorize("plans.review")
     filters = _queue_filters()
     after = to_int(request.args.get("after"), minimum=1)
     plans = services.queue(**filters, after=after, limit=QUEUE_PAGE + 1)
@@ -111,9 +107,8 @@ def _queue_filters() -> dict:
 
 
 @bp.route("/queue.<any(csv, xlsx):fmt>")
-@allow("coordinator")
+@allow(action="plans.review")
 def export_queue(fmt):
-    authorize("plans.review")
     rows = [["municipality", "cycle", "status", "deadline", "days_left", "submitted_at",
              "revisions"]]
     plans = services.queue(**_queue_filters())
@@ -129,9 +124,8 @@ def export_queue(fmt):
 
 
 @bp.route("/cycles", methods=["GET", "POST"])
-@allow("coordinator")
+@allow(action="plans.review")
 def cycles():
-    authorize("plans.review")
     form = CycleForm()
     if form.validate_on_submit():
         try:
@@ -203,7 +197,7 @@ def _typed_version() -> int:
 
 
 @bp.route("/<int:plan_id>/blocks/<block_key>", methods=["GET", "POST"])
-@allow("focal_point")
+@allow(action="plans.edit")
 def edit_block(plan_id, block_key):
     plan = _plan_or_404(plan_id, "plans.edit")
     block = plan.template.block(block_key)
@@ -311,7 +305,7 @@ def _extra_rows(block) -> dict[str, int]:
 
 
 @bp.route("/<int:plan_id>/submit", methods=["GET", "POST"])
-@allow("focal_point")
+@allow(action="plans.edit")
 def submit(plan_id):
     plan = _plan_or_404(plan_id, "plans.edit")
     if request.method == "GET" or services.missing(plan):
@@ -346,14 +340,14 @@ def _review_action(plan_id, action, message):
 
 
 @bp.route("/<int:plan_id>/review", methods=["POST"])
-@allow("coordinator")
+@allow(action="plans.review")
 def start_review(plan_id):
     return _review_action(plan_id, lambda p: services.start_review(p, current_user),
                           _("The plan is now in review."))
 
 
 @bp.route("/<int:plan_id>/approve", methods=["GET", "POST"])
-@allow("coordinator")
+@allow(action="plans.review")
 def approve(plan_id):
     if request.method == "GET":
         plan = _plan_or_404(plan_id, "plans.review")
@@ -364,7 +358,7 @@ def approve(plan_id):
 
 
 @bp.route("/<int:plan_id>/request-changes", methods=["POST"])
-@allow("coordinator")
+@allow(action="plans.review")
 def request_changes(plan_id):
     plan = _plan_or_404(plan_id, "plans.review")
     form = ChangesForm()

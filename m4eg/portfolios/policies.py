@@ -1,8 +1,5 @@
 """Who may track portfolios."""
 
-from ..core.permissions import has_role, policy
+from ..core.permissions import grant
 
-
-@policy("portfolios.manage")
-def _manage(user, obj) -> bool:
-    return has_role(user, "coordinator")
+grant("portfolios.manage", "coordinator")

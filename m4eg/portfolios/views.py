@@ -12,7 +12,7 @@ from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error, form_version, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
-from ..core.permissions import PUBLIC, allow, authorize
+from ..core.permissions import PUBLIC, allow
 from ..core.versions import conflict_status
 from ..extensions import db
 from ..municipalities import services as municipalities
@@ -72,9 +72,8 @@ BOARD_PAGE = 50
 
 
 @bp.route("/board")
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def board():
-    authorize("portfolios.manage")
     track = _track(request.args.get("track", ""))
     page = to_int(request.args.get("page"), default=1, minimum=1, maximum=100_000)
     pagination, rows = services.board_page(track, page, BOARD_PAGE)
@@ -83,9 +82,8 @@ def board():
 
 
 @bp.route("/board.<any(csv, xlsx):fmt>")
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def export_board(fmt):
-    authorize("portfolios.manage")
     rows = services.board_rows(services.board(_track(request.args.get("track", ""))))
     if fmt == "csv":
         return csv_response(rows, "m4eg-portfolio-board.csv")
@@ -109,9 +107,8 @@ def _portfolio_data(form) -> dict:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def create():
-    authorize("portfolios.manage")
     form = _portfolio_form()
     if form.validate_on_submit():
         if any(not 1 <= n <= 17 for n in _portfolio_data(form)["sdgs"]):
@@ -130,10 +127,9 @@ def create():
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def edit(slug):
     portfolio = _portfolio_or_404(slug)
-    authorize("portfolios.manage", portfolio)
     form = _portfolio_form(portfolio)
     if form.validate_on_submit():
         version = form_version(form)
@@ -194,10 +190,9 @@ def _manage_page(portfolio, http_status=200, failed_option=None, **forms):
 
 
 @bp.route("/<slug>/manage")
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def manage(slug):
     portfolio = _portfolio_or_404(slug)
-    authorize("portfolios.manage", portfolio)
     return _manage_page(portfolio)
 
 
@@ -208,10 +203,9 @@ def _saved(portfolio, message):
 
 
 @bp.route("/<slug>/options", methods=["POST"])
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def add_option(slug):
     portfolio = _portfolio_or_404(slug)
-    authorize("portfolios.manage", portfolio)
     form = OptionForm(prefix="option")
     if form.validate():
         data = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version"}}
@@ -226,11 +220,10 @@ def add_option(slug):
 
 
 @bp.route("/<slug>/options/<int:option_id>/edit", methods=["GET", "POST"])
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def edit_option(slug, option_id):
     portfolio = _portfolio_or_404(slug)
     option = _option_or_404(portfolio, option_id)
-    authorize("portfolios.manage", portfolio)
     form = OptionForm(obj=option if request.method == "GET" else None)
     if form.validate_on_submit():
         version = form_version(form)
@@ -251,11 +244,10 @@ def edit_option(slug, option_id):
 
 
 @bp.route("/<slug>/options/<int:option_id>/status", methods=["POST"])
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def change_status(slug, option_id):
     portfolio = _portfolio_or_404(slug)
     option = _option_or_404(portfolio, option_id)
-    authorize("portfolios.manage", portfolio)
     form = StatusForm()
     if form.validate():
         version = form_version(form)
@@ -275,11 +267,10 @@ def change_status(slug, option_id):
 
 
 @bp.route("/<slug>/options/<int:option_id>/milestones", methods=["POST"])
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def add_milestone(slug, option_id):
     portfolio = _portfolio_or_404(slug)
     option = _option_or_404(portfolio, option_id)
-    authorize("portfolios.manage", portfolio)
     form = _milestone_form(option.id, request.form)
     if form.validate():
         data = {k: v for k, v in form.data.items() if k != "csrf_token"}
@@ -294,10 +285,9 @@ def add_milestone(slug, option_id):
 
 
 @bp.route("/<slug>/milestones/<int:milestone_id>/done", methods=["POST"])
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def complete_milestone(slug, milestone_id):
     portfolio = _portfolio_or_404(slug)
-    authorize("portfolios.manage", portfolio)
     milestone = services.get_milestone(milestone_id)
     if milestone is None or milestone.option.portfolio_id != portfolio.id:
         abort(404)
@@ -307,7 +297,6 @@ def complete_milestone(slug, milestone_id):
 
 def _simple_post(slug, form_class, key, action, message):
     portfolio = _portfolio_or_404(slug)
-    authorize("portfolios.manage", portfolio)
     form = form_class(prefix=PREFIXES[key])
     if key == "session":
         form.option_ids.choices = select_choices((o.id, o.text("title"))
@@ -336,21 +325,21 @@ def _session(portfolio, data):
 
 
 @bp.route("/<slug>/activities", methods=["POST"])
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def add_activity(slug):
     return _simple_post(slug, ActivityForm, "activity", _activity,
                         _("The activity has been recorded."))
 
 
 @bp.route("/<slug>/sessions", methods=["POST"])
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def add_session(slug):
     return _simple_post(slug, SessionForm, "session", _session,
                         _("The sensemaking session has been recorded."))
 
 
 @bp.route("/<slug>/stories", methods=["POST"])
-@allow("coordinator")
+@allow(action="portfolios.manage")
 def add_story(slug):
     return _simple_post(slug, StoryForm, "story", services.add_story,
                         _("The story has been added."))

@@ -1,8 +1,5 @@
 """Who may change readiness data."""
 
-from ..core.permissions import has_role, policy
+from ..core.permissions import grant
 
-
-@policy("readiness.manage")
-def _manage(user, obj) -> bool:
-    return has_role(user, "coordinator")
+grant("readiness.manage", "coordinator")

@@ -9,7 +9,7 @@ from ..core import imports
 from ..core.cache import cached_page
 from ..core.exports import csv_response, xlsx_response
 from ..core.forms import add_error
-from ..core.permissions import PUBLIC, allow, authorize
+from ..core.permissions import PUBLIC, allow
 from ..extensions import db
 from . import bp, services
 from .chart import index_chart
@@ -82,9 +82,8 @@ def _read_values(filename, content):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@allow("coordinator")
+@allow(action="readiness.manage")
 def import_values():
-    authorize("readiness.manage")
     form, plan, token = ImportForm(), None, None
     if form.validate_on_submit():
         plan, token = imports.dry_run(form, _read_values, services.ReadinessError,
@@ -94,9 +93,8 @@ def import_values():
 
 
 @bp.route("/import/confirm", methods=["POST"])
-@allow("coordinator")
+@allow(action="readiness.manage")
 def confirm_import():
-    authorize("readiness.manage")
     plan, problem = imports.confirm(ConfirmForm(), _read_values, services.apply_import,
                                     services.ReadinessError)
     if plan is None:
@@ -107,9 +105,8 @@ def confirm_import():
 
 
 @bp.route("/weights", methods=["GET", "POST"])
-@allow("coordinator")
+@allow(action="readiness.manage")
 def weights():
-    authorize("readiness.manage")
     form = WeightSetForm()
     if form.validate_on_submit():
         try:

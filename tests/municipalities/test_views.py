@@ -123,25 +123,6 @@ def test_unknown_member_is_404(client, roster):
     assert client.get("/az/municipalities/no-such-place").status_code == 404
 
 
-MANAGE_URLS = [("get", "/en/municipalities/new"), ("get", "/en/municipalities/urva/edit"),
-               ("post", "/en/municipalities/urva/status"), ("get", "/en/municipalities/import"),
-               ("post", "/en/municipalities/import/confirm"),
-               ("get", "/en/municipalities/export.csv"), ("get", "/en/municipalities/export.xlsx")]
-
-
-@pytest.mark.parametrize("role", ["staff", "focal_point"])
-@pytest.mark.parametrize("method, url", MANAGE_URLS)
-def test_municipal_roles_cannot_manage_the_register(client, roster, login_as, role, method, url):
-    login_as(role)
-    assert getattr(client, method)(url).status_code == 403
-
-
-@pytest.mark.parametrize("method, url", MANAGE_URLS)
-def test_anonymous_visitors_are_sent_to_login(client, roster, method, url):
-    response = getattr(client, method)(url)
-    assert response.status_code == 302 and "/accounts/login" in response.headers["Location"]
-
-
 def _edit_data(**overrides):
     data = {"code": "AZ-006", "name_az": "Urva bələdiyyəsi", "name_en": "Urva Municipality",
             "slug": "urva", "type": "village", "rayon_id": "", "joined_year": "",
