@@ -1,29 +1,7 @@
 """Who may act on accounts (registered with the core permission mechanism)."""
 
-from ..core.permissions import ROLES, grant, has_role, policy
-
-# The one statement of who hands out which role: coordinators manage municipal accounts, only
-# administrators touch coordinators and administrators.
-_ASSIGNABLE = {
-    "coordinator": frozenset({"staff", "focal_point"}),
-    "admin": frozenset(ROLES),
-}
-
-
-def assignable_roles(user) -> frozenset[str]:
-    """The roles ``user`` may give, and take from, other people."""
-    return _ASSIGNABLE.get(user.role, frozenset())
-
-
-def needs_municipality(role: str) -> bool:
-    """A focal point acts for one municipality: the role means nothing without one."""
-    return role == "focal_point"
-
-
-def holds_municipal_mandate(user) -> bool:
-    """The user acts for their municipality (a mandate that ends if they move elsewhere)."""
-    return has_role(user, "focal_point")
-
+from ..core.permissions import grant, has_role, policy
+from .roles import assignable_roles
 
 grant("users.manage", "coordinator")
 # Network-wide roles belong to no municipality: their profile has no municipality field.
@@ -51,15 +29,3 @@ def _confirm_affiliation(user, target) -> bool:
 @policy("users.review_affiliations", "focal_point", "coordinator")
 def _review_affiliations(user, obj) -> bool:
     return has_role(user, "coordinator") or user.affiliation_confirmed
-
-
-def focal_point_condition(role_column):
-    """SQL condition on a user's role: the municipality's focal points (who edit its plans
-    and are told of its plan's changes)."""
-    return role_column == "focal_point"
-
-
-def coordinator_condition(role_column):
-    """SQL condition on a user's role: the network coordinators (told when a plan is
-    submitted; administrators review too but are not mailed)."""
-    return role_column == "coordinator"

@@ -30,7 +30,7 @@ from ..extensions import db
 from ..municipalities import services as municipalities
 from . import throttle
 from .models import SEX_LABELS, PasswordResetToken, User, UserSession  # noqa: F401 - SEX_LABELS: for other domains
-from .policies import (
+from .roles import (
     assignable_roles,
     coordinator_condition,
     focal_point_condition,

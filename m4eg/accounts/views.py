@@ -28,7 +28,7 @@ from .forms import (
     RoleForm,
 )
 from .models import ROLE_LABELS
-from .policies import assignable_roles
+from .roles import assignable_roles
 
 
 def _account_key() -> str:
