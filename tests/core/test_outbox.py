@@ -221,11 +221,13 @@ def test_without_a_mail_server_the_log_names_recipient_and_subject_but_keeps_the
 
 def test_in_development_the_log_shows_the_whole_message(app, client, make_user, caplog):
     app.config["M4EG_ENV"] = "development"
-    user = make_user(preferred_language="en")
+    user = make_user(preferred_language="az")  # an Azerbaijani body travels as base64
     client.post("/en/accounts/password/forgot", data={"email": user.email})
     with caplog.at_level(logging.WARNING, logger="m4eg.core.outbox"):
         _deliver(app)
-    assert "/en/accounts/password/reset/" in caplog.text
+    assert "/az/accounts/password/reset/" in caplog.text  # the link, readable
+    assert "Subject: M4EG şifrənizin bərpası" in caplog.text
+    assert "Hörmətli" in caplog.text
 
 
 def test_production_refuses_to_start_without_a_mail_server(tmp_path):
