@@ -24,6 +24,22 @@ MESSAGES = {
 CSRF_MESSAGE = _l("This form has expired or did not come from this site. Go back, reload the "
                   "page and send it again.")
 
+class DomainError(Exception):
+    """A domain rule refused an operation: every service's error derives from it.
+
+    ``message`` stays lazy (it is rendered in the language of the page that shows it);
+    ``field`` names the form field it concerns (the form shows it there, else on top);
+    ``problems`` maps field names to messages when several are wrong at once."""
+
+    field: str | None = None
+
+    def __init__(self, message, field=None, problems=None):
+        super().__init__(message)
+        self.message = message
+        if field:
+            self.field = field
+        self.problems = dict(problems or {})
+
 
 def render_error(code: int, message=None):
     title, default_message = MESSAGES.get(code, MESSAGES[500])

@@ -45,3 +45,13 @@ def xlsx_response(rows, filename: str, sheet_title: str = "Data") -> Response:
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def table_response(rows, fmt: str, basename: str, sheet_title: str = "Data") -> Response:
+    """A table as the download the reader chose: ``fmt`` is ``csv`` or ``xlsx`` (routes take it
+    from ``<any(csv, xlsx):fmt>``); ``basename`` is the file name without its extension."""
+    if fmt == "csv":
+        return csv_response(rows, f"{basename}.csv")
+    if fmt == "xlsx":
+        return xlsx_response(rows, f"{basename}.xlsx", sheet_title=sheet_title)
+    raise ValueError(f"no export format {fmt!r}")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts import services as accounts
 from ..core import versions
+from ..core.errors import DomainError
 from ..core.outbox import queue_mail
 from ..core.time import utcnow
 from ..extensions import db
@@ -33,10 +34,8 @@ from .models import (
 )
 
 
-class CourseError(Exception):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message, self.field = message, field
+class CourseError(DomainError):
+    pass
 
 
 class EditConflict(CourseError, versions.Conflict):
@@ -45,8 +44,7 @@ class EditConflict(CourseError, versions.Conflict):
 
 class QuizInvalid(CourseError):
     def __init__(self, problems):
-        super().__init__(_l("Some answers could not be accepted."))
-        self.problems = problems
+        super().__init__(_l("Some answers could not be accepted."), problems=problems)
 
 
 def catalogue() -> Catalogue:

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.forms import add_error, form_version, select_choices
+from ..core.forms import select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import AUTHENTICATED, PUBLIC, allow, can
-from ..core.versions import conflict_status
-from ..extensions import db
+from ..core.views import act, get_or_404, submit
 from . import services, workshops_bp
 from .forms import WorkshopForm, to_local, to_utc
 from .models import ATTENDANCE
-
-
-def _workshop_or_404(workshop_id):
-    workshop = services.get_workshop(workshop_id)
-    if workshop is None:
-        abort(404)
-    return workshop
 
 
 @workshops_bp.route("/")
@@ -34,7 +26,7 @@ def index():
 @workshops_bp.route("/<int:workshop_id>")
 @allow(PUBLIC)
 def show(workshop_id):
-    workshop = _workshop_or_404(workshop_id)
+    workshop = get_or_404(services.get_workshop(workshop_id))
     mine = position = None
     if current_user.is_authenticated:
         mine = services.registration(workshop, current_user)
@@ -50,35 +42,25 @@ def show(workshop_id):
 @workshops_bp.route("/<int:workshop_id>/register", methods=["POST"])
 @allow(AUTHENTICATED)
 def register(workshop_id):
-    workshop = _workshop_or_404(workshop_id)
-    try:
-        record = services.register(current_user, workshop)
-    except services.CourseError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        if record.status == "confirmed":
-            flash(_("Your seat is confirmed."), "success")
-        else:
-            flash(_("The session is full: you are on the waitlist and will get a seat "
-                    "automatically if someone cancels."), "info")
-    return redirect(url_for("workshops.show", workshop_id=workshop.id))
+    workshop = get_or_404(services.get_workshop(workshop_id))
+    return act(lambda: services.register(current_user, workshop), done=_registered,
+               then=url_for("workshops.show", workshop_id=workshop.id))
+
+
+def _registered(record) -> str:
+    if record.status == "confirmed":
+        return _("Your seat is confirmed.")
+    return _("The session is full: you are on the waitlist and will get a seat "
+             "automatically if someone cancels.")
 
 
 @workshops_bp.route("/<int:workshop_id>/cancel", methods=["POST"])
 @allow(AUTHENTICATED)
 def cancel(workshop_id):
-    workshop = _workshop_or_404(workshop_id)
-    try:
-        services.cancel(current_user, workshop)
-    except services.CourseError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Your registration has been cancelled."), "success")
-    return redirect(url_for("workshops.show", workshop_id=workshop.id))
+    workshop = get_or_404(services.get_workshop(workshop_id))
+    return act(lambda: services.cancel(current_user, workshop),
+               done=_("Your registration has been cancelled."),
+               then=url_for("workshops.show", workshop_id=workshop.id))
 
 
 def _form(workshop=None):
@@ -104,46 +86,31 @@ def _data(form) -> dict:
 @allow(action="courses.manage")
 def create():
     form = _form()
-    if form.validate_on_submit():
-        try:
-            workshop = services.save_workshop(None, _data(form))
-        except services.CourseError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The session has been created."), "success")
-            return redirect(url_for("workshops.show", workshop_id=workshop.id))
-    return render_template("courses/workshop_edit.html", form=form, workshop=None)
+    return submit(form, lambda: services.save_workshop(None, _data(form)),
+                  done=_("The session has been created."), then=_shown, page=lambda: (
+                      render_template("courses/workshop_edit.html", form=form, workshop=None)))
+
+
+def _shown(workshop) -> str:
+    return url_for("workshops.show", workshop_id=workshop.id)
 
 
 @workshops_bp.route("/<int:workshop_id>/edit", methods=["GET", "POST"])
 @allow(action="courses.manage")
 def edit(workshop_id):
-    workshop = _workshop_or_404(workshop_id)
+    workshop = get_or_404(services.get_workshop(workshop_id))
     form = _form(workshop)
-    if form.validate_on_submit():
-        version = form_version(form)
-        if form.form_errors:
-            return render_template("courses/workshop_edit.html", form=form,
-                                   workshop=workshop), 409
-        try:
-            services.save_workshop(workshop, _data(form), version=version)
-        except services.CourseError as error:
-            db.session.rollback()
-            add_error(form, error)
-            return render_template("courses/workshop_edit.html", form=form,
-                                   workshop=workshop), conflict_status(error)
-        db.session.commit()
-        flash(_("The session has been saved."), "success")
-        return redirect(url_for("workshops.show", workshop_id=workshop.id))
-    return render_template("courses/workshop_edit.html", form=form, workshop=workshop)
+    return submit(form, lambda version: services.save_workshop(workshop, _data(form),
+                                                               version=version),
+                  versioned=True, done=_("The session has been saved."), then=_shown(workshop),
+                  page=lambda: render_template("courses/workshop_edit.html", form=form,
+                                               workshop=workshop))
 
 
 @workshops_bp.route("/<int:workshop_id>/attendance", methods=["POST"])
 @allow(action="courses.manage")
 def attendance(workshop_id):
-    workshop = _workshop_or_404(workshop_id)
+    workshop = get_or_404(services.get_workshop(workshop_id))
     values = {}
     for key, value in request.form.items():
         if key.startswith("r-"):
@@ -151,12 +118,5 @@ def attendance(workshop_id):
             if registration_id is None:
                 abort(400)
             values[registration_id] = value
-    try:
-        services.set_attendance(workshop, values)
-    except services.CourseError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("The attendance register has been saved."), "success")
-    return redirect(url_for("workshops.show", workshop_id=workshop.id))
+    return act(lambda: services.set_attendance(workshop, values),
+               done=_("The attendance register has been saved."), then=_shown(workshop))
