@@ -20,8 +20,6 @@ from ..plans import services as plans
 from ..portfolios import services as portfolios
 
 SEX_LABELS = accounts.SEX_LABELS
-MUNICIPALITY_TYPES = municipalities.MUNICIPALITY_TYPES
-TRACKS = municipalities.TRACKS
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -102,10 +100,11 @@ def compute(period: Period) -> list[Figure]:
     plan_counts = plans.plan_figures(start, end)
     return [
         Figure("members", _l("Members of the network"), sum(by_type.values()),
-               [(key, MUNICIPALITY_TYPES[key], by_type[key]) for key in MUNICIPALITY_TYPES],
+               [(kind.value, kind.label, by_type[kind])
+                for kind in municipalities.MunicipalityType],
                _l("Register of members (those who left are not counted)")),
         Figure("deep_demonstrators", _l("Deep demonstrators"), sum(by_track.values()),
-               [(key, TRACKS[key], by_track[key]) for key in TRACKS],
+               [(track.value, track.label, by_track[track]) for track in municipalities.Track],
                _l("Register of members")),
         Figure("ulc_staff", _l("Municipal staff registered at the ULC"), learners,
                learners_by_sex,

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from ..core.imports import RowStatus
 from ..extensions import db
 from . import services
 
@@ -31,12 +32,12 @@ def import_roster(path: Path, apply_: bool):
         plan = services.plan_import(services.read_table(path.name, path.read_bytes()))
     except services.ImportFileError as error:
         raise click.ClickException(str(error.message)) from error
-    for row in plan.rows:
-        if row.action == "reject":
-            reasons = "; ".join(str(reason) for reason in row.reasons)
-            click.echo(f"line {row.line} ({row.code or '—'}): rejected: {reasons}")
-    click.echo(f"create {plan.count('create')}, update {plan.count('update')}, "
-               f"unchanged {plan.count('unchanged')}, rejected {plan.count('reject')}")
+    for row in plan.errors:
+        reasons = "; ".join(str(reason) for reason in row.messages)
+        click.echo(f"line {row.line} ({row.code or '—'}): rejected: {reasons}")
+    counts = plan.counts
+    click.echo(f"create {counts[RowStatus.NEW]}, update {counts[RowStatus.CHANGED]}, "
+               f"unchanged {counts[RowStatus.UNCHANGED]}, rejected {counts[RowStatus.ERROR]}")
     if not plan.ok:
         db.session.rollback()
         raise click.ClickException("nothing written: correct the rejected rows")

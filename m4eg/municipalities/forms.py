@@ -14,15 +14,15 @@ from wtforms.validators import (
 )
 
 from ..core.forms import Form, select_choices
-from .models import MUNICIPALITY_TYPES, TRACKS
+from .models import MunicipalityType, Track
 
 
 def _types():
-    return select_choices(MUNICIPALITY_TYPES.items())
+    return select_choices(MunicipalityType.choices())
 
 
 def _tracks():
-    return select_choices([("", _l("Not a deep demonstrator")), *TRACKS.items()])
+    return select_choices([("", _l("Not a deep demonstrator")), *Track.choices()])
 
 
 class MunicipalityForm(Form):

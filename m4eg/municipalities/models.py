@@ -8,58 +8,82 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.i18n import localized
+from ..core.i18n import LabelledEnum, localized
 from ..core.text import az_lower, search_fold
 from ..core.time import utcnow
 from ..extensions import db
 
-MUNICIPALITY_TYPES = {
-    "city": _l("City municipality"),
-    "district": _l("District municipality"),
-    "village": _l("Village municipality"),
-}
-STATUSES = {
-    "active": _l("Active"),
-    "suspended": _l("Suspended"),
-    "left": _l("Left the network"),
-}
-TRACKS = {
-    "portfolio_journey": _l("Portfolio Journey"),
-    "urban_imaginaries": _l("Urban Imaginaries"),
-}
+
+class MunicipalityType(LabelledEnum):
+    CITY = "city", _l("City municipality")
+    DISTRICT = "district", _l("District municipality")
+    VILLAGE = "village", _l("Village municipality")
 
 
-class Region(db.Model):
+class MemberStatus(LabelledEnum):
+    ACTIVE = "active", _l("Active")
+    SUSPENDED = "suspended", _l("Suspended")
+    LEFT = "left", _l("Left the network")
+
+    @property
+    def change(self) -> ChangeAction:
+        """The history entry a change to this status makes."""
+        return {MemberStatus.ACTIVE: ChangeAction.RESTORED,
+                MemberStatus.SUSPENDED: ChangeAction.SUSPENDED,
+                MemberStatus.LEFT: ChangeAction.LEFT}[self]
+
+
+class Track(LabelledEnum):
+    PORTFOLIO_JOURNEY = "portfolio_journey", _l("Portfolio Journey")
+    URBAN_IMAGINARIES = "urban_imaginaries", _l("Urban Imaginaries")
+
+
+class ChangeAction(LabelledEnum):
+    """What an entry of a member's history records."""
+
+    CREATED = "created", _l("created")
+    UPDATED = "updated", _l("updated")
+    IMPORTED = "imported", _l("imported")
+    SUSPENDED = "suspended", _l("suspended")
+    RESTORED = "restored", _l("restored")
+    LEFT = "left", _l("left the network")
+
+
+# The (value → label) mappings other domains read (portfolios' track choice, figures' totals).
+MUNICIPALITY_TYPES = dict(MunicipalityType.choices())
+STATUSES = dict(MemberStatus.choices())
+TRACKS = dict(Track.choices())
+
+
+class _Place:
+    """Reference data named in both languages, found by its code."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_az: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class Region(_Place, db.Model):
     """An economic region of Azerbaijan (reference data)."""
 
     __tablename__ = "regions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
-    name_az: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(120))
-
-    @property
-    def name(self) -> str:
-        return localized(self, "name")
 
 
-class Rayon(db.Model):
+class Rayon(_Place, db.Model):
     """A rayon (district) or city of republican significance (reference data)."""
 
     __tablename__ = "rayons"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    name_az: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(120))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
 
     region: Mapped[Region] = relationship(lazy="joined")
-
-    @property
-    def name(self) -> str:
-        return localized(self, "name")
 
 
 def az_order_key(text: str) -> str:
@@ -89,7 +113,8 @@ class Municipality(db.Model):
     name_en: Mapped[str] = mapped_column(String(160))
     type: Mapped[str] = mapped_column(String(16), index=True)
     rayon_id: Mapped[int | None] = mapped_column(ForeignKey("rayons.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=MemberStatus.ACTIVE.value,
+                                        index=True)
     joined_year: Mapped[int | None] = mapped_column(Integer)
     demonstrator_track: Mapped[str | None] = mapped_column(String(24), index=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -119,15 +144,15 @@ class Municipality(db.Model):
 
     @property
     def type_label(self) -> str:
-        return str(MUNICIPALITY_TYPES.get(self.type, self.type))
+        return MunicipalityType.label_of(self.type)
 
     @property
     def status_label(self) -> str:
-        return str(STATUSES.get(self.status, self.status))
+        return MemberStatus.label_of(self.status)
 
     @property
     def track_label(self) -> str:
-        return str(TRACKS.get(self.demonstrator_track or "", ""))
+        return Track.label_of(self.demonstrator_track, default="")
 
     def __repr__(self) -> str:
         return f"<Municipality {self.slug}>"
@@ -146,3 +171,7 @@ class MunicipalityChange(db.Model):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor = relationship("User", lazy="joined")
+
+    @property
+    def action_label(self) -> str:
+        return ChangeAction.label_of(self.action)

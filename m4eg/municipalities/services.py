@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -14,18 +14,23 @@ from sqlalchemy import func, select
 
 from ..core import tables, versions
 from ..core import time as clock
+from ..core.errors import DomainError
+from ..core.imports import ImportPlan, RowResult, RowStatus
 from ..core.params import to_int
 from ..core.text import az_sort_key, search_fold
 from ..core.time import utcnow
 from ..extensions import db
-from .models import (
+from .models import (  # the enums and label mappings are read by other domains too
     MUNICIPALITY_TYPES,
-    STATUSES,
     TRACKS,
+    ChangeAction,
+    MemberStatus,
     Municipality,
     MunicipalityChange,
+    MunicipalityType,
     Rayon,
     Region,
+    Track,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -43,12 +48,8 @@ _TRUE = {"yes", "true", "1", "y", "bəli", "hə"}
 _FALSE = {"no", "false", "0", "n", "xeyr", "yox", ""}
 
 
-class MunicipalityError(Exception):
-    """A rule refused the change; ``field`` names the form field concerned."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message, self.field = message, field
+class MunicipalityError(DomainError):
+    """A rule of the register refused the change."""
 
 
 class EditConflict(MunicipalityError, versions.Conflict):
@@ -124,7 +125,7 @@ def choices(lang: str) -> list[tuple[int, str]]:
     """(id, name) pairs of current members for a select field, in ``lang``'s order."""
     rows = db.session.execute(
         select(Municipality.id, Municipality.name_az, Municipality.name_en)
-        .where(Municipality.status != "left")
+        .where(Municipality.status != MemberStatus.LEFT.value)
     ).all()
     if lang == "az":
         return sorted(((r.id, r.name_az) for r in rows), key=lambda pair: az_sort_key(pair[1]))
@@ -145,9 +146,9 @@ class Filters:
     def from_args(cls, args) -> Filters:
         region_codes = set(db.session.scalars(select(Region.code)))
         value = {
-            "type": args.get("type", "") if args.get("type") in MUNICIPALITY_TYPES else "",
+            "type": MunicipalityType.get(args.get("type")) or "",
             "region": args.get("region", "") if args.get("region") in region_codes else "",
-            "status": args.get("status", "") if args.get("status") in STATUSES else "",
+            "status": MemberStatus.get(args.get("status")) or "",
             "q": (args.get("q") or "").strip()[:100],
             "demonstrators": args.get("demonstrators") == "1",
         }
@@ -207,7 +208,8 @@ def history(municipality: Municipality) -> list[MunicipalityChange]:
 
 def count_by_type(*, joined_by: int | None = None) -> dict[str, int]:
     """Members of the network (not those who left) per type, optionally as of a year."""
-    query = select(Municipality.type, func.count()).where(Municipality.status != "left")
+    query = (select(Municipality.type, func.count())
+             .where(Municipality.status != MemberStatus.LEFT.value))
     if joined_by is not None:
         query = query.where((Municipality.joined_year.is_(None))
                             | (Municipality.joined_year <= joined_by))
@@ -263,11 +265,11 @@ def create_member(data: dict, actor) -> Municipality:
     """Add a member; its creation is the first entry of its history."""
     data = {**data, "slug": data.get("slug") or slugify(data["name_en"])}
     _check_unique(None, data["code"], data["slug"])
-    municipality = Municipality(status="active")
+    municipality = Municipality(status=MemberStatus.ACTIVE.value)
     _apply(municipality, data)
     db.session.add(municipality)
     db.session.flush()
-    _record(municipality, actor, "created", _diff({}, _snapshot(municipality)))
+    _record(municipality, actor, ChangeAction.CREATED, _diff({}, _snapshot(municipality)))
     return municipality
 
 
@@ -281,14 +283,15 @@ def update_member(municipality: Municipality, data: dict, actor, *, version: int
     _apply(municipality, data)
     changes = _diff(before, _snapshot(municipality))
     if changes:
-        _record(municipality, actor, "updated", changes)
+        _record(municipality, actor, ChangeAction.UPDATED, changes)
     db.session.flush()
     return changes
 
 
 def set_status(municipality: Municipality, status: str, actor, *, version: int) -> None:
     """Suspend, restore or mark as left; members are never deleted."""
-    if status not in STATUSES:
+    status = MemberStatus.get(status)
+    if status is None:
         raise MunicipalityError(_l("Unknown status."))
     conflict = EditConflict(_l("Someone else saved this member after you opened the page. "
                                "Reload it and try again."))
@@ -297,17 +300,16 @@ def set_status(municipality: Municipality, status: str, actor, *, version: int) 
             raise conflict
         return
     versions.claim(municipality, version, conflict)
-    changes = {"status": [municipality.status, status]}
-    municipality.status = status
+    changes = {"status": [municipality.status, status.value]}
+    municipality.status = status.value
     municipality.updated_at = utcnow()
-    action = {"active": "restored", "suspended": "suspended", "left": "left"}[status]
-    _record(municipality, actor, action, changes)
+    _record(municipality, actor, status.change, changes)
 
 
-def _record(municipality, actor, action, changes) -> None:
+def _record(municipality, actor, action: ChangeAction, changes) -> None:
     db.session.add(MunicipalityChange(
-        municipality_id=municipality.id, actor_id=getattr(actor, "id", None), action=action,
-        changes=changes,
+        municipality_id=municipality.id, actor_id=getattr(actor, "id", None),
+        action=action.value, changes=changes,
     ))
 
 
@@ -318,29 +320,6 @@ def slugify(text: str) -> str:
 
 
 # ---------------------------------------------------------------- import and export
-
-
-@dataclass
-class RowResult:
-    line: int
-    code: str
-    name: str
-    action: str  # create, update, unchanged, reject
-    reasons: list = field(default_factory=list)
-    changes: dict = field(default_factory=dict)
-    data: dict = field(default_factory=dict)
-
-
-@dataclass
-class ImportPlan:
-    rows: list[RowResult]
-
-    @property
-    def ok(self) -> bool:
-        return not any(row.action == "reject" for row in self.rows)
-
-    def count(self, action: str) -> int:
-        return sum(row.action == action for row in self.rows)
 
 
 def read_table(filename: str, content: bytes) -> list[dict]:
@@ -379,7 +358,7 @@ def _validate_row(row: dict, rayon_index: dict) -> tuple[dict, list]:
             reasons.append(_("name longer than 160 characters (%(column)s)", column=key))
         data[key] = value
     kind = row.get("type", "").lower()
-    if kind not in MUNICIPALITY_TYPES:
+    if MunicipalityType.get(kind) is None:
         reasons.append(_("unknown type %(value)s (use city, district or village)",
                          value=tables.shown(kind or "—")))
     data["type"] = kind
@@ -387,8 +366,8 @@ def _validate_row(row: dict, rayon_index: dict) -> tuple[dict, list]:
     if rayon is None:
         reasons.append(_("unknown rayon %(value)s", value=tables.shown(row.get("rayon")) or "—"))
     data["rayon_id"] = rayon.id if rayon else None
-    status = (row.get("status") or "active").lower()
-    if status not in STATUSES:
+    status = (row.get("status") or MemberStatus.ACTIVE.value).lower()
+    if MemberStatus.get(status) is None:
         reasons.append(_("unknown status %(value)s", value=tables.shown(status)))
     data["status"] = status
     joined = row.get("joined", "")
@@ -399,7 +378,7 @@ def _validate_row(row: dict, rayon_index: dict) -> tuple[dict, list]:
         reasons.append(_("year joined %(value)s is not a year", value=tables.shown(joined)))
     data["joined_year"] = year
     track = row.get("track", "").lower()
-    if track and track not in TRACKS:
+    if track and Track.get(track) is None:
         reasons.append(_("unknown track %(value)s", value=tables.shown(track)))
     data["demonstrator_track"] = track or None
     demo = _bool(row.get("demo", ""))
@@ -444,40 +423,34 @@ def plan_import(rows: list[dict]) -> ImportPlan:
                              value=tables.shown(slug), code=tables.shown(slugs[slug])))
         seen_codes.setdefault(code, line)
         seen_slugs.setdefault(slug, line)
-        result = RowResult(line=line, code=code, name=data["name_az"] or data["name_en"],
-                           action="reject", reasons=reasons, data=data)
-        if not reasons:
-            current = existing.get(code)
-            if current is None:
-                result.action = "create"
-            else:
-                before = _snapshot(current)
-                after = {**before, **{k: v for k, v in data.items() if k in EDITABLE}}
-                result.changes = _diff(before, after)
-                result.action = "update" if result.changes else "unchanged"
-        results.append(result)
+        current = existing.get(code)
+        results.append(RowResult.judge(
+            line, reasons, existing=_snapshot(current) if current else None,
+            after={key: data[key] for key in EDITABLE if key in data},
+            code=tables.shown(code), name=tables.shown(data["name_az"] or data["name_en"]),
+            data=data, key=code))
     return ImportPlan(results)
 
 
 def apply_import(plan: ImportPlan, actor) -> ImportPlan:
     """Write a plan that has no rejected row; refuses otherwise (nothing is written)."""
-    if not plan.ok:
-        raise ImportFileError(_l("Nothing was imported: correct the rejected rows first."))
+    plan.check_writable(ImportFileError)
     existing = {m.code: m for m in db.session.scalars(select(Municipality))}
     for row in plan.rows:
-        if row.action == "create":
+        if row.status is RowStatus.NEW:
             municipality = Municipality()
             _apply(municipality, row.data)
             db.session.add(municipality)
             db.session.flush()
-            _record(municipality, actor, "imported", _diff({}, _snapshot(municipality)))
-        elif row.action == "update":
-            municipality = existing[row.code]
+            _record(municipality, actor, ChangeAction.IMPORTED,
+                    _diff({}, _snapshot(municipality)))
+        elif row.status is RowStatus.CHANGED:
+            municipality = existing[row.key]
             versions.claim(municipality, municipality.version, EditConflict(_l(
                 "Someone else saved a member while the import was being written. Nothing "
                 "was imported: try again.")))
             _apply(municipality, row.data)
-            _record(municipality, actor, "imported", row.changes)
+            _record(municipality, actor, ChangeAction.IMPORTED, row.changes)
     db.session.flush()
     return plan
 
@@ -520,7 +493,7 @@ def ids_in_region(region_code: str):
 
 def active_ids():
     """A subquery of the ids of the active members."""
-    return select(Municipality.id).where(Municipality.status == "active")
+    return select(Municipality.id).where(Municipality.status == MemberStatus.ACTIVE.value)
 
 
 def names_subquery():
@@ -532,7 +505,7 @@ def village_areas() -> dict[str, dict]:
     """The village members by code: names in both languages and the page's slug."""
     rows = db.session.execute(select(Municipality.code, Municipality.name_az,
                                      Municipality.name_en, Municipality.slug)
-                              .where(Municipality.type == "village")).all()
+                              .where(Municipality.type == MunicipalityType.VILLAGE.value)).all()
     return {r.code: {"az": r.name_az, "en": r.name_en, "slug": r.slug} for r in rows}
 
 

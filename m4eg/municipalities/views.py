@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core import imports
 from ..core.cache import cached_page
-from ..core.exports import csv_response, xlsx_response
-from ..core.forms import add_error, form_version, select_choices
+from ..core.exports import table_response
+from ..core.forms import select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow, can
 from ..core.sections import render_sections
 from ..core.text import az_sort_key
-from ..core.versions import conflict_status
-from ..extensions import db
+from ..core.views import act, get_or_404, submit
 from . import bp, services
 from .forms import ConfirmImportForm, ImportForm, MunicipalityForm, StatusForm
-from .models import MUNICIPALITY_TYPES, STATUSES
-
-
-def _member_or_404(slug):
-    municipality = services.get_by_slug(slug)
-    if municipality is None:
-        abort(404)
-    return municipality
+from .models import MemberStatus, MunicipalityType
 
 
 @bp.route("/")
@@ -39,7 +31,7 @@ def index():
     return render_template(
         "municipalities/index.html", pagination=pagination, filters=filters,
         counts=services.counts_by_type(filters), regions=services.regions(),
-        types=MUNICIPALITY_TYPES, statuses=STATUSES,
+        types=MunicipalityType, statuses=MemberStatus,
     )
 
 
@@ -47,13 +39,13 @@ def index():
 @cached_page
 @allow(PUBLIC)
 def show(slug):
-    municipality = _member_or_404(slug)
+    municipality = get_or_404(services.get_by_slug(slug))
     manage = can(current_user, "municipalities.manage")
     return render_template(
         "municipalities/show.html", municipality=municipality,
         member_sections=render_sections("member", municipality),
         history=services.history(municipality) if manage else None,
-        status_form=StatusForm() if manage else None, manage=manage,
+        status_form=StatusForm() if manage else None, manage=manage, statuses=MemberStatus,
     )
 
 
@@ -76,66 +68,49 @@ def _form_data(form) -> dict:
     return data
 
 
+def _edit_page(form, municipality):
+    return lambda: render_template("municipalities/edit.html", form=form,
+                                   municipality=municipality)
+
+
+def _shown(municipality) -> str:
+    return url_for("municipalities.show", slug=municipality.slug)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @allow(action="municipalities.manage")
 def create():
     form = _with_rayons(MunicipalityForm())
-    if form.validate_on_submit():
-        try:
-            municipality = services.create_member(_form_data(form), current_user)
-        except services.MunicipalityError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The member has been added."), "success")
-            return redirect(url_for("municipalities.show", slug=municipality.slug))
-    return render_template("municipalities/edit.html", form=form, municipality=None)
+    return submit(form, lambda: services.create_member(_form_data(form), current_user),
+                  done=_("The member has been added."), then=_shown,
+                  page=_edit_page(form, None))
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 @allow(action="municipalities.manage")
 def edit(slug):
-    municipality = _member_or_404(slug)
+    municipality = get_or_404(services.get_by_slug(slug))
     form = _with_rayons(MunicipalityForm(obj=municipality if request.method == "GET" else None))
     if request.method == "GET":
         form.demonstrator_track.data = municipality.demonstrator_track or ""
-    if form.validate_on_submit():
-        version = form_version(form)
-        if form.form_errors:
-            return render_template("municipalities/edit.html", form=form,
-                                   municipality=municipality), 409
-        try:
-            services.update_member(municipality, _form_data(form), current_user,
-                                   version=version)
-        except services.MunicipalityError as error:
-            db.session.rollback()
-            add_error(form, error)
-            return render_template("municipalities/edit.html", form=form,
-                                   municipality=municipality), conflict_status(error)
-        db.session.commit()
-        flash(_("The changes have been saved."), "success")
-        return redirect(url_for("municipalities.show", slug=municipality.slug))
-    return render_template("municipalities/edit.html", form=form, municipality=municipality)
+    return submit(form, lambda version: services.update_member(
+        municipality, _form_data(form), current_user, version=version), versioned=True,
+        done=_("The changes have been saved."), then=_shown(municipality),
+        page=_edit_page(form, municipality))
 
 
 @bp.route("/<slug>/status", methods=["POST"])
 @allow(action="municipalities.manage")
 def set_status(slug):
-    municipality = _member_or_404(slug)
+    municipality = get_or_404(services.get_by_slug(slug))
     form = StatusForm()
     if not form.validate():
         abort(400)
-    try:
-        services.set_status(municipality, form.status.data, current_user,
-                            version=int(form.version.data))
-    except services.MunicipalityError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Status changed to: %(status)s.", status=municipality.status_label), "success")
-    return redirect(url_for("municipalities.show", slug=municipality.slug))
+    return act(lambda: services.set_status(municipality, form.status.data, current_user,
+                                           version=int(form.version.data)),
+               done=lambda _result: _("Status changed to: %(status)s.",
+                                      status=municipality.status_label),
+               then=_shown(municipality))
 
 
 def _read_roster(filename, content):
@@ -147,8 +122,7 @@ def _read_roster(filename, content):
 def import_roster():
     form, plan, token = ImportForm(), None, None
     if form.validate_on_submit():
-        plan, token = imports.dry_run(form, _read_roster, services.MunicipalityError,
-                                      services.MAX_IMPORT_BYTES)
+        plan, token = imports.dry_run(form, _read_roster, services.MAX_IMPORT_BYTES)
     return render_template("municipalities/import.html", form=form, plan=plan,
                            confirm=ConfirmImportForm(token=token) if token else None)
 
@@ -156,21 +130,13 @@ def import_roster():
 @bp.route("/import/confirm", methods=["POST"])
 @allow(action="municipalities.manage")
 def confirm_import():
-    plan, problem = imports.confirm(
+    return imports.confirm_view(
         ConfirmImportForm(), _read_roster,
-        lambda plan: services.apply_import(plan, current_user), services.MunicipalityError)
-    if plan is None:
-        flash(str(problem), "error")
-        return redirect(url_for("municipalities.import_roster"))
-    flash(str(imports.done_message(plan)), "success")
-    return redirect(url_for("municipalities.index"))
+        lambda plan: services.apply_import(plan, current_user),
+        then=url_for("municipalities.index"), retry=url_for("municipalities.import_roster"))
 
 
 @bp.route("/export.<any(csv, xlsx):fmt>")
 @allow(action="municipalities.manage")
 def export(fmt):
-    rows = services.roster_rows()
-    if fmt == "csv":
-        return csv_response(rows, "m4eg-members.csv")
-    return xlsx_response(rows, "m4eg-members.xlsx", sheet_title="Members")
-
+    return table_response(services.roster_rows(), fmt, "m4eg-members", sheet_title="Members")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +18,8 @@ from sqlalchemy import select
 
 from ..core import tables
 from ..core import time as clock
+from ..core.errors import DomainError
+from ..core.imports import ImportPlan, RowResult, RowStatus
 from ..core.params import to_int
 from ..extensions import db
 from ..municipalities import services as municipalities
@@ -33,10 +35,8 @@ MAX_IMPORT_ROWS = 50_000
 DEMO_SOURCE = "Synthetic demo data (not real)"
 
 
-class ReadinessError(Exception):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message, self.field = message, field
+class ReadinessError(DomainError):
+    """A rule of the index refused an import or a weight set."""
 
 
 @dataclass(frozen=True)
@@ -91,19 +91,6 @@ def _area_kind(code: str, villages: set, rayons: set) -> str | None:
 # ---------------------------------------------------------------- import
 
 
-@dataclass
-class ImportPlan:
-    rows: list[dict] = field(default_factory=list)
-    errors: list[tuple[int, list]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def count(self, action: str) -> int:
-        return sum(row["action"] == action for row in self.rows)
-
-
 def read_table(filename: str, content: bytes) -> list[dict]:
     try:
         return tables.read_table(filename, content, required=COLUMNS[:4], allowed=COLUMNS,
@@ -150,32 +137,28 @@ def plan_import(rows: list[dict]) -> ImportPlan:
             reasons.append(_("duplicate of line %(line)d (same area, indicator and year)",
                              line=seen[key]))
         seen.setdefault(key, line)
-        if reasons:
-            plan.errors.append((line, reasons))
-            continue
         current = existing.get(key)
-        source = row.get("source", "")[:200]
-        action = "create" if current is None else (
-            "unchanged" if (current.value, current.source) == (value, source) else "update")
-        plan.rows.append({"key": key, "value": value, "source": source, "action": action,
-                          "line": line})
+        data = {"value": value, "source": row.get("source", "")[:200]}
+        plan.rows.append(RowResult.judge(
+            line, reasons, after=data, key=key, data=data, code=tables.shown(code),
+            name=f"{tables.shown(row.get('indicator'))} · {tables.shown(row.get('year'))}",
+            existing={"value": current.value, "source": current.source} if current else None))
     return plan
 
 
 def apply_import(plan: ImportPlan) -> ImportPlan:
     """Write a plan without errors; refuses otherwise (nothing written)."""
-    if not plan.ok:
-        raise ReadinessError(_l("Nothing was imported: correct the rejected rows first."))
+    plan.check_writable(ReadinessError)
     existing = {(v.area_kind, v.area_code, v.indicator, v.year): v
                 for v in db.session.scalars(select(IndicatorValue))}
-    for row in plan.rows:
-        kind, code, number, year = row["key"]
-        if row["action"] == "create":
-            db.session.add(IndicatorValue(area_kind=kind, area_code=code, indicator=number,
-                                          year=year, value=row["value"], source=row["source"]))
-        elif row["action"] == "update":
-            current = existing[row["key"]]
-            current.value, current.source, current.is_demo = row["value"], row["source"], False
+    for row in plan.to_write(RowStatus.NEW):
+        kind, code, number, year = row.key
+        db.session.add(IndicatorValue(area_kind=kind, area_code=code, indicator=number,
+                                      year=year, **row.data))
+    for row in plan.to_write(RowStatus.CHANGED):
+        current = existing[row.key]
+        current.value, current.source, current.is_demo = (row.data["value"],
+                                                          row.data["source"], False)
     db.session.flush()
     return plan
 

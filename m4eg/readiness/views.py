@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..core import imports
 from ..core.cache import cached_page
-from ..core.exports import csv_response, xlsx_response
-from ..core.forms import add_error
+from ..core.exports import table_response
 from ..core.permissions import PUBLIC, allow
-from ..extensions import db
+from ..core.views import get_or_404, submit
 from . import bp, services
 from .chart import index_chart
 from .compute import CLASSES, DEFAULT_MIN_COVERAGE, DIMENSIONS
@@ -57,11 +56,9 @@ def indicators():
 @cached_page
 @allow(PUBLIC)
 def profile(kind, code):
-    names = services.areas(kind)
-    if code not in names:
-        abort(404)
+    name = get_or_404(services.areas(kind).get(code))
     data = services.profile(kind, code, _weights())
-    return render_template("readiness/profile.html", kind=kind, code=code, name=names[code],
+    return render_template("readiness/profile.html", kind=kind, code=code, name=name,
                            data=data, classes=services.classes(), dimensions=DIMENSIONS,
                            dimension_labels=DIMENSION_LABELS,
                            demo=services.has_demo_values(kind))
@@ -71,10 +68,8 @@ def profile(kind, code):
 @allow(PUBLIC)
 def export(fmt):
     kind = _kind()
-    rows = services.export_rows(kind, _weights())
-    if fmt == "csv":
-        return csv_response(rows, f"m4eg-readiness-{kind}.csv")
-    return xlsx_response(rows, f"m4eg-readiness-{kind}.xlsx", sheet_title="SVR index")
+    return table_response(services.export_rows(kind, _weights()), fmt,
+                          f"m4eg-readiness-{kind}", sheet_title="SVR index")
 
 
 def _read_values(filename, content):
@@ -86,8 +81,7 @@ def _read_values(filename, content):
 def import_values():
     form, plan, token = ImportForm(), None, None
     if form.validate_on_submit():
-        plan, token = imports.dry_run(form, _read_values, services.ReadinessError,
-                                      services.MAX_IMPORT_BYTES)
+        plan, token = imports.dry_run(form, _read_values, services.MAX_IMPORT_BYTES)
     return render_template("readiness/import.html", form=form, plan=plan,
                            confirm=ConfirmForm(token=token) if token else None)
 
@@ -95,31 +89,19 @@ def import_values():
 @bp.route("/import/confirm", methods=["POST"])
 @allow(action="readiness.manage")
 def confirm_import():
-    plan, problem = imports.confirm(ConfirmForm(), _read_values, services.apply_import,
-                                    services.ReadinessError)
-    if plan is None:
-        flash(str(problem), "error")
-        return redirect(url_for("readiness.import_values"))
-    flash(str(imports.done_message(plan)), "success")
-    return redirect(url_for("readiness.index"))
+    return imports.confirm_view(ConfirmForm(), _read_values, services.apply_import,
+                                then=url_for("readiness.index"),
+                                retry=url_for("readiness.import_values"))
 
 
 @bp.route("/weights", methods=["GET", "POST"])
 @allow(action="readiness.manage")
 def weights():
     form = WeightSetForm()
-    if form.validate_on_submit():
-        try:
-            weight_set = services.save_weight_set(
-                form.name.data, {d: float(form[d].data) for d in DIMENSIONS})
-        except services.ReadinessError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The weight set has been saved."), "success")
-            return redirect(url_for("readiness.index", weights=weight_set.id,
-                                    compare=""))
-    return render_template("readiness/weights.html", form=form,
-                           weight_sets=services.weight_sets(), dimensions=DIMENSIONS,
-                           dimension_labels=DIMENSION_LABELS)
+    return submit(form, lambda: services.save_weight_set(
+        form.name.data, {d: float(form[d].data) for d in DIMENSIONS}),
+        done=_("The weight set has been saved."),
+        then=lambda weight_set: url_for("readiness.index", weights=weight_set.id, compare=""),
+        page=lambda: render_template("readiness/weights.html", form=form,
+                                     weight_sets=services.weight_sets(), dimensions=DIMENSIONS,
+                                     dimension_labels=DIMENSION_LABELS))

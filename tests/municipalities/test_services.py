@@ -6,6 +6,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from m4eg.core.imports import RowStatus
 from m4eg.extensions import db
 from m4eg.municipalities import services
 from m4eg.municipalities.models import Municipality, MunicipalityChange
@@ -32,7 +33,8 @@ def test_importing_the_same_roster_twice_changes_nothing(app_ctx):
     db.session.commit()
     changes = db.session.scalar(select(func.count()).select_from(MunicipalityChange))
     plan = services.load_roster()
-    assert plan.count("unchanged") == 55 and plan.count("create") == plan.count("update") == 0
+    assert plan.counts == {RowStatus.NEW: 0, RowStatus.CHANGED: 0, RowStatus.UNCHANGED: 55,
+                           RowStatus.ERROR: 0}
     assert db.session.scalar(select(func.count()).select_from(MunicipalityChange)) == changes
 
 
@@ -44,11 +46,12 @@ def test_rejected_rows_say_why_and_block_the_whole_import(app_ctx):
                  + "X-3,Üç,Three,village,atlantis,,,,no\n"
                  + "X-4,Dörd,Four,village,Quba rayonu,,,,no\n"
                  + "X-4,Dörd,Four again,village,guba,,,,no\n")
-    reasons = {row.line: " ".join(str(r) for r in row.reasons) for row in plan.rows}
+    reasons = {row.line: " ".join(str(r) for r in row.messages) for row in plan.rows}
     assert "unknown type town" in reasons[2]
     assert "empty name (name_az)" in reasons[3]
     assert "unknown rayon atlantis" in reasons[4]
     assert reasons[5] == ""  # a rayon may be given by its name
+    assert [row.line for row in plan.errors] == [2, 3, 4, 6]
     assert "duplicate code X-4 (also on line 5)" in reasons[6]
     assert not plan.ok
     with pytest.raises(services.ImportFileError):
@@ -61,7 +64,7 @@ def test_import_updates_changed_rows_and_records_history(app_ctx):
     services.apply_import(_plan(HEADER + "X-1,Bir,One,village,guba,,2020,,no\n"), actor=None)
     plan = _plan(HEADER + "X-1,Bir,One,village,guba,suspended,2021,,no\n")
     [row] = plan.rows
-    assert row.action == "update"
+    assert row.status is RowStatus.CHANGED
     assert row.changes == {"status": ["active", "suspended"], "joined_year": [2020, 2021]}
     services.apply_import(plan, actor=None)
     member = services.get_by_slug("one")
@@ -95,7 +98,7 @@ def test_xlsx_rosters_are_read(app_ctx):
     buffer = io.BytesIO()
     workbook.save(buffer)
     plan = services.plan_import(services.read_table("r.xlsx", buffer.getvalue()))
-    assert [(r.action, r.data["joined_year"]) for r in plan.rows] == [("create", 2019)]
+    assert [(r.status, r.data["joined_year"]) for r in plan.rows] == [(RowStatus.NEW, 2019)]
 
 
 def test_edit_conflict_and_history(app_ctx, make_user):

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from m4eg.core.imports import RowStatus
 from m4eg.extensions import db
 from m4eg.readiness import services
 from m4eg.readiness.compute import CLASSES, DIMENSIONS
@@ -45,7 +46,7 @@ def test_bad_rows_are_listed_and_nothing_is_written(app_ctx, roster):
         "AZ-036,3,-4,2023,",
         "AZ-036,1,13,2023,",
         "guba,5,7,1800,"))
-    reasons = {line: " ".join(str(r) for r in rs) for line, rs in plan.errors}
+    reasons = {row.line: " ".join(str(r) for r in row.messages) for row in plan.errors}
     assert "area AZ-999 is not a village municipality or a rayon" in reasons[3]
     assert "unknown indicator number 54" in reasons[4]
     assert "value many is not a number" in reasons[5]
@@ -68,9 +69,10 @@ def test_importing_twice_changes_nothing(app_ctx, roster):
     services.apply_import(services.plan_import(rows))
     db.session.commit()
     again = services.plan_import(rows)
-    assert again.count("unchanged") == 2 and again.count("create") == 0
+    assert again.count(RowStatus.UNCHANGED) == 2 and again.count(RowStatus.NEW) == 0
     changed = services.plan_import(_rows("AZ-036,1,13,2023,AZStat"))
-    assert changed.count("update") == 1
+    [row] = changed.rows
+    assert row.status is RowStatus.CHANGED and row.changes == {"value": [12.5, 13.0]}
 
 
 def test_latest_year_counts(app_ctx, roster):
