@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, flash, redirect
+from flask import current_app, flash, redirect, render_template
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
@@ -133,6 +133,17 @@ def dry_run(form, read_plan: Callable, max_bytes: int):
     db.session.rollback()  # a dry run writes nothing
     token = stash_upload(_upload_dir(), upload.filename, content) if plan and plan.ok else None
     return plan, token
+
+
+def upload_page(form, read_plan: Callable, max_bytes: int, *, confirm_form: type,
+                template: str):
+    """The upload page: the form, and after a valid upload the dry run of its file with the
+    confirmation form (carrying the kept file's token) when nothing is rejected."""
+    plan = token = None
+    if form.validate_on_submit():
+        plan, token = dry_run(form, read_plan, max_bytes)
+    return render_template(template, form=form, plan=plan,
+                           confirm=confirm_form(token=token) if token else None)
 
 
 def confirm(form, read_plan: Callable, apply: Callable):

@@ -15,12 +15,16 @@ from ..extensions import db
 
 
 class MunicipalityType(LabelledEnum):
+    """The three kinds of municipality the law knows (``Municipality.type``)."""
+
     CITY = "city", _l("City municipality")
     DISTRICT = "district", _l("District municipality")
     VILLAGE = "village", _l("Village municipality")
 
 
 class MemberStatus(LabelledEnum):
+    """Where a member stands in the network: members are never deleted, they leave."""
+
     ACTIVE = "active", _l("Active")
     SUSPENDED = "suspended", _l("Suspended")
     LEFT = "left", _l("Left the network")
@@ -34,6 +38,8 @@ class MemberStatus(LabelledEnum):
 
 
 class Track(LabelledEnum):
+    """The deep-demonstrator track a member follows, if any."""
+
     PORTFOLIO_JOURNEY = "portfolio_journey", _l("Portfolio Journey")
     URBAN_IMAGINARIES = "urban_imaginaries", _l("Urban Imaginaries")
 

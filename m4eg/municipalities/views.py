@@ -120,11 +120,9 @@ def _read_roster(filename, content):
 @bp.route("/import", methods=["GET", "POST"])
 @allow(action="municipalities.manage")
 def import_roster():
-    form, plan, token = ImportForm(), None, None
-    if form.validate_on_submit():
-        plan, token = imports.dry_run(form, _read_roster, services.MAX_IMPORT_BYTES)
-    return render_template("municipalities/import.html", form=form, plan=plan,
-                           confirm=ConfirmImportForm(token=token) if token else None)
+    return imports.upload_page(ImportForm(), _read_roster, services.MAX_IMPORT_BYTES,
+                               confirm_form=ConfirmImportForm,
+                               template="municipalities/import.html")
 
 
 @bp.route("/import/confirm", methods=["POST"])

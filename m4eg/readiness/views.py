@@ -79,11 +79,8 @@ def _read_values(filename, content):
 @bp.route("/import", methods=["GET", "POST"])
 @allow(action="readiness.manage")
 def import_values():
-    form, plan, token = ImportForm(), None, None
-    if form.validate_on_submit():
-        plan, token = imports.dry_run(form, _read_values, services.MAX_IMPORT_BYTES)
-    return render_template("readiness/import.html", form=form, plan=plan,
-                           confirm=ConfirmForm(token=token) if token else None)
+    return imports.upload_page(ImportForm(), _read_values, services.MAX_IMPORT_BYTES,
+                               confirm_form=ConfirmForm, template="readiness/import.html")
 
 
 @bp.route("/import/confirm", methods=["POST"])

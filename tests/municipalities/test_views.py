@@ -323,3 +323,30 @@ def test_a_long_cell_is_quoted_cut_to_80_characters(client, roster, login_as):
         "file": (io.BytesIO(csv), "roster.csv")},
         content_type="multipart/form-data").get_data(as_text=True)
     assert f"unknown rayon {'y' * 80}…" in page and "y" * 81 not in page
+
+
+def test_history_names_each_change_in_words(app, client, roster, login_as):
+    login_as("coordinator")
+    client.post("/en/municipalities/urva/status", data={"status": "left", "version": "1"})
+    page = client.get("/en/municipalities/urva").get_data(as_text=True)
+    assert "Status changed to: Left the network." in page
+    assert "· left the network" in page  # the history entry, not the stored word "left"
+    assert "Mark as left the network" not in page  # no button for the status it has
+
+
+def test_import_preview_lists_what_changes_and_skips_unchanged_rows(app, client, roster,
+                                                                    login_as):
+    login_as("coordinator")
+    exported = client.get("/en/municipalities/export.csv").get_data(as_text=True)
+    lines = exported.lstrip("\ufeff").splitlines()
+    urva = next(line for line in lines if ",urva," in line)
+    edited = urva.replace(",active,", ",suspended,")
+    csv = "\n".join([lines[0], edited, next(line for line in lines if ",sabail," in line),
+                     "AZ-300,,Teze,Teze Village,hamlet,lerik,,,,no,,,"]) + "\n"
+    page = client.post("/en/municipalities/import", data={
+        "file": (io.BytesIO(csv.encode()), "roster.csv")},
+        content_type="multipart/form-data").get_data(as_text=True)
+    rows = re.findall(r'<tr class="row-(\w+)">\s*<td>(\d+)</td>', page)
+    assert rows == [("changed", "2"), ("error", "4")]  # line 3 (Səbail) is unchanged
+    assert "<td>status</td>" in page  # the changed fields of the updated row
+    assert "<strong>1</strong> to update" in page and "<strong>1</strong> rejected" in page

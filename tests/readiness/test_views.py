@@ -109,3 +109,13 @@ def test_every_rejection_reason_of_the_value_import_shows_the_value_as_text(clie
         f"area,indicator,value,year\nAZ-036,1,{script},2023\n".encode()), "v.csv")},
         content_type="multipart/form-data").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in scripted and script not in scripted
+
+
+def test_value_import_preview_lists_only_the_rejected_rows(client, roster, login_as):
+    login_as("coordinator")
+    content = b"area,indicator,value,year\nAZ-036,1,12.5,2023\nguba,7,x,2023\n"
+    page = client.post("/en/readiness/import", data={"file": (io.BytesIO(content), "v.csv")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "<strong>1</strong> to create" in page and "<strong>1</strong> rejected" in page
+    assert '<tr class="row-error">' in page and "<td>guba</td><td>7 · 2023</td>" in page
+    assert "AZ-036" not in page.split("<tbody>")[-1]  # the good row is not listed
