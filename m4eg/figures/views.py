@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from ..core.cache import cached_page, memoize
-from ..core.exports import csv_response
+from ..core.exports import table_response
 from ..core.permissions import PUBLIC, allow
 from . import bp, services
 from .chart import bar_chart
@@ -33,4 +33,4 @@ def index():
 def export():
     period, _valid = services.Period.from_args(request.args)
     suffix = "-".join(period.as_args().values()) or "all"
-    return csv_response(services.rows(_figures(period)), f"m4eg-figures-{suffix}.csv")
+    return table_response(services.rows(_figures(period)), "csv", f"m4eg-figures-{suffix}")

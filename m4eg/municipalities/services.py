@@ -146,9 +146,9 @@ class Filters:
     def from_args(cls, args) -> Filters:
         region_codes = set(db.session.scalars(select(Region.code)))
         value = {
-            "type": MunicipalityType.get(args.get("type")) or "",
+            "type": str(MunicipalityType.get(args.get("type")) or ""),
             "region": args.get("region", "") if args.get("region") in region_codes else "",
-            "status": MemberStatus.get(args.get("status")) or "",
+            "status": str(MemberStatus.get(args.get("status")) or ""),
             "q": (args.get("q") or "").strip()[:100],
             "demonstrators": args.get("demonstrators") == "1",
         }
