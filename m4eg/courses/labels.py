@@ -1,4 +1,6 @@
-"""Translated labels of the content's vocabularies (topics and levels)."""
+"""Translated labels of the content's vocabularies (topics and levels), in one place."""
+
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
@@ -12,8 +14,22 @@ TOPIC_LABELS = {
     "monitoring": _l("Learning and monitoring"),
     "sdgs": _l("SDGs"),
 }
-LEVEL_LABELS = {
-    "introductory": _l("Introductory"),
-    "intermediate": _l("Intermediate"),
-    "advanced": _l("Advanced"),
+
+
+class CourseLevel(StrEnum):
+    """A course's level; the value is what ``course.md`` writes in its front matter."""
+
+    INTRODUCTORY = "introductory"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+    @property
+    def label(self) -> str:
+        return _LEVEL_LABELS[self]
+
+
+_LEVEL_LABELS = {
+    CourseLevel.INTRODUCTORY: _l("Introductory"),
+    CourseLevel.INTERMEDIATE: _l("Intermediate"),
+    CourseLevel.ADVANCED: _l("Advanced"),
 }
