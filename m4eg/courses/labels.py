@@ -1,8 +1,8 @@
 """Translated labels of the content's vocabularies (topics and levels), in one place."""
 
-from enum import StrEnum
-
 from flask_babel import lazy_gettext as _l
+
+from ..core.enums import LabelledEnum
 
 TOPIC_LABELS = {
     "foresight": _l("Foresight"),
@@ -16,20 +16,9 @@ TOPIC_LABELS = {
 }
 
 
-class CourseLevel(StrEnum):
+class CourseLevel(LabelledEnum):
     """A course's level; the value is what ``course.md`` writes in its front matter."""
 
-    INTRODUCTORY = "introductory"
-    INTERMEDIATE = "intermediate"
-    ADVANCED = "advanced"
-
-    @property
-    def label(self) -> str:
-        return _LEVEL_LABELS[self]
-
-
-_LEVEL_LABELS = {
-    CourseLevel.INTRODUCTORY: _l("Introductory"),
-    CourseLevel.INTERMEDIATE: _l("Intermediate"),
-    CourseLevel.ADVANCED: _l("Advanced"),
-}
+    INTRODUCTORY = "introductory", _l("Introductory")
+    INTERMEDIATE = "intermediate", _l("Intermediate")
+    ADVANCED = "advanced", _l("Advanced")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -17,47 +16,26 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.enums import LabelledEnum
 from ..core.i18n import localized
 from ..core.time import utcnow
 from ..extensions import db
 
 
-class RegistrationStatus(StrEnum):
+class RegistrationStatus(LabelledEnum):
     """Where a registration stands; the value is what the ``status`` column stores."""
 
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return _REGISTRATION_LABELS[self]
+    CONFIRMED = "confirmed", _l("confirmed")
+    WAITLISTED = "waitlisted", _l("waitlisted")
+    CANCELLED = "cancelled", _l("cancelled")
 
 
-_REGISTRATION_LABELS = {
-    RegistrationStatus.CONFIRMED: _l("confirmed"),
-    RegistrationStatus.WAITLISTED: _l("waitlisted"),
-    RegistrationStatus.CANCELLED: _l("cancelled"),
-}
-
-
-class Attendance(StrEnum):
+class Attendance(LabelledEnum):
     """What the attendance register records of a confirmed participant."""
 
-    PRESENT = "present"
-    ABSENT = "absent"
-    EXCUSED = "excused"
-
-    @property
-    def label(self) -> str:
-        return _ATTENDANCE_LABELS[self]
-
-
-_ATTENDANCE_LABELS = {
-    Attendance.PRESENT: _l("Present"),
-    Attendance.ABSENT: _l("Absent"),
-    Attendance.EXCUSED: _l("Excused"),
-}
+    PRESENT = "present", _l("Present")
+    ABSENT = "absent", _l("Absent")
+    EXCUSED = "excused", _l("Excused")
 
 
 class Workshop(db.Model):

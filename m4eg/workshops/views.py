@@ -44,7 +44,7 @@ def show(workshop_id):
 def register(workshop_id):
     workshop = get_or_404(services.get_workshop(workshop_id))
     return act(lambda: services.register(current_user, workshop), done=_registered,
-               then=url_for("workshops.show", workshop_id=workshop.id))
+               then=_shown(workshop))
 
 
 def _registered(record) -> str:
@@ -59,8 +59,7 @@ def _registered(record) -> str:
 def cancel(workshop_id):
     workshop = get_or_404(services.get_workshop(workshop_id))
     return act(lambda: services.cancel(current_user, workshop),
-               done=_("Your registration has been cancelled."),
-               then=url_for("workshops.show", workshop_id=workshop.id))
+               done=_("Your registration has been cancelled."), then=_shown(workshop))
 
 
 def _form(workshop=None):

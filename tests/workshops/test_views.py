@@ -149,3 +149,22 @@ def test_a_seat_confirmation_brings_the_session_for_the_calendar(app, client, ma
 
 def _text(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_the_coordinators_roster_shows_statuses_and_attendance_in_the_page_language(
+        app, client, login_as, make_user, make_workshop):
+    """The roster's status and attendance choices come from the enums' labels, translated."""
+    from m4eg.accounts.services import get_user
+
+    workshop_id = make_workshop(SLUG, capacity=1)
+    with app.app_context():
+        workshop = services.get_workshop(workshop_id)
+        first, second = (get_user(make_user().id) for _ in range(2))
+        services.register(first, workshop)
+        services.register(second, workshop)
+        db.session.commit()
+    login_as("coordinator")
+    page = client.get(f"/az/workshops/{workshop_id}").get_data(as_text=True)
+    assert "<td>təsdiqlənib</td>" in page and "<td>gözləmə siyahısında</td>" in page
+    assert '<option value="present">İştirak etdi</option>' in page
+    assert '<option value="excused">Üzrlü səbəbdən iştirak etmədi</option>' in page
