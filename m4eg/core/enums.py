@@ -23,3 +23,22 @@ class LabelledEnum(StrEnum):
     def label(self) -> str:
         """The member's translated label (lazy: rendered in the current locale)."""
         return self._label
+
+    @classmethod
+    def get(cls, value):
+        """The member stored as ``value``, or None (unknown or missing text is no error)."""
+        return cls._value2member_map_.get(value)
+
+    @classmethod
+    def label_of(cls, value, default=None) -> str:
+        """The translated label of the stored ``value``; ``default`` (else the value itself)
+        when it is not one of the enum's."""
+        member = cls.get(value)
+        if member is not None:
+            return str(member.label)
+        return value if default is None else default
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, object]]:
+        """(value, label) pairs, in declaration order, for select fields and filters."""
+        return [(member.value, member.label) for member in cls]

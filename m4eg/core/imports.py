@@ -21,9 +21,9 @@ from flask import current_app, flash, redirect, render_template
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
+from .enums import LabelledEnum
 from .errors import DomainError
 from .forms import add_error
-from .i18n import LabelledEnum
 from .tables import stash_upload, stashed_upload
 
 

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.i18n import LabelledEnum, localized
+from ..core.enums import LabelledEnum
+from ..core.i18n import localized
 from ..core.text import az_lower, search_fold
 from ..core.time import utcnow
 from ..extensions import db
