@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -27,27 +28,113 @@ from ..core.i18n import localized
 from ..core.time import utcnow
 from ..extensions import db
 
-OPTION_STATUSES = {
-    "idea": _l("Idea"),
-    "designed": _l("Designed"),
-    "procurement": _l("Procurement"),
-    "implementing": _l("Implementing"),
-    "completed": _l("Completed"),
-    "paused": _l("Paused"),
-    "dropped": _l("Dropped"),
+
+class _Stored(StrEnum):
+    """A set of values a column stores, each with a translated ``label`` (defined by the
+    subclass, from one dict of lazy strings)."""
+
+    @classmethod
+    def knows(cls, value) -> bool:
+        """Whether ``value`` is one of the stored values (``in`` on the class would raise for
+        a plain string before Python 3.12)."""
+        return value in cls._value2member_map_
+
+    @classmethod
+    def label_of(cls, value) -> str:
+        """The label of a stored ``value`` (the value itself when a row holds an unknown
+        one)."""
+        return cls(value).label if cls.knows(value) else (value or "")
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """``(value, label)`` pairs in the enum's order, for a form's select."""
+        return [(member.value, member.label) for member in cls]
+
+
+class OptionStatus(_Stored):
+    """Where an option stands in the pipeline; the value is what the ``status`` column (and
+    a status change's ``from_status`` and ``to_status``) stores."""
+
+    IDEA = "idea"
+    DESIGNED = "designed"
+    PROCUREMENT = "procurement"
+    IMPLEMENTING = "implementing"
+    COMPLETED = "completed"
+    PAUSED = "paused"
+    DROPPED = "dropped"
+
+    @property
+    def label(self) -> str:
+        return str(_OPTION_STATUS_LABELS[self])
+
+
+_OPTION_STATUS_LABELS = {
+    OptionStatus.IDEA: _l("Idea"),
+    OptionStatus.DESIGNED: _l("Designed"),
+    OptionStatus.PROCUREMENT: _l("Procurement"),
+    OptionStatus.IMPLEMENTING: _l("Implementing"),
+    OptionStatus.COMPLETED: _l("Completed"),
+    OptionStatus.PAUSED: _l("Paused"),
+    OptionStatus.DROPPED: _l("Dropped"),
 }
-GRANT_PHASES = {"": _l("No grant"), "seed": _l("Seed"), "growth": _l("Growth"),
-                "scale": _l("Scale")}
-ACTIVITY_KINDS = {
-    "study_tour": _l("Study tour"),
-    "workshop": _l("Workshop"),
-    "forum": _l("Forum"),
-    "sensemaking": _l("Sensemaking session"),
-    "fair": _l("Fair"),
-    "meeting": _l("Meeting"),
-    "other": _l("Other"),
+
+
+class GrantPhase(_Stored):
+    """The grant an option is financed by; ``NONE`` (stored as "") is no grant."""
+
+    NONE = ""
+    SEED = "seed"
+    GROWTH = "growth"
+    SCALE = "scale"
+
+    @property
+    def label(self) -> str:
+        return str(_GRANT_PHASE_LABELS[self])
+
+
+_GRANT_PHASE_LABELS = {
+    GrantPhase.NONE: _l("No grant"),
+    GrantPhase.SEED: _l("Seed"),
+    GrantPhase.GROWTH: _l("Growth"),
+    GrantPhase.SCALE: _l("Scale"),
 }
-DATE_PRECISIONS = ("day", "month", "year", "period")
+
+
+class ActivityKind(_Stored):
+    """What kind of event an activity is (the ``kind`` column)."""
+
+    STUDY_TOUR = "study_tour"
+    WORKSHOP = "workshop"
+    FORUM = "forum"
+    SENSEMAKING = "sensemaking"
+    FAIR = "fair"
+    MEETING = "meeting"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(_ACTIVITY_KIND_LABELS[self])
+
+
+_ACTIVITY_KIND_LABELS = {
+    ActivityKind.STUDY_TOUR: _l("Study tour"),
+    ActivityKind.WORKSHOP: _l("Workshop"),
+    ActivityKind.FORUM: _l("Forum"),
+    ActivityKind.SENSEMAKING: _l("Sensemaking session"),
+    ActivityKind.FAIR: _l("Fair"),
+    ActivityKind.MEETING: _l("Meeting"),
+    ActivityKind.OTHER: _l("Other"),
+}
+
+
+class DatePrecision(StrEnum):
+    """How exactly an activity's date is known (reports of past events often give only the
+    month, the year or a period): the page shows no more than that."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+    PERIOD = "period"
 
 
 class Bilingual:
@@ -92,7 +179,7 @@ class Option(Bilingual, db.Model):
     title_en: Mapped[str] = mapped_column(String(200))
     description_az: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="idea", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=OptionStatus.IDEA, index=True)
     status_reason: Mapped[str] = mapped_column(String(500), default="")
     responsible: Mapped[str] = mapped_column(String(200), default="")
     budget_azn: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
@@ -107,7 +194,11 @@ class Option(Bilingual, db.Model):
 
     @property
     def status_label(self) -> str:
-        return str(OPTION_STATUSES.get(self.status, self.status))
+        return OptionStatus.label_of(self.status)
+
+    @property
+    def grant_phase_label(self) -> str:
+        return GrantPhase.label_of(self.grant_phase)
 
 
 class StatusChange(db.Model):
@@ -123,6 +214,14 @@ class StatusChange(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     actor = relationship("User", lazy="joined")
+
+    @property
+    def from_label(self) -> str:
+        return OptionStatus.label_of(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return OptionStatus.label_of(self.to_status)
 
 
 class Milestone(Bilingual, db.Model):
@@ -152,7 +251,7 @@ class Activity(Bilingual, db.Model):
     title_az: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200))
     on_date: Mapped[date] = mapped_column(Date, index=True)
-    date_precision: Mapped[str] = mapped_column(String(8), default="day")
+    date_precision: Mapped[str] = mapped_column(String(8), default=DatePrecision.DAY)
     place_az: Mapped[str] = mapped_column(String(200), default="")
     place_en: Mapped[str] = mapped_column(String(200), default="")
     description_az: Mapped[str] = mapped_column(Text, default="")
@@ -167,7 +266,7 @@ class Activity(Bilingual, db.Model):
 
     @property
     def kind_label(self) -> str:
-        return str(ACTIVITY_KINDS.get(self.kind, self.kind))
+        return ActivityKind.label_of(self.kind)
 
     @property
     def participants(self) -> int:
@@ -209,5 +308,3 @@ class Story(Bilingual, db.Model):
     person_role_az: Mapped[str] = mapped_column(String(200), default="")
     person_role_en: Mapped[str] = mapped_column(String(200), default="")
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
-
-TRACK_ORDER = ("portfolio_journey", "urban_imaginaries")

@@ -58,7 +58,7 @@ def test_coordinator_moves_an_option_and_sees_the_history(app, client, demonstra
                            data={"status": "completed", "version": "1", "on_date": "2024-06-15"})
     assert response.status_code == 302
     page = client.get(f"/en/portfolios/{URVA}/manage").get_data(as_text=True)
-    assert "implementing → completed" in page and coordinator.name in page
+    assert "Implementing → Completed" in page and coordinator.name in page
 
 
 def test_invalid_transition_is_refused_with_the_input_kept(app, client, demonstrators, login_as):
