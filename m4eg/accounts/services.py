@@ -29,7 +29,13 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
 from . import throttle
-from .models import SEX_LABELS, PasswordResetToken, User, UserSession  # noqa: F401 - SEX_LABELS: for other domains
+from .models import (  # noqa: F401 - SEX_LABELS and Sex: for other domains
+    SEX_LABELS,
+    PasswordResetToken,
+    Sex,
+    User,
+    UserSession,
+)
 from .roles import (
     assignable_roles,
     coordinator_condition,
@@ -584,7 +590,7 @@ def ensure_demo_users(members: dict) -> list[User]:
             user = User(
                 email=email, name=name, role=role, password_hash=hash_password(DEMO_PASSWORD),
                 municipality_id=members[slug].id if slug else None, position=position,
-                sex="not_stated", preferred_language="az", is_demo=True,
+                sex=Sex.NOT_STATED, preferred_language="az", is_demo=True,
                 municipality_confirmed_at=utcnow() if slug else None,
             )
             db.session.add(user)
@@ -652,6 +658,6 @@ def ulc_registered_by_sex(start=None, end=None) -> dict[str, int]:
         query = query.where(User.ulc_registered_at >= start)
     if end is not None:
         query = query.where(User.ulc_registered_at < end)
-    counts = {"female": 0, "male": 0, "not_stated": 0}
+    counts = dict.fromkeys(Sex, 0)
     counts.update(dict(db.session.execute(query.group_by(User.sex)).all()))
     return counts

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -24,110 +23,46 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.i18n import localized
+from ..core.i18n import LabelledEnum, localized
 from ..core.time import utcnow
 from ..extensions import db
 
 
-class _Stored(StrEnum):
-    """A set of values a column stores, each with a translated ``label`` (defined by the
-    subclass, from one dict of lazy strings)."""
-
-    @classmethod
-    def knows(cls, value) -> bool:
-        """Whether ``value`` is one of the stored values (``in`` on the class would raise for
-        a plain string before Python 3.12)."""
-        return value in cls._value2member_map_
-
-    @classmethod
-    def label_of(cls, value) -> str:
-        """The label of a stored ``value`` (the value itself when a row holds an unknown
-        one)."""
-        return cls(value).label if cls.knows(value) else (value or "")
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        """``(value, label)`` pairs in the enum's order, for a form's select."""
-        return [(member.value, member.label) for member in cls]
-
-
-class OptionStatus(_Stored):
+class OptionStatus(LabelledEnum):
     """Where an option stands in the pipeline; the value is what the ``status`` column (and
     a status change's ``from_status`` and ``to_status``) stores."""
 
-    IDEA = "idea"
-    DESIGNED = "designed"
-    PROCUREMENT = "procurement"
-    IMPLEMENTING = "implementing"
-    COMPLETED = "completed"
-    PAUSED = "paused"
-    DROPPED = "dropped"
-
-    @property
-    def label(self) -> str:
-        return str(_OPTION_STATUS_LABELS[self])
+    IDEA = "idea", _l("Idea")
+    DESIGNED = "designed", _l("Designed")
+    PROCUREMENT = "procurement", _l("Procurement")
+    IMPLEMENTING = "implementing", _l("Implementing")
+    COMPLETED = "completed", _l("Completed")
+    PAUSED = "paused", _l("Paused")
+    DROPPED = "dropped", _l("Dropped")
 
 
-_OPTION_STATUS_LABELS = {
-    OptionStatus.IDEA: _l("Idea"),
-    OptionStatus.DESIGNED: _l("Designed"),
-    OptionStatus.PROCUREMENT: _l("Procurement"),
-    OptionStatus.IMPLEMENTING: _l("Implementing"),
-    OptionStatus.COMPLETED: _l("Completed"),
-    OptionStatus.PAUSED: _l("Paused"),
-    OptionStatus.DROPPED: _l("Dropped"),
-}
-
-
-class GrantPhase(_Stored):
+class GrantPhase(LabelledEnum):
     """The grant an option is financed by; ``NONE`` (stored as "") is no grant."""
 
-    NONE = ""
-    SEED = "seed"
-    GROWTH = "growth"
-    SCALE = "scale"
-
-    @property
-    def label(self) -> str:
-        return str(_GRANT_PHASE_LABELS[self])
+    NONE = "", _l("No grant")
+    SEED = "seed", _l("Seed")
+    GROWTH = "growth", _l("Growth")
+    SCALE = "scale", _l("Scale")
 
 
-_GRANT_PHASE_LABELS = {
-    GrantPhase.NONE: _l("No grant"),
-    GrantPhase.SEED: _l("Seed"),
-    GrantPhase.GROWTH: _l("Growth"),
-    GrantPhase.SCALE: _l("Scale"),
-}
-
-
-class ActivityKind(_Stored):
+class ActivityKind(LabelledEnum):
     """What kind of event an activity is (the ``kind`` column)."""
 
-    STUDY_TOUR = "study_tour"
-    WORKSHOP = "workshop"
-    FORUM = "forum"
-    SENSEMAKING = "sensemaking"
-    FAIR = "fair"
-    MEETING = "meeting"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(_ACTIVITY_KIND_LABELS[self])
+    STUDY_TOUR = "study_tour", _l("Study tour")
+    WORKSHOP = "workshop", _l("Workshop")
+    FORUM = "forum", _l("Forum")
+    SENSEMAKING = "sensemaking", _l("Sensemaking session")
+    FAIR = "fair", _l("Fair")
+    MEETING = "meeting", _l("Meeting")
+    OTHER = "other", _l("Other")
 
 
-_ACTIVITY_KIND_LABELS = {
-    ActivityKind.STUDY_TOUR: _l("Study tour"),
-    ActivityKind.WORKSHOP: _l("Workshop"),
-    ActivityKind.FORUM: _l("Forum"),
-    ActivityKind.SENSEMAKING: _l("Sensemaking session"),
-    ActivityKind.FAIR: _l("Fair"),
-    ActivityKind.MEETING: _l("Meeting"),
-    ActivityKind.OTHER: _l("Other"),
-}
-
-
-class DatePrecision(StrEnum):
+class DatePrecision(LabelledEnum):
     """How exactly an activity's date is known (reports of past events often give only the
     month, the year or a period): the page shows no more than that."""
 

@@ -188,7 +188,7 @@ def save_option(portfolio: Portfolio, option: Option | None, data: dict, actor, 
     :func:`change_status`. A new option starts as an idea, recorded on ``created_on``
     (today by default). An edit needs the ``version`` the form was opened on."""
     data = {**data, "grant_phase": data.get("grant_phase") or GrantPhase.NONE}
-    if not GrantPhase.knows(data["grant_phase"]):
+    if GrantPhase.get(data["grant_phase"]) is None:
         raise PortfolioError(_l("Unknown grant phase."), field="grant_phase")
     created = option is None
     if created:
@@ -208,7 +208,7 @@ def change_status(option: Option, status: str, actor, *, version: int | None,
     """Move an option along the pipeline; recorded with date and author. ``version`` is the
     option's version the status form was opened on."""
     versions.check(option, version, _conflict())  # before the rules: they read the status
-    if not OptionStatus.knows(status):
+    if OptionStatus.get(status) is None:
         raise PortfolioError(_l("Unknown status."), field="status")
     status = OptionStatus(status)
     if status not in TRANSITIONS[option.status]:
@@ -259,7 +259,7 @@ def complete_milestone(milestone: Milestone, on_date: date | None = None) -> Non
 
 def add_activity(portfolio: Portfolio | None, data: dict) -> Activity:
     """Record an event. Participant counts cannot be negative."""
-    if not ActivityKind.knows(data.get("kind")):
+    if ActivityKind.get(data.get("kind")) is None:
         raise PortfolioError(_l("Unknown kind of activity."), field="kind")
     for key in ("men", "women", "not_stated", "people_reached"):
         if (data.get(key) or 0) < 0:
