@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.i18n import LabelledEnum
+from ..core.enums import LabelledEnum
 from ..core.time import utcnow
 from ..extensions import db
 

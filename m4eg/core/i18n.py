@@ -7,7 +7,6 @@ the supported languages, so an unknown prefix is simply a 404.
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from babel import dates as babel_dates
 from flask import Flask, g, has_request_context, request, url_for
@@ -26,38 +25,6 @@ LANGUAGES = ("az", "en")
 DEFAULT_LANGUAGE = "az"
 LANG_COOKIE = "m4eg_lang"
 LANGUAGE_NAMES = {"az": "Azərbaycanca", "en": "English"}
-
-
-class LabelledEnum(StrEnum):
-    """Stored values (the enum's values are the strings in the database) with their
-    translated label next to them, the one place a domain names them for people:
-    ``ACTIVE = "active", _l("Active")``; ``member.label`` is lazy (rendered in the page's
-    language)."""
-
-    def __new__(cls, value: str, label=None):
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label if label is not None else value
-        return member
-
-    @classmethod
-    def get(cls, value):
-        """The member stored as ``value``, or None (unknown or missing text is no error)."""
-        return cls._value2member_map_.get(value)
-
-    @classmethod
-    def label_of(cls, value, default=None) -> str:
-        """The translated label of the stored ``value``; ``default`` (else the value itself)
-        when it is not one of the enum's."""
-        member = cls.get(value)
-        if member is not None:
-            return str(member.label)
-        return value if default is None else default
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, object]]:
-        """(value, label) pairs, in declaration order, for select fields and filters."""
-        return [(member.value, member.label) for member in cls]
 
 
 class LanguageConverter(BaseConverter):
@@ -212,11 +179,12 @@ def init_app(app: Flask) -> None:
         number=format_decimal,
         money=_az_money,
     )
-    # Helpers templates call by their own name.
     app.jinja_env.globals.update(
-        {helper.__name__: helper
-         for helper in (localized, az_sort_key, current_language, query_args)},
+        localized=localized,
+        az_sort_key=az_sort_key,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
+        current_language=current_language,
+        query_args=query_args,
     )
 
     @app.context_processor

@@ -23,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.i18n import LabelledEnum, localized
+from ..core.enums import LabelledEnum
+from ..core.i18n import localized
 from ..core.time import utcnow
 from ..extensions import db
 
