@@ -303,6 +303,7 @@ def make_workshop(app):
 def make_portfolio(app):
     """A portfolio of a municipality with ``options`` options of ``milestones`` milestones
     each (due every 30 days from ``first_due``, default 40 days ago); returns its id."""
+    from m4eg.core import time as clock
     from m4eg.portfolios import services
 
     counter = iter(range(1, 10_000))
@@ -310,8 +311,9 @@ def make_portfolio(app):
     def make(municipality_id, *, slug=None, track="urban_imaginaries", title_en=None,
              title_az=None, options=0, milestones=0, first_due=None):
         n = next(counter)
-        first_due = first_due or date.today() - timedelta(days=40)
         with app.app_context():
+            # The platform's day (Baku's), as the board's "overdue" reads it: not the machine's.
+            first_due = first_due or clock.today() - timedelta(days=40)
             portfolio = services.save_portfolio(None, dict(
                 slug=slug or f"test-portfolio-{n}", municipality_id=municipality_id,
                 track=track, title_az=title_az or f"Sınaq portfeli {n}",

@@ -5,7 +5,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from ..core.forms import Form, select_choices
-from .models import SEX_LABELS
+from .models import SEX_LABELS, Sex
 from .services import PASSWORD_MAX
 
 LANGUAGES = (("az", "Azərbaycanca"), ("en", "English"))
@@ -44,7 +44,7 @@ class ProfileFields:
     position = StringField(_l("Position"), validators=[DataRequired(), Length(max=120)],
                            render_kw={"autocomplete": "organization-title"})
     sex = SelectField(
-        _l("Sex"), choices=_sex_choices, validators=[DataRequired()], default="not_stated",
+        _l("Sex"), choices=_sex_choices, validators=[DataRequired()], default=Sex.NOT_STATED,
         description=_l("Used only to report participation by sex, never shown to others."),
     )
     preferred_language = SelectField(_l("Preferred language"), choices=_language_choices,

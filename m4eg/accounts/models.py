@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.enums import LabelledEnum
 from ..core.time import utcnow
 from ..extensions import db
 
@@ -18,11 +19,17 @@ ROLE_LABELS = {
     "coordinator": _l("Coordinator"),
     "admin": _l("Administrator"),
 }
-SEX_LABELS = {
-    "female": _l("Female"),
-    "male": _l("Male"),
-    "not_stated": _l("Prefer not to say"),
-}
+
+
+class Sex(LabelledEnum):
+    """What a person says of their sex (the ``sex`` column): the key figures count by it."""
+
+    FEMALE = "female", _l("Female")
+    MALE = "male", _l("Male")
+    NOT_STATED = "not_stated", _l("Prefer not to say")
+
+
+SEX_LABELS = dict(Sex.choices())  # in this order on forms and in the key figures
 
 
 class User(UserMixin, db.Model):
@@ -46,7 +53,7 @@ class User(UserMixin, db.Model):
     municipality_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     municipality_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     position: Mapped[str] = mapped_column(String(120), default="")
-    sex: Mapped[str] = mapped_column(String(12), default="not_stated")
+    sex: Mapped[str] = mapped_column(String(12), default=Sex.NOT_STATED)
     preferred_language: Mapped[str] = mapped_column(String(2), default="az")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -80,7 +87,7 @@ class User(UserMixin, db.Model):
 
     @property
     def sex_label(self) -> str:
-        return str(SEX_LABELS.get(self.sex, self.sex))
+        return Sex.label_of(self.sex)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -19,17 +19,23 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
 from ..core import audit, versions
+from ..core.errors import DomainError
 from ..core.outbox import queue_mail
 from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
 from . import throttle
-from .models import SEX_LABELS, PasswordResetToken, User, UserSession  # noqa: F401 - SEX_LABELS: for other domains
+from .models import (  # noqa: F401 - SEX_LABELS and Sex: for other domains
+    SEX_LABELS,
+    PasswordResetToken,
+    Sex,
+    User,
+    UserSession,
+)
 from .roles import (
     assignable_roles,
     coordinator_condition,
@@ -43,17 +49,8 @@ PASSWORD_MAX = 128
 DEMO_PASSWORD = "m4eg-demo-2026"  # noqa: S105 - published in the README for the demo only
 
 
-class AccountError(Exception):
-    """A rule refused the operation; ``field`` names the form field it concerns."""
-
-    field: str | None = None
-
-    def __init__(self, message, field=None):
-        # ``message`` stays lazy: it is rendered in the language of the page that shows it.
-        super().__init__(message)
-        self.message = message
-        if field:
-            self.field = field
+class AccountError(DomainError):
+    """An account rule refused the operation."""
 
 
 class WeakPassword(AccountError):
@@ -82,6 +79,13 @@ class EditConflict(AccountError, versions.Conflict):
 
 class RoleChangeRefused(AccountError):
     pass
+
+
+def _mail(user: User, subject, body) -> None:
+    """Queue a mail to ``user`` in their language (``subject`` and ``body`` are lazy strings,
+    rendered here in that language)."""
+    with force_locale(user.preferred_language):
+        queue_mail(user.email, str(subject), str(body))
 
 
 def normalise_email(email: str) -> str:
@@ -202,14 +206,13 @@ def register_user(*, email, password, name, municipality_id, position, sex,
     password_hash = hash_password(password)  # both ways: the same work either way
     existing = get_by_email(email)
     if existing is not None:
-        with force_locale(existing.preferred_language):
-            queue_mail(existing.email, _("Someone tried to register with your address"), _(
-                "Hello %(name)s,\n\nSomeone tried to create a new M4EG Azerbaijan account "
-                "with this email address, which already has an account. If it was you, log "
-                "in with your password; if you forgot it, choose a new one here:\n\n"
-                "%(link)s\n\nIf it was not you, you can ignore this message: nothing has "
-                "changed.\n\nM4EG Azerbaijan",
-                name=existing.name, link=forgot_link(existing.preferred_language)))
+        _mail(existing, _l("Someone tried to register with your address"), _l(
+            "Hello %(name)s,\n\nSomeone tried to create a new M4EG Azerbaijan account "
+            "with this email address, which already has an account. If it was you, log "
+            "in with your password; if you forgot it, choose a new one here:\n\n"
+            "%(link)s\n\nIf it was not you, you can ignore this message: nothing has "
+            "changed.\n\nM4EG Azerbaijan",
+            name=existing.name, link=forgot_link(existing.preferred_language)))
         audit.record("user.registration_refused", target=existing, after={"email": email})
         return None
     user = User(
@@ -220,11 +223,10 @@ def register_user(*, email, password, name, municipality_id, position, sex,
     db.session.add(user)
     db.session.flush()
     audit.record("user.registered", actor=user, target=user, after={"email": email})
-    with force_locale(user.preferred_language):
-        queue_mail(user.email, _("Welcome to M4EG Azerbaijan"), _(
-            "Hello %(name)s,\n\nYour M4EG Azerbaijan account has been created. Log in with "
-            "this email address and the password you chose:\n\n%(link)s\n\n"
-            "M4EG Azerbaijan", name=user.name, link=login_link(user.preferred_language)))
+    _mail(user, _l("Welcome to M4EG Azerbaijan"), _l(
+        "Hello %(name)s,\n\nYour M4EG Azerbaijan account has been created. Log in with "
+        "this email address and the password you chose:\n\n%(link)s\n\n"
+        "M4EG Azerbaijan", name=user.name, link=login_link(user.preferred_language)))
     return user
 
 
@@ -251,13 +253,12 @@ def _warn_owner(email: str, attempts: int, *, ip: str | None) -> None:
     user = get_by_email(email)
     if user is None:
         return
-    with force_locale(user.preferred_language):
-        queue_mail(user.email, _("Failed sign-in attempts on your M4EG account"), _(
-            "Hello %(name)s,\n\nSomeone tried to sign in to your M4EG Azerbaijan account "
-            "%(count)d times with a wrong password. Further attempts are slowed down; you can "
-            "still log in with your password.\n\nIf it was not you, choose a new, unique "
-            "password on your profile page, or through \"Forgot your password?\" on the "
-            "login page.\n\nM4EG Azerbaijan", name=user.name, count=attempts))
+    _mail(user, _l("Failed sign-in attempts on your M4EG account"), _l(
+        "Hello %(name)s,\n\nSomeone tried to sign in to your M4EG Azerbaijan account "
+        "%(count)d times with a wrong password. Further attempts are slowed down; you can "
+        "still log in with your password.\n\nIf it was not you, choose a new, unique "
+        "password on your profile page, or through \"Forgot your password?\" on the "
+        "login page.\n\nM4EG Azerbaijan", name=user.name, count=attempts))
     audit.record("login.throttled", target=user, after={"email": email}, ip=ip)
 
 
@@ -426,16 +427,12 @@ def request_password_reset(email: str, make_link, *, max_age: int) -> PasswordRe
     )
     db.session.add(record)
     db.session.flush()
-    with force_locale(user.preferred_language):
-        minutes = max_age // 60
-        body = _(
-            "Hello %(name)s,\n\nSomeone (we hope you) asked to reset the password of your M4EG "
-            "Azerbaijan account. Open this link within %(minutes)d minutes to choose a new "
-            "password:\n\n%(link)s\n\nThe link works once. If you did not ask for it, ignore "
-            "this message: your password stays as it is.\n\nM4EG Azerbaijan",
-            name=user.name, minutes=minutes, link=make_link(token, user.preferred_language),
-        )
-        queue_mail(user.email, _("Reset your M4EG password"), body)
+    _mail(user, _l("Reset your M4EG password"), _l(
+        "Hello %(name)s,\n\nSomeone (we hope you) asked to reset the password of your M4EG "
+        "Azerbaijan account. Open this link within %(minutes)d minutes to choose a new "
+        "password:\n\n%(link)s\n\nThe link works once. If you did not ask for it, ignore "
+        "this message: your password stays as it is.\n\nM4EG Azerbaijan",
+        name=user.name, minutes=max_age // 60, link=make_link(token, user.preferred_language)))
     audit.record("password.reset_requested", target=user)
     return record
 
@@ -593,7 +590,7 @@ def ensure_demo_users(members: dict) -> list[User]:
             user = User(
                 email=email, name=name, role=role, password_hash=hash_password(DEMO_PASSWORD),
                 municipality_id=members[slug].id if slug else None, position=position,
-                sex="not_stated", preferred_language="az", is_demo=True,
+                sex=Sex.NOT_STATED, preferred_language="az", is_demo=True,
                 municipality_confirmed_at=utcnow() if slug else None,
             )
             db.session.add(user)
@@ -661,6 +658,6 @@ def ulc_registered_by_sex(start=None, end=None) -> dict[str, int]:
         query = query.where(User.ulc_registered_at >= start)
     if end is not None:
         query = query.where(User.ulc_registered_at < end)
-    counts = {"female": 0, "male": 0, "not_stated": 0}
+    counts = dict.fromkeys(Sex, 0)
     counts.update(dict(db.session.execute(query.group_by(User.sex)).all()))
     return counts

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from ..core.forms import add_error, form_version, select_choices
+from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
-from ..core.permissions import ANONYMOUS, AUTHENTICATED, PUBLIC, allow, authorize, can
+from ..core.permissions import ANONYMOUS, AUTHENTICATED, PUBLIC, allow, can
 from ..core.security import is_safe_next, public_url
-from ..core.versions import conflict_status
+from ..core.views import act, get_or_404, submit
 from ..extensions import db, limiter
 from ..municipalities import services as municipalities
 from . import bp, services
@@ -90,28 +90,19 @@ def register():
     form = _with_municipalities(RegisterForm())
     if request.method == "GET":
         form.preferred_language.data = current_language()
-    if form.validate_on_submit():
-        try:
-            services.register_user(
-                email=form.email.data, password=form.password.data, name=form.name.data,
-                municipality_id=form.municipality_id.data, position=form.position.data,
-                sex=form.sex.data, preferred_language=form.preferred_language.data,
-                login_link=lambda lang: url_for("accounts.login", lang_code=lang,
-                                                _external=True),
-                forgot_link=lambda lang: url_for("accounts.forgot_password", lang_code=lang,
-                                                 _external=True),
-            )
-        except services.AccountError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            # The same answer whether the address was new or already had an account.
-            db.session.commit()
-            flash(_("Thank you. We have sent a message to %(email)s: log in with this "
-                    "address and your password.", email=services.normalise_email(
-                        form.email.data)), "success")
-            return redirect(url_for("accounts.login"))
-    return render_template("accounts/register.html", form=form)
+    # The same answer whether the address was new or already had an account.
+    return submit(form, lambda: services.register_user(
+        email=form.email.data, password=form.password.data, name=form.name.data,
+        municipality_id=form.municipality_id.data, position=form.position.data,
+        sex=form.sex.data, preferred_language=form.preferred_language.data,
+        login_link=lambda lang: url_for("accounts.login", lang_code=lang, _external=True),
+        forgot_link=lambda lang: url_for("accounts.forgot_password", lang_code=lang,
+                                         _external=True),
+    ), done=lambda _user: _("Thank you. We have sent a message to %(email)s: log in with this "
+                            "address and your password.",
+                            email=services.normalise_email(form.email.data)),
+        then=url_for("accounts.login"),
+        page=lambda: render_template("accounts/register.html", form=form))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -145,12 +136,14 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow(AUTHENTICATED)
 def logout():
-    services.end_session(current_user.session_token)
-    db.session.commit()
+    return act(lambda: _signed_out(services.end_session(current_user.session_token)),
+               done=_("You have logged out."), then=url_for("main.index"))
+
+
+def _signed_out(_result=None) -> None:
+    """Forget this browser's sign-in (the cookie's content), once its session has ended."""
     logout_user()
     session.clear()
-    flash(_("You have logged out."), "success")
-    return redirect(url_for("main.index"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -159,17 +152,13 @@ def logout():
 @limiter.limit("3 per hour", key_func=_account_key, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        services.request_password_reset(
-            form.email.data,
-            lambda token, lang: public_url("accounts.reset_password", token=token, lang_code=lang),
-            max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
-        )
-        db.session.commit()
-        flash(_("If an account uses this address, we have sent it a link to choose a new "
-                "password. Check your inbox."), "success")
-        return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot_password.html", form=form)
+    return submit(form, lambda: services.request_password_reset(
+        form.email.data,
+        lambda token, lang: public_url("accounts.reset_password", token=token, lang_code=lang),
+        max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
+    ), done=_("If an account uses this address, we have sent it a link to choose a new "
+              "password. Check your inbox."), then=url_for("accounts.login"),
+        page=lambda: render_template("accounts/forgot_password.html", form=form))
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -181,20 +170,11 @@ def reset_password(token):
     except services.InvalidResetToken as error:
         return render_template("accounts/reset_invalid.html", message=error.message), 410
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data, ip=request.remote_addr)
-        except services.AccountError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            db.session.commit()
-            if current_user.is_authenticated:
-                logout_user()
-            session.clear()
-            flash(_("Your password has been changed. Log in with the new one."), "success")
-            return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset_password.html", form=form)
+    return submit(form, lambda: _signed_out(services.reset_password(
+        token, form.password.data, ip=request.remote_addr)),
+        done=_("Your password has been changed. Log in with the new one."),
+        then=url_for("accounts.login"),
+        page=lambda: render_template("accounts/reset_password.html", form=form))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -203,22 +183,17 @@ def reset_password(token):
 @limiter.limit("10 per hour", key_func=_signed_in_key, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            services.change_password(user, form.current_password.data, form.password.data,
-                                     ip=request.remote_addr, user_agent=_user_agent())
-        except services.AccountError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            db.session.commit()
-            session.clear()
-            login_user(user)
-            flash(_("Your password has been changed. Other devices have been logged out."),
-                  "success")
-            return redirect(url_for("accounts.profile"))
-    return render_template("accounts/change_password.html", form=form)
+    user = current_user._get_current_object()
+
+    def change():
+        services.change_password(user, form.current_password.data, form.password.data,
+                                 ip=request.remote_addr, user_agent=_user_agent())
+        session.clear()  # this browser goes on in the new session the service opened
+        login_user(user)
+
+    return submit(form, change, then=url_for("accounts.profile"),
+                  done=_("Your password has been changed. Other devices have been logged out."),
+                  page=lambda: render_template("accounts/change_password.html", form=form))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -230,51 +205,34 @@ def profile():
         del form.municipality_id
     else:
         _with_municipalities(form)
-    status = 200
-    if form.validate_on_submit():
-        fields = {name: form[name].data for name in services.PROFILE_FIELDS if name in form}
-        version = form_version(form)
-        if form.form_errors:  # a version edited by hand: out of date, nothing saved
-            status = 409
-        else:
-            try:
-                services.update_profile(user, version=version, **fields)
-            except services.AccountError as error:
-                db.session.rollback()
-                add_error(form, error)
-                status = conflict_status(error)
-            else:
-                db.session.commit()
-                flash(_("Your profile has been saved."), "success")
-                return redirect(url_for("accounts.profile",
-                                        lang_code=user.preferred_language))
-    sessions = services.list_sessions(user, lifetimes())
-    return render_template("accounts/profile.html", form=form, user=user, sessions=sessions,
-                           is_this_device=lambda record: services.is_session_of(
-                               record, user.session_token),
-                           browser_label=services.browser_label), status
+    return submit(form, lambda version: services.update_profile(user, version=version, **{
+        name: form[name].data for name in services.PROFILE_FIELDS if name in form}),
+        versioned=True, done=_("Your profile has been saved."),
+        then=lambda saved: url_for("accounts.profile", lang_code=saved.preferred_language),
+        page=lambda: render_template(
+            "accounts/profile.html", form=form, user=user,
+            sessions=services.list_sessions(user, lifetimes()),
+            is_this_device=lambda record: services.is_session_of(record, user.session_token),
+            browser_label=services.browser_label))
 
 
 @bp.route("/sessions/end-others", methods=["POST"])
 @allow(AUTHENTICATED)
 def end_other_sessions():
     user = current_user._get_current_object()
-    services.end_other_sessions(user, user.session_token, ip=request.remote_addr)
-    db.session.commit()
-    flash(_("You have been signed out everywhere else."), "success")
-    return redirect(url_for("accounts.profile"))
+    return act(lambda: services.end_other_sessions(user, user.session_token,
+                                                   ip=request.remote_addr),
+               done=_("You have been signed out everywhere else."),
+               then=url_for("accounts.profile"))
 
 
 @bp.route("/sessions/end-all", methods=["POST"])
 @allow(AUTHENTICATED)
 def end_all_sessions():
-    services.end_other_sessions(current_user._get_current_object(), None,
-                                ip=request.remote_addr)
-    db.session.commit()
-    logout_user()
-    session.clear()
-    flash(_("You have been signed out everywhere, including this browser."), "success")
-    return redirect(url_for("accounts.login"))
+    return act(lambda: _signed_out(services.end_other_sessions(
+        current_user._get_current_object(), None, ip=request.remote_addr)),
+        done=_("You have been signed out everywhere, including this browser."),
+        then=url_for("accounts.login"))
 
 
 @bp.route("/users/")
@@ -308,25 +266,17 @@ def _role_form(user, formdata=None):
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
 @allow(action="users.set_role")
 def set_role(user_id):
-    target = services.get_user(user_id)
-    if target is None:
-        abort(404)
-    authorize("users.set_role", target)
+    target = get_or_404(services.get_user(user_id), "users.set_role")
     form = _role_form(target, formdata=request.form)
     if not form.validate():
         flash(_("Choose a role from the list."), "error")
         return redirect(url_for("accounts.users"))
-    try:
-        services.set_role(current_user, target, form.role.data,
-                          version=int(form.version.data), ip=request.remote_addr)
-    except services.AccountError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is now: %(role)s.", name=target.name, role=target.role_label),
-              "success")
-    return redirect(url_for("accounts.users"))
+    return act(lambda: services.set_role(current_user, target, form.role.data,
+                                         version=int(form.version.data),
+                                         ip=request.remote_addr),
+               done=lambda changed: _("%(name)s is now: %(role)s.", name=changed.name,
+                                      role=changed.role_label),
+               then=url_for("accounts.users"))
 
 
 @bp.route("/affiliations")
@@ -341,17 +291,9 @@ def affiliations():
 @bp.route("/users/<int:user_id>/confirm", methods=["POST"])
 @allow(action="users.confirm_affiliation")
 def confirm_affiliation(user_id):
-    target = services.get_user(user_id)
-    if target is None:
-        abort(404)
-    authorize("users.confirm_affiliation", target)
-    try:
-        services.confirm_affiliation(current_user, target)
-    except services.AccountError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is confirmed as working for %(municipality)s.", name=target.name,
-                municipality=target.municipality.name), "success")
-    return redirect(url_for("accounts.affiliations"))
+    target = get_or_404(services.get_user(user_id), "users.confirm_affiliation")
+    return act(lambda: services.confirm_affiliation(current_user, target),
+               done=lambda confirmed: _("%(name)s is confirmed as working for "
+                                        "%(municipality)s.", name=confirmed.name,
+                                        municipality=confirmed.municipality.name),
+               then=url_for("accounts.affiliations"))

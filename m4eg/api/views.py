@@ -3,10 +3,11 @@ identifies a person."""
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request, url_for
+from flask import jsonify, request, url_for
 
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow
+from ..core.views import get_or_404
 from ..courses import services as courses
 from ..figures import services as figures
 from ..municipalities import services as municipalities
@@ -51,10 +52,7 @@ def municipality_list():
 @bp.route("/municipalities/<slug>")
 @allow(PUBLIC)
 def municipality_detail(slug):
-    municipality = municipalities.get_by_slug(slug)
-    if municipality is None:
-        abort(404)
-    return jsonify(_member(municipality))
+    return jsonify(_member(get_or_404(municipalities.get_by_slug(slug))))
 
 
 def _cell(value):

@@ -34,14 +34,17 @@ def _target(then, result):
     return then(result) if callable(then) else then
 
 
-def submit(form, save: Callable, *, page: Callable, then, done=None, versioned=False):
+def submit(form, save: Callable, *, page: Callable, then, done=None, versioned=False,
+           status: int = 200):
     """Handle a form: on a valid POST run ``save`` (with the version the form was opened on,
     when ``versioned``), then commit, flash ``done`` and redirect to ``then`` (a URL, or a
     function of what ``save`` returned). A refusal is rolled back and shown on the form
     (409 for a version conflict or a stale form), as is a failed validation: ``page()``
-    renders the form again, with everything the person typed."""
+    renders the form again, with everything the person typed, answered with ``status``
+    (400 where the form is one of several posted from another page, as a portfolio's
+    tracking page holds)."""
     if not form.validate_on_submit():
-        return page()
+        return (page(), status) if form.is_submitted() else page()
     arguments = ()
     if versioned:
         version = form_version(form)
@@ -53,7 +56,7 @@ def submit(form, save: Callable, *, page: Callable, then, done=None, versioned=F
     except DomainError as error:
         db.session.rollback()
         add_error(form, error)
-        return page(), conflict_status(error)
+        return page(), conflict_status(error, status)
     db.session.commit()
     if done:
         flash(_target(done, result), "success")

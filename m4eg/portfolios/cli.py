@@ -11,7 +11,16 @@ from sqlalchemy import select
 from ..extensions import db
 from ..municipalities import services as municipalities
 from . import services
-from .models import Activity, Portfolio, SensemakingSession, StatusChange, Story
+from .models import (
+    Activity,
+    ActivityKind,
+    DatePrecision,
+    OptionStatus,
+    Portfolio,
+    SensemakingSession,
+    StatusChange,
+    Story,
+)
 
 DATA = Path(__file__).parent / "data" / "demonstrators.yml"
 REPORTED_ON = date(2024, 5, 31)  # the end of the period the report covers
@@ -26,8 +35,10 @@ def _activity_data(item) -> dict:
     title_az, title_en = _pair(item["title"])
     place_az, place_en = _pair(item.get("place"))
     description_az, description_en = _pair(item.get("description"))
-    return dict(kind=item["kind"], title_az=title_az, title_en=title_en,
-                on_date=item["date"], date_precision=item.get("precision", "day"),
+    # The enums refuse a value the platform does not know: the file fails loudly.
+    return dict(kind=ActivityKind(item["kind"]), title_az=title_az, title_en=title_en,
+                on_date=item["date"],
+                date_precision=DatePrecision(item.get("precision", DatePrecision.DAY)),
                 place_az=place_az, place_en=place_en, description_az=description_az,
                 description_en=description_en, people_reached=item.get("people_reached"))
 
@@ -55,10 +66,11 @@ def load_demonstrators() -> int:
                 title_az=o_az, title_en=o_en, description_az=d_az, description_en=d_en,
                 partners=raw.get("partners", "")), actor=None, created_on=REPORTED_ON)
             # The report states where each option stands; record it as the reported status.
-            if raw["status"] != "idea":
-                option.status = raw["status"]
-                db.session.add(StatusChange(option_id=option.id, from_status="idea",
-                                            to_status=raw["status"], on_date=REPORTED_ON,
+            status = OptionStatus(raw["status"])
+            if status != OptionStatus.IDEA:
+                option.status = status
+                db.session.add(StatusChange(option_id=option.id, from_status=OptionStatus.IDEA,
+                                            to_status=status, on_date=REPORTED_ON,
                                             reason="M4EG Azerbaijan report, May 2023 – May 2024"))
             options.append(option)
         for raw in item.get("activities", []):

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..core.forms import Form, select_choices
 from ..municipalities.services import TRACKS
-from .models import ACTIVITY_KINDS, GRANT_PHASES, OPTION_STATUSES
+from .models import ActivityKind, GrantPhase, OptionStatus
 
 
 def _required(length):
@@ -25,6 +25,11 @@ def _required(length):
 
 def _optional(length):
     return [Optional(), Length(max=length)]
+
+
+def _in_both(field, label_az, label_en, validators):
+    """The Azerbaijani and the English field of one bilingual text."""
+    return field(label_az, validators=validators), field(label_en, validators=validators)
 
 
 _MAX_PEOPLE = 10_000_000  # more than anyone reaches; keeps numbers within the INTEGER column
@@ -37,12 +42,12 @@ class PortfolioForm(Form):
         Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use a-z, 0-9 and hyphens only."))])
     track = SelectField(_l("Track"), choices=lambda: select_choices(TRACKS.items()),
                         validators=[DataRequired()])
-    title_az = StringField(_l("Title in Azerbaijani"), validators=_required(200))
-    title_en = StringField(_l("Title in English"), validators=_required(200))
-    intent_az = TextAreaField(_l("Intent in Azerbaijani"), validators=_optional(4000))
-    intent_en = TextAreaField(_l("Intent in English"), validators=_optional(4000))
-    theme_az = StringField(_l("Theme in Azerbaijani"), validators=_optional(200))
-    theme_en = StringField(_l("Theme in English"), validators=_optional(200))
+    title_az, title_en = _in_both(StringField, _l("Title in Azerbaijani"),
+                                    _l("Title in English"), _required(200))
+    intent_az, intent_en = _in_both(TextAreaField, _l("Intent in Azerbaijani"),
+                                    _l("Intent in English"), _optional(4000))
+    theme_az, theme_en = _in_both(StringField, _l("Theme in Azerbaijani"),
+                                    _l("Theme in English"), _optional(200))
     start_date = DateField(_l("Start date"), validators=[Optional()])
     sdgs = StringField(_l("SDGs"), validators=[
         Optional(), Regexp(r"^\s*\d{1,2}(\s*,\s*\d{1,2})*\s*$",
@@ -52,15 +57,15 @@ class PortfolioForm(Form):
 
 
 class OptionForm(Form):
-    title_az = StringField(_l("Title in Azerbaijani"), validators=_required(200))
-    title_en = StringField(_l("Title in English"), validators=_required(200))
-    description_az = TextAreaField(_l("Description in Azerbaijani"), validators=_optional(4000))
-    description_en = TextAreaField(_l("Description in English"), validators=_optional(4000))
+    title_az, title_en = _in_both(StringField, _l("Title in Azerbaijani"),
+                                    _l("Title in English"), _required(200))
+    description_az, description_en = _in_both(TextAreaField, _l("Description in Azerbaijani"),
+                                    _l("Description in English"), _optional(4000))
     responsible = StringField(_l("Responsible"), validators=_optional(200))
     budget_azn = DecimalField(_l("Budget (AZN)"), places=2,
                               validators=[Optional(), NumberRange(min=0, max=10**11)])
     grant_phase = SelectField(_l("Grant phase"),
-                              choices=lambda: select_choices(GRANT_PHASES.items()),
+                              choices=lambda: select_choices(GrantPhase.choices()),
                               validators=[Optional()])
     partners = StringField(_l("Partners"), validators=_optional(500))
     internal_notes = TextAreaField(_l("Internal notes (never shown publicly)"),
@@ -70,28 +75,28 @@ class OptionForm(Form):
 
 class StatusForm(Form):
     status = SelectField(_l("New status"), choices=lambda: select_choices(
-        OPTION_STATUSES.items()), validators=[DataRequired()])
+        OptionStatus.choices()), validators=[DataRequired()])
     on_date = DateField(_l("Date of the change"), validators=[Optional()])
     reason = StringField(_l("Reason (required to pause or drop)"), validators=_optional(500))
     version = HiddenField()  # read by core.forms.form_version
 
 
 class MilestoneForm(Form):
-    title_az = StringField(_l("Milestone in Azerbaijani"), validators=_required(200))
-    title_en = StringField(_l("Milestone in English"), validators=_required(200))
+    title_az, title_en = _in_both(StringField, _l("Milestone in Azerbaijani"),
+                                    _l("Milestone in English"), _required(200))
     due_date = DateField(_l("Due date"), validators=[DataRequired()])
 
 
 class ActivityForm(Form):
-    kind = SelectField(_l("Kind"), choices=lambda: select_choices(ACTIVITY_KINDS.items()),
+    kind = SelectField(_l("Kind"), choices=lambda: select_choices(ActivityKind.choices()),
                        validators=[DataRequired()])
-    title_az = StringField(_l("Title in Azerbaijani"), validators=_required(200))
-    title_en = StringField(_l("Title in English"), validators=_required(200))
+    title_az, title_en = _in_both(StringField, _l("Title in Azerbaijani"),
+                                    _l("Title in English"), _required(200))
     on_date = DateField(_l("Date"), validators=[DataRequired()])
-    place_az = StringField(_l("Place in Azerbaijani"), validators=_optional(200))
-    place_en = StringField(_l("Place in English"), validators=_optional(200))
-    description_az = TextAreaField(_l("Description in Azerbaijani"), validators=_optional(4000))
-    description_en = TextAreaField(_l("Description in English"), validators=_optional(4000))
+    place_az, place_en = _in_both(StringField, _l("Place in Azerbaijani"),
+                                    _l("Place in English"), _optional(200))
+    description_az, description_en = _in_both(TextAreaField, _l("Description in Azerbaijani"),
+                                    _l("Description in English"), _optional(4000))
     women = IntegerField(_l("Women"), default=0,
                          validators=[Optional(), NumberRange(min=0, max=_MAX_PEOPLE)])
     men = IntegerField(_l("Men"), default=0,
@@ -105,20 +110,20 @@ class ActivityForm(Form):
 class SessionForm(Form):
     on_date = DateField(_l("Date"), validators=[DataRequired()])
     participants = StringField(_l("Participants"), validators=_optional(500))
-    questions_az = TextAreaField(_l("Questions asked (Azerbaijani)"), validators=_optional(4000))
-    questions_en = TextAreaField(_l("Questions asked (English)"), validators=_optional(4000))
-    insights_az = TextAreaField(_l("Insights (Azerbaijani)"), validators=_optional(4000))
-    insights_en = TextAreaField(_l("Insights (English)"), validators=_optional(4000))
-    decisions_az = TextAreaField(_l("Decisions (Azerbaijani)"), validators=_optional(4000))
-    decisions_en = TextAreaField(_l("Decisions (English)"), validators=_optional(4000))
+    questions_az, questions_en = _in_both(TextAreaField, _l("Questions asked (Azerbaijani)"),
+                                    _l("Questions asked (English)"), _optional(4000))
+    insights_az, insights_en = _in_both(TextAreaField, _l("Insights (Azerbaijani)"),
+                                    _l("Insights (English)"), _optional(4000))
+    decisions_az, decisions_en = _in_both(TextAreaField, _l("Decisions (Azerbaijani)"),
+                                    _l("Decisions (English)"), _optional(4000))
     option_ids = SelectMultipleField(_l("Options concerned"), coerce=int,
                                      validators=[Optional()])
 
 
 class StoryForm(Form):
-    quote_az = TextAreaField(_l("Quote in Azerbaijani"), validators=_required(2000))
-    quote_en = TextAreaField(_l("Quote in English"), validators=_required(2000))
+    quote_az, quote_en = _in_both(TextAreaField, _l("Quote in Azerbaijani"),
+                                    _l("Quote in English"), _required(2000))
     person_name = StringField(_l("Person's name"), validators=_required(120))
-    person_role_az = StringField(_l("Role in Azerbaijani"), validators=_optional(200))
-    person_role_en = StringField(_l("Role in English"), validators=_optional(200))
+    person_role_az, person_role_en = _in_both(StringField, _l("Role in Azerbaijani"),
+                                    _l("Role in English"), _optional(200))
     is_public = BooleanField(_l("Public (shown on the public page)"), default=True)

@@ -23,31 +23,54 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.enums import LabelledEnum
 from ..core.i18n import localized
 from ..core.time import utcnow
 from ..extensions import db
 
-OPTION_STATUSES = {
-    "idea": _l("Idea"),
-    "designed": _l("Designed"),
-    "procurement": _l("Procurement"),
-    "implementing": _l("Implementing"),
-    "completed": _l("Completed"),
-    "paused": _l("Paused"),
-    "dropped": _l("Dropped"),
-}
-GRANT_PHASES = {"": _l("No grant"), "seed": _l("Seed"), "growth": _l("Growth"),
-                "scale": _l("Scale")}
-ACTIVITY_KINDS = {
-    "study_tour": _l("Study tour"),
-    "workshop": _l("Workshop"),
-    "forum": _l("Forum"),
-    "sensemaking": _l("Sensemaking session"),
-    "fair": _l("Fair"),
-    "meeting": _l("Meeting"),
-    "other": _l("Other"),
-}
-DATE_PRECISIONS = ("day", "month", "year", "period")
+
+class OptionStatus(LabelledEnum):
+    """Where an option stands in the pipeline; the value is what the ``status`` column (and
+    a status change's ``from_status`` and ``to_status``) stores."""
+
+    IDEA = "idea", _l("Idea")
+    DESIGNED = "designed", _l("Designed")
+    PROCUREMENT = "procurement", _l("Procurement")
+    IMPLEMENTING = "implementing", _l("Implementing")
+    COMPLETED = "completed", _l("Completed")
+    PAUSED = "paused", _l("Paused")
+    DROPPED = "dropped", _l("Dropped")
+
+
+class GrantPhase(LabelledEnum):
+    """The grant an option is financed by; ``NONE`` (stored as "") is no grant."""
+
+    NONE = "", _l("No grant")
+    SEED = "seed", _l("Seed")
+    GROWTH = "growth", _l("Growth")
+    SCALE = "scale", _l("Scale")
+
+
+class ActivityKind(LabelledEnum):
+    """What kind of event an activity is (the ``kind`` column)."""
+
+    STUDY_TOUR = "study_tour", _l("Study tour")
+    WORKSHOP = "workshop", _l("Workshop")
+    FORUM = "forum", _l("Forum")
+    SENSEMAKING = "sensemaking", _l("Sensemaking session")
+    FAIR = "fair", _l("Fair")
+    MEETING = "meeting", _l("Meeting")
+    OTHER = "other", _l("Other")
+
+
+class DatePrecision(LabelledEnum):
+    """How exactly an activity's date is known (reports of past events often give only the
+    month, the year or a period): the page shows no more than that."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+    PERIOD = "period"
 
 
 class Bilingual:
@@ -92,7 +115,7 @@ class Option(Bilingual, db.Model):
     title_en: Mapped[str] = mapped_column(String(200))
     description_az: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="idea", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=OptionStatus.IDEA, index=True)
     status_reason: Mapped[str] = mapped_column(String(500), default="")
     responsible: Mapped[str] = mapped_column(String(200), default="")
     budget_azn: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
@@ -107,7 +130,11 @@ class Option(Bilingual, db.Model):
 
     @property
     def status_label(self) -> str:
-        return str(OPTION_STATUSES.get(self.status, self.status))
+        return OptionStatus.label_of(self.status)
+
+    @property
+    def grant_phase_label(self) -> str:
+        return GrantPhase.label_of(self.grant_phase)
 
 
 class StatusChange(db.Model):
@@ -123,6 +150,14 @@ class StatusChange(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     actor = relationship("User", lazy="joined")
+
+    @property
+    def from_label(self) -> str:
+        return OptionStatus.label_of(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return OptionStatus.label_of(self.to_status)
 
 
 class Milestone(Bilingual, db.Model):
@@ -152,7 +187,7 @@ class Activity(Bilingual, db.Model):
     title_az: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200))
     on_date: Mapped[date] = mapped_column(Date, index=True)
-    date_precision: Mapped[str] = mapped_column(String(8), default="day")
+    date_precision: Mapped[str] = mapped_column(String(8), default=DatePrecision.DAY)
     place_az: Mapped[str] = mapped_column(String(200), default="")
     place_en: Mapped[str] = mapped_column(String(200), default="")
     description_az: Mapped[str] = mapped_column(Text, default="")
@@ -167,7 +202,7 @@ class Activity(Bilingual, db.Model):
 
     @property
     def kind_label(self) -> str:
-        return str(ACTIVITY_KINDS.get(self.kind, self.kind))
+        return ActivityKind.label_of(self.kind)
 
     @property
     def participants(self) -> int:
@@ -209,5 +244,3 @@ class Story(Bilingual, db.Model):
     person_role_az: Mapped[str] = mapped_column(String(200), default="")
     person_role_en: Mapped[str] = mapped_column(String(200), default="")
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
-
-TRACK_ORDER = ("portfolio_journey", "urban_imaginaries")

@@ -13,16 +13,17 @@ from sqlalchemy.orm import lazyload
 
 from ..core import time as clock
 from ..core import versions
+from ..core.errors import DomainError
 from ..core.time import utcnow
 from ..extensions import db
 from .models import (
-    ACTIVITY_KINDS,
-    GRANT_PHASES,
-    OPTION_STATUSES,
     Activity,
+    ActivityKind,
     Bilingual,
+    GrantPhase,
     Milestone,
     Option,
+    OptionStatus,
     Portfolio,
     SensemakingSession,
     StatusChange,
@@ -32,22 +33,22 @@ from .models import (
 STALLED_AFTER_DAYS = 60
 # The pipeline: forward one step at a time; pause or drop from any open state (with a
 # reason); a paused option resumes where it can; completed and dropped are final.
+_S = OptionStatus
 TRANSITIONS = {
-    "idea": {"designed", "paused", "dropped"},
-    "designed": {"procurement", "implementing", "paused", "dropped"},
-    "procurement": {"implementing", "paused", "dropped"},
-    "implementing": {"completed", "paused", "dropped"},
-    "paused": {"idea", "designed", "procurement", "implementing", "dropped"},
-    "completed": set(),
-    "dropped": set(),
+    _S.IDEA: {_S.DESIGNED, _S.PAUSED, _S.DROPPED},
+    _S.DESIGNED: {_S.PROCUREMENT, _S.IMPLEMENTING, _S.PAUSED, _S.DROPPED},
+    _S.PROCUREMENT: {_S.IMPLEMENTING, _S.PAUSED, _S.DROPPED},
+    _S.IMPLEMENTING: {_S.COMPLETED, _S.PAUSED, _S.DROPPED},
+    _S.PAUSED: {_S.IDEA, _S.DESIGNED, _S.PROCUREMENT, _S.IMPLEMENTING, _S.DROPPED},
+    _S.COMPLETED: set(),
+    _S.DROPPED: set(),
 }
-NEEDS_REASON = {"paused", "dropped"}
+NEEDS_REASON = {_S.PAUSED, _S.DROPPED}
+SDG_RANGE = range(1, 18)  # the 17 Sustainable Development Goals
 
 
-class PortfolioError(Exception):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message, self.field = message, field
+class PortfolioError(DomainError):
+    """A portfolio rule refused the operation."""
 
 
 class EditConflict(PortfolioError, versions.Conflict):
@@ -68,6 +69,19 @@ def _claim(record, version: int | None) -> None:
 def touch(portfolio: Portfolio) -> None:
     """Record that the portfolio was updated now (for the stalled flag)."""
     portfolio.last_update_at = utcnow()
+
+
+def _write(record, data: dict, *, new: bool, version: int | None, portfolio: Portfolio) -> None:
+    """Set ``data`` on ``record``: a new one is added to the session, an existing one is
+    first claimed for the edit opened on ``version``. The portfolio counts as updated."""
+    if new:
+        db.session.add(record)
+    else:
+        _claim(record, version)
+    for key, value in data.items():
+        setattr(record, key, value)
+    touch(portfolio)
+    db.session.flush()
 
 
 # ---------------------------------------------------------------- reading
@@ -105,12 +119,18 @@ def for_municipality(municipality_id: int) -> list[Portfolio]:
         Portfolio.municipality_id == municipality_id)))
 
 
-def get_option(option_id: int) -> Option | None:
-    return db.session.get(Option, option_id)
+def get_option(portfolio: Portfolio, option_id: int) -> Option | None:
+    """The option ``option_id`` of ``portfolio`` (None when it is another portfolio's)."""
+    option = db.session.get(Option, option_id)
+    return option if option is not None and option.portfolio_id == portfolio.id else None
 
 
-def get_milestone(milestone_id: int) -> Milestone | None:
-    return db.session.get(Milestone, milestone_id)
+def get_milestone(portfolio: Portfolio, milestone_id: int) -> Milestone | None:
+    """The milestone ``milestone_id`` of an option of ``portfolio`` (None otherwise)."""
+    milestone = db.session.get(Milestone, milestone_id)
+    if milestone is None or milestone.option.portfolio_id != portfolio.id:
+        return None
+    return milestone
 
 
 def timeline(portfolio: Portfolio) -> list[Activity]:
@@ -150,19 +170,15 @@ def save_portfolio(portfolio: Portfolio | None, data: dict, *,
                    version: int | None = None) -> Portfolio:
     """Create or edit a portfolio (track, titles and intent in az/en, theme, start, SDGs).
     An edit needs the ``version`` the form was opened on."""
+    if any(number not in SDG_RANGE for number in data.get("sdgs") or ()):
+        raise PortfolioError(_l("SDG numbers go from 1 to 17."), field="sdgs")
     taken = db.session.scalar(select(Portfolio.id).where(Portfolio.slug == data["slug"]))
     if taken is not None and (portfolio is None or taken != portfolio.id):
         raise PortfolioError(_l("Another portfolio already uses this web address."),
                              field="slug")
-    if portfolio is None:
-        portfolio = Portfolio()
-        db.session.add(portfolio)
-    else:
-        _claim(portfolio, version)
-    for key, value in data.items():
-        setattr(portfolio, key, value)
-    touch(portfolio)
-    db.session.flush()
+    new = portfolio is None
+    portfolio = Portfolio() if new else portfolio
+    _write(portfolio, data, new=new, version=version, portfolio=portfolio)
     return portfolio
 
 
@@ -171,21 +187,16 @@ def save_option(portfolio: Portfolio, option: Option | None, data: dict, actor, 
     """Create or edit an option's description; its status changes only through
     :func:`change_status`. A new option starts as an idea, recorded on ``created_on``
     (today by default). An edit needs the ``version`` the form was opened on."""
-    data = {**data, "grant_phase": data.get("grant_phase") or ""}  # "" is "no grant"
-    if data["grant_phase"] not in GRANT_PHASES:
+    data = {**data, "grant_phase": data.get("grant_phase") or GrantPhase.NONE}
+    if GrantPhase.get(data["grant_phase"]) is None:
         raise PortfolioError(_l("Unknown grant phase."), field="grant_phase")
     created = option is None
     if created:
-        option = Option(portfolio_id=portfolio.id, status="idea")
-        db.session.add(option)
-    else:
-        _claim(option, version)
-    for key, value in data.items():
-        setattr(option, key, value)
-    touch(portfolio)
-    db.session.flush()
+        option = Option(portfolio_id=portfolio.id, status=OptionStatus.IDEA)
+    _write(option, data, new=created, version=version, portfolio=portfolio)
     if created:
-        db.session.add(StatusChange(option_id=option.id, from_status=None, to_status="idea",
+        db.session.add(StatusChange(option_id=option.id, from_status=None,
+                                    to_status=OptionStatus.IDEA,
                                     on_date=created_on or clock.today(),
                                     actor_id=getattr(actor, "id", None)))
         db.session.flush()
@@ -197,12 +208,13 @@ def change_status(option: Option, status: str, actor, *, version: int | None,
     """Move an option along the pipeline; recorded with date and author. ``version`` is the
     option's version the status form was opened on."""
     versions.check(option, version, _conflict())  # before the rules: they read the status
-    if status not in OPTION_STATUSES:
+    if OptionStatus.get(status) is None:
         raise PortfolioError(_l("Unknown status."), field="status")
+    status = OptionStatus(status)
     if status not in TRANSITIONS[option.status]:
         raise PortfolioError(_l("An option cannot go from “%(current)s” to “%(new)s”.",
-                                current=option.status_label,
-                                new=OPTION_STATUSES[status]), field="status")
+                                current=option.status_label, new=status.label),
+                             field="status")
     reason = (reason or "").strip()
     if status in NEEDS_REASON and not reason:
         raise PortfolioError(_l("Say why the option is paused or dropped."), field="reason")
@@ -247,7 +259,7 @@ def complete_milestone(milestone: Milestone, on_date: date | None = None) -> Non
 
 def add_activity(portfolio: Portfolio | None, data: dict) -> Activity:
     """Record an event. Participant counts cannot be negative."""
-    if data.get("kind") not in ACTIVITY_KINDS:
+    if ActivityKind.get(data.get("kind")) is None:
         raise PortfolioError(_l("Unknown kind of activity."), field="kind")
     for key in ("men", "women", "not_stated", "people_reached"):
         if (data.get(key) or 0) < 0:
@@ -327,7 +339,7 @@ def board(track: str = "", today: date | None = None, items=None) -> list[BoardR
     ids = [portfolio.id for portfolio in items]
     counts = {pid: (total, done or 0) for pid, total, done in db.session.execute(
         select(Option.portfolio_id, func.count(Option.id),
-               func.sum(case((Option.status == "completed", 1), else_=0)))
+               func.sum(case((Option.status == OptionStatus.COMPLETED, 1), else_=0)))
         .where(Option.portfolio_id.in_(ids)).group_by(Option.portfolio_id))}
     overdue: dict[int, list] = {pid: [] for pid in ids}
     for pid, title_az, title_en, due in db.session.execute(

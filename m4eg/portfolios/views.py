@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core import time as clock
 from ..core.cache import cached_page
-from ..core.exports import csv_response, xlsx_response
-from ..core.forms import add_error, form_version, select_choices
+from ..core.exports import table_response
+from ..core.forms import select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow
-from ..core.versions import conflict_status
-from ..extensions import db
+from ..core.views import act, get_or_404, submit
 from ..municipalities import services as municipalities
 from ..municipalities.services import TRACKS
 from . import bp, services
@@ -27,21 +26,6 @@ from .forms import (
     StatusForm,
     StoryForm,
 )
-from .models import TRACK_ORDER
-
-
-def _portfolio_or_404(slug):
-    portfolio = services.get_by_slug(slug)
-    if portfolio is None:
-        abort(404)
-    return portfolio
-
-
-def _option_or_404(portfolio, option_id):
-    option = services.get_option(option_id)
-    if option is None or option.portfolio_id != portfolio.id:
-        abort(404)
-    return option
 
 
 def _track(value):
@@ -54,15 +38,14 @@ def _track(value):
 def index():
     track = _track(request.args.get("track", ""))
     return render_template("portfolios/index.html", portfolios=services.portfolios(track),
-                           track=track, tracks=TRACKS, events=services.network_events(),
-                           track_order=TRACK_ORDER)
+                           track=track, tracks=TRACKS, events=services.network_events())
 
 
 @bp.route("/<slug>")
 @cached_page
 @allow(PUBLIC)
 def show(slug):
-    portfolio = _portfolio_or_404(slug)
+    portfolio = get_or_404(services.get_by_slug(slug))
     return render_template("portfolios/show.html", portfolio=portfolio,
                            activities=services.timeline(portfolio),
                            stories=services.stories(portfolio, public_only=True))
@@ -85,9 +68,7 @@ def board():
 @allow(action="portfolios.manage")
 def export_board(fmt):
     rows = services.board_rows(services.board(_track(request.args.get("track", ""))))
-    if fmt == "csv":
-        return csv_response(rows, "m4eg-portfolio-board.csv")
-    return xlsx_response(rows, "m4eg-portfolio-board.xlsx", sheet_title="Board")
+    return table_response(rows, fmt, "m4eg-portfolio-board", sheet_title="Board")
 
 
 def _portfolio_form(portfolio=None):
@@ -106,49 +87,29 @@ def _portfolio_data(form) -> dict:
     return data
 
 
+def _managed(portfolio) -> str:
+    return url_for("portfolios.manage", slug=portfolio.slug)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @allow(action="portfolios.manage")
 def create():
     form = _portfolio_form()
-    if form.validate_on_submit():
-        if any(not 1 <= n <= 17 for n in _portfolio_data(form)["sdgs"]):
-            form.sdgs.errors = [_("SDG numbers go from 1 to 17.")]
-        else:
-            try:
-                portfolio = services.save_portfolio(None, _portfolio_data(form))
-            except services.PortfolioError as error:
-                db.session.rollback()
-                add_error(form, error)
-            else:
-                db.session.commit()
-                flash(_("The portfolio has been created."), "success")
-                return redirect(url_for("portfolios.manage", slug=portfolio.slug))
-    return render_template("portfolios/edit.html", form=form, portfolio=None)
+    return submit(form, lambda: services.save_portfolio(None, _portfolio_data(form)),
+                  done=_("The portfolio has been created."), then=_managed,
+                  page=lambda: render_template("portfolios/edit.html", form=form,
+                                               portfolio=None))
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 @allow(action="portfolios.manage")
 def edit(slug):
-    portfolio = _portfolio_or_404(slug)
+    portfolio = get_or_404(services.get_by_slug(slug))
     form = _portfolio_form(portfolio)
-    if form.validate_on_submit():
-        version = form_version(form)
-        if form.form_errors:
-            return render_template("portfolios/edit.html", form=form, portfolio=portfolio), 409
-        if any(not 1 <= n <= 17 for n in _portfolio_data(form)["sdgs"]):
-            form.sdgs.errors = [_("SDG numbers go from 1 to 17.")]
-        else:
-            try:
-                services.save_portfolio(portfolio, _portfolio_data(form), version=version)
-            except services.PortfolioError as error:
-                db.session.rollback()
-                add_error(form, error)
-                return render_template("portfolios/edit.html", form=form,
-                                       portfolio=portfolio), conflict_status(error)
-            db.session.commit()
-            flash(_("The portfolio has been saved."), "success")
-            return redirect(url_for("portfolios.manage", slug=portfolio.slug))
-    return render_template("portfolios/edit.html", form=form, portfolio=portfolio)
+    return submit(form, lambda version: services.save_portfolio(
+        portfolio, _portfolio_data(form), version=version), versioned=True,
+        done=_("The portfolio has been saved."), then=_managed,  # the slug may have changed
+        page=lambda: render_template("portfolios/edit.html", form=form, portfolio=portfolio))
 
 
 # The tracking page holds several forms at once: each has a prefix so that field ids and
@@ -167,12 +128,15 @@ def _forms(portfolio, **overrides):
              "story": StoryForm(formdata=None, prefix="story"),
              "status": StatusForm(formdata=None)}
     forms.update(overrides)
-    forms["session"].option_ids.choices = select_choices(
-        (o.id, o.text("title")) for o in portfolio.options)
+    forms["session"].option_ids.choices = _option_choices(portfolio)
     return forms
 
 
-def _manage_page(portfolio, http_status=200, failed_option=None, **forms):
+def _option_choices(portfolio):
+    return select_choices((o.id, o.text("title")) for o in portfolio.options)
+
+
+def _manage_page(portfolio, failed_option=None, **forms):
     failed_milestone = forms.pop("milestone", None)
 
     def milestone_form(option_id):
@@ -186,142 +150,99 @@ def _manage_page(portfolio, http_status=200, failed_option=None, **forms):
         new_status_form=lambda: StatusForm(formdata=None), activities=services.timeline(portfolio),
         history=services.status_history(portfolio), sessions=services.sessions(portfolio),
         stories=services.stories(portfolio, public_only=False),
-    ), http_status
+    )
 
 
 @bp.route("/<slug>/manage")
 @allow(action="portfolios.manage")
 def manage(slug):
-    portfolio = _portfolio_or_404(slug)
-    return _manage_page(portfolio)
+    return _manage_page(get_or_404(services.get_by_slug(slug)))
 
 
-def _saved(portfolio, message):
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("portfolios.manage", slug=portfolio.slug))
+def _data(form) -> dict:
+    """What a form holds for the service: its fields without the CSRF token and version."""
+    return {k: v for k, v in form.data.items() if k not in {"csrf_token", "version"}}
+
+
+def _post(portfolio, form, save, done, failed_option=None, versioned=False, **page_forms):
+    """A form posted from the tracking page: refused, the page shows it again (400, or 409
+    for a conflict) with the form in its place; saved, back to the page."""
+    return submit(form, save, versioned=versioned, status=400, done=done,
+                  then=_managed(portfolio), page=lambda: _manage_page(
+                      portfolio, failed_option=failed_option, **page_forms))
 
 
 @bp.route("/<slug>/options", methods=["POST"])
 @allow(action="portfolios.manage")
 def add_option(slug):
-    portfolio = _portfolio_or_404(slug)
+    portfolio = get_or_404(services.get_by_slug(slug))
     form = OptionForm(prefix="option")
-    if form.validate():
-        data = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version"}}
-        try:
-            services.save_option(portfolio, None, data, current_user)
-        except services.PortfolioError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            return _saved(portfolio, _("The option has been added."))
-    return _manage_page(portfolio, 400, option=form)
+    return _post(portfolio, form, lambda: services.save_option(
+        portfolio, None, _data(form), current_user), _("The option has been added."),
+        option=form)
 
 
 @bp.route("/<slug>/options/<int:option_id>/edit", methods=["GET", "POST"])
 @allow(action="portfolios.manage")
 def edit_option(slug, option_id):
-    portfolio = _portfolio_or_404(slug)
-    option = _option_or_404(portfolio, option_id)
+    portfolio = get_or_404(services.get_by_slug(slug))
+    option = get_or_404(services.get_option(portfolio, option_id))
     form = OptionForm(obj=option if request.method == "GET" else None)
-    if form.validate_on_submit():
-        version = form_version(form)
-        if form.form_errors:
-            return render_template("portfolios/option_edit.html", form=form,
-                                   portfolio=portfolio, option=option), 409
-        data = {k: v for k, v in form.data.items() if k not in {"csrf_token", "version"}}
-        try:
-            services.save_option(portfolio, option, data, current_user, version=version)
-        except services.PortfolioError as error:
-            db.session.rollback()
-            add_error(form, error)
-            return render_template("portfolios/option_edit.html", form=form,
-                                   portfolio=portfolio, option=option), conflict_status(error)
-        return _saved(portfolio, _("The option has been saved."))
-    return render_template("portfolios/option_edit.html", form=form, portfolio=portfolio,
-                           option=option)
+    return submit(form, lambda version: services.save_option(
+        portfolio, option, _data(form), current_user, version=version), versioned=True,
+        done=_("The option has been saved."), then=_managed(portfolio),
+        page=lambda: render_template("portfolios/option_edit.html", form=form,
+                                     portfolio=portfolio, option=option))
 
 
 @bp.route("/<slug>/options/<int:option_id>/status", methods=["POST"])
 @allow(action="portfolios.manage")
 def change_status(slug, option_id):
-    portfolio = _portfolio_or_404(slug)
-    option = _option_or_404(portfolio, option_id)
+    portfolio = get_or_404(services.get_by_slug(slug))
+    option = get_or_404(services.get_option(portfolio, option_id))
     form = StatusForm()
-    if form.validate():
-        version = form_version(form)
-        if form.form_errors:
-            return _manage_page(portfolio, 409, failed_option=option.id, status=form)
-        try:
-            services.change_status(option, form.status.data, current_user,
-                                   reason=form.reason.data, on_date=form.on_date.data,
-                                   version=version)
-        except services.PortfolioError as error:
-            db.session.rollback()
-            add_error(form, error)
-            return _manage_page(portfolio, conflict_status(error, 400),
-                                failed_option=option.id, status=form)
-        return _saved(portfolio, _("The status has been changed."))
-    return _manage_page(portfolio, 400, failed_option=option.id, status=form)
+    return _post(portfolio, form, lambda version: services.change_status(
+        option, form.status.data, current_user, reason=form.reason.data,
+        on_date=form.on_date.data, version=version), _("The status has been changed."),
+        failed_option=option.id, versioned=True, status=form)
 
 
 @bp.route("/<slug>/options/<int:option_id>/milestones", methods=["POST"])
 @allow(action="portfolios.manage")
 def add_milestone(slug, option_id):
-    portfolio = _portfolio_or_404(slug)
-    option = _option_or_404(portfolio, option_id)
+    portfolio = get_or_404(services.get_by_slug(slug))
+    option = get_or_404(services.get_option(portfolio, option_id))
     form = _milestone_form(option.id, request.form)
-    if form.validate():
-        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
-        try:
-            services.add_milestone(option, data)
-        except services.PortfolioError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            return _saved(portfolio, _("The milestone has been added."))
-    return _manage_page(portfolio, 400, failed_option=option.id, milestone=form)
+    return _post(portfolio, form, lambda: services.add_milestone(option, _data(form)),
+                 _("The milestone has been added."), failed_option=option.id, milestone=form)
 
 
 @bp.route("/<slug>/milestones/<int:milestone_id>/done", methods=["POST"])
 @allow(action="portfolios.manage")
 def complete_milestone(slug, milestone_id):
-    portfolio = _portfolio_or_404(slug)
-    milestone = services.get_milestone(milestone_id)
-    if milestone is None or milestone.option.portfolio_id != portfolio.id:
-        abort(404)
-    services.complete_milestone(milestone)
-    return _saved(portfolio, _("The milestone is marked as reached."))
+    portfolio = get_or_404(services.get_by_slug(slug))
+    milestone = get_or_404(services.get_milestone(portfolio, milestone_id))
+    return act(lambda: services.complete_milestone(milestone), then=_managed(portfolio),
+               done=_("The milestone is marked as reached."))
 
 
-def _simple_post(slug, form_class, key, action, message):
-    portfolio = _portfolio_or_404(slug)
+def _simple_post(slug, form_class, key, save, done):
+    portfolio = get_or_404(services.get_by_slug(slug))
     form = form_class(prefix=PREFIXES[key])
     if key == "session":
-        form.option_ids.choices = select_choices((o.id, o.text("title"))
-                                                 for o in portfolio.options)
-    if form.validate():
-        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
-        try:
-            action(portfolio, data)
-        except services.PortfolioError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            return _saved(portfolio, message)
-    return _manage_page(portfolio, 400, **{key: form})
+        form.option_ids.choices = _option_choices(portfolio)
+    return _post(portfolio, form, lambda: save(portfolio, _data(form)), done, **{key: form})
 
 
 def _activity(portfolio, data):
     for key in ("men", "women", "not_stated"):
         data[key] = data.get(key) or 0
-    services.add_activity(portfolio, data)
+    return services.add_activity(portfolio, data)
 
 
 def _session(portfolio, data):
     option_ids = data.pop("option_ids") or []
-    services.add_session(portfolio, data, option_ids)
+    return services.add_session(portfolio, data, option_ids)
 
 
 @bp.route("/<slug>/activities", methods=["POST"])

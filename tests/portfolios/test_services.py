@@ -7,11 +7,18 @@ from sqlalchemy import select
 
 from m4eg.accounts.services import get_user
 from m4eg.core import time as clock
+from m4eg.core.errors import DomainError
 from m4eg.core.time import utcnow
 from m4eg.extensions import db
 from m4eg.portfolios import services
 from m4eg.portfolios.cli import load_demonstrators
-from m4eg.portfolios.models import Portfolio, StatusChange
+from m4eg.portfolios.models import (
+    ActivityKind,
+    GrantPhase,
+    OptionStatus,
+    Portfolio,
+    StatusChange,
+)
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -157,3 +164,46 @@ def test_dates_out_of_order_are_refused(option):
     with pytest.raises(services.PortfolioError, match="before the portfolio starts"):
         services.add_milestone(option, {"title_az": "x", "title_en": "x",
                                         "due_date": date(2023, 12, 31)})
+
+
+def test_an_option_or_milestone_is_found_only_through_its_own_portfolio(app_ctx, roster):
+    """The tracking page's URLs name a portfolio and an option (or milestone): another
+    portfolio's option or milestone is not found through it (the page answers 404)."""
+    load_demonstrators()
+    urva = services.get_by_slug("urva-tourism-and-local-brand")
+    naftalan = services.get_by_slug("naftalan-ceremonial-house")
+    theirs = naftalan.options[0]
+    milestone = services.add_milestone(theirs, {"title_az": "Tender", "title_en": "Tender",
+                                                "due_date": date(2030, 1, 1)})
+    assert services.get_option(naftalan, theirs.id) is theirs
+    assert services.get_option(urva, theirs.id) is None
+    assert services.get_milestone(naftalan, milestone.id) is milestone
+    assert services.get_milestone(urva, milestone.id) is None
+    assert services.get_option(urva, 10**9) is None
+
+
+def test_sdg_numbers_beyond_the_seventeen_goals_are_refused(app_ctx, roster):
+    load_demonstrators()
+    urva = services.get_by_slug("urva-tourism-and-local-brand")
+    data = {"slug": urva.slug, "sdgs": [8, 18]}
+    with pytest.raises(services.PortfolioError, match="SDG numbers go from 1 to 17") as error:
+        services.save_portfolio(urva, data, version=urva.version)
+    assert error.value.field == "sdgs"
+    assert isinstance(error.value, DomainError)
+
+
+def test_statuses_kinds_and_phases_read_as_translated_labels(app):
+    """The labels are written once, by the enums, and shown in the page's language; a value
+    the enum does not know (an old row) reads as itself rather than failing."""
+    from flask_babel import force_locale
+
+    with app.test_request_context():
+        with force_locale("az"):
+            assert OptionStatus.label_of("implementing") == "İcra olunur"
+            assert str(ActivityKind("study_tour").label) == "Təcrübə səfəri"
+            assert str(dict(GrantPhase.choices())["seed"]) == "Toxum"
+        with force_locale("en"):
+            assert OptionStatus.label_of("implementing") == "Implementing"
+            assert OptionStatus.label_of("no-longer-known") == "no-longer-known"
+            assert [value for value, _label in OptionStatus.choices()][:2] == ["idea",
+                                                                             "designed"]

@@ -1,5 +1,7 @@
 """Portfolio pages over HTTP: public pages, tracking, board, role checks on every route."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -58,7 +60,7 @@ def test_coordinator_moves_an_option_and_sees_the_history(app, client, demonstra
                            data={"status": "completed", "version": "1", "on_date": "2024-06-15"})
     assert response.status_code == 302
     page = client.get(f"/en/portfolios/{URVA}/manage").get_data(as_text=True)
-    assert "implementing → completed" in page and coordinator.name in page
+    assert "Implementing → Completed" in page and coordinator.name in page
 
 
 def test_invalid_transition_is_refused_with_the_input_kept(app, client, demonstrators, login_as):
@@ -213,3 +215,37 @@ def test_hand_edited_version_of_a_portfolio_is_refused_not_a_500(app, client, de
     with app.app_context():
         assert db.session.scalar(select(Portfolio).where(
             Portfolio.slug == URVA)).title_en != "Edited by hand"
+
+
+def test_tracking_page_shows_labels_not_stored_values(app, client, demonstrators, login_as):
+    """The grant phase and the status history read as words in the page's language, not as
+    the values the database stores."""
+    login_as("coordinator")
+    option_id = _option_id(app)
+    with app.app_context():
+        db.session.get(Option, option_id).grant_phase = "seed"
+        db.session.commit()
+    page = client.get(f"/en/portfolios/{URVA}/manage").get_data(as_text=True)
+    assert "Grant phase: Seed" in page
+    assert "Idea → Implementing" in page and "idea → implementing" not in page
+
+
+def test_another_portfolios_option_or_milestone_is_not_found(app, client, demonstrators,
+                                                             login_as):
+    login_as("coordinator")
+    other = _option_id(app, "naftalan-ceremonial-house")
+    with app.app_context():
+        from m4eg.portfolios import services
+
+        option = db.session.get(Option, other)
+        milestone = services.add_milestone(option, {"title_az": "Tender", "title_en": "Tender",
+                                                    "due_date": date(2030, 1, 1)})
+        db.session.commit()
+        milestone_id = milestone.id
+    base = f"/en/portfolios/{URVA}"
+    assert client.get(f"{base}/options/{other}/edit").status_code == 404
+    assert client.post(f"{base}/options/{other}/status",
+                       data={"status": "completed", "version": "1"}).status_code == 404
+    assert client.post(f"{base}/milestones/{milestone_id}/done").status_code == 404
+    with app.app_context():
+        assert db.session.get(Option, other).milestones[0].done_on is None
