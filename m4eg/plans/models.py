@@ -4,6 +4,7 @@ comments and the plan's event history."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -23,13 +24,73 @@ from ..core.i18n import localized
 from ..core.time import utcnow
 from ..extensions import db
 
-PLAN_STATUSES = {
-    "draft": _l("Draft"),
-    "submitted": _l("Submitted"),
-    "in_review": _l("In review"),
-    "changes_requested": _l("Changes requested"),
-    "approved": _l("Approved"),
+
+class _Stored(StrEnum):
+    """A value a column stores (the enum's values are the stored strings: the columns stay
+    String), with its translated label written once, in ``_LABELS`` below."""
+
+    @property
+    def label(self) -> str:
+        """The value in the reader's language (pages, the queue export, the PDF, history)."""
+        return str(_LABELS[type(self)][self])
+
+    @classmethod
+    def parse(cls, value):
+        """The member stored or typed as ``value``, or None for anything else (a stale filter
+        in an address, an event without a status)."""
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+
+class PlanStatus(_Stored):
+    """Where a plan is in its review cycle (``plans.status``)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+
+
+class PlanAction(_Stored):
+    """What an entry of a plan's history records (``plan_events.action``)."""
+
+    STARTED = "started"
+    SAVED = "saved"
+    SUBMITTED = "submitted"
+    REVIEW_STARTED = "review_started"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    COMMENTED = "commented"
+    REPLIED = "replied"
+    RESOLVED = "resolved"
+
+
+# The one place statuses and history actions are put into words.
+_LABELS = {
+    PlanStatus: {
+        PlanStatus.DRAFT: _l("Draft"),
+        PlanStatus.SUBMITTED: _l("Submitted"),
+        PlanStatus.IN_REVIEW: _l("In review"),
+        PlanStatus.CHANGES_REQUESTED: _l("Changes requested"),
+        PlanStatus.APPROVED: _l("Approved"),
+    },
+    PlanAction: {
+        PlanAction.STARTED: _l("started the plan"),
+        PlanAction.SAVED: _l("saved"),
+        PlanAction.SUBMITTED: _l("submitted the plan"),
+        PlanAction.REVIEW_STARTED: _l("took the plan into review"),
+        PlanAction.CHANGES_REQUESTED: _l("asked for changes"),
+        PlanAction.APPROVED: _l("approved the plan"),
+        PlanAction.COMMENTED: _l("commented on"),
+        PlanAction.REPLIED: _l("replied on"),
+        PlanAction.RESOLVED: _l("marked a comment resolved on"),
+    },
 }
+# The statuses in which the municipality may still write in its plan.
+EDITABLE = frozenset({PlanStatus.DRAFT, PlanStatus.CHANGES_REQUESTED})
 
 
 class PlanTemplate(db.Model):
@@ -83,7 +144,7 @@ class Plan(db.Model):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycles.id"), index=True)
     template_id: Mapped[int] = mapped_column(ForeignKey("plan_templates.id"))
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=PlanStatus.DRAFT.value, index=True)
     # Incremented on every status change (a conditional UPDATE: two reviewers acting at once
     # cannot both move the plan). Block contents carry versions of their own.
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -102,7 +163,8 @@ class Plan(db.Model):
 
     @property
     def status_label(self) -> str:
-        return str(PLAN_STATUSES.get(self.status, self.status))
+        status = PlanStatus.parse(self.status)
+        return status.label if status else self.status
 
     @property
     def content(self) -> dict:

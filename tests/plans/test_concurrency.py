@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from m4eg.accounts.models import User
 from m4eg.extensions import db
-from m4eg.plans import services
+from m4eg.plans import drafting, services
 from m4eg.plans.models import PlanBlock, PlanEvent, PlanTemplate
 from tests.conftest import log_in
 from tests.plans.conftest import block_form
@@ -53,14 +53,14 @@ def _race(app, jobs, *, barrier_in_parse=True, monkeypatch=None):
     raises a PlanError. Returns one ("ok", value) or ("refused", error) per job."""
     barrier = threading.Barrier(len(jobs), timeout=TIMEOUT)
     if barrier_in_parse:
-        parse = services.parse_block
+        parse = drafting.parse_block
 
         def parse_then_wait(*args, **kwargs):
             parsed = parse(*args, **kwargs)
             barrier.wait()
             return parsed
 
-        monkeypatch.setattr(services, "parse_block", parse_then_wait)
+        monkeypatch.setattr(drafting, "parse_block", parse_then_wait)
     results: list = [None] * len(jobs)
 
     def run(index, job):
@@ -355,7 +355,7 @@ def test_two_concurrent_http_saves_one_409(app, draft, monkeypatch):
         clients.append(client)
     seen = _block(app, plan_id, "diagnostic")["version"]
     barrier = threading.Barrier(2, timeout=TIMEOUT)
-    parse, waited = services.parse_block, set()
+    parse, waited = drafting.parse_block, set()
 
     def parse_then_wait(*args, **kwargs):
         parsed = parse(*args, **kwargs)
@@ -365,7 +365,7 @@ def test_two_concurrent_http_saves_one_409(app, draft, monkeypatch):
             barrier.wait()
         return parsed
 
-    monkeypatch.setattr(services, "parse_block", parse_then_wait)
+    monkeypatch.setattr(drafting, "parse_block", parse_then_wait)
     statuses: list = [None, None]
 
     def post(index):
@@ -418,14 +418,14 @@ def test_two_autosaves_at_once_one_is_told_in_json(app, draft, monkeypatch):
         clients.append(client)
     seen = _block(app, plan_id, "diagnostic")["version"]
     barrier = threading.Barrier(2, timeout=TIMEOUT)
-    parse = services.parse_block
+    parse = drafting.parse_block
 
     def parse_then_wait(*args, **kwargs):
         parsed = parse(*args, **kwargs)
         barrier.wait()
         return parsed
 
-    monkeypatch.setattr(services, "parse_block", parse_then_wait)
+    monkeypatch.setattr(drafting, "parse_block", parse_then_wait)
     answers: list = [None, None]
 
     def post(index):
