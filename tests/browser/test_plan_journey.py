@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 
 from m4eg.extensions import db
+from m4eg.plans.blockform import field_name
 from tests.plans.conftest import block_form
 
 pytestmark = pytest.mark.browser
@@ -334,7 +335,7 @@ def test_text_typed_before_the_session_ended_comes_back_after_signing_in(
     page = new_context(viewport=PHONE).new_page()
     _log_in(page, live_server, t, FOCAL)
     _editor(page, live_server, plan_id)
-    page.locator("#f-summary").fill(TYPED)
+    page.locator("#" + field_name("summary")).fill(TYPED)
 
     with live_server.app.app_context():  # the session ends on the server (e.g. logged out
         user = db.session.scalar(select(User).where(User.email == FOCAL))  # elsewhere)
@@ -343,7 +344,7 @@ def test_text_typed_before_the_session_ended_comes_back_after_signing_in(
         db.session.remove()
 
     assert _press_save(page, t, plan_id) == 401
-    expect(page.locator("#f-summary")).to_have_value(TYPED)
+    expect(page.locator("#" + field_name("summary"))).to_have_value(TYPED)
     expect(page.locator(".signed-out")).to_contain_text(t("Not saved: you are signed out."))
     journey.check(page, "signed-out")
     assert _stored(live_server, plan_id, "diagnostic")["summary"] != TYPED
@@ -356,7 +357,7 @@ def test_text_typed_before_the_session_ended_comes_back_after_signing_in(
     main.get_by_role("button", name=t("Log in"), exact=True).click()
 
     expect(page).to_have_url(re.compile(rf"/az/plans/{plan_id}/blocks/diagnostic\?restore="))
-    expect(page.locator("#f-summary")).to_have_value(TYPED)
+    expect(page.locator("#" + field_name("summary"))).to_have_value(TYPED)
     expect(page.locator(".form-errors")).to_contain_text(
         t("Your text from before you signed in again is back in the form. It is not saved "
           "yet: check it and press Save."))
@@ -375,12 +376,12 @@ def test_text_typed_when_the_form_token_expired_is_kept_and_saves_again(
     page = new_context(viewport=PHONE).new_page()
     _log_in(page, live_server, t, FOCAL)
     _editor(page, live_server, plan_id)
-    page.locator("#f-summary").fill(TYPED)
+    page.locator("#" + field_name("summary")).fill(TYPED)
     page.evaluate("document.querySelector(\"form.plan-form input[name='csrf_token']\")"
                   ".value = 'expired-token'")
 
     assert _press_save(page, t, plan_id) == 400
-    expect(page.locator("#f-summary")).to_have_value(TYPED)
+    expect(page.locator("#" + field_name("summary"))).to_have_value(TYPED)
     expect(page.locator(".form-errors")).to_contain_text(
         t("This page was open so long that its security check expired. Your text is below, "
           "not saved yet: press Save again."))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from m4eg.extensions import db
 from m4eg.plans import services
+from m4eg.plans.blockform import cell_name, field_name, rows_name
 from m4eg.plans.models import Plan, PlanTemplate
 from tests.conftest import log_in as _log_in
 from tests.plans.conftest import block_form
@@ -147,7 +148,7 @@ def test_bad_numbers_keep_what_was_typed(app, client, khirdalan_plan):
     plan_id = khirdalan_plan["id"]
     log_in(client, khirdalan_plan["focal"].email)
     data = block_form(_template(app), "diagnostic", version=1)
-    data["f-population"] = "twelve thousand"
+    data[field_name("population")] = "twelve thousand"
     response = client.post(f"/en/plans/{plan_id}/blocks/diagnostic", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -312,8 +313,9 @@ def test_a_bad_cell_is_marked_alone_and_everything_typed_is_kept(app, client,
     plan_id = khirdalan_plan["id"]
     log_in(client, khirdalan_plan["focal"].email)
     data = block_form(_template(app), "actions", version=1, budget="400,000")
-    data.update({"rows-action_plan": "2", "t-action_plan-1-action": "Bazar<b>x</b>",
-                 "t-action_plan-1-budget_azn": "<b>x</b>"})
+    data.update({rows_name("action_plan"): "2",
+                 cell_name("action_plan", 1, "action"): "Bazar<b>x</b>",
+                 cell_name("action_plan", 1, "budget_azn"): "<b>x</b>"})
     response = client.post(f"/en/plans/{plan_id}/blocks/actions", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -327,7 +329,7 @@ def test_a_bad_cell_is_marked_alone_and_everything_typed_is_kept(app, client,
 def test_preview_shows_the_formatted_text_without_saving(app, client, khirdalan_plan):
     plan_id = khirdalan_plan["id"]
     log_in(client, khirdalan_plan["focal"].email)
-    data = {"version": "1", "f-vision": "**Yaşıl** şəhər\r\nikinci sətir", "preview": "1"}
+    data = {"version": "1", field_name("vision"): "**Yaşıl** şəhər\r\nikinci sətir", "preview": "1"}
     page = client.post(f"/az/plans/{plan_id}/blocks/vision", data=data).get_data(as_text=True)
     preview = page.split('class="preview"')[1].split("</section>")[0]
     assert "<strong>Yaşıl</strong> şəhər<br>" in preview
@@ -352,7 +354,7 @@ def test_save_after_the_session_ended_keeps_the_text_through_the_sign_in(app, cl
     focal = khirdalan_plan["focal"]
     log_in(client, focal.email)
     client.post("/en/accounts/logout")  # the session is gone (expired or ended elsewhere)
-    data = {"version": "1", "f-vision": "Mətn ki, itməməlidir.\r\nİkinci sətir."}
+    data = {"version": "1", field_name("vision"): "Mətn ki, itməməlidir.\r\nİkinci sətir."}
     response = client.post(f"/az/plans/{plan_id}/blocks/vision", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 401
@@ -370,7 +372,7 @@ def test_save_after_the_session_ended_keeps_the_text_through_the_sign_in(app, cl
     with app.app_context():
         assert "vision" not in db.session.get(Plan, plan_id).content  # not saved behind
     assert client.post(f"/az/plans/{plan_id}/blocks/vision", data={
-        "version": "1", "f-vision": "Mətn ki, itməməlidir."}).status_code == 302
+        "version": "1", field_name("vision"): "Mətn ki, itməməlidir."}).status_code == 302
 
 
 def test_an_expired_form_token_shows_the_text_again(make_app, make_plan, member_id,
@@ -385,13 +387,13 @@ def test_an_expired_form_token_shows_the_text_again(make_app, make_plan, member_
         "email": focal.email, "password": focal.password, "csrf_token": token}
     ).status_code == 302
     response = client.post(f"/en/plans/{plan_id}/blocks/vision", data={
-        "version": "1", "f-vision": "Long afternoon text", "csrf_token": "expired"})
+        "version": "1", field_name("vision"): "Long afternoon text", "csrf_token": "expired"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "security check expired" in page and "Long afternoon text" in page
     fresh = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert client.post(f"/en/plans/{plan_id}/blocks/vision", data={
-        "version": "1", "f-vision": "Long afternoon text", "csrf_token": fresh}
+        "version": "1", field_name("vision"): "Long afternoon text", "csrf_token": fresh}
     ).status_code == 302
 
 
@@ -435,7 +437,7 @@ def test_line_breaks_in_table_cells_and_comments_are_shown(app, client, khirdala
     plan_id = khirdalan_plan["id"]
     log_in(client, khirdalan_plan["focal"].email)
     data = block_form(_template(app), "actions", version=1)
-    data["t-action_plan-0-action"] = "Bazar yeri\r\nikinci mərhələ"
+    data[cell_name("action_plan", 0, "action")] = "Bazar yeri\r\nikinci mərhələ"
     assert client.post(f"/az/plans/{plan_id}/blocks/actions", data=data).status_code == 302
     client.post(f"/az/plans/{plan_id}/comments", data={
         "block": "actions", "body": "Birinci sətir\r\n<b>ikinci</b>"})
