@@ -40,6 +40,16 @@ def _version(app, plan_id, block_key):
         return db.session.get(Plan, plan_id).block_version(block_key)
 
 
+def _save_as_focal(app, client, plan, block_key, *, lang="en", changes=None, **values):
+    """The plan's focal point signs in and saves ``block_key`` from the form opened on the
+    first version, every field valid (``values``: :func:`block_form`'s options) and
+    ``changes`` typed over it. Returns the response."""
+    log_in(client, plan["focal"].email)
+    data = block_form(_template(app), block_key, version=1, **values)
+    data.update(changes or {})
+    return client.post(f"/{lang}/plans/{plan['id']}/blocks/{block_key}", data=data)
+
+
 def _fill_all(app, client, plan_id):
     template = _template(app)
     for block in template.blocks:
@@ -145,11 +155,8 @@ def test_stale_save_is_refused_with_the_text_kept(app, client, khirdalan_plan):
 
 
 def test_bad_numbers_keep_what_was_typed(app, client, khirdalan_plan):
-    plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "diagnostic", version=1)
-    data[field_name("population")] = "twelve thousand"
-    response = client.post(f"/en/plans/{plan_id}/blocks/diagnostic", data=data)
+    response = _save_as_focal(app, client, khirdalan_plan, "diagnostic",
+                              changes={field_name("population"): "twelve thousand"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "is not a whole number" in page and 'value="twelve thousand"' in page
@@ -170,10 +177,8 @@ def test_autosave_answers_json(app, client, khirdalan_plan):
 
 def test_script_in_text_is_sanitised(app, client, khirdalan_plan):
     plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "vision", version=1,
-                      text="**Vizyon** <script>alert(1)</script><img src=x onerror=alert(1)>")
-    client.post(f"/en/plans/{plan_id}/blocks/vision", data=data)
+    _save_as_focal(app, client, khirdalan_plan, "vision",
+                   text="**Vizyon** <script>alert(1)</script><img src=x onerror=alert(1)>")
     page = client.get(f"/en/plans/{plan_id}").get_data(as_text=True)
     assert "<strong>Vizyon</strong>" in page  # Markdown is rendered…
     assert "<script>alert(1)" not in page and "<img src=x" not in page  # …markup never runs
@@ -182,10 +187,8 @@ def test_script_in_text_is_sanitised(app, client, khirdalan_plan):
 
 def test_pdf_and_print_in_azerbaijani(app, client, khirdalan_plan):
     plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "diagnostic", version=1,
-                      text="Şəkidə gənclər üçün iş yerləri azdır; ağ ipək istehsalı.")
-    client.post(f"/az/plans/{plan_id}/blocks/diagnostic", data=data)
+    _save_as_focal(app, client, khirdalan_plan, "diagnostic", lang="az",
+                   text="Şəkidə gənclər üçün iş yerləri azdır; ağ ipək istehsalı.")
     pdf = client.get(f"/az/plans/{plan_id}.pdf")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Şəkidə gənclər üçün iş yerləri azdır" in text
@@ -297,9 +300,8 @@ def test_queue_and_board_read_bad_paging_values_as_the_first_page(client, plan_s
 def test_a_typed_budget_comes_back_formatted_with_the_totals(app, client, khirdalan_plan,
                                                               lang, typed, shown, total):
     plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "actions", version=1, budget=typed)
-    assert client.post(f"/{lang}/plans/{plan_id}/blocks/actions", data=data).status_code == 302
+    assert _save_as_focal(app, client, khirdalan_plan, "actions", lang=lang,
+                          budget=typed).status_code == 302
     editor = client.get(f"/{lang}/plans/{plan_id}/blocks/actions").get_data(as_text=True)
     assert f'value="{shown}"' in editor and "saved-as" in editor
     with app.app_context():
@@ -310,20 +312,17 @@ def test_a_typed_budget_comes_back_formatted_with_the_totals(app, client, khirda
 
 def test_a_bad_cell_is_marked_alone_and_everything_typed_is_kept(app, client,
                                                                 khirdalan_plan):
-    plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "actions", version=1, budget="400,000")
-    data.update({rows_name("action_plan"): "2",
-                 cell_name("action_plan", 1, "action"): "Bazar<b>x</b>",
-                 cell_name("action_plan", 1, "budget_azn"): "<b>x</b>"})
-    response = client.post(f"/en/plans/{plan_id}/blocks/actions", data=data)
+    response = _save_as_focal(app, client, khirdalan_plan, "actions", budget="400,000",
+                              changes={rows_name("action_plan"): "2",
+                                       cell_name("action_plan", 1, "action"): "Bazar<b>x</b>",
+                                       cell_name("action_plan", 1, "budget_azn"): "<b>x</b>"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert page.count('<td data-label="Budget (AZN)" class="has-error">') == 1
     assert "“&lt;b&gt;x&lt;/b&gt;” is not a number" in page  # the value shown as text
     assert 'value="400,000"' in page and "Bazar&lt;b&gt;x&lt;/b&gt;" in page
     with app.app_context():
-        assert "actions" not in db.session.get(Plan, plan_id).content
+        assert "actions" not in db.session.get(Plan, khirdalan_plan["id"]).content
 
 
 def test_preview_shows_the_formatted_text_without_saving(app, client, khirdalan_plan):
@@ -339,10 +338,8 @@ def test_preview_shows_the_formatted_text_without_saving(app, client, khirdalan_
 
 def test_save_and_go_to_the_next_section(app, client, khirdalan_plan):
     plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "diagnostic", version=1)
-    data["next"] = "1"
-    response = client.post(f"/en/plans/{plan_id}/blocks/diagnostic", data=data)
+    response = _save_as_focal(app, client, khirdalan_plan, "diagnostic",
+                              changes={"next": "1"})
     assert response.headers["Location"].endswith(f"/en/plans/{plan_id}/blocks/drivers")
     page = client.get(f"/en/plans/{plan_id}").get_data(as_text=True)
     assert "1 of 8 sections complete" in page
@@ -435,10 +432,9 @@ def test_status_emails_link_to_the_plan_page(app, client, khirdalan_plan, login_
 def test_line_breaks_in_table_cells_and_comments_are_shown(app, client, khirdalan_plan,
                                                           login_as):
     plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "actions", version=1)
-    data[cell_name("action_plan", 0, "action")] = "Bazar yeri\r\nikinci mərhələ"
-    assert client.post(f"/az/plans/{plan_id}/blocks/actions", data=data).status_code == 302
+    assert _save_as_focal(app, client, khirdalan_plan, "actions", lang="az", changes={
+        cell_name("action_plan", 0, "action"): "Bazar yeri\r\nikinci mərhələ"}
+    ).status_code == 302
     client.post(f"/az/plans/{plan_id}/comments", data={
         "block": "actions", "body": "Birinci sətir\r\n<b>ikinci</b>"})
     page = client.get(f"/az/plans/{plan_id}").get_data(as_text=True)
