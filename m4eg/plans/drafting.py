@@ -337,6 +337,7 @@ def missing(plan_or_content, template: PlanTemplate | None = None) -> list[tuple
                         break
     return gaps
 
+
 def _plain(block: dict, values: dict, lang: str) -> list[str]:
     lines = []
     for field in block["fields"]:
@@ -377,11 +378,13 @@ def progress(plan: Plan) -> tuple[int, int]:
                                                for v in content.get(b["key"], {}).values()))
     return done, len(plan.template.blocks)
 
+
 def next_block(plan: Plan, block_key: str) -> dict | None:
     """The section after ``block_key`` in the template, or None after the last."""
     keys = [b["key"] for b in plan.template.blocks]
     index = keys.index(block_key) if block_key in keys else len(keys)
     return plan.template.blocks[index + 1] if index + 1 < len(keys) else None
+
 
 def as_text(template: PlanTemplate, content: dict, lang: str) -> dict[str, list[str]]:
     """Each block as plain lines (for diffs, the PDF and the print page)."""

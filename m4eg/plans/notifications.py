@@ -50,6 +50,7 @@ def notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author)
             queue_mail(person.email, _("P4EG plan: a new comment from %(author)s",
                                        author=author.name), body)
 
+
 def _public_link(endpoint: str, lang: str, **values) -> str:
     """A page's absolute address for a mail ("" outside a request without a configured
     ``SERVER_NAME``, e.g. a cron job on a machine without one)."""

@@ -239,6 +239,7 @@ def add_comment(plan: Plan, block_key: str, body: str, user, *, parent_id=None) 
     notifications.notify_comment(plan, comment, parent, user)
     return comment
 
+
 def get_comment(plan: Plan, comment_id: int) -> Comment | None:
     comment = db.session.get(Comment, comment_id)
     return comment if comment is not None and comment.plan_id == plan.id else None
@@ -264,6 +265,7 @@ def open_comment_counts(plan: Plan) -> dict[str, int]:
                Comment.resolved_at.is_(None))
         .group_by(Comment.block_key)).all())
 
+
 STEPS = tuple(PlanStatus)
 
 
@@ -284,6 +286,7 @@ def steps(plan: Plan) -> list[dict]:
             state = "done"
         result.append({"key": key, "label": key.label, "state": state})
     return result
+
 
 # The actions whose note lists the sections they concern.
 _ABOUT_SECTIONS = {PlanAction.SAVED, PlanAction.COMMENTED, PlanAction.REPLIED,
@@ -308,6 +311,9 @@ def history(plan: Plan, lang: str) -> list[dict]:
         })
     return entries
 
+
+# Lines of a block compared at most: past it (after the common start and end are set aside)
+# the changed middle is shown as replaced, so no history view costs more than a bounded work.
 DIFF_MAX_LINES = 2000
 
 
@@ -347,6 +353,7 @@ def diff(template: PlanTemplate, old: dict, new: dict, lang: str) -> list[dict]:
         result.append({"block": block, "lines": lines,
                        "changed": any(kind != "same" for kind, _ in lines)})
     return result
+
 
 def plan_figures(start=None, end=None) -> dict[str, int]:
     """Plans first submitted, and plans approved, in [start, end)."""

@@ -109,3 +109,18 @@ def page(new_context):
 def screenshots_dir():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def sign_in(page, live_server, email, lang="az"):
+    """Sign ``email`` in (the demo password) on the login page, and wait until the page has
+    left it."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server.url}/{lang}/accounts/login")
+    main = page.get_by_role("main")
+    main.locator("input[name='email']").fill(email)
+    main.locator("input[name='password']").fill(live_server.demo_password)
+    main.locator("form button[type='submit']").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login"))

@@ -13,6 +13,7 @@ import re
 import pytest
 
 from m4eg.courses.content import load_catalogue
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -38,12 +39,7 @@ def _course():
 
 def _log_in(page, live_server, lang="az"):
     expect = _expect()
-    page.goto(f"{live_server.url}/{lang}/accounts/login")
-    main = page.get_by_role("main")
-    main.locator("input[name='email']").fill(DEMO_EMAIL)
-    main.locator("input[name='password']").fill(live_server.demo_password)
-    main.locator("form button[type='submit']").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login"))
+    sign_in(page, live_server, DEMO_EMAIL, lang)
     expect(page.locator("header.site-header")).to_contain_text(DEMO_NAME)
 
 

@@ -9,13 +9,12 @@ the confirmation page at 390 and 360 px, in az and en; the coordinator opens the
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from werkzeug.datastructures import MultiDict
 
 from m4eg.extensions import db
 from m4eg.plans.blockform import cell_name, field_name, rows_name
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -106,15 +105,8 @@ def _build_plan(app) -> int:
 
 
 def _log_in(context, live_server, email):
-    from playwright.sync_api import expect
-
     page = context.new_page()
-    page.goto(f"{live_server.url}/az/accounts/login")
-    main = page.get_by_role("main")
-    main.locator("input[name='email']").fill(email)
-    main.locator("input[name='password']").fill(live_server.demo_password)
-    main.locator("form button[type='submit']").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login"))
+    sign_in(page, live_server, email)
     return page
 
 
