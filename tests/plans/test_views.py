@@ -207,6 +207,39 @@ def test_queue_filters_and_export(app, client, khirdalan_plan, login_as):
     assert "Khirdalan City Municipality,2025–2027,draft" in csv
 
 
+def test_the_queue_names_statuses_in_the_readers_language(app, client, khirdalan_plan,
+                                                          login_as):
+    """The status filter and the export read the status label from one place: the stored
+    value for machines, the label for people, in the language of the page."""
+    login_as("coordinator")
+    page = client.get("/az/plans/queue?status=in_review").get_data(as_text=True)
+    assert '<option value="in_review" selected>Baxılır</option>' in page
+    assert '<option value="draft">Qaralama</option>' in page
+    csv = client.get("/az/plans/queue.csv").get_data(as_text=True)
+    assert csv.splitlines()[0].startswith("\ufeffmunicipality,cycle,status,status_label,")
+    assert "2025–2027,draft,Qaralama," in csv
+
+
+def test_the_editor_names_its_inputs_as_the_rules_read_them(app, client, khirdalan_plan):
+    """Every input of the block editor is named by plans.blockform, the names the parser
+    reads: a plain field, a table's row count and each offered row's cells."""
+    plan_id = khirdalan_plan["id"]
+    log_in(client, khirdalan_plan["focal"].email)
+    for block_key in ("diagnostic", "actions"):
+        page = client.get(f"/en/plans/{plan_id}/blocks/{block_key}").get_data(as_text=True)
+        form = page.split('class="plan-form"')[1].split("</form>")[0]
+        names = set(re.findall(r'<(?:input|textarea|select)[^>]*\sname="([^"]+)"', form))
+        expected = {"csrf_token", "version"}
+        for field in _template(app).block(block_key)["fields"]:
+            if field["type"] == "table":  # a blank table offers one row
+                expected.add(rows_name(field["key"]))
+                expected.update(cell_name(field["key"], 0, column["key"])
+                                for column in field["columns"])
+            else:
+                expected.add(field_name(field["key"]))
+        assert names == expected, block_key
+
+
 def test_focal_point_starts_a_plan_once_per_cycle(app, client, plan_setup, login_as,
                                                   member_id):
     login_as("focal_point", municipality_id=member_id("urva"))
