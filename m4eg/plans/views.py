@@ -35,10 +35,6 @@ from .forms import ChangesForm, CommentForm, CycleForm, StartForm
 from .pdf import plan_pdf
 
 
-def _plan(plan_id: int, action: str = "plans.read"):
-    return get_or_404(services.get_plan(plan_id), action)
-
-
 def _to_plan(plan_or_id, anchor: str = "") -> str:
     plan_id = getattr(plan_or_id, "id", plan_or_id)
     return url_for("plans.show", plan_id=plan_id) + anchor
@@ -162,7 +158,7 @@ def _overview(plan, http_status=200, **extra):
 @bp.route("/<int:plan_id>")
 @allow(AUTHENTICATED)
 def show(plan_id):
-    return _overview(_plan(plan_id))
+    return _overview(get_or_404(services.get_plan(plan_id), "plans.read"))
 
 
 def _block_page(plan, block, http_status=200, **context):
@@ -188,7 +184,7 @@ def _typed_version() -> int:
 @bp.route("/<int:plan_id>/blocks/<block_key>", methods=["GET", "POST"])
 @allow(action="plans.edit")
 def edit_block(plan_id, block_key):
-    plan = _plan(plan_id, "plans.edit")
+    plan = get_or_404(services.get_plan(plan_id), "plans.edit")
     block = plan.template.block(block_key)
     if block is None:
         abort(404)
@@ -283,7 +279,7 @@ def _extra_rows(block) -> dict[str, int]:
 @bp.route("/<int:plan_id>/submit", methods=["GET", "POST"])
 @allow(action="plans.edit")
 def submit(plan_id):
-    plan = _plan(plan_id, "plans.edit")
+    plan = get_or_404(services.get_plan(plan_id), "plans.edit")
     missing = services.missing(plan)
     if request.method == "GET":
         return render_template("plans/confirm.html", plan=plan, action="submit",
@@ -296,7 +292,7 @@ def submit(plan_id):
 
 
 def _review_action(plan_id, action, message):
-    plan = _plan(plan_id, "plans.review")
+    plan = get_or_404(services.get_plan(plan_id), "plans.review")
     return act(lambda: action(plan), then=_to_plan(plan), done=message)
 
 
@@ -311,7 +307,7 @@ def start_review(plan_id):
 @allow(action="plans.review")
 def approve(plan_id):
     if request.method == "GET":
-        plan = _plan(plan_id, "plans.review")
+        plan = get_or_404(services.get_plan(plan_id), "plans.review")
         return render_template("plans/confirm.html", plan=plan, action="approve", missing=[],
                                lang=current_language())
     return _review_action(plan_id, lambda p: services.approve(p, current_user),
@@ -339,7 +335,7 @@ def _plan_page_form(plan, form, save, *, then, done=None, **forms):
 @bp.route("/<int:plan_id>/request-changes", methods=["POST"])
 @allow(action="plans.review")
 def request_changes(plan_id):
-    plan = _plan(plan_id, "plans.review")
+    plan = get_or_404(services.get_plan(plan_id), "plans.review")
     form = ChangesForm()
     return _plan_page_form(
         plan, form, lambda: services.request_changes(plan, current_user, form.note.data),
@@ -357,7 +353,7 @@ def _back_to_block(plan, block_key) -> str:
 @bp.route("/<int:plan_id>/comments", methods=["POST"])
 @allow(AUTHENTICATED)
 def comment(plan_id):
-    plan = _plan(plan_id, "plans.comment")
+    plan = get_or_404(services.get_plan(plan_id), "plans.comment")
     form = CommentForm()
     return _plan_page_form(
         plan, form, lambda: services.add_comment(plan, form.block.data, form.body.data,
@@ -370,7 +366,7 @@ def comment(plan_id):
 @bp.route("/<int:plan_id>/comments/<int:comment_id>/resolve", methods=["POST"])
 @allow(AUTHENTICATED)
 def resolve_comment(plan_id, comment_id):
-    plan = _plan(plan_id, "plans.comment")
+    plan = get_or_404(services.get_plan(plan_id), "plans.comment")
     comment = get_or_404(services.get_comment(plan, comment_id))
     return act(lambda: services.resolve_comment(comment, current_user,
                                                 resolved=request.form.get("reopen") != "1"),
@@ -380,7 +376,7 @@ def resolve_comment(plan_id, comment_id):
 @bp.route("/<int:plan_id>/history")
 @allow(AUTHENTICATED)
 def history(plan_id):
-    plan = _plan(plan_id)
+    plan = get_or_404(services.get_plan(plan_id), "plans.read")
     revisions = services.revisions(plan)
     numbers = [r.number for r in revisions]
     a = to_int(request.args.get("a"))
@@ -403,7 +399,7 @@ def history(plan_id):
 @bp.route("/<int:plan_id>/print")
 @allow(AUTHENTICATED)
 def print_view(plan_id):
-    plan = _plan(plan_id)
+    plan = get_or_404(services.get_plan(plan_id), "plans.read")
     lang = current_language()
     return render_template("plans/print.html", plan=plan, lang=lang,
                            budget=services.budget_tables(plan, lang),
@@ -413,7 +409,7 @@ def print_view(plan_id):
 @bp.route("/<int:plan_id>.pdf")
 @allow(AUTHENTICATED)
 def pdf(plan_id):
-    plan = _plan(plan_id)
+    plan = get_or_404(services.get_plan(plan_id), "plans.read")
     lang = current_language()
     return Response(plan_pdf(plan, lang), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="p4eg-plan-{plan.id}-{lang}.pdf"'})
