@@ -170,12 +170,12 @@ def create_accounts(app, users: int, focal_wanted: int, coordinators: int,
 
 def create_workshops(app, count: int, capacity: int) -> list[int]:
     """Workshops open for sign-up, small enough that some people land on the waitlist."""
-    from m4eg.courses import services as courses
-    from m4eg.courses.models import Workshop
     from m4eg.extensions import db
+    from m4eg.workshops import services as workshops
+    from m4eg.workshops.models import Workshop
 
     with app.app_context():
-        slugs = [c.slug for c in courses.courses()]
+        slugs = [c.slug for c in workshops.course_list()]
         now = datetime.now(UTC)
         made = []
         for number in range(count):
@@ -514,9 +514,10 @@ def verify(app, ledger: list[dict]) -> tuple[dict, list[str]]:
     (acked, unknown, verified) and a description of each lost write."""
     from sqlalchemy import func, select
 
-    from m4eg.courses.models import Enrolment, LessonProgress, Workshop, WorkshopRegistration
+    from m4eg.courses.models import Enrolment, LessonProgress
     from m4eg.extensions import db
     from m4eg.plans.models import Plan
+    from m4eg.workshops.models import RegistrationStatus, Workshop, WorkshopRegistration
 
     counts = defaultdict(Counter)
     lost: list[str] = []
@@ -547,14 +548,16 @@ def verify(app, ledger: list[dict]) -> tuple[dict, list[str]]:
                          f"user {user} {data['course']}/{data['lesson']}: no progress row")
             elif kind == "workshop":
                 status = registrations.get((data["workshop_id"], user))
-                verified(kind, status in ("confirmed", "waitlisted"),
+                verified(kind, status in (RegistrationStatus.CONFIRMED,
+                                          RegistrationStatus.WAITLISTED),
                          f"user {user} workshop {data['workshop_id']}: registration is "
                          f"{status or 'missing'}")
         # Seats: the counter the conditional UPDATE keeps must match the confirmed rows.
         for workshop in session.scalars(select(Workshop)):
             confirmed = session.scalar(select(func.count()).select_from(WorkshopRegistration)
                                        .where(WorkshopRegistration.workshop_id == workshop.id,
-                                              WorkshopRegistration.status == "confirmed"))
+                                              WorkshopRegistration.status
+                                              == RegistrationStatus.CONFIRMED))
             if confirmed != workshop.seats_taken:
                 lost.append(f"workshop {workshop.id}: seats_taken {workshop.seats_taken}, "
                             f"{confirmed} confirmed registrations")

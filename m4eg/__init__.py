@@ -90,10 +90,11 @@ def _register_blueprints(app: Flask) -> None:
         plans,
         portfolios,
         readiness,
+        workshops,
     )
 
-    for domain in (main, accounts, municipalities, figures, courses, portfolios, plans,
-                   readiness, api):
+    for domain in (main, accounts, municipalities, figures, courses, workshops, portfolios,
+                   plans, readiness, api):
         domain.init_app(app)
 
 

@@ -25,11 +25,12 @@ def load_demo():
     from .plans.cli import ensure_demo_plans
     from .portfolios.cli import load_demonstrators
     from .readiness.services import ensure_demo_values
+    from .workshops import services as workshops
 
     members = municipalities.ensure_demo_municipalities()
     accounts.ensure_demo_users(members)
     courses.sync_lessons()
-    courses.ensure_demo_workshops()
+    workshops.ensure_demo_workshops()
     load_demonstrators()
     ensure_demo_plans()
     ensure_demo_values()

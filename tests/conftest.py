@@ -284,7 +284,7 @@ def make_workshop(app):
     """A ULC workshop ``days`` from now (negative: already held) with ``capacity`` seats and
     none taken; returns its id."""
     from m4eg.core.time import utcnow
-    from m4eg.courses.models import Workshop
+    from m4eg.workshops.models import Workshop
 
     def make(course_slug="community-listening", capacity=1, days=10, city_az="Şəki",
              city_en="Sheki", venue="Zal"):

@@ -1,11 +1,10 @@
-"""The Urban Learning Center: courses from courses/, progress, quizzes, certificates,
-workshops."""
+"""The Urban Learning Center: courses from courses/, progress, quizzes, certificates (the
+in-person sessions are ``m4eg.workshops``)."""
 
 from flask import Blueprint, Flask
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 certificates_bp = Blueprint("certificates", __name__)
-workshops_bp = Blueprint("workshops", __name__)
 
 
 def init_app(app: Flask) -> None:
@@ -13,11 +12,10 @@ def init_app(app: Flask) -> None:
     with its path and the reason); register the routes and permission policies (imported
     here, not when another domain imports this package's services)."""
     from ..core.sections import register_section
-    from . import policies, views, workshop_views  # noqa: F401
+    from . import policies, views  # noqa: F401
     from .content import load_catalogue
 
     app.extensions["m4eg_courses"] = load_catalogue()
     app.register_blueprint(bp, url_prefix="/<lang:lang_code>/courses")
     app.register_blueprint(certificates_bp, url_prefix="/<lang:lang_code>/certificates")
-    app.register_blueprint(workshops_bp, url_prefix="/<lang:lang_code>/workshops")
     register_section(app, "member", "courses", views.member_section, order=30)

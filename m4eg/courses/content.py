@@ -17,10 +17,11 @@ from markupsafe import Markup
 
 from ..config import ROOT
 from ..core.markdown import render_markdown
+from .labels import CourseLevel
 
 CONTENT_DIR = ROOT / "courses"
 LANGS = ("az", "en")
-LEVELS = ("introductory", "intermediate", "advanced")
+LEVELS = tuple(CourseLevel)
 TOPICS = ("foresight", "listening", "sensemaking", "portfolio", "p4eg", "management",
           "monitoring", "sdgs")
 RESERVED = {"quiz", "certificate", "enrol"}  # used by the course's own pages
@@ -71,7 +72,7 @@ class Course:
     title: dict[str, str]
     summary: dict[str, str]
     topics: tuple[str, ...]
-    level: str
+    level: CourseLevel
     hours: float
     sdgs: tuple[int, ...]
     pass_mark: int
@@ -228,7 +229,7 @@ def _load_course(folder: Path, course_slugs: set[str]) -> Course:
     return Course(
         slug=slug, title=_bilingual(meta.get("title"), path, "title"),
         summary=_bilingual(meta.get("summary"), path, "summary"), topics=topics,
-        level=meta["level"], hours=float(hours), sdgs=sdgs, pass_mark=pass_mark,
+        level=CourseLevel(meta["level"]), hours=float(hours), sdgs=sdgs, pass_mark=pass_mark,
         lessons=tuple(lessons), questions=_load_quiz(folder / "quiz.yml"),
         _by_slug={lesson.slug: lesson for lesson in lessons},
     )

@@ -1,6 +1,8 @@
-"""Translated labels of the content's vocabularies (topics and levels)."""
+"""Translated labels of the content's vocabularies (topics and levels), in one place."""
 
 from flask_babel import lazy_gettext as _l
+
+from ..core.enums import LabelledEnum
 
 TOPIC_LABELS = {
     "foresight": _l("Foresight"),
@@ -12,8 +14,11 @@ TOPIC_LABELS = {
     "monitoring": _l("Learning and monitoring"),
     "sdgs": _l("SDGs"),
 }
-LEVEL_LABELS = {
-    "introductory": _l("Introductory"),
-    "intermediate": _l("Intermediate"),
-    "advanced": _l("Advanced"),
-}
+
+
+class CourseLevel(LabelledEnum):
+    """A course's level; the value is what ``course.md`` writes in its front matter."""
+
+    INTRODUCTORY = "introductory", _l("Introductory")
+    INTERMEDIATE = "intermediate", _l("Intermediate")
+    ADVANCED = "advanced", _l("Advanced")

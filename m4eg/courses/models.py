@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
-    CheckConstraint,
     DateTime,
     ForeignKey,
     Integer,
@@ -20,8 +18,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.i18n import localized
 from ..core.time import utcnow
 from ..extensions import db
-
-ATTENDANCE = {"present": _l("Present"), "absent": _l("Absent"), "excused": _l("Excused")}
 
 
 class CourseLesson(db.Model):
@@ -96,43 +92,3 @@ class Certificate(db.Model):
     @property
     def course_title(self) -> str:
         return localized(self, "course_title")
-
-
-class Workshop(db.Model):
-    """An in-person session of a course. ``seats_taken`` is changed only by a conditional
-    UPDATE, so two people can never take the last seat at once."""
-
-    __tablename__ = "workshops"
-    __table_args__ = (CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity",
-                                      name="seats_within_capacity"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    course_slug: Mapped[str] = mapped_column(String(80), index=True)
-    city_az: Mapped[str] = mapped_column(String(120))
-    city_en: Mapped[str] = mapped_column(String(120))
-    venue: Mapped[str] = mapped_column(String(200))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    capacity: Mapped[int] = mapped_column(Integer)
-    seats_taken: Mapped[int] = mapped_column(Integer, default=0)
-    registration_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    @property
-    def city(self) -> str:
-        return localized(self, "city")
-
-
-class WorkshopRegistration(db.Model):
-    __tablename__ = "workshop_registrations"
-    __table_args__ = (UniqueConstraint("workshop_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(String(12))  # confirmed, waitlisted, cancelled
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    attendance: Mapped[str | None] = mapped_column(String(8))
-
-    user = relationship("User", lazy="joined")

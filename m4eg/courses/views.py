@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from flask import (
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.cache import cached_page
-from ..core.exports import csv_response, xlsx_response
+from ..core.exports import table_response
 from ..core.i18n import current_language
-from ..core.permissions import AUTHENTICATED, PUBLIC, allow, authorize
+from ..core.permissions import AUTHENTICATED, PUBLIC, allow
 from ..core.privacy import suppress
+from ..core.views import act, get_or_404
 from ..extensions import db
 from . import bp, certificates_bp, services
 from .certificate import certificate_pdf
 from .content import TOPICS
-from .labels import LEVEL_LABELS, TOPIC_LABELS
-
-
-def _course_or_404(slug):
-    course = services.get_course(slug)
-    if course is None:
-        abort(404)
-    return course
+from .labels import TOPIC_LABELS
 
 
 @bp.route("/")
@@ -40,7 +26,7 @@ def index():
     topic = request.args.get("topic", "")
     topic = topic if topic in TOPICS else ""
     return render_template("courses/index.html", courses=services.courses(topic), topic=topic,
-                           topics=TOPIC_LABELS, levels=LEVEL_LABELS)
+                           topics=TOPIC_LABELS)
 
 
 @bp.route("/my-learning")
@@ -54,7 +40,7 @@ def my_learning():
 @cached_page
 @allow(PUBLIC)
 def show(slug):
-    course = _course_or_404(slug)
+    course = get_or_404(services.get_course(slug))
     enrolment = done = best = None
     if current_user.is_authenticated:
         enrolment = services.enrolment(current_user, course.slug)
@@ -62,22 +48,16 @@ def show(slug):
             done = services.done_lessons(current_user, course)
             best = services.best_attempt(current_user, course.slug)
     return render_template("courses/show.html", course=course, enrolment=enrolment,
-                           done=done or set(), best=best, topics=TOPIC_LABELS,
-                           levels=LEVEL_LABELS)
+                           done=done or set(), best=best, topics=TOPIC_LABELS)
 
 
 @bp.route("/<slug>/enrol", methods=["POST"])
 @allow(AUTHENTICATED)
 def enrol(slug):
-    course = _course_or_404(slug)
-    try:
-        services.enrol(current_user, course)
-    except services.CourseError as error:
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("You are enrolled. Start with the first lesson."), "success")
-    return redirect(url_for("courses.show", slug=course.slug))
+    course = get_or_404(services.get_course(slug))
+    return act(lambda: services.enrol(current_user, course),
+               done=_("You are enrolled. Start with the first lesson."),
+               then=url_for("courses.show", slug=course.slug))
 
 
 def _back_to_enrol(course):
@@ -94,10 +74,8 @@ def _enrolled_or_redirect(course):
 @bp.route("/<slug>/<lesson_slug>")
 @allow(AUTHENTICATED)
 def lesson(slug, lesson_slug):
-    course = _course_or_404(slug)
-    current = course.lesson(lesson_slug)
-    if current is None:
-        abort(404)
+    course = get_or_404(services.get_course(slug))
+    current = get_or_404(course.lesson(lesson_slug))
     done = services.progress_if_enrolled(current_user, course)
     if done is None:
         return _back_to_enrol(course)
@@ -113,26 +91,18 @@ def lesson(slug, lesson_slug):
 @bp.route("/<slug>/<lesson_slug>/done", methods=["POST"])
 @allow(AUTHENTICATED)
 def mark_done(slug, lesson_slug):
-    course = _course_or_404(slug)
-    if course.lesson(lesson_slug) is None:
-        abort(404)
-    try:
-        services.mark_done(current_user, course, lesson_slug)
-    except services.CourseError as error:
-        flash(str(error.message), "error")
-        return redirect(url_for("courses.show", slug=course.slug))
-    db.session.commit()
-    following = course.lessons[course.lesson(lesson_slug).position:]
-    if following:
-        return redirect(url_for("courses.lesson", slug=course.slug,
-                                lesson_slug=following[0].slug))
-    return redirect(url_for("courses.quiz", slug=course.slug))
+    course = get_or_404(services.get_course(slug))
+    following = course.lessons[get_or_404(course.lesson(lesson_slug)).position:]
+    then = (url_for("courses.lesson", slug=course.slug, lesson_slug=following[0].slug)
+            if following else url_for("courses.quiz", slug=course.slug))
+    return act(lambda: services.mark_done(current_user, course, lesson_slug), then=then,
+               refused=url_for("courses.show", slug=course.slug))
 
 
 @bp.route("/<slug>/quiz", methods=["GET", "POST"])
 @allow(AUTHENTICATED)
 def quiz(slug):
-    course = _course_or_404(slug)
+    course = get_or_404(services.get_course(slug))
     if (response := _enrolled_or_redirect(course)) is not None:
         return response
     answers, problems, attempt = {}, {}, None
@@ -157,7 +127,7 @@ def quiz(slug):
 @bp.route("/<slug>/certificate")
 @allow(AUTHENTICATED)
 def certificate(slug):
-    course = _course_or_404(slug)
+    course = get_or_404(services.get_course(slug))
     try:
         issued = services.issue_certificate(current_user, course, current_language())
     except services.CourseError as error:
@@ -177,28 +147,20 @@ def reports():
 @bp.route("/reports.<any(csv, xlsx):fmt>")
 @allow(action="courses.manage")
 def export_reports(fmt):
-    rows = services.report_rows()
-    if fmt == "csv":
-        return csv_response(rows, "m4eg-ulc-results.csv")
-    return xlsx_response(rows, "m4eg-ulc-results.xlsx", sheet_title="ULC")
+    return table_response(services.report_rows(), fmt, "m4eg-ulc-results", sheet_title="ULC")
 
 
 @certificates_bp.route("/<code>", endpoint="show")
 @allow(PUBLIC)
 def verify_certificate(code):
-    issued = services.certificate_by_code(code)
-    if issued is None:
-        abort(404)
+    issued = get_or_404(services.certificate_by_code(code))
     return render_template("courses/certificate.html", certificate=issued)
 
 
 @certificates_bp.route("/<code>.pdf")
 @allow(AUTHENTICATED)
 def pdf(code):
-    issued = services.certificate_by_code(code)
-    if issued is None:
-        abort(404)
-    authorize("certificates.download", issued)
+    issued = get_or_404(services.certificate_by_code(code), "certificates.download")
     verify = url_for("certificates.show", code=issued.code, lang_code=issued.language,
                      _external=True)
     return Response(certificate_pdf(issued, verify), mimetype="application/pdf", headers={

@@ -7,6 +7,7 @@ the ``chromium`` package). Without it, every browser test is skipped.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -111,11 +112,9 @@ def screenshots_dir():
     return SCREENSHOTS
 
 
-def sign_in(page, live_server, email, lang="az"):
-    """Sign ``email`` in (the demo password) on the login page, and wait until the page has
-    left it."""
-    import re
-
+def log_in(page, live_server, email: str, lang: str = "az"):
+    """Sign ``page`` in through the login form as ``email`` (the demo password) and wait until
+    the form is left behind; returns the page."""
     from playwright.sync_api import expect
 
     page.goto(f"{live_server.url}/{lang}/accounts/login")
@@ -124,3 +123,16 @@ def sign_in(page, live_server, email, lang="az"):
     main.locator("input[name='password']").fill(live_server.demo_password)
     main.locator("form button[type='submit']").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login"))
+    return page
+
+
+def format_violations(url: str, violations: list[dict]) -> str:
+    """axe-core's violations on ``url``, one line per rule and one per offending element."""
+    lines = [url]
+    for violation in violations:
+        lines.append(f"  [{violation['impact']}] {violation['id']}: {violation['help']} "
+                     f"({violation['helpUrl']})")
+        for node in violation["nodes"]:
+            target = " ".join(str(part) for part in node["target"])
+            lines.append(f"      {target}: {node.get('failureSummary', '')!s}".replace("\n", " "))
+    return "\n".join(lines)

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from m4eg.courses.content import load_catalogue
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import format_violations, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +37,9 @@ def _course():
     return course
 
 
-def _log_in(page, live_server, lang="az"):
-    expect = _expect()
-    sign_in(page, live_server, DEMO_EMAIL, lang)
-    expect(page.locator("header.site-header")).to_contain_text(DEMO_NAME)
+def _log_in(page, live_server):
+    log_in(page, live_server, DEMO_EMAIL)
+    _expect()(page.locator("header.site-header")).to_contain_text(DEMO_NAME)
 
 
 def _enrol(page):
@@ -62,17 +61,6 @@ def _answer_correctly(page, course):
 
 def _submit_quiz(page):
     page.locator("form.quiz button[type='submit']").click()
-
-
-def _format_violations(url: str, violations: list[dict]) -> str:
-    lines = [url]
-    for violation in violations:
-        lines.append(f"  [{violation['impact']}] {violation['id']}: {violation['help']} "
-                     f"({violation['helpUrl']})")
-        for node in violation["nodes"]:
-            target = " ".join(str(part) for part in node["target"])
-            lines.append(f"      {target}: {node.get('failureSummary', '')!s}".replace("\n", " "))
-    return "\n".join(lines)
 
 
 def test_learner_goes_from_catalogue_to_verified_certificate(live_server, new_context):
@@ -199,7 +187,7 @@ def test_lesson_and_quiz_pages_have_no_serious_accessibility_violations(live_ser
         blocking = [v for v in results.response["violations"]
                     if v.get("impact") in BLOCKING_IMPACTS]
         if blocking:
-            failures.append(_format_violations(f"{label}: {page.url}", blocking))
+            failures.append(format_violations(f"{label}: {page.url}", blocking))
 
     for label, url in (("lesson", lesson), ("quiz", quiz)):
         response = page.goto(url)

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from m4eg.extensions import db
 from m4eg.plans.blockform import cell_name, field_name, rows_name
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -105,9 +105,7 @@ def _build_plan(app) -> int:
 
 
 def _log_in(context, live_server, email):
-    page = context.new_page()
-    sign_in(page, live_server, email)
-    return page
+    return log_in(context.new_page(), live_server, email)
 
 
 def _fits(page, url):

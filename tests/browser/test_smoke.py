@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import format_violations
+
 pytestmark = pytest.mark.browser
 
 STRONG_PASSWORD = "quiet river stone 42"
@@ -84,17 +86,6 @@ def test_language_switch_keeps_the_page(live_server, page):
     expect(page.locator("html")).to_have_attribute("lang", "az")
 
 
-def _format_violations(url: str, violations: list[dict]) -> str:
-    lines = [url]
-    for violation in violations:
-        lines.append(f"  [{violation['impact']}] {violation['id']}: {violation['help']} "
-                     f"({violation['helpUrl']})")
-        for node in violation["nodes"]:
-            target = " ".join(str(part) for part in node["target"])
-            lines.append(f"      {target}: {node.get('failureSummary', '')!s}".replace("\n", " "))
-    return "\n".join(lines)
-
-
 def test_pages_have_no_serious_accessibility_violations(live_server, new_context):
     from axe_playwright_python.sync_playwright import Axe
 
@@ -112,7 +103,7 @@ def test_pages_have_no_serious_accessibility_violations(live_server, new_context
             blocking = [v for v in results.response["violations"]
                         if v.get("impact") in BLOCKING_IMPACTS]
             if blocking:
-                failures.append(_format_violations(url, blocking))
+                failures.append(format_violations(url, blocking))
     assert not failures, "axe-core found serious or critical violations:\n" + "\n".join(failures)
 
 

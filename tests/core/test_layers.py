@@ -23,9 +23,10 @@ def test_the_import_contracts_of_the_domain_graph_are_kept():
 def test_importing_a_domain_service_loads_no_routes_and_no_policies():
     """Another domain (or a script) importing ``plans.services`` gets the rules only: views and
     policies are loaded by ``init_app`` when the app is built, not by import order."""
-    code = ("import sys, m4eg.plans.services, m4eg.figures.services, m4eg.courses.services\n"
+    code = ("import sys, m4eg.plans.services, m4eg.figures.services, m4eg.courses.services,"
+            " m4eg.workshops.services\n"
             "print(sorted(m for m in sys.modules if m.startswith('m4eg.') and\n"
-            "      m.rsplit('.', 1)[-1] in ('views', 'workshop_views', 'policies')))")
+            "      m.rsplit('.', 1)[-1] in ('views', 'policies')))")
     result = subprocess.run(  # noqa: S603 - a fixed command
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
         check=True)

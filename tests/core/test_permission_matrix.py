@@ -219,12 +219,13 @@ def objects(app, roster, demonstrators, make_user):
     from m4eg.core.outbox import queue_mail
     from m4eg.core.time import utcnow
     from m4eg.courses import services as courses
-    from m4eg.courses.models import Certificate, Workshop
+    from m4eg.courses.models import Certificate
     from m4eg.municipalities.services import get_by_slug
     from m4eg.plans import services as plans
     from m4eg.plans.cli import DEFAULT_TEMPLATE
     from m4eg.portfolios import services as portfolios
     from m4eg.portfolios.models import Milestone
+    from m4eg.workshops.models import Workshop
 
     with app.app_context():
         a, b = get_by_slug("khirdalan").id, get_by_slug("urva").id

@@ -20,13 +20,13 @@ from m4eg.accounts import services as accounts
 from m4eg.accounts.models import User
 from m4eg.core.time import utcnow
 from m4eg.core.versions import Conflict
-from m4eg.courses import services as courses
-from m4eg.courses.models import Workshop
 from m4eg.extensions import db
 from m4eg.municipalities import services as municipalities
 from m4eg.municipalities.models import Municipality
 from m4eg.portfolios import services as portfolios
 from m4eg.portfolios.models import Option, Portfolio
+from m4eg.workshops import services as workshops
+from m4eg.workshops.models import Workshop
 from tests.conftest import race
 
 COURSE = "community-listening"
@@ -98,7 +98,7 @@ def _option_status_save(ids, record, text, seen):
 def _workshop_setup(app, make_user, make_municipality):
     start = utcnow() + timedelta(days=10)
     with app.app_context():
-        workshop = courses.save_workshop(None, dict(
+        workshop = workshops.save_workshop(None, dict(
             course_slug=COURSE, city_az="Şəki", city_en="Sheki", venue="Zal",
             starts_at=start, ends_at=start + timedelta(hours=6),
             registration_deadline=start - timedelta(days=1), capacity=10))
@@ -110,7 +110,7 @@ def _workshop_save(ids, record, text, seen):
     data = {key: getattr(record, key) for key in (
         "course_slug", "city_az", "city_en", "capacity", "starts_at", "ends_at",
         "registration_deadline")}
-    courses.save_workshop(record, {**data, "venue": text}, version=seen)
+    workshops.save_workshop(record, {**data, "venue": text}, version=seen)
 
 
 KINDS = {

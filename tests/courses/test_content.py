@@ -84,3 +84,18 @@ def test_check_command_reports_the_path_and_reason(app, content):
     ok = app.test_cli_runner().invoke(args=["courses", "check"])
     assert ok.exit_code == 0 and "4 courses: all files valid." in ok.output
 
+
+
+def test_a_course_level_is_read_as_the_enum_with_its_translated_label(app_ctx):
+    """The level in course.md becomes a CourseLevel; its label follows the page language."""
+    from flask_babel import force_locale
+
+    from m4eg.courses import services as courses
+    from m4eg.courses.labels import CourseLevel
+
+    course = courses.get_course("community-listening")
+    assert isinstance(course.level, CourseLevel)
+    with force_locale("az"):
+        assert str(CourseLevel.INTRODUCTORY.label) == "Başlanğıc"
+    with force_locale("en"):
+        assert str(CourseLevel.ADVANCED.label) == "Advanced"

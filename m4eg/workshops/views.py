@@ -11,19 +11,19 @@ from ..core.i18n import current_language
 from ..core.params import to_int
 from ..core.permissions import AUTHENTICATED, PUBLIC, allow, can
 from ..core.views import act, get_or_404, submit
-from . import services, workshops_bp
+from . import bp, services
 from .forms import WorkshopForm, to_local, to_utc
-from .models import ATTENDANCE
+from .models import RegistrationStatus
 
 
-@workshops_bp.route("/")
+@bp.route("/")
 @allow(PUBLIC)
 def index():
-    return render_template("courses/workshops.html", workshops=services.workshops(),
-                           courses={c.slug: c for c in services.courses()})
+    return render_template("workshops/index.html", workshops=services.workshops(),
+                           courses={c.slug: c for c in services.course_list()})
 
 
-@workshops_bp.route("/<int:workshop_id>")
+@bp.route("/<int:workshop_id>")
 @allow(PUBLIC)
 def show(workshop_id):
     workshop = get_or_404(services.get_workshop(workshop_id))
@@ -31,43 +31,42 @@ def show(workshop_id):
     if current_user.is_authenticated:
         mine = services.registration(workshop, current_user)
         position = services.waitlist_position(workshop, mine) if mine else None
-    manage = can(current_user, "courses.manage")
+    manage = can(current_user, "workshops.manage")
     return render_template(
-        "courses/workshop.html", workshop=workshop, course=services.get_course(
+        "workshops/show.html", workshop=workshop, course=services.get_course(
             workshop.course_slug), mine=mine, position=position, manage=manage,
         roster=services.roster(workshop) if manage else None,
-        counts=services.attendance_counts(workshop) if manage else None, attendance=ATTENDANCE)
+        counts=services.attendance_counts(workshop) if manage else None)
 
 
-@workshops_bp.route("/<int:workshop_id>/register", methods=["POST"])
+@bp.route("/<int:workshop_id>/register", methods=["POST"])
 @allow(AUTHENTICATED)
 def register(workshop_id):
     workshop = get_or_404(services.get_workshop(workshop_id))
     return act(lambda: services.register(current_user, workshop), done=_registered,
-               then=url_for("workshops.show", workshop_id=workshop.id))
+               then=_shown(workshop))
 
 
 def _registered(record) -> str:
-    if record.status == "confirmed":
+    if record.status == RegistrationStatus.CONFIRMED:
         return _("Your seat is confirmed.")
     return _("The session is full: you are on the waitlist and will get a seat "
              "automatically if someone cancels.")
 
 
-@workshops_bp.route("/<int:workshop_id>/cancel", methods=["POST"])
+@bp.route("/<int:workshop_id>/cancel", methods=["POST"])
 @allow(AUTHENTICATED)
 def cancel(workshop_id):
     workshop = get_or_404(services.get_workshop(workshop_id))
     return act(lambda: services.cancel(current_user, workshop),
-               done=_("Your registration has been cancelled."),
-               then=url_for("workshops.show", workshop_id=workshop.id))
+               done=_("Your registration has been cancelled."), then=_shown(workshop))
 
 
 def _form(workshop=None):
     form = WorkshopForm(obj=workshop if request.method == "GET" else None)
     lang = current_language()
     form.course_slug.choices = select_choices((c.slug, c.title[lang])
-                                              for c in services.courses())
+                                              for c in services.course_list())
     if workshop is not None and request.method == "GET":
         for name in ("starts_at", "ends_at", "registration_deadline"):
             form[name].data = to_local(getattr(workshop, name))
@@ -82,33 +81,33 @@ def _data(form) -> dict:
     return data
 
 
-@workshops_bp.route("/new", methods=["GET", "POST"])
-@allow(action="courses.manage")
+@bp.route("/new", methods=["GET", "POST"])
+@allow(action="workshops.manage")
 def create():
     form = _form()
     return submit(form, lambda: services.save_workshop(None, _data(form)),
                   done=_("The session has been created."), then=_shown, page=lambda: (
-                      render_template("courses/workshop_edit.html", form=form, workshop=None)))
+                      render_template("workshops/edit.html", form=form, workshop=None)))
 
 
 def _shown(workshop) -> str:
     return url_for("workshops.show", workshop_id=workshop.id)
 
 
-@workshops_bp.route("/<int:workshop_id>/edit", methods=["GET", "POST"])
-@allow(action="courses.manage")
+@bp.route("/<int:workshop_id>/edit", methods=["GET", "POST"])
+@allow(action="workshops.manage")
 def edit(workshop_id):
     workshop = get_or_404(services.get_workshop(workshop_id))
     form = _form(workshop)
     return submit(form, lambda version: services.save_workshop(workshop, _data(form),
                                                                version=version),
                   versioned=True, done=_("The session has been saved."), then=_shown(workshop),
-                  page=lambda: render_template("courses/workshop_edit.html", form=form,
+                  page=lambda: render_template("workshops/edit.html", form=form,
                                                workshop=workshop))
 
 
-@workshops_bp.route("/<int:workshop_id>/attendance", methods=["POST"])
-@allow(action="courses.manage")
+@bp.route("/<int:workshop_id>/attendance", methods=["POST"])
+@allow(action="workshops.manage")
 def attendance(workshop_id):
     workshop = get_or_404(services.get_workshop(workshop_id))
     values = {}

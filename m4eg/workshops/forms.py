@@ -1,4 +1,4 @@
-"""Workshop forms (the quiz form is built from the content, see quiz.html)."""
+"""The workshop session form, in Baku wall-clock time."""
 
 from __future__ import annotations
 

@@ -1,0 +1,5 @@
+"""Who may run workshop sessions."""
+
+from ..core.permissions import grant
+
+grant("workshops.manage", "coordinator")
