@@ -4,7 +4,6 @@ comments and the plan's event history."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -20,19 +19,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
+from ..core.enums import LabelledEnum
 from ..core.i18n import localized
 from ..core.time import utcnow
 from ..extensions import db
 
 
-class _Stored(StrEnum):
-    """A value a column stores (the enum's values are the stored strings: the columns stay
-    String), with its translated label written once, in ``_LABELS`` below."""
-
-    @property
-    def label(self) -> str:
-        """The value in the reader's language (pages, the queue export, the PDF, history)."""
-        return str(_LABELS[type(self)][self])
+class _Stored(LabelledEnum):
+    """A value a column stores, declared with its translated label (the columns stay
+    String)."""
 
     @classmethod
     def parse(cls, value):
@@ -45,50 +40,31 @@ class _Stored(StrEnum):
 
 
 class PlanStatus(_Stored):
-    """Where a plan is in its review cycle (``plans.status``)."""
+    """Where a plan is in its review cycle (``plans.status``); the labels are read by the
+    pages, the queue export, the PDF, the mail and the history."""
 
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    IN_REVIEW = "in_review"
-    CHANGES_REQUESTED = "changes_requested"
-    APPROVED = "approved"
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Submitted")
+    IN_REVIEW = "in_review", _l("In review")
+    CHANGES_REQUESTED = "changes_requested", _l("Changes requested")
+    APPROVED = "approved", _l("Approved")
 
 
 class PlanAction(_Stored):
-    """What an entry of a plan's history records (``plan_events.action``)."""
+    """What an entry of a plan's history records (``plan_events.action``); the label reads
+    as "<person> approved the plan"."""
 
-    STARTED = "started"
-    SAVED = "saved"
-    SUBMITTED = "submitted"
-    REVIEW_STARTED = "review_started"
-    CHANGES_REQUESTED = "changes_requested"
-    APPROVED = "approved"
-    COMMENTED = "commented"
-    REPLIED = "replied"
-    RESOLVED = "resolved"
+    STARTED = "started", _l("started the plan")
+    SAVED = "saved", _l("saved")
+    SUBMITTED = "submitted", _l("submitted the plan")
+    REVIEW_STARTED = "review_started", _l("took the plan into review")
+    CHANGES_REQUESTED = "changes_requested", _l("asked for changes")
+    APPROVED = "approved", _l("approved the plan")
+    COMMENTED = "commented", _l("commented on")
+    REPLIED = "replied", _l("replied on")
+    RESOLVED = "resolved", _l("marked a comment resolved on")
 
 
-# The one place statuses and history actions are put into words.
-_LABELS = {
-    PlanStatus: {
-        PlanStatus.DRAFT: _l("Draft"),
-        PlanStatus.SUBMITTED: _l("Submitted"),
-        PlanStatus.IN_REVIEW: _l("In review"),
-        PlanStatus.CHANGES_REQUESTED: _l("Changes requested"),
-        PlanStatus.APPROVED: _l("Approved"),
-    },
-    PlanAction: {
-        PlanAction.STARTED: _l("started the plan"),
-        PlanAction.SAVED: _l("saved"),
-        PlanAction.SUBMITTED: _l("submitted the plan"),
-        PlanAction.REVIEW_STARTED: _l("took the plan into review"),
-        PlanAction.CHANGES_REQUESTED: _l("asked for changes"),
-        PlanAction.APPROVED: _l("approved the plan"),
-        PlanAction.COMMENTED: _l("commented on"),
-        PlanAction.REPLIED: _l("replied on"),
-        PlanAction.RESOLVED: _l("marked a comment resolved on"),
-    },
-}
 # The statuses in which the municipality may still write in its plan.
 EDITABLE = frozenset({PlanStatus.DRAFT, PlanStatus.CHANGES_REQUESTED})
 
@@ -164,7 +140,7 @@ class Plan(db.Model):
     @property
     def status_label(self) -> str:
         status = PlanStatus.parse(self.status)
-        return status.label if status else self.status
+        return str(status.label) if status else self.status
 
     @property
     def content(self) -> dict:

@@ -284,7 +284,7 @@ def steps(plan: Plan) -> list[dict]:
         if (plan.status == PlanStatus.CHANGES_REQUESTED
                 and key in (PlanStatus.SUBMITTED, PlanStatus.IN_REVIEW)):
             state = "done"
-        result.append({"key": key, "label": key.label, "state": state})
+        result.append({"key": key, "label": str(key.label), "state": state})
     return result
 
 
@@ -303,10 +303,11 @@ def history(plan: Plan, lang: str) -> list[dict]:
             if event.action in _ABOUT_SECTIONS else []
         entries.append({
             "at": event.at, "actor": event.actor.name if event.actor else _("the platform"),
-            "action": action.label if (action := PlanAction.parse(event.action))
+            "action": str(action.label) if (action := PlanAction.parse(event.action))
             else event.action,
             "sections": sections,
-            "status": status.label if (status := PlanStatus.parse(event.to_status)) else "",
+            "status": str(status.label) if (status := PlanStatus.parse(event.to_status))
+            else "",
             "note": event.note if event.action == PlanAction.CHANGES_REQUESTED else "",
         })
     return entries
