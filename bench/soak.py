@@ -284,6 +284,8 @@ def fill_block(block: dict, rng: random.Random, tag: str, full: bool, lang: str 
 
     ``full`` fills every field (a block a submission accepts); otherwise each field is left
     empty with some probability, as in a draft."""
+    from m4eg.plans import blockform
+
     form, content = [], {}
     for spec in block["fields"]:
         key, kind = spec["key"], spec["type"]
@@ -294,7 +296,7 @@ def fill_block(block: dict, rng: random.Random, tag: str, full: bool, lang: str 
             for index in range(len(rows)):
                 stored, start = {}, None
                 for column in spec["columns"]:
-                    name = f"t-{key}-{index}-{column['key']}"
+                    name = blockform.cell_name(key, index, column["key"])
                     if not full and not column.get("required") and rng.random() < 0.3:
                         form.append((name, ""))
                         stored[column["key"]] = _EMPTY_CELL[column["type"]]
@@ -307,23 +309,23 @@ def fill_block(block: dict, rng: random.Random, tag: str, full: bool, lang: str 
                     stored[column["key"]] = value
                 stored_rows.append(stored)
             # The page always offers one blank row more; blank rows are dropped on save.
-            form += [(f"t-{key}-{len(rows)}-{c['key']}", "") for c in spec["columns"]]
-            form.append((f"rows-{key}", str(len(rows) + 1)))
+            form += [(blockform.cell_name(key, len(rows), c["key"]), "") for c in spec["columns"]]
+            form.append((blockform.rows_name(key), str(len(rows) + 1)))
             content[key] = stored_rows
         elif empty:
-            form.append((f"f-{key}", ""))
+            form.append((blockform.field_name(key), ""))
             content[key] = "" if kind == "text" else None
         elif kind == "text":
             typed, stored = _text_value(rng, f"{tag} {key}")
-            form.append((f"f-{key}", typed))
+            form.append((blockform.field_name(key), typed))
             content[key] = stored
         elif kind == "number":
             typed, stored = _number_value(rng, spec, lang)
-            form.append((f"f-{key}", typed))
+            form.append((blockform.field_name(key), typed))
             content[key] = stored
         else:  # choice
             choice = rng.choice(spec["choices"])["key"]
-            form.append((f"f-{key}", choice))
+            form.append((blockform.field_name(key), choice))
             content[key] = choice
     return form, content
 

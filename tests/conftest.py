@@ -20,6 +20,7 @@ import email
 import os
 import shutil
 import socket
+import threading
 import time
 import uuid
 from datetime import date, timedelta
@@ -30,6 +31,7 @@ import pytest
 from sqlalchemy import text
 
 from m4eg import create_app
+from m4eg.core.versions import Conflict
 from m4eg.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("M4EG_TEST_DATABASE_URL", "")
@@ -361,6 +363,54 @@ def make_course_progress(app):
 
 def log_in(client, email, password=PASSWORD, lang="az"):
     return client.post(f"/{lang}/accounts/login", data={"email": email, "password": password})
+
+
+# How long a racing thread may take before the test calls it hung (a deadlock).
+RACE_TIMEOUT = 30
+
+
+def run_together(work, count: int, barrier: threading.Barrier) -> list:
+    """Run ``work(index)`` in ``count`` threads at once and return what each returned. A
+    thread that raises aborts ``barrier`` (so the others do not wait for it forever) and
+    fails the test, as does a thread that has not finished after :data:`RACE_TIMEOUT`."""
+    results: list = [None] * count
+    crashed: list = []
+
+    def run(index):
+        try:
+            results[index] = work(index)
+        except BaseException as error:  # noqa: BLE001 - reported by the test, not lost
+            crashed.append(error)
+            barrier.abort()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(RACE_TIMEOUT)
+        assert not thread.is_alive(), "a save hung: deadlock?"
+    assert not crashed, f"a thread crashed: {crashed!r}"
+    return results
+
+
+def race(app, jobs, *, refused=Conflict, barrier=None) -> list:
+    """Run ``jobs`` (functions of the barrier) in threads at one moment, each in its own
+    application context (its own session and connection). A job commits when it returns and
+    rolls back when it raises ``refused`` (by default a version conflict). Returns one
+    ("ok", value) or ("refused", error) per job."""
+    barrier = barrier or threading.Barrier(len(jobs), timeout=RACE_TIMEOUT)
+
+    def run(index):
+        with app.app_context():
+            try:
+                value = jobs[index](barrier)
+            except refused as error:
+                db.session.rollback()
+                return ("refused", error)
+            db.session.commit()
+            return ("ok", value)
+
+    return run_together(run, len(jobs), barrier)
 
 
 @pytest.fixture

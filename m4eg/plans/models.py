@@ -19,17 +19,54 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
+from ..core.enums import LabelledEnum
 from ..core.i18n import localized
 from ..core.time import utcnow
 from ..extensions import db
 
-PLAN_STATUSES = {
-    "draft": _l("Draft"),
-    "submitted": _l("Submitted"),
-    "in_review": _l("In review"),
-    "changes_requested": _l("Changes requested"),
-    "approved": _l("Approved"),
-}
+
+class _Stored(LabelledEnum):
+    """A value a column stores, declared with its translated label (the columns stay
+    String)."""
+
+    @classmethod
+    def parse(cls, value):
+        """The member stored or typed as ``value``, or None for anything else (a stale filter
+        in an address, an event without a status)."""
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+
+class PlanStatus(_Stored):
+    """Where a plan is in its review cycle (``plans.status``); the labels are read by the
+    pages, the queue export, the PDF, the mail and the history."""
+
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Submitted")
+    IN_REVIEW = "in_review", _l("In review")
+    CHANGES_REQUESTED = "changes_requested", _l("Changes requested")
+    APPROVED = "approved", _l("Approved")
+
+
+class PlanAction(_Stored):
+    """What an entry of a plan's history records (``plan_events.action``); the label reads
+    as "<person> approved the plan"."""
+
+    STARTED = "started", _l("started the plan")
+    SAVED = "saved", _l("saved")
+    SUBMITTED = "submitted", _l("submitted the plan")
+    REVIEW_STARTED = "review_started", _l("took the plan into review")
+    CHANGES_REQUESTED = "changes_requested", _l("asked for changes")
+    APPROVED = "approved", _l("approved the plan")
+    COMMENTED = "commented", _l("commented on")
+    REPLIED = "replied", _l("replied on")
+    RESOLVED = "resolved", _l("marked a comment resolved on")
+
+
+# The statuses in which the municipality may still write in its plan.
+EDITABLE = frozenset({PlanStatus.DRAFT, PlanStatus.CHANGES_REQUESTED})
 
 
 class PlanTemplate(db.Model):
@@ -83,7 +120,7 @@ class Plan(db.Model):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycles.id"), index=True)
     template_id: Mapped[int] = mapped_column(ForeignKey("plan_templates.id"))
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=PlanStatus.DRAFT.value, index=True)
     # Incremented on every status change (a conditional UPDATE: two reviewers acting at once
     # cannot both move the plan). Block contents carry versions of their own.
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -102,7 +139,8 @@ class Plan(db.Model):
 
     @property
     def status_label(self) -> str:
-        return str(PLAN_STATUSES.get(self.status, self.status))
+        status = PlanStatus.parse(self.status)
+        return str(status.label) if status else self.status
 
     @property
     def content(self) -> dict:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core import rescue
-from ..core.exports import csv_response, xlsx_response
+from ..core.exports import table_response
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
 from ..core.markdown import render_plan_text
@@ -25,21 +25,19 @@ from ..core.numbers import format_number
 from ..core.params import to_int
 from ..core.permissions import AUTHENTICATED, allow, authorize, can
 from ..core.time import utcnow
+from ..core.views import act, get_or_404
+from ..core.views import submit as submit_form
 from ..extensions import db
 from ..municipalities import services as municipalities
 from ..readiness import services as readiness
-from . import bp, services
+from . import blockform, bp, services
 from .forms import ChangesForm, CommentForm, CycleForm, StartForm
-from .models import PLAN_STATUSES
 from .pdf import plan_pdf
 
 
-def _plan_or_404(plan_id: int, action: str = "plans.read"):
-    plan = services.get_plan(plan_id)
-    if plan is None:
-        abort(404)
-    authorize(action, plan)
-    return plan
+def _to_plan(plan_or_id, anchor: str = "") -> str:
+    plan_id = getattr(plan_or_id, "id", plan_or_id)
+    return url_for("plans.show", plan_id=plan_id) + anchor
 
 
 @bp.route("/")
@@ -69,14 +67,9 @@ def start():
     if cycle is None or template is None:
         flash(_("Choose a planning cycle."), "error")
         return redirect(url_for("plans.index"))
-    try:
-        plan = services.start_plan(current_user.municipality_id, cycle, current_user, template)
-    except services.PlanError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("plans.index"))
-    db.session.commit()
-    return redirect(url_for("plans.show", plan_id=plan.id))
+    return act(lambda: services.start_plan(current_user.municipality_id, cycle, current_user,
+                                           template),
+               then=_to_plan, refused=url_for("plans.index"))
 
 
 QUEUE_PAGE = 50
@@ -92,7 +85,6 @@ def queue():
     return render_template("plans/queue.html", plans=plans[:QUEUE_PAGE], filters=filters,
                            total=services.queue_count(**filters), following=following,
                            continued=after is not None, page_size=QUEUE_PAGE,
-                           statuses=PLAN_STATUSES,
                            cycles=services.cycles(), regions=municipalities.regions(),
                            services=services)
 
@@ -100,7 +92,7 @@ def queue():
 def _queue_filters() -> dict:
     status = request.args.get("status", "")
     region = request.args.get("region", "")
-    return {"status": status if status in PLAN_STATUSES else "",
+    return {"status": services.PlanStatus.parse(status) or "",
             "cycle_id": to_int(request.args.get("cycle"), minimum=1),
             "region": region if region in {r.code for r in municipalities.regions()} else "",
             "overdue": request.args.get("overdue") == "1"}
@@ -109,36 +101,30 @@ def _queue_filters() -> dict:
 @bp.route("/queue.<any(csv, xlsx):fmt>")
 @allow(action="plans.review")
 def export_queue(fmt):
-    rows = [["municipality", "cycle", "status", "deadline", "days_left", "submitted_at",
-             "revisions"]]
+    rows = [["municipality", "cycle", "status", "status_label", "deadline", "days_left",
+             "submitted_at", "revisions"]]
     plans = services.queue(**_queue_filters())
     revisions = services.revision_counts([plan.id for plan in plans])
     for plan in plans:
         rows.append([plan.municipality.name_en, plan.cycle.name, plan.status,
-                     plan.cycle.deadline.isoformat(), services.days_left(plan),
+                     plan.status_label, plan.cycle.deadline.isoformat(),
+                     services.days_left(plan),
                      plan.submitted_at.isoformat() if plan.submitted_at else "",
                      revisions.get(plan.id, 0)])
-    if fmt == "csv":
-        return csv_response(rows, "m4eg-p4eg-plans.csv")
-    return xlsx_response(rows, "m4eg-p4eg-plans.xlsx", sheet_title="Plans")
+    return table_response(rows, fmt, "m4eg-p4eg-plans", sheet_title="Plans")
 
 
 @bp.route("/cycles", methods=["GET", "POST"])
 @allow(action="plans.review")
 def cycles():
     form = CycleForm()
-    if form.validate_on_submit():
-        try:
-            services.save_cycle(None, name=form.name.data, deadline=form.deadline.data,
-                                reminder_days=form.reminder_days.data)
-        except services.PlanError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The cycle has been created."), "success")
-            return redirect(url_for("plans.cycles"))
-    return render_template("plans/cycles.html", form=form, cycles=services.cycles())
+    return submit_form(
+        form, lambda: services.save_cycle(None, name=form.name.data,
+                                          deadline=form.deadline.data,
+                                          reminder_days=form.reminder_days.data),
+        page=lambda: render_template("plans/cycles.html", form=form,
+                                     cycles=services.cycles()),
+        then=url_for("plans.cycles"), done=_("The cycle has been created."))
 
 
 def _readiness(plan):
@@ -172,7 +158,7 @@ def _overview(plan, http_status=200, **extra):
 @bp.route("/<int:plan_id>")
 @allow(AUTHENTICATED)
 def show(plan_id):
-    return _overview(_plan_or_404(plan_id))
+    return _overview(get_or_404(services.get_plan(plan_id), "plans.read"))
 
 
 def _block_page(plan, block, http_status=200, **context):
@@ -188,25 +174,24 @@ def _block_page(plan, block, http_status=200, **context):
         can_comment=can(current_user, "plans.comment", plan),
         comment_form=CommentForm(formdata=None), next_block=services.next_block(
             plan, block["key"]), render_markdown=render_plan_text,
-        cell_key=services.cell_key, format_number=format_number, is_year=services.is_year,
-        **context), http_status
+        format_number=format_number, is_year=services.is_year, **context), http_status
 
 
 def _typed_version() -> int:
-    return to_int(request.form.get("version"), default=0)
+    return to_int(request.form.get(blockform.VERSION), default=0)
 
 
 @bp.route("/<int:plan_id>/blocks/<block_key>", methods=["GET", "POST"])
 @allow(action="plans.edit")
 def edit_block(plan_id, block_key):
-    plan = _plan_or_404(plan_id, "plans.edit")
+    plan = get_or_404(services.get_plan(plan_id), "plans.edit")
     block = plan.template.block(block_key)
     if block is None:
         abort(404)
     if request.method == "GET":
         restored = rescue.restore(request.path, request.args.get("restore"))
         if restored is not None:
-            return _block_page(plan, block, values=_as_typed(block, restored),
+            return _block_page(plan, block, values=blockform.typed(block, restored),
                                version=to_int(restored.get("version"), default=0),
                                message=_("Your text from before you signed in again is back "
                                          "in the form. It is not saved yet: check it and "
@@ -214,7 +199,7 @@ def edit_block(plan_id, block_key):
         return _block_page(plan, block)
     autosave = request.headers.get("X-Autosave") == "1"
     if request.form.get("preview") and not autosave:
-        return _block_page(plan, block, values=_as_typed(block, request.form),
+        return _block_page(plan, block, values=blockform.typed(block, request.form),
                            version=_typed_version(), preview=True)
     try:
         services.save_block(plan, block_key, request.form, current_user,
@@ -229,7 +214,7 @@ def edit_block(plan_id, block_key):
         versions = services.conflict_versions(plan, block_key, request.form,
                                               current_language()) if conflict else None
         return _block_page(plan, block, 409 if conflict else 400,
-                           values=_as_typed(block, request.form), problems=error.problems,
+                           values=blockform.typed(block, request.form), problems=error.problems,
                            message=error.message, conflict=versions,
                            version=versions["version"] if conflict else _typed_version())
     db.session.commit()
@@ -266,7 +251,7 @@ def _rescue_block(signed_in: bool):
             "Not saved: the page has expired. Press Save to send your text again.")
             if signed_in else _("Not saved: you are signed out. Your text is kept in this "
                                 "browser.")), 401
-    values = _as_typed(block, request.form)
+    values = blockform.typed(block, request.form)
     if signed_in:
         if not can(current_user, "plans.edit", plan):
             return None
@@ -280,21 +265,8 @@ def _rescue_block(signed_in: bool):
                            lang=current_language(), values=values, problems={},
                            version=_typed_version(), extra_rows=_extra_rows(block),
                            signed_out=True, login_url=login, threads=[], can_comment=False,
-                           next_block=None, cell_key=services.cell_key,
-                           format_number=format_number, is_year=services.is_year,
-                           render_markdown=render_plan_text), 401
-
-
-def _as_typed(block, form) -> dict:
-    """The block's values exactly as the user typed them, to show again after an error."""
-    values = {}
-    for field in block["fields"]:
-        key = field["key"]
-        if field["type"] == "table":
-            values[key] = services.typed_rows(field, form)
-        else:
-            values[key] = form.get(f"f-{key}", "")
-    return values
+                           next_block=None, format_number=format_number,
+                           is_year=services.is_year, render_markdown=render_plan_text), 401
 
 
 def _extra_rows(block) -> dict[str, int]:
@@ -307,36 +279,21 @@ def _extra_rows(block) -> dict[str, int]:
 @bp.route("/<int:plan_id>/submit", methods=["GET", "POST"])
 @allow(action="plans.edit")
 def submit(plan_id):
-    plan = _plan_or_404(plan_id, "plans.edit")
-    if request.method == "GET" or services.missing(plan):
-        if services.missing(plan) and request.method == "POST":
-            flash(_("The plan cannot be submitted yet: some required fields are empty."),
-                  "error")
-            return redirect(url_for("plans.show", plan_id=plan.id) + "#submit-heading")
+    plan = get_or_404(services.get_plan(plan_id), "plans.edit")
+    missing = services.missing(plan)
+    if request.method == "GET":
         return render_template("plans/confirm.html", plan=plan, action="submit",
-                               missing=services.missing(plan), lang=current_language())
-    try:
-        services.submit(plan, current_user)
-    except services.PlanError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("plans.show", plan_id=plan.id))
-    db.session.commit()
-    flash(_("The plan has been submitted. Coordinators have been told."), "success")
-    return redirect(url_for("plans.show", plan_id=plan.id))
+                               missing=missing, lang=current_language())
+    if missing:
+        flash(_("The plan cannot be submitted yet: some required fields are empty."), "error")
+        return redirect(_to_plan(plan, "#submit-heading"))
+    return act(lambda: services.submit(plan, current_user), then=_to_plan(plan),
+               done=_("The plan has been submitted. Coordinators have been told."))
 
 
 def _review_action(plan_id, action, message):
-    plan = _plan_or_404(plan_id, "plans.review")
-    try:
-        action(plan)
-    except services.PlanError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("plans.show", plan_id=plan.id))
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("plans.show", plan_id=plan.id))
+    plan = get_or_404(services.get_plan(plan_id), "plans.review")
+    return act(lambda: action(plan), then=_to_plan(plan), done=message)
 
 
 @bp.route("/<int:plan_id>/review", methods=["POST"])
@@ -350,80 +307,76 @@ def start_review(plan_id):
 @allow(action="plans.review")
 def approve(plan_id):
     if request.method == "GET":
-        plan = _plan_or_404(plan_id, "plans.review")
+        plan = get_or_404(services.get_plan(plan_id), "plans.review")
         return render_template("plans/confirm.html", plan=plan, action="approve", missing=[],
                                lang=current_language())
     return _review_action(plan_id, lambda p: services.approve(p, current_user),
                           _("The plan has been approved."))
 
 
-@bp.route("/<int:plan_id>/request-changes", methods=["POST"])
-@allow(action="plans.review")
-def request_changes(plan_id):
-    plan = _plan_or_404(plan_id, "plans.review")
-    form = ChangesForm()
+def _plan_page_form(plan, form, save, *, then, done=None, **forms):
+    """A form posted from the plan page (a request for changes, a comment). As
+    :func:`core.views.submit`, except that the plan page shown again with the errors answers
+    400 whether the form or the rule refused (``submit`` answers a rule's refusal with 200)."""
     if form.validate():
         try:
-            services.request_changes(plan, current_user, form.note.data)
+            result = save()
         except services.PlanError as error:
             db.session.rollback()
             add_error(form, error)
         else:
             db.session.commit()
-            flash(_("Changes have been requested. The focal points have been told."), "success")
-            return redirect(url_for("plans.show", plan_id=plan.id))
-    return _overview(plan, 400, changes_form=form)
+            if done:
+                flash(done, "success")
+            return then(result)
+    return _overview(plan, 400, **forms)
 
 
-def _back_to_block(plan, block_key):
+@bp.route("/<int:plan_id>/request-changes", methods=["POST"])
+@allow(action="plans.review")
+def request_changes(plan_id):
+    plan = get_or_404(services.get_plan(plan_id), "plans.review")
+    form = ChangesForm()
+    return _plan_page_form(
+        plan, form, lambda: services.request_changes(plan, current_user, form.note.data),
+        then=lambda _result: redirect(_to_plan(plan)), changes_form=form,
+        done=_("Changes have been requested. The focal points have been told."))
+
+
+def _back_to_block(plan, block_key) -> str:
     """Back where the comment was written: the block editor or the plan page."""
     if request.form.get("from") == "editor" and can(current_user, "plans.edit", plan):
-        return redirect(url_for("plans.edit_block", plan_id=plan.id, block_key=block_key)
-                        + "#comments")
-    return redirect(url_for("plans.show", plan_id=plan.id) + f"#block-{block_key}")
+        return url_for("plans.edit_block", plan_id=plan.id, block_key=block_key) + "#comments"
+    return _to_plan(plan, f"#block-{block_key}")
 
 
 @bp.route("/<int:plan_id>/comments", methods=["POST"])
 @allow(AUTHENTICATED)
 def comment(plan_id):
-    plan = _plan_or_404(plan_id, "plans.comment")
+    plan = get_or_404(services.get_plan(plan_id), "plans.comment")
     form = CommentForm()
-    if form.validate():
-        try:
-            comment = services.add_comment(
-                plan, form.block.data, form.body.data, current_user,
-                parent_id=to_int(form.parent.data, minimum=1))
-        except services.PlanError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            db.session.commit()
-            return _back_to_block(plan, comment.block_key)
-    return _overview(plan, 400, comment_form=form)
+    return _plan_page_form(
+        plan, form, lambda: services.add_comment(plan, form.block.data, form.body.data,
+                                                 current_user,
+                                                 parent_id=to_int(form.parent.data, minimum=1)),
+        then=lambda comment: redirect(_back_to_block(plan, comment.block_key)),
+        comment_form=form)
 
 
 @bp.route("/<int:plan_id>/comments/<int:comment_id>/resolve", methods=["POST"])
 @allow(AUTHENTICATED)
 def resolve_comment(plan_id, comment_id):
-    plan = _plan_or_404(plan_id, "plans.comment")
-    comment = services.get_comment(plan, comment_id)
-    if comment is None:
-        abort(404)
-    try:
-        services.resolve_comment(comment, current_user,
-                                 resolved=request.form.get("reopen") != "1")
-    except services.PlanError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-    return _back_to_block(plan, comment.block_key)
+    plan = get_or_404(services.get_plan(plan_id), "plans.comment")
+    comment = get_or_404(services.get_comment(plan, comment_id))
+    return act(lambda: services.resolve_comment(comment, current_user,
+                                                resolved=request.form.get("reopen") != "1"),
+               then=_back_to_block(plan, comment.block_key))
 
 
 @bp.route("/<int:plan_id>/history")
 @allow(AUTHENTICATED)
 def history(plan_id):
-    plan = _plan_or_404(plan_id)
+    plan = get_or_404(services.get_plan(plan_id), "plans.read")
     revisions = services.revisions(plan)
     numbers = [r.number for r in revisions]
     a = to_int(request.args.get("a"))
@@ -446,7 +399,7 @@ def history(plan_id):
 @bp.route("/<int:plan_id>/print")
 @allow(AUTHENTICATED)
 def print_view(plan_id):
-    plan = _plan_or_404(plan_id)
+    plan = get_or_404(services.get_plan(plan_id), "plans.read")
     lang = current_language()
     return render_template("plans/print.html", plan=plan, lang=lang,
                            budget=services.budget_tables(plan, lang),
@@ -456,7 +409,7 @@ def print_view(plan_id):
 @bp.route("/<int:plan_id>.pdf")
 @allow(AUTHENTICATED)
 def pdf(plan_id):
-    plan = _plan_or_404(plan_id)
+    plan = get_or_404(services.get_plan(plan_id), "plans.read")
     lang = current_language()
     return Response(plan_pdf(plan, lang), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="p4eg-plan-{plan.id}-{lang}.pdf"'})

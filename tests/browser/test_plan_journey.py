@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 
 from m4eg.extensions import db
+from m4eg.plans.blockform import field_name
 from tests.plans.conftest import block_form
 
 pytestmark = pytest.mark.browser
@@ -322,6 +323,17 @@ def _press_save(page, t, plan_id, block_key="diagnostic"):
 
 
 TYPED = "Şəhərdə 31.000 nəfər yaşayır.\nƏsas problem: içməli su."
+SUMMARY = "#" + field_name("summary")
+
+
+def _typing_a_summary(live_server, demo_plan, new_context, t, screenshots_dir, name):
+    """The focal point, on a phone, types :data:`TYPED` into the diagnostic section's
+    summary without saving it yet. Returns the page, its journey and the plan's id."""
+    page = new_context(viewport=PHONE).new_page()
+    _log_in(page, live_server, t, FOCAL)
+    _editor(page, live_server, demo_plan["id"])
+    page.locator(SUMMARY).fill(TYPED)
+    return page, Journey(screenshots_dir, name), demo_plan["id"]
 
 
 def test_text_typed_before_the_session_ended_comes_back_after_signing_in(
@@ -329,12 +341,8 @@ def test_text_typed_before_the_session_ended_comes_back_after_signing_in(
     from m4eg.accounts.models import User, UserSession
 
     expect = _expect()
-    plan_id = demo_plan["id"]
-    journey = Journey(screenshots_dir, "plan-rescue")
-    page = new_context(viewport=PHONE).new_page()
-    _log_in(page, live_server, t, FOCAL)
-    _editor(page, live_server, plan_id)
-    page.locator("#f-summary").fill(TYPED)
+    page, journey, plan_id = _typing_a_summary(live_server, demo_plan, new_context, t,
+                                               screenshots_dir, "plan-rescue")
 
     with live_server.app.app_context():  # the session ends on the server (e.g. logged out
         user = db.session.scalar(select(User).where(User.email == FOCAL))  # elsewhere)
@@ -343,7 +351,7 @@ def test_text_typed_before_the_session_ended_comes_back_after_signing_in(
         db.session.remove()
 
     assert _press_save(page, t, plan_id) == 401
-    expect(page.locator("#f-summary")).to_have_value(TYPED)
+    expect(page.locator(SUMMARY)).to_have_value(TYPED)
     expect(page.locator(".signed-out")).to_contain_text(t("Not saved: you are signed out."))
     journey.check(page, "signed-out")
     assert _stored(live_server, plan_id, "diagnostic")["summary"] != TYPED
@@ -356,7 +364,7 @@ def test_text_typed_before_the_session_ended_comes_back_after_signing_in(
     main.get_by_role("button", name=t("Log in"), exact=True).click()
 
     expect(page).to_have_url(re.compile(rf"/az/plans/{plan_id}/blocks/diagnostic\?restore="))
-    expect(page.locator("#f-summary")).to_have_value(TYPED)
+    expect(page.locator(SUMMARY)).to_have_value(TYPED)
     expect(page.locator(".form-errors")).to_contain_text(
         t("Your text from before you signed in again is back in the form. It is not saved "
           "yet: check it and press Save."))
@@ -370,17 +378,13 @@ def test_text_typed_before_the_session_ended_comes_back_after_signing_in(
 def test_text_typed_when_the_form_token_expired_is_kept_and_saves_again(
         live_server, demo_plan, new_context, t, screenshots_dir):
     expect = _expect()
-    plan_id = demo_plan["id"]
-    journey = Journey(screenshots_dir, "plan-csrf")
-    page = new_context(viewport=PHONE).new_page()
-    _log_in(page, live_server, t, FOCAL)
-    _editor(page, live_server, plan_id)
-    page.locator("#f-summary").fill(TYPED)
+    page, journey, plan_id = _typing_a_summary(live_server, demo_plan, new_context, t,
+                                               screenshots_dir, "plan-csrf")
     page.evaluate("document.querySelector(\"form.plan-form input[name='csrf_token']\")"
                   ".value = 'expired-token'")
 
     assert _press_save(page, t, plan_id) == 400
-    expect(page.locator("#f-summary")).to_have_value(TYPED)
+    expect(page.locator(SUMMARY)).to_have_value(TYPED)
     expect(page.locator(".form-errors")).to_contain_text(
         t("This page was open so long that its security check expired. Your text is below, "
           "not saved yet: press Save again."))

@@ -13,6 +13,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from m4eg.extensions import db
+from m4eg.plans.blockform import cell_name, field_name, rows_name
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
@@ -36,17 +37,17 @@ def _block_values(template, key, *, actions_text):
     for field in block["fields"]:
         name = field["key"]
         if field["type"] == "text":
-            data[f"f-{name}"] = f"{LONG}.\nİkinci sətir.\n\n- bir\n- iki"
+            data[field_name(name)] = f"{LONG}.\nİkinci sətir.\n\n- bir\n- iki"
         elif field["type"] == "number":
-            data[f"f-{name}"] = "21500" if name == "population" else "12,5"
+            data[field_name(name)] = "21500" if name == "population" else "12,5"
         elif field["type"] == "choice":
-            data[f"f-{name}"] = field["choices"][0]["key"]
+            data[field_name(name)] = field["choices"][0]["key"]
         else:
             rows = 10 if name == "action_plan" else 2
-            data[f"rows-{name}"] = str(rows)
+            data[rows_name(name)] = str(rows)
             for i in range(rows):
                 for column in field["columns"]:
-                    cell, kind = f"t-{name}-{i}-{column['key']}", column["type"]
+                    cell, kind = cell_name(name, i, column['key']), column["type"]
                     if kind == "date":
                         value = f"202{5 + i % 2}-0{1 + i % 9}-15" if column["key"] == "start" \
                             else f"2027-0{1 + i % 9}-28"
@@ -159,7 +160,8 @@ def test_plan_pages_fit_a_phone(live_server, new_context, screenshots_dir, viewp
 
         _fits(page, f"{base}/blocks/actions")
         _save_button(page)
-        _expect_visible(page.locator("label.cell-label[for='t-action_plan-0-action']"))
+        first_cell = cell_name("action_plan", 0, "action")
+        _expect_visible(page.locator(f"label.cell-label[for='{first_cell}']"))
         assert page.locator("table.edit-table tbody tr").count() >= 10
         assert _small_targets(page) == []
         page.screenshot(path=screenshots_dir / f"plan-block-actions-{lang}-{width}.png",
@@ -195,7 +197,7 @@ def test_plan_pages_on_a_desktop(live_server, new_context, screenshots_dir):
         page.screenshot(path=screenshots_dir / f"plan-show-{lang}-1280.png", full_page=True)
         _fits(page, f"{base}/blocks/actions")
         _expect_visible(page.locator("table.edit-table thead th").nth(1))
-        label = page.locator("label.cell-label[for='t-action_plan-0-action']")
+        label = page.locator(f"label.cell-label[for='{cell_name('action_plan', 0, 'action')}']")
         assert label.bounding_box()["width"] <= 1
         page.screenshot(path=screenshots_dir / f"plan-block-actions-{lang}-1280.png",
                         full_page=True)
@@ -215,7 +217,7 @@ def _save_other_version(app, plan_id, key):
     with app.app_context():
         plan = services.get_plan(plan_id)
         form = _block_values(plan.template, key, actions_text="Başqası")
-        form["f-summary"] = "Başqasının mətni.\n" + LONG_WORD
+        form[field_name("summary")] = "Başqasının mətni.\n" + LONG_WORD
         services.save_block(plan, key, MultiDict(form), get_by_email(FOCAL),
                             version=plan.block_version(key), lang="en")
         db.session.commit()
@@ -231,14 +233,14 @@ def test_editor_states_fit_a_phone(live_server, new_context, screenshots_dir):
     save = "form.plan-form .form-actions button[type='submit']:not([name])"
 
     page.goto(f"{base}/diagnostic")
-    page.locator("#f-summary").fill(f"Önizləmə.\n{LONG_WORD}")
+    page.locator("#" + field_name("summary")).fill(f"Önizləmə.\n{LONG_WORD}")
     page.locator("form.plan-form button[name='preview']").click()
     _expect_visible(page.locator(".preview"))
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=screenshots_dir / "plan-block-preview-en-390.png", full_page=True)
 
     page.goto(f"{base}/actions")
-    page.locator("#t-action_plan-0-budget_azn").fill("çox")
+    page.locator("#" + cell_name("action_plan", 0, "budget_azn")).fill("çox")
     page.locator(save).click()
     _expect_visible(page.locator("td.has-error .errors").first)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -246,7 +248,7 @@ def test_editor_states_fit_a_phone(live_server, new_context, screenshots_dir):
 
     page.goto(f"{base}/diagnostic")
     _save_other_version(live_server.app, plan_id, "diagnostic")
-    page.locator("#f-summary").fill(f"Mənim mətnim.\n{LONG_WORD}")
+    page.locator("#" + field_name("summary")).fill(f"Mənim mətnim.\n{LONG_WORD}")
     page.locator(save).click()
     _expect_visible(page.locator(".conflict pre.conflict-text").first)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

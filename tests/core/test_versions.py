@@ -10,7 +10,6 @@ second UPDATE waits for the first one's row lock, then finds the version moved o
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from html import unescape
 
@@ -28,42 +27,9 @@ from m4eg.portfolios import services as portfolios
 from m4eg.portfolios.models import Option, Portfolio
 from m4eg.workshops import services as workshops
 from m4eg.workshops.models import Workshop
+from tests.conftest import race
 
-TIMEOUT = 30
 COURSE = "community-listening"
-
-
-def _race(app, jobs):
-    """Run ``jobs`` (functions of the barrier) in threads at one moment; each commits when
-    its job returns and rolls back when it raises a version conflict. Returns ("ok", value)
-    or ("refused", error) per job."""
-    barrier = threading.Barrier(len(jobs), timeout=TIMEOUT)
-    results: list = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            with app.app_context():
-                try:
-                    value = job(barrier)
-                except Conflict as error:
-                    db.session.rollback()
-                    results[index] = ("refused", error)
-                else:
-                    db.session.commit()
-                    results[index] = ("ok", value)
-        except BaseException as error:  # noqa: BLE001 - reported by the test, not lost
-            results[index] = ("crashed", error)
-            barrier.abort()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT)
-        assert not thread.is_alive(), "a save hung: deadlock?"
-    crashed = [r[1] for r in results if r[0] == "crashed"]
-    assert not crashed, f"a thread crashed: {crashed!r}"
-    return results
 
 
 # Each kind of record: how to make one, load it fresh, save a text on a seen version, and
@@ -181,7 +147,7 @@ def test_two_saves_of_one_version_at_once_one_wins_the_other_is_told(app, make_u
             return text
         return job
 
-    results = _race(app, [saver(text) for text in texts])
+    results = race(app, [saver(text) for text in texts])
 
     assert sorted(r[0] for r in results) == ["ok", "refused"], results
     winner = next(r[1] for r in results if r[0] == "ok")

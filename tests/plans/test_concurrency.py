@@ -19,12 +19,11 @@ from werkzeug.datastructures import MultiDict
 
 from m4eg.accounts.models import User
 from m4eg.extensions import db
-from m4eg.plans import services
+from m4eg.plans import drafting, services
+from m4eg.plans.blockform import field_name
 from m4eg.plans.models import PlanBlock, PlanEvent, PlanTemplate
-from tests.conftest import log_in
+from tests.conftest import RACE_TIMEOUT, log_in, race, run_together
 from tests.plans.conftest import block_form
-
-TIMEOUT = 30
 
 
 @pytest.fixture
@@ -43,50 +42,35 @@ def _template(app):
 
 
 def _summary_form(text, version):
-    return MultiDict({"version": str(version), "f-summary": text, "f-population": "12500",
-                      "f-main_sectors": "Kənd təsərrüfatı"})
+    return MultiDict({"version": str(version), field_name("summary"): text,
+                      field_name("population"): "12500",
+                      field_name("main_sectors"): "Kənd təsərrüfatı"})
 
 
-def _race(app, jobs, *, barrier_in_parse=True, monkeypatch=None):
-    """Run ``jobs`` (functions of the thread's fresh plan, returning what they did) in
-    threads at the same moment; each commits when its job returns and rolls back when it
-    raises a PlanError. Returns one ("ok", value) or ("refused", error) per job."""
-    barrier = threading.Barrier(len(jobs), timeout=TIMEOUT)
-    if barrier_in_parse:
-        parse = services.parse_block
+def _hold_after_parsing(monkeypatch, barrier):
+    """Make every thread wait at ``barrier`` once it has parsed its form (once: a refused
+    save parses its form again for the conflict page), so that all reach the conditional
+    ``UPDATE`` together, on the same version seen."""
+    parse, waited = drafting.parse_block, set()
 
-        def parse_then_wait(*args, **kwargs):
-            parsed = parse(*args, **kwargs)
+    def parse_then_wait(*args, **kwargs):
+        parsed = parse(*args, **kwargs)
+        if threading.current_thread() not in waited:
+            waited.add(threading.current_thread())
             barrier.wait()
-            return parsed
+        return parsed
 
-        monkeypatch.setattr(services, "parse_block", parse_then_wait)
-    results: list = [None] * len(jobs)
+    monkeypatch.setattr(drafting, "parse_block", parse_then_wait)
 
-    def run(index, job):
-        try:
-            with app.app_context():
-                try:
-                    value = job(barrier)
-                except services.PlanError as error:
-                    db.session.rollback()
-                    results[index] = ("refused", error)
-                else:
-                    db.session.commit()
-                    results[index] = ("ok", value)
-        except BaseException as error:  # noqa: BLE001 - reported by the test, not lost
-            results[index] = ("crashed", error)
-            barrier.abort()
 
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT)
-        assert not thread.is_alive(), "a save hung: deadlock?"
-    crashed = [r[1] for r in results if r[0] == "crashed"]
-    assert not crashed, f"a thread crashed: {crashed!r}"
-    return results
+def _race(app, jobs, *, monkeypatch=None):
+    """:func:`tests.conftest.race` for plan jobs (functions of the barrier): a PlanError is a
+    refusal. With ``monkeypatch`` the threads meet after parsing their forms; without it each
+    job waits at the barrier where it chooses."""
+    barrier = threading.Barrier(len(jobs), timeout=RACE_TIMEOUT)
+    if monkeypatch is not None:
+        _hold_after_parsing(monkeypatch, barrier)
+    return race(app, jobs, refused=services.PlanError, barrier=barrier)
 
 
 def _saver(plan_id, user_id, block_key, form_of_version, *, wait_before=False):
@@ -250,7 +234,7 @@ def test_two_coordinators_approve_and_request_changes_at_once_only_one_moves(app
             _reviewer(plan_id, two.id,
                       lambda p, u: services.request_changes(p, u, "Büdcəni dəqiqləşdirin."))]
 
-    results = _race(app, jobs, barrier_in_parse=False)
+    results = _race(app, jobs)
 
     assert sorted(r[0] for r in results) == ["ok", "refused"], results
     refused = next(r[1] for r in results if r[0] == "refused")
@@ -272,7 +256,7 @@ def test_two_coordinators_approve_at_once_one_approval(app, in_review):
     jobs = [_reviewer(plan_id, user.id, lambda p, u: services.approve(p, u))
             for user in (one, two)]
 
-    results = _race(app, jobs, barrier_in_parse=False)
+    results = _race(app, jobs)
 
     assert sorted(r[0] for r in results) == ["ok", "refused"], results
     assert [action for action, _, _ in _status_events(app, plan_id)] == ["approved"]
@@ -298,7 +282,7 @@ def test_save_racing_a_submission_is_in_the_revision_or_refused(app, draft, monk
     saver = _saver(plan_id, second.id, "diagnostic",
                    lambda seen: _summary_form("Son dəqiqə düzəlişi", seen), wait_before=True)
 
-    results = _race(app, [submitter, saver], barrier_in_parse=False)
+    results = _race(app, [submitter, saver])
 
     assert results[0][0] == "ok", results
     with app.app_context():
@@ -334,7 +318,8 @@ def test_stale_save_over_http_is_409_with_both_texts(app, client, draft):
     assert "Aysel-in yazdığı mətn" in conflict.group(0)
     assert "Rəşad Quliyev" in conflict.group(0)
     # The form keeps the user's own text and now carries the other save's version.
-    assert re.search(r'<textarea id="f-summary"[^>]*>Aysel-in yazdığı mətn</textarea>', page)
+    assert re.search('<textarea id="' + field_name("summary")
+                     + r'"[^>]*>Aysel-in yazdığı mətn</textarea>', page)
     assert f'name="version" value="{seen + 1}"' in page
     assert _block(app, plan_id, "diagnostic")["content"]["summary"] == \
         "Rəşad-ın yadda saxladığı mətn"
@@ -345,47 +330,30 @@ def test_stale_save_over_http_is_409_with_both_texts(app, client, draft):
     assert _block(app, plan_id, "diagnostic")["content"]["summary"] == "Birləşdirilmiş mətn"
 
 
-def test_two_concurrent_http_saves_one_409(app, draft, monkeypatch):
-    """The same race through the web layer: two clients post one version at once."""
-    (first, second), plan_id = draft["users"], draft["id"]
-    clients = []
-    for user in (first, second):
+def _post_together(app, draft, monkeypatch, text, **headers):
+    """Both focal points, each in a browser of their own, post the diagnostic section on the
+    version they opened, at the same moment. Returns the two responses and that version."""
+    plan_id, clients = draft["id"], []
+    for user in draft["users"]:
         client = app.test_client()
         assert log_in(client, user.email).status_code == 302
         clients.append(client)
     seen = _block(app, plan_id, "diagnostic")["version"]
-    barrier = threading.Barrier(2, timeout=TIMEOUT)
-    parse, waited = services.parse_block, set()
+    barrier = threading.Barrier(2, timeout=RACE_TIMEOUT)
+    _hold_after_parsing(monkeypatch, barrier)
+    responses = run_together(lambda index: clients[index].post(
+        f"/az/plans/{plan_id}/blocks/diagnostic", headers=headers,
+        data=_summary_form(f"{text} {index}", seen)), 2, barrier)
+    return responses, seen
 
-    def parse_then_wait(*args, **kwargs):
-        parsed = parse(*args, **kwargs)
-        # Once per thread: the refused save parses its form again for the conflict page.
-        if threading.current_thread() not in waited:
-            waited.add(threading.current_thread())
-            barrier.wait()
-        return parsed
 
-    monkeypatch.setattr(services, "parse_block", parse_then_wait)
-    statuses: list = [None, None]
+def test_two_concurrent_http_saves_one_409(app, draft, monkeypatch):
+    """The same race through the web layer: two clients post one version at once."""
+    responses, _seen = _post_together(app, draft, monkeypatch, "mətn")
 
-    def post(index):
-        try:
-            statuses[index] = clients[index].post(
-                f"/az/plans/{plan_id}/blocks/diagnostic",
-                data=_summary_form(f"mətn {index}", seen)).status_code
-        except BaseException as error:  # noqa: BLE001 - reported below
-            statuses[index] = error
-            barrier.abort()
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT)
-        assert not thread.is_alive()
-
-    assert sorted(statuses, key=str) == [302, 409], statuses
-    assert _block(app, plan_id, "diagnostic")["content"]["summary"] == \
+    statuses = [response.status_code for response in responses]
+    assert sorted(statuses) == [302, 409], statuses
+    assert _block(app, draft["id"], "diagnostic")["content"]["summary"] == \
         f"mətn {statuses.index(302)}"
 
 
@@ -410,40 +378,10 @@ def test_one_person_saving_two_blocks_at_once_has_both_in_the_history(app, draft
 
 
 def test_two_autosaves_at_once_one_is_told_in_json(app, draft, monkeypatch):
-    (first, second), plan_id = draft["users"], draft["id"]
-    clients = []
-    for user in (first, second):
-        client = app.test_client()
-        assert log_in(client, user.email).status_code == 302
-        clients.append(client)
-    seen = _block(app, plan_id, "diagnostic")["version"]
-    barrier = threading.Barrier(2, timeout=TIMEOUT)
-    parse = services.parse_block
-
-    def parse_then_wait(*args, **kwargs):
-        parsed = parse(*args, **kwargs)
-        barrier.wait()
-        return parsed
-
-    monkeypatch.setattr(services, "parse_block", parse_then_wait)
-    answers: list = [None, None]
-
-    def post(index):
-        try:
-            response = clients[index].post(
-                f"/az/plans/{plan_id}/blocks/diagnostic", headers={"X-Autosave": "1"},
-                data=_summary_form(f"avtomatik {index}", seen))
-            answers[index] = (response.status_code, response.get_json())
-        except BaseException as error:  # noqa: BLE001 - reported below
-            answers[index] = (error, None)
-            barrier.abort()
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT)
-        assert not thread.is_alive()
+    responses, seen = _post_together(app, draft, monkeypatch, "avtomatik",
+                                     **{"X-Autosave": "1"})
+    plan_id = draft["id"]
+    answers = [(response.status_code, response.get_json()) for response in responses]
 
     assert sorted(status for status, _ in answers) == [200, 409], answers
     won = next(i for i, (status, _) in enumerate(answers) if status == 200)

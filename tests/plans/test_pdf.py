@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from m4eg.accounts.services import get_user
 from m4eg.extensions import db
-from m4eg.plans import services
+from m4eg.plans import blockform, services
 from m4eg.plans.models import Plan
 from m4eg.plans.pdf import money, plain_text, plan_pdf, shown
 
@@ -27,17 +27,7 @@ SOURCES = ["municipal_budget", "donor", "central_government", "private"]
 
 def _form(block: dict, values: dict) -> MultiDict:
     """Form data for ``block``: plain fields by key, tables as lists of row dicts."""
-    data = {}
-    for field in block["fields"]:
-        value = values.get(field["key"])
-        if field["type"] == "table":
-            data[f"rows-{field['key']}"] = str(len(value or []))
-            for index, row in enumerate(value or []):
-                for key, cell in row.items():
-                    data[f"t-{field['key']}-{index}-{key}"] = cell
-        elif value is not None:
-            data[f"f-{field['key']}"] = value
-    return MultiDict(data)
+    return MultiDict(blockform.encode(block, values))
 
 
 def _content() -> dict:

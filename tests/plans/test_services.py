@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from m4eg.accounts.services import get_user
 from m4eg.extensions import db
 from m4eg.plans import services
+from m4eg.plans.blockform import cell_name, field_name, rows_name
 from m4eg.plans.models import Plan, ReminderSent, Revision
 from tests.plans.conftest import block_form
 
@@ -58,7 +59,7 @@ def test_the_full_cycle_from_draft_to_approval(ctx):
     assert (first.number, second.number) == (1, 2)
     assert first.content["diagnostic"]["summary"] == "Sınaq mətni"  # frozen
     with pytest.raises(services.PlanError, match="cannot be edited"):
-        services.save_block(plan, "diagnostic", MultiDict({"f-summary": "x"}), focal,
+        services.save_block(plan, "diagnostic", MultiDict({field_name("summary"): "x"}), focal,
                             version=plan.block_version("diagnostic"), lang="en")
     actions = [e.action for e in services.events(plan) if e.to_status]
     assert actions == ["started", "submitted", "review_started", "changes_requested",
@@ -68,10 +69,10 @@ def test_the_full_cycle_from_draft_to_approval(ctx):
 def test_a_stale_save_is_refused_and_nothing_is_overwritten(ctx):
     plan, focal = ctx["plan"], ctx["focal"]
     seen = plan.block_version("drivers")
-    services.save_block(plan, "drivers", MultiDict({"f-drivers_of_change": "First"}), focal,
-                        version=seen, lang="en")
+    services.save_block(plan, "drivers", MultiDict({field_name("drivers_of_change"): "First"}),
+                        focal, version=seen, lang="en")
     with pytest.raises(services.PlanConflict):
-        services.save_block(plan, "drivers", MultiDict({"f-drivers_of_change": "Second"}),
+        services.save_block(plan, "drivers", MultiDict({field_name("drivers_of_change"): "Second"}),
                             focal, version=seen, lang="en")
     assert plan.content["drivers"]["drivers_of_change"] == "First"
 
@@ -79,9 +80,9 @@ def test_a_stale_save_is_refused_and_nothing_is_overwritten(ctx):
 def test_saving_one_block_does_not_outdate_another(ctx):
     plan, focal = ctx["plan"], ctx["focal"]
     seen_vision, seen_drivers = plan.block_version("vision"), plan.block_version("drivers")
-    services.save_block(plan, "drivers", MultiDict({"f-drivers_of_change": "Migration"}),
+    services.save_block(plan, "drivers", MultiDict({field_name("drivers_of_change"): "Migration"}),
                         focal, version=seen_drivers, lang="en")
-    services.save_block(plan, "vision", MultiDict({"f-vision": "A green town"}), focal,
+    services.save_block(plan, "vision", MultiDict({field_name("vision"): "A green town"}), focal,
                         version=seen_vision, lang="en")
     assert plan.content["drivers"]["drivers_of_change"] == "Migration"
     assert plan.content["vision"]["vision"] == "A green town"
@@ -91,7 +92,7 @@ def test_saving_one_block_does_not_outdate_another(ctx):
 def _save_actions(ctx, lang="en", **cells):
     plan = ctx["plan"]
     data = block_form(plan.template, "actions", version=plan.block_version("actions"))
-    data.update({f"t-action_plan-0-{k}": v for k, v in cells.items()})
+    data.update({cell_name("action_plan", 0, k): v for k, v in cells.items()})
     return services.save_block(plan, "actions", MultiDict(data), ctx["focal"],
                                version=plan.block_version("actions"), lang=lang)
 
@@ -137,7 +138,7 @@ def test_ambiguous_or_malformed_numbers_are_refused_with_how_to_type_them(ctx, l
 def test_a_population_must_be_a_whole_number(ctx):
     plan = ctx["plan"]
     data = block_form(plan.template, "diagnostic", version=plan.block_version("diagnostic"))
-    data["f-population"] = "12,5"
+    data[field_name("population")] = "12,5"
     from flask_babel import force_locale
 
     with force_locale("az"), pytest.raises(services.PlanError) as error:
@@ -150,38 +151,42 @@ def test_a_population_must_be_a_whole_number(ctx):
 def test_a_target_year_is_plain_digits(ctx):
     plan = ctx["plan"]
     data = block_form(plan.template, "vision", version=plan.block_version("vision"))
-    data["t-targets-0-year"] = "2.029"
+    data[cell_name("targets", 0, "year")] = "2.029"
     with pytest.raises(services.PlanError) as error:
         services.save_block(plan, "vision", MultiDict(data), ctx["focal"],
                             version=plan.block_version("vision"), lang="en")
     assert "is not a year" in str(error.value.problems["targets-0-year"])
-    data["t-targets-0-year"] = "2029"
+    data[cell_name("targets", 0, "year")] = "2029"
     content = services.save_block(plan, "vision", MultiDict(data), ctx["focal"],
                                   version=plan.block_version("vision"), lang="en")
     assert content["targets"][0]["year"] == 2029
 
 
 @pytest.mark.parametrize("changes, cell, message", [
-    ({"t-action_plan-0-budget_azn": "lots"}, "action_plan-0-budget_azn", "is not a number"),
-    ({"t-action_plan-0-end": "2025-01-01"}, "action_plan-0-end",
+    ({cell_name("action_plan", 0, "budget_azn"): "lots"}, "action_plan-0-budget_azn",
+     "is not a number"),
+    ({cell_name("action_plan", 0, "end"): "2025-01-01"}, "action_plan-0-end",
      "end date is before the start date"),
-    ({"t-action_plan-0-start": "1889-01-01"}, "action_plan-0-start",
+    ({cell_name("action_plan", 0, "start"): "1889-01-01"}, "action_plan-0-start",
      "year must be between 1990 and 2100"),
-    ({"t-action_plan-0-funding_source": "lottery"}, "action_plan-0-funding_source",
+    ({cell_name("action_plan", 0, "funding_source"): "lottery"}, "action_plan-0-funding_source",
      "choose one of the options"),
-    ({"t-action_plan-0-sdgs": "8, 42"}, "action_plan-0-sdgs", "SDG numbers go from 1 to 17"),
-    ({"t-action_plan-0-action": "x" * 10_000}, "action_plan-0-action",
+    ({cell_name("action_plan", 0, "sdgs"): "8, 42"}, "action_plan-0-sdgs",
+     "SDG numbers go from 1 to 17"),
+    ({cell_name("action_plan", 0, "action"): "x" * 10_000}, "action_plan-0-action",
      "10,000 characters long"),
-    ({f"t-action_plan-0-{c}": "" for c in ("action", "target", "responsible", "start",
-                                           "end", "funding_source", "sdgs", "status")},
+    ({cell_name("action_plan", 0, c): "" for c in ("action", "target", "responsible",
+                                                   "start", "end", "funding_source", "sdgs",
+                                                   "status")},
      "action_plan-0-action", "write the Action, or empty the whole row"),
 ])
 def test_bad_values_are_refused_on_their_cell_with_a_reason(ctx, changes, cell, message):
     plan = ctx["plan"]
     data = block_form(plan.template, "actions", version=plan.block_version("actions"))
     data.update(changes)
-    data.update({"rows-action_plan": "2", "t-action_plan-1-action": "A valid second row",
-                 "t-action_plan-1-budget_azn": "500"})
+    data.update({rows_name("action_plan"): "2",
+                 cell_name("action_plan", 1, "action"): "A valid second row",
+                 cell_name("action_plan", 1, "budget_azn"): "500"})
     with pytest.raises(services.PlanError) as error:
         services.save_block(plan, "actions", MultiDict(data), ctx["focal"],
                             version=plan.block_version("actions"), lang="en")
@@ -195,7 +200,7 @@ def test_line_breaks_typed_in_a_text_field_are_kept(ctx):
 
     plan = ctx["plan"]
     content = services.save_block(
-        plan, "drivers", MultiDict({"f-drivers_of_change": "Migration\r\nTourism"}),
+        plan, "drivers", MultiDict({field_name("drivers_of_change"): "Migration\r\nTourism"}),
         ctx["focal"], version=plan.block_version("drivers"), lang="en")
     assert content["drivers_of_change"] == "Migration\nTourism"
     assert "Migration<br>" in render_plan_text(content["drivers_of_change"])
@@ -205,13 +210,13 @@ def test_totals_by_funding_source_and_year_are_computed(ctx):
     plan, focal = ctx["plan"], ctx["focal"]
     data = block_form(plan.template, "actions", version=plan.block_version("actions"),
                       budget="1000", source="donor", start="2025-02-01", end="2025-11-30")
-    data.update({"rows-action_plan": "3"})
+    data.update({rows_name("action_plan"): "3"})
     # Ten months from November 2025 to August 2026: two in 2025, eight in 2026.
     for column, value in (("action", "Second"), ("target", "T"), ("responsible", "R"),
                           ("start", "2025-11-01"), ("end", "2026-08-31"),
                           ("budget_azn", "2,500.5"), ("funding_source", "municipal_budget"),
                           ("status", "planned")):
-        data[f"t-action_plan-1-{column}"] = value
+        data[cell_name("action_plan", 1, column)] = value
     services.save_block(plan, "actions", MultiDict(data), focal,
                         version=plan.block_version("actions"), lang="en")
     totals = services.totals(plan)
@@ -226,9 +231,10 @@ def test_totals_by_funding_source_and_year_are_computed(ctx):
 def test_history_is_in_words_and_one_sitting_is_one_entry(ctx):
     plan, focal = ctx["plan"], ctx["focal"]
     for text in ("First draft", "Second draft"):
-        services.save_block(plan, "drivers", MultiDict({"f-drivers_of_change": text}), focal,
+        services.save_block(plan, "drivers",
+                            MultiDict({field_name("drivers_of_change"): text}), focal,
                             version=plan.block_version("drivers"), lang="en")
-    services.save_block(plan, "vision", MultiDict({"f-vision": "Green"}), focal,
+    services.save_block(plan, "vision", MultiDict({field_name("vision"): "Green"}), focal,
                         version=plan.block_version("vision"), lang="en")
     entries = services.history(plan, "en")
     saved = [e for e in entries if e["action"] == "saved"]

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from m4eg.extensions import db
 from m4eg.plans import services
+from m4eg.plans.blockform import cell_name, field_name, rows_name
 from m4eg.plans.models import Plan, PlanTemplate
 from tests.conftest import log_in as _log_in
 from tests.plans.conftest import block_form
@@ -37,6 +38,16 @@ def _template(app):
 def _version(app, plan_id, block_key):
     with app.app_context():
         return db.session.get(Plan, plan_id).block_version(block_key)
+
+
+def _save_as_focal(app, client, plan, block_key, *, lang="en", changes=None, **values):
+    """The plan's focal point signs in and saves ``block_key`` from the form opened on the
+    first version, every field valid (``values``: :func:`block_form`'s options) and
+    ``changes`` typed over it. Returns the response."""
+    log_in(client, plan["focal"].email)
+    data = block_form(_template(app), block_key, version=1, **values)
+    data.update(changes or {})
+    return client.post(f"/{lang}/plans/{plan['id']}/blocks/{block_key}", data=data)
 
 
 def _fill_all(app, client, plan_id):
@@ -144,11 +155,8 @@ def test_stale_save_is_refused_with_the_text_kept(app, client, khirdalan_plan):
 
 
 def test_bad_numbers_keep_what_was_typed(app, client, khirdalan_plan):
-    plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "diagnostic", version=1)
-    data["f-population"] = "twelve thousand"
-    response = client.post(f"/en/plans/{plan_id}/blocks/diagnostic", data=data)
+    response = _save_as_focal(app, client, khirdalan_plan, "diagnostic",
+                              changes={field_name("population"): "twelve thousand"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "is not a whole number" in page and 'value="twelve thousand"' in page
@@ -169,10 +177,8 @@ def test_autosave_answers_json(app, client, khirdalan_plan):
 
 def test_script_in_text_is_sanitised(app, client, khirdalan_plan):
     plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "vision", version=1,
-                      text="**Vizyon** <script>alert(1)</script><img src=x onerror=alert(1)>")
-    client.post(f"/en/plans/{plan_id}/blocks/vision", data=data)
+    _save_as_focal(app, client, khirdalan_plan, "vision",
+                   text="**Vizyon** <script>alert(1)</script><img src=x onerror=alert(1)>")
     page = client.get(f"/en/plans/{plan_id}").get_data(as_text=True)
     assert "<strong>Vizyon</strong>" in page  # Markdown is rendered…
     assert "<script>alert(1)" not in page and "<img src=x" not in page  # …markup never runs
@@ -181,10 +187,8 @@ def test_script_in_text_is_sanitised(app, client, khirdalan_plan):
 
 def test_pdf_and_print_in_azerbaijani(app, client, khirdalan_plan):
     plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "diagnostic", version=1,
-                      text="Şəkidə gənclər üçün iş yerləri azdır; ağ ipək istehsalı.")
-    client.post(f"/az/plans/{plan_id}/blocks/diagnostic", data=data)
+    _save_as_focal(app, client, khirdalan_plan, "diagnostic", lang="az",
+                   text="Şəkidə gənclər üçün iş yerləri azdır; ağ ipək istehsalı.")
     pdf = client.get(f"/az/plans/{plan_id}.pdf")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Şəkidə gənclər üçün iş yerləri azdır" in text
@@ -201,6 +205,39 @@ def test_queue_filters_and_export(app, client, khirdalan_plan, login_as):
     assert client.get("/en/plans/queue?status=bogus&region=XX&cycle=zz").status_code == 200
     csv = client.get("/en/plans/queue.csv").get_data(as_text=True)
     assert "Khirdalan City Municipality,2025–2027,draft" in csv
+
+
+def test_the_queue_names_statuses_in_the_readers_language(app, client, khirdalan_plan,
+                                                          login_as):
+    """The status filter and the export read the status label from one place: the stored
+    value for machines, the label for people, in the language of the page."""
+    login_as("coordinator")
+    page = client.get("/az/plans/queue?status=in_review").get_data(as_text=True)
+    assert '<option value="in_review" selected>Baxılır</option>' in page
+    assert '<option value="draft">Qaralama</option>' in page
+    csv = client.get("/az/plans/queue.csv").get_data(as_text=True)
+    assert csv.splitlines()[0].startswith("\ufeffmunicipality,cycle,status,status_label,")
+    assert "2025–2027,draft,Qaralama," in csv
+
+
+def test_the_editor_names_its_inputs_as_the_rules_read_them(app, client, khirdalan_plan):
+    """Every input of the block editor is named by plans.blockform, the names the parser
+    reads: a plain field, a table's row count and each offered row's cells."""
+    plan_id = khirdalan_plan["id"]
+    log_in(client, khirdalan_plan["focal"].email)
+    for block_key in ("diagnostic", "actions"):
+        page = client.get(f"/en/plans/{plan_id}/blocks/{block_key}").get_data(as_text=True)
+        form = page.split('class="plan-form"')[1].split("</form>")[0]
+        names = set(re.findall(r'<(?:input|textarea|select)[^>]*\sname="([^"]+)"', form))
+        expected = {"csrf_token", "version"}
+        for field in _template(app).block(block_key)["fields"]:
+            if field["type"] == "table":  # a blank table offers one row
+                expected.add(rows_name(field["key"]))
+                expected.update(cell_name(field["key"], 0, column["key"])
+                                for column in field["columns"])
+            else:
+                expected.add(field_name(field["key"]))
+        assert names == expected, block_key
 
 
 def test_focal_point_starts_a_plan_once_per_cycle(app, client, plan_setup, login_as,
@@ -296,9 +333,8 @@ def test_queue_and_board_read_bad_paging_values_as_the_first_page(client, plan_s
 def test_a_typed_budget_comes_back_formatted_with_the_totals(app, client, khirdalan_plan,
                                                               lang, typed, shown, total):
     plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "actions", version=1, budget=typed)
-    assert client.post(f"/{lang}/plans/{plan_id}/blocks/actions", data=data).status_code == 302
+    assert _save_as_focal(app, client, khirdalan_plan, "actions", lang=lang,
+                          budget=typed).status_code == 302
     editor = client.get(f"/{lang}/plans/{plan_id}/blocks/actions").get_data(as_text=True)
     assert f'value="{shown}"' in editor and "saved-as" in editor
     with app.app_context():
@@ -309,25 +345,23 @@ def test_a_typed_budget_comes_back_formatted_with_the_totals(app, client, khirda
 
 def test_a_bad_cell_is_marked_alone_and_everything_typed_is_kept(app, client,
                                                                 khirdalan_plan):
-    plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "actions", version=1, budget="400,000")
-    data.update({"rows-action_plan": "2", "t-action_plan-1-action": "Bazar<b>x</b>",
-                 "t-action_plan-1-budget_azn": "<b>x</b>"})
-    response = client.post(f"/en/plans/{plan_id}/blocks/actions", data=data)
+    response = _save_as_focal(app, client, khirdalan_plan, "actions", budget="400,000",
+                              changes={rows_name("action_plan"): "2",
+                                       cell_name("action_plan", 1, "action"): "Bazar<b>x</b>",
+                                       cell_name("action_plan", 1, "budget_azn"): "<b>x</b>"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert page.count('<td data-label="Budget (AZN)" class="has-error">') == 1
     assert "“&lt;b&gt;x&lt;/b&gt;” is not a number" in page  # the value shown as text
     assert 'value="400,000"' in page and "Bazar&lt;b&gt;x&lt;/b&gt;" in page
     with app.app_context():
-        assert "actions" not in db.session.get(Plan, plan_id).content
+        assert "actions" not in db.session.get(Plan, khirdalan_plan["id"]).content
 
 
 def test_preview_shows_the_formatted_text_without_saving(app, client, khirdalan_plan):
     plan_id = khirdalan_plan["id"]
     log_in(client, khirdalan_plan["focal"].email)
-    data = {"version": "1", "f-vision": "**Yaşıl** şəhər\r\nikinci sətir", "preview": "1"}
+    data = {"version": "1", field_name("vision"): "**Yaşıl** şəhər\r\nikinci sətir", "preview": "1"}
     page = client.post(f"/az/plans/{plan_id}/blocks/vision", data=data).get_data(as_text=True)
     preview = page.split('class="preview"')[1].split("</section>")[0]
     assert "<strong>Yaşıl</strong> şəhər<br>" in preview
@@ -337,10 +371,8 @@ def test_preview_shows_the_formatted_text_without_saving(app, client, khirdalan_
 
 def test_save_and_go_to_the_next_section(app, client, khirdalan_plan):
     plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "diagnostic", version=1)
-    data["next"] = "1"
-    response = client.post(f"/en/plans/{plan_id}/blocks/diagnostic", data=data)
+    response = _save_as_focal(app, client, khirdalan_plan, "diagnostic",
+                              changes={"next": "1"})
     assert response.headers["Location"].endswith(f"/en/plans/{plan_id}/blocks/drivers")
     page = client.get(f"/en/plans/{plan_id}").get_data(as_text=True)
     assert "1 of 8 sections complete" in page
@@ -352,7 +384,7 @@ def test_save_after_the_session_ended_keeps_the_text_through_the_sign_in(app, cl
     focal = khirdalan_plan["focal"]
     log_in(client, focal.email)
     client.post("/en/accounts/logout")  # the session is gone (expired or ended elsewhere)
-    data = {"version": "1", "f-vision": "Mətn ki, itməməlidir.\r\nİkinci sətir."}
+    data = {"version": "1", field_name("vision"): "Mətn ki, itməməlidir.\r\nİkinci sətir."}
     response = client.post(f"/az/plans/{plan_id}/blocks/vision", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 401
@@ -370,7 +402,7 @@ def test_save_after_the_session_ended_keeps_the_text_through_the_sign_in(app, cl
     with app.app_context():
         assert "vision" not in db.session.get(Plan, plan_id).content  # not saved behind
     assert client.post(f"/az/plans/{plan_id}/blocks/vision", data={
-        "version": "1", "f-vision": "Mətn ki, itməməlidir."}).status_code == 302
+        "version": "1", field_name("vision"): "Mətn ki, itməməlidir."}).status_code == 302
 
 
 def test_an_expired_form_token_shows_the_text_again(make_app, make_plan, member_id,
@@ -385,13 +417,13 @@ def test_an_expired_form_token_shows_the_text_again(make_app, make_plan, member_
         "email": focal.email, "password": focal.password, "csrf_token": token}
     ).status_code == 302
     response = client.post(f"/en/plans/{plan_id}/blocks/vision", data={
-        "version": "1", "f-vision": "Long afternoon text", "csrf_token": "expired"})
+        "version": "1", field_name("vision"): "Long afternoon text", "csrf_token": "expired"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "security check expired" in page and "Long afternoon text" in page
     fresh = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert client.post(f"/en/plans/{plan_id}/blocks/vision", data={
-        "version": "1", "f-vision": "Long afternoon text", "csrf_token": fresh}
+        "version": "1", field_name("vision"): "Long afternoon text", "csrf_token": fresh}
     ).status_code == 302
 
 
@@ -433,10 +465,9 @@ def test_status_emails_link_to_the_plan_page(app, client, khirdalan_plan, login_
 def test_line_breaks_in_table_cells_and_comments_are_shown(app, client, khirdalan_plan,
                                                           login_as):
     plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    data = block_form(_template(app), "actions", version=1)
-    data["t-action_plan-0-action"] = "Bazar yeri\r\nikinci mərhələ"
-    assert client.post(f"/az/plans/{plan_id}/blocks/actions", data=data).status_code == 302
+    assert _save_as_focal(app, client, khirdalan_plan, "actions", lang="az", changes={
+        cell_name("action_plan", 0, "action"): "Bazar yeri\r\nikinci mərhələ"}
+    ).status_code == 302
     client.post(f"/az/plans/{plan_id}/comments", data={
         "block": "actions", "body": "Birinci sətir\r\n<b>ikinci</b>"})
     page = client.get(f"/az/plans/{plan_id}").get_data(as_text=True)

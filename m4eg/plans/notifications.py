@@ -1,0 +1,131 @@
+"""The mail the plan rules send: status changes, new comments and deadline reminders, each
+in the language of the person it goes to."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..accounts import services as accounts
+from ..core import time as clock
+from ..core.outbox import queue_mail
+from ..core.security import public_url
+from ..extensions import db
+from .models import EDITABLE, Comment, Cycle, Plan, PlanAction, ReminderSent
+from .plan_templates import cycles
+
+
+def notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author) -> None:
+    """Tell the other side of the conversation: the municipality's focal points and everyone
+    who wrote in the thread; a focal point's new thread goes to the coordinators."""
+    people = {person.id: person for person in accounts.focal_points(plan.municipality_id)}
+    if parent is not None:
+        writers = accounts.users(db.session.scalars(
+            select(Comment.author_id).where((Comment.id == parent.id)
+                                            | (Comment.parent_id == parent.id))))
+        people.update({person.id: person for person in writers})
+    elif author.municipality_id == plan.municipality_id:
+        people.update({person.id: person for person in accounts.coordinators()})
+    people.pop(author.id, None)
+    block = plan.template.block(comment.block_key)
+    for person in people.values():
+        language = person.preferred_language
+        with force_locale(language):
+            municipality = (plan.municipality.name_az if language == "az"
+                            else plan.municipality.name_en)
+            body = _("Hello %(name)s,\n\n%(author)s wrote about the section «%(section)s» of "
+                     "the P4EG plan of %(municipality)s:", name=person.name, author=author.name,
+                     section=block["title"][language] if block else comment.block_key,
+                     municipality=municipality)
+            excerpt = comment.body if len(comment.body) <= 600 else comment.body[:600] + "…"
+            body += "\n\n" + excerpt
+            link = plan_link(plan, language)
+            if link:
+                body += "\n\n" + _("Answer on the plan page: %(link)s", link=link)
+            body += "\n\n" + _("M4EG Azerbaijan")
+            queue_mail(person.email, _("P4EG plan: a new comment from %(author)s",
+                                       author=author.name), body)
+
+
+def _public_link(endpoint: str, lang: str, **values) -> str:
+    """A page's absolute address for a mail ("" outside a request without a configured
+    ``SERVER_NAME``, e.g. a cron job on a machine without one)."""
+    try:
+        return public_url(endpoint, lang_code=lang, **values)
+    except RuntimeError:
+        return ""
+
+
+def plan_link(plan: Plan, lang: str) -> str:
+    """The plan page's absolute address for a mail ("" when none can be built)."""
+    return _public_link("plans.show", lang, plan_id=plan.id)
+
+
+def notify(plan: Plan, action: str, note: str = "") -> int:
+    """Email the people concerned by a status change, each in their own language."""
+    people = (accounts.coordinators() if action == PlanAction.SUBMITTED
+              else accounts.focal_points(plan.municipality_id))
+    for person in people:
+        with force_locale(person.preferred_language):
+            municipality = (plan.municipality.name_az if person.preferred_language == "az"
+                            else plan.municipality.name_en)
+            status = plan.status_label
+            body = _("Hello %(name)s,\n\nThe P4EG plan of %(municipality)s for the cycle "
+                     "%(cycle)s is now: %(status)s.", name=person.name,
+                     municipality=municipality, cycle=plan.cycle.name, status=status)
+            if note:
+                body += "\n\n" + _("Reviewer's note:") + "\n" + note
+            link = plan_link(plan, person.preferred_language)
+            if link:
+                body += "\n\n" + _("Open the plan: %(link)s", link=link)
+            body += "\n\n" + _("M4EG Azerbaijan")
+            queue_mail(person.email, _("P4EG plan: %(status)s", status=status), body)
+    return len(people)
+
+
+def remind(today: date | None = None) -> int:
+    """Email focal points whose plan for a cycle is not submitted when the deadline is
+    ``reminder_days`` away or closer; each reminder is sent once. Returns how many went."""
+    today = today or clock.today()
+    sent = 0
+    for cycle in cycles():
+        left = (cycle.deadline - today).days
+        if left < 0 or left > cycle.reminder_days:
+            continue
+        kind = f"deadline-{cycle.reminder_days}"
+        done = set(db.session.scalars(select(ReminderSent.municipality_id).where(
+            ReminderSent.cycle_id == cycle.id, ReminderSent.kind == kind)))
+        submitted = set(db.session.scalars(select(Plan.municipality_id).where(
+            Plan.cycle_id == cycle.id, Plan.status.not_in(EDITABLE))))
+        focal = accounts.focal_points_of_active_members()
+        by_municipality = defaultdict(list)
+        for user in focal:
+            by_municipality[user.municipality_id].append(user)
+        for municipality_id, users in by_municipality.items():
+            if municipality_id in done or municipality_id in submitted:
+                continue
+            for user in users:
+                _queue_reminder(user, cycle, left)
+                sent += 1
+            db.session.add(ReminderSent(municipality_id=municipality_id, cycle_id=cycle.id,
+                                        kind=kind))
+        db.session.flush()
+    return sent
+
+
+def _queue_reminder(user, cycle: Cycle, left: int) -> None:
+    language = user.preferred_language
+    with force_locale(language):
+        body = _("Hello %(name)s,\n\nThe P4EG plan of your municipality for the cycle "
+                 "%(cycle)s is due on %(deadline)s and has not been submitted yet.",
+                 name=user.name, cycle=cycle.name,
+                 deadline=format_date(cycle.deadline, "long"))
+        link = _public_link("plans.index", language)
+        if link:
+            body += "\n\n" + _("Open your plans: %(link)s", link=link)
+        body += "\n\n" + _("M4EG Azerbaijan")
+        queue_mail(user.email, _("P4EG plan: %(days)d days to the deadline", days=left), body)

@@ -1,0 +1,369 @@
+"""Review: the coordinators' queue, the state machine (submission into frozen revisions,
+review, changes, approval), comment threads, the plan's history and the diff between
+revisions."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import lazyload
+
+from ..core import time as clock
+from ..core.time import utcnow
+from ..extensions import db
+from ..municipalities import services as municipalities
+from . import notifications
+from .drafting import as_text, clean_text, missing, record_event
+from .errors import PlanError
+from .models import (
+    EDITABLE,
+    Comment,
+    Cycle,
+    Plan,
+    PlanAction,
+    PlanEvent,
+    PlanStatus,
+    PlanTemplate,
+    Revision,
+)
+
+# ---------------------------------------------------------------- reading
+
+
+def get_plan(plan_id: int) -> Plan | None:
+    return db.session.get(Plan, plan_id)
+
+
+def plans_of(municipality_id: int) -> list[Plan]:
+    return list(db.session.scalars(select(Plan).where(Plan.municipality_id == municipality_id)
+                                   .order_by(Plan.created_at.desc())))
+
+
+def _queue_query(*, status: str = "", cycle_id: int | None = None, region: str = "",
+                 overdue: bool = False, today: date | None = None):
+    query = select(Plan)
+    if status:
+        query = query.where(Plan.status == status)
+    if cycle_id:
+        query = query.where(Plan.cycle_id == cycle_id)
+    if region:
+        query = query.where(Plan.municipality_id.in_(municipalities.ids_in_region(region)))
+    if overdue:
+        query = (query.join(Cycle, Cycle.id == Plan.cycle_id)
+                 .where(Cycle.deadline < (today or clock.today()),
+                        Plan.status.in_(EDITABLE)))
+    return query
+
+
+def queue(*, after: int | None = None, limit: int | None = None, **filters) -> list[Plan]:
+    """Plans for the coordinators' review queue: submitted ones first, oldest submission
+    first, then the others by id. ``after`` (a plan id) continues after that plan (keyset
+    pagination: every page costs the same, however deep)."""
+    query = _queue_query(**filters)
+    if after is not None:
+        cursor = db.session.get(Plan, after)
+        if cursor is not None and cursor.submitted_at is not None:
+            query = query.where(or_(
+                Plan.submitted_at > cursor.submitted_at,
+                and_(Plan.submitted_at == cursor.submitted_at, Plan.id > cursor.id),
+                Plan.submitted_at.is_(None)))
+        elif cursor is not None:
+            query = query.where(Plan.submitted_at.is_(None), Plan.id > cursor.id)
+    # The order is found on narrow rows (ids and dates) and only the page's plans are then
+    # loaded: sorting whole plans, content included, costs ~100× more at network scale.
+    ids = query.with_only_columns(Plan.id).order_by(Plan.submitted_at.asc().nulls_last(),
+                                                     Plan.id)
+    if limit is not None:
+        ids = ids.limit(limit)
+    ordered = list(db.session.scalars(ids))
+    # The queue shows neither the content nor the template: neither is read nor parsed.
+    # Loaded in chunks, so that no IN list outgrows what a database accepts.
+    loaded = {}
+    for start in range(0, len(ordered), 1000):
+        loaded.update((p.id, p) for p in db.session.scalars(
+            select(Plan).where(Plan.id.in_(ordered[start:start + 1000]))
+            .options(lazyload(Plan.blocks), lazyload(Plan.template))))
+    return [loaded[plan_id] for plan_id in ordered]
+
+
+def revision_counts(plan_ids: list[int]) -> dict[int, int]:
+    """How many revisions each plan has (one query per thousand plans)."""
+    counts: dict[int, int] = {}
+    for start in range(0, len(plan_ids), 1000):
+        counts.update(db.session.execute(
+            select(Revision.plan_id, func.count(Revision.id))
+            .where(Revision.plan_id.in_(plan_ids[start:start + 1000]))
+            .group_by(Revision.plan_id)).all())
+    return counts
+
+
+def queue_count(**filters) -> int:
+    query = _queue_query(**filters).with_only_columns(func.count(Plan.id)).order_by(None)
+    return db.session.scalar(query)
+
+
+def revisions(plan: Plan) -> list[Revision]:
+    return list(db.session.scalars(select(Revision).where(Revision.plan_id == plan.id)
+                                   .order_by(Revision.number)))
+
+
+def comments(plan: Plan) -> dict[str, list[dict]]:
+    """Each block's threads, oldest first: ``{"comment": …, "replies": […]}`` (one query)."""
+    grouped, threads = defaultdict(list), {}
+    for comment in db.session.scalars(select(Comment).where(Comment.plan_id == plan.id)
+                                      .order_by(Comment.created_at, Comment.id)):
+        if comment.parent_id is None:
+            threads[comment.id] = {"comment": comment, "replies": []}
+            grouped[comment.block_key].append(threads[comment.id])
+        elif comment.parent_id in threads:
+            threads[comment.parent_id]["replies"].append(comment)
+    return grouped
+
+
+def events(plan: Plan) -> list[PlanEvent]:
+    return list(db.session.scalars(select(PlanEvent).where(PlanEvent.plan_id == plan.id)
+                                   .order_by(PlanEvent.at, PlanEvent.id)))
+
+
+def status_for(municipality_id: int) -> list[Plan]:
+    """The municipality's plans, newest cycle first (for its public page)."""
+    return plans_of(municipality_id)
+
+
+# ---------------------------------------------------------------- the review cycle
+
+
+def _move(plan: Plan, user, allowed_from: set, to_status: str, action: str, note="") -> None:
+    if plan.status not in allowed_from:
+        raise PlanError(_l("A plan that is %(status)s cannot be %(action)s.",
+                           status=plan.status_label, action=_action_label(action)))
+    before = plan.status
+    # The status seen is the UPDATE's condition: of two people acting on the plan at once
+    # (two reviewers, or a save racing a submission) only one moves it.
+    moved = db.session.execute(
+        update(Plan).where(Plan.id == plan.id, Plan.status == before)
+        .values(status=to_status, version=Plan.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.refresh(plan)
+        raise PlanError(_l("Someone else changed this plan a moment ago: it is now "
+                           "%(status)s. Look at it again before you act.",
+                           status=plan.status_label))
+    db.session.expire(plan, ["status", "version", "updated_at"])
+    record_event(plan, user, action, before, to_status, note)
+    db.session.flush()
+    notifications.notify(plan, action, note)
+
+
+def _action_label(action: str) -> str:
+    return str({PlanAction.SUBMITTED: _l("submitted"),
+                PlanAction.REVIEW_STARTED: _l("taken into review"),
+                PlanAction.CHANGES_REQUESTED: _l("sent back for changes"),
+                PlanAction.APPROVED: _l("approved")}.get(action, action))
+
+
+def submit(plan: Plan, user) -> Revision:
+    """Submit a complete draft: its content is frozen as a new revision."""
+    gaps = missing(plan)
+    if plan.status in EDITABLE and gaps:
+        raise PlanError(_l("The plan cannot be submitted yet: some required fields are "
+                           "empty."), problems={"missing": gaps})
+    _move(plan, user, EDITABLE, PlanStatus.SUBMITTED, PlanAction.SUBMITTED)
+    # Read after the status UPDATE holds the plan's row: a save that committed before it is
+    # in the revision, and one that comes after it is refused (the plan is no longer a draft).
+    db.session.expire(plan, ["blocks"])
+    number = (db.session.scalar(select(func.max(Revision.number))
+                                .where(Revision.plan_id == plan.id)) or 0) + 1
+    revision = Revision(plan_id=plan.id, number=number, content=plan.content,
+                        submitted_by_id=getattr(user, "id", None))
+    plan.submitted_at = plan.submitted_at or utcnow()
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+def start_review(plan: Plan, user) -> None:
+    _move(plan, user, {PlanStatus.SUBMITTED}, PlanStatus.IN_REVIEW, PlanAction.REVIEW_STARTED)
+
+
+def request_changes(plan: Plan, user, note: str) -> None:
+    if not (note or "").strip():
+        raise PlanError(_l("Tell the municipality what to change."), field="note")
+    _move(plan, user, {PlanStatus.IN_REVIEW}, PlanStatus.CHANGES_REQUESTED,
+          PlanAction.CHANGES_REQUESTED, clean_text(note)[:5000])
+
+
+def approve(plan: Plan, user) -> None:
+    _move(plan, user, {PlanStatus.IN_REVIEW}, PlanStatus.APPROVED, PlanAction.APPROVED)
+    plan.approved_at = utcnow()
+
+
+def reviewer_note(plan: Plan) -> PlanEvent | None:
+    """The reviewer's latest "what should change" while changes are requested, else None."""
+    if plan.status != PlanStatus.CHANGES_REQUESTED:
+        return None
+    return db.session.scalar(select(PlanEvent).where(
+        PlanEvent.plan_id == plan.id, PlanEvent.action == PlanAction.CHANGES_REQUESTED)
+        .order_by(PlanEvent.at.desc(), PlanEvent.id.desc()).limit(1))
+
+
+def add_comment(plan: Plan, block_key: str, body: str, user, *, parent_id=None) -> Comment:
+    """Comment on a block (linked to the latest revision, if any), or reply to the thread
+    that ``parent_id`` opened."""
+    if plan.template.block(block_key) is None:
+        raise PlanError(_l("This block does not exist."), field="block")
+    parent = None
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or parent.plan_id != plan.id or parent.parent_id is not None:
+            raise PlanError(_l("This comment does not exist."), field="body")
+        block_key = parent.block_key
+    body = clean_text(body)
+    if not body:
+        raise PlanError(_l("Write a comment first."), field="body")
+    if len(body) > 5000:
+        raise PlanError(_l("A comment can be at most 5,000 characters."), field="body")
+    latest = db.session.scalar(select(Revision.id).where(Revision.plan_id == plan.id)
+                               .order_by(Revision.number.desc()).limit(1))
+    comment = Comment(plan_id=plan.id, revision_id=latest, block_key=block_key, body=body,
+                      author_id=user.id, parent_id=parent.id if parent else None)
+    db.session.add(comment)
+    record_event(plan, user, PlanAction.REPLIED if parent else PlanAction.COMMENTED, None, None,
+                 note=block_key)
+    db.session.flush()
+    notifications.notify_comment(plan, comment, parent, user)
+    return comment
+
+
+def get_comment(plan: Plan, comment_id: int) -> Comment | None:
+    comment = db.session.get(Comment, comment_id)
+    return comment if comment is not None and comment.plan_id == plan.id else None
+
+
+def resolve_comment(comment: Comment, user, *, resolved: bool = True) -> None:
+    """Mark a thread resolved (or open again)."""
+    if comment.parent_id is not None:
+        raise PlanError(_l("Only a thread can be marked resolved, not a reply."))
+    comment.resolved_at = utcnow() if resolved else None
+    comment.resolved_by_id = user.id if resolved else None
+    plan = db.session.get(Plan, comment.plan_id)
+    if resolved:
+        record_event(plan, user, PlanAction.RESOLVED, None, None, note=comment.block_key)
+    db.session.flush()
+
+
+def open_comment_counts(plan: Plan) -> dict[str, int]:
+    """Open threads per block key (a thread is open until someone marks it resolved)."""
+    return dict(db.session.execute(
+        select(Comment.block_key, func.count(Comment.id))
+        .where(Comment.plan_id == plan.id, Comment.parent_id.is_(None),
+               Comment.resolved_at.is_(None))
+        .group_by(Comment.block_key)).all())
+
+
+STEPS = tuple(PlanStatus)
+
+
+def steps(plan: Plan) -> list[dict]:
+    """The status as steps: each with its label and whether it is done, current or to come
+    ("changes requested" is shown only when the plan went through it)."""
+    reached = set(db.session.scalars(select(PlanEvent.to_status).where(
+        PlanEvent.plan_id == plan.id, PlanEvent.to_status.is_not(None))))
+    current = STEPS.index(plan.status) if plan.status in STEPS else 0
+    result = []
+    for index, key in enumerate(STEPS):
+        if (key == PlanStatus.CHANGES_REQUESTED and key not in reached
+                and plan.status != key):
+            continue
+        state = "current" if index == current else ("done" if index < current else "todo")
+        if (plan.status == PlanStatus.CHANGES_REQUESTED
+                and key in (PlanStatus.SUBMITTED, PlanStatus.IN_REVIEW)):
+            state = "done"
+        result.append({"key": key, "label": str(key.label), "state": state})
+    return result
+
+
+# The actions whose note lists the sections they concern.
+_ABOUT_SECTIONS = {PlanAction.SAVED, PlanAction.COMMENTED, PlanAction.REPLIED,
+                   PlanAction.RESOLVED}
+
+
+def history(plan: Plan, lang: str) -> list[dict]:
+    """The plan's events in words for a reader of ``lang``: who, what (a translated phrase),
+    the sections concerned by title, the status reached, and any note."""
+    titles = {b["key"]: b["title"][lang] for b in plan.template.blocks}
+    entries = []
+    for event in events(plan):
+        sections = [titles.get(key, key) for key in (event.note or "").split(",") if key] \
+            if event.action in _ABOUT_SECTIONS else []
+        entries.append({
+            "at": event.at, "actor": event.actor.name if event.actor else _("the platform"),
+            "action": str(action.label) if (action := PlanAction.parse(event.action))
+            else event.action,
+            "sections": sections,
+            "status": str(status.label) if (status := PlanStatus.parse(event.to_status))
+            else "",
+            "note": event.note if event.action == PlanAction.CHANGES_REQUESTED else "",
+        })
+    return entries
+
+
+# Lines of a block compared at most: past it (after the common start and end are set aside)
+# the changed middle is shown as replaced, so no history view costs more than a bounded work.
+DIFF_MAX_LINES = 2000
+
+
+def _diff_lines(old: list[str], new: list[str]) -> list[tuple[str, str]]:
+    """(kind, line) for two lists of lines: "same", "removed" or "added". Line by line with
+    difflib's SequenceMatcher (ndiff's character-level pass over similar lines made a history
+    view of 120 similar table rows take half a minute)."""
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while (tail < min(len(old), len(new)) - head
+           and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]):
+        tail += 1
+    a, b = old[head:len(old) - tail], new[head:len(new) - tail]
+    lines = [("same", line) for line in old[:head]]
+    if len(a) > DIFF_MAX_LINES or len(b) > DIFF_MAX_LINES:
+        lines += [("removed", line) for line in a] + [("added", line) for line in b]
+    else:
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=True)
+        for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+            if tag == "equal":
+                lines += [("same", line) for line in a[a1:a2]]
+                continue
+            lines += [("removed", line) for line in a[a1:a2]]
+            lines += [("added", line) for line in b[b1:b2]]
+    return lines + [("same", line) for line in old[len(old) - tail:]]
+
+
+def diff(template: PlanTemplate, old: dict, new: dict, lang: str) -> list[dict]:
+    """A readable diff per block between two contents: lines added, removed or kept (a table
+    row is one line)."""
+    before, after = as_text(template, old, lang), as_text(template, new, lang)
+    result = []
+    for block in template.blocks:
+        lines = _diff_lines(before[block["key"]], after[block["key"]])
+        result.append({"block": block, "lines": lines,
+                       "changed": any(kind != "same" for kind, _ in lines)})
+    return result
+
+
+def plan_figures(start=None, end=None) -> dict[str, int]:
+    """Plans first submitted, and plans approved, in [start, end)."""
+    def count(column):
+        query = select(func.count()).select_from(Plan).where(column.is_not(None))
+        if start is not None:
+            query = query.where(column >= start)
+        if end is not None:
+            query = query.where(column < end)
+        return db.session.scalar(query)
+
+    return {"submitted": count(Plan.submitted_at), "approved": count(Plan.approved_at)}
