@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from ..core import rescue
 from ..core.exports import table_response
-from ..core.forms import add_error, select_choices
+from ..core.forms import select_choices
 from ..core.i18n import current_language
 from ..core.markdown import render_plan_text
 from ..core.numbers import format_number
@@ -314,33 +314,16 @@ def approve(plan_id):
                           _("The plan has been approved."))
 
 
-def _plan_page_form(plan, form, save, *, then, done=None, **forms):
-    """A form posted from the plan page (a request for changes, a comment). As
-    :func:`core.views.submit`, except that the plan page shown again with the errors answers
-    400 whether the form or the rule refused (``submit`` answers a rule's refusal with 200)."""
-    if form.validate():
-        try:
-            result = save()
-        except services.PlanError as error:
-            db.session.rollback()
-            add_error(form, error)
-        else:
-            db.session.commit()
-            if done:
-                flash(done, "success")
-            return then(result)
-    return _overview(plan, 400, **forms)
-
-
 @bp.route("/<int:plan_id>/request-changes", methods=["POST"])
 @allow(action="plans.review")
 def request_changes(plan_id):
     plan = get_or_404(services.get_plan(plan_id), "plans.review")
     form = ChangesForm()
-    return _plan_page_form(
-        plan, form, lambda: services.request_changes(plan, current_user, form.note.data),
-        then=lambda _result: redirect(_to_plan(plan)), changes_form=form,
-        done=_("Changes have been requested. The focal points have been told."))
+    # Posted from the plan page: shown again with the errors, it answers 400.
+    return submit_form(form, lambda: services.request_changes(plan, current_user, form.note.data),
+                  then=_to_plan(plan), status=400,
+                  page=lambda: _overview(plan, changes_form=form)[0],
+                  done=_("Changes have been requested. The focal points have been told."))
 
 
 def _back_to_block(plan, block_key) -> str:
@@ -355,12 +338,11 @@ def _back_to_block(plan, block_key) -> str:
 def comment(plan_id):
     plan = get_or_404(services.get_plan(plan_id), "plans.comment")
     form = CommentForm()
-    return _plan_page_form(
-        plan, form, lambda: services.add_comment(plan, form.block.data, form.body.data,
-                                                 current_user,
-                                                 parent_id=to_int(form.parent.data, minimum=1)),
-        then=lambda comment: redirect(_back_to_block(plan, comment.block_key)),
-        comment_form=form)
+    return submit_form(form, lambda: services.add_comment(
+        plan, form.block.data, form.body.data, current_user,
+        parent_id=to_int(form.parent.data, minimum=1)),
+        then=lambda comment: _back_to_block(plan, comment.block_key), status=400,
+        page=lambda: _overview(plan, comment_form=form)[0])
 
 
 @bp.route("/<int:plan_id>/comments/<int:comment_id>/resolve", methods=["POST"])
