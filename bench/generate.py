@@ -183,13 +183,15 @@ def generate(scale: dict, seed: int) -> dict[str, int]:
     from m4eg.courses import services as courses
     from m4eg.courses.models import Enrolment, LessonProgress, QuizAttempt
     from m4eg.extensions import db
-    from m4eg.municipalities.models import Municipality, Rayon, az_order_key
+    from m4eg.municipalities.models import MemberStatus, Municipality, Rayon, az_order_key
     from m4eg.plans.models import (
         Comment,
         Cycle,
         Plan,
+        PlanAction,
         PlanBlock,
         PlanEvent,
+        PlanStatus,
         PlanTemplate,
         Revision,
     )
@@ -216,7 +218,7 @@ def generate(scale: dict, seed: int) -> dict[str, int]:
                 id=first_member + n, code=f"BN{n + 1:05d}", slug=f"bench-{n + 1:05d}",
                 name_az=name_az, name_en=name_en, type=rng.choice(types),
                 rayon_id=rng.choice(rayon_ids),
-                status=rng.choices(["active", "suspended", "left"], [95, 3, 2])[0],
+                status=rng.choices(list(MemberStatus), [95, 3, 2])[0].value,
                 joined_year=rng.randint(2017, 2026), demonstrator_track=None, is_demo=True,
                 email=f"bench-{n + 1:05d}@example.org", phone="", website="",
                 search_text=f"{search_fold(name_az)} | {search_fold(name_en)}",
@@ -307,11 +309,12 @@ def generate(scale: dict, seed: int) -> dict[str, int]:
     db.session.add_all([past, older])
     db.session.commit()
     reviewer = db.session.scalar(select(User.id).where(User.email == "coordinator@example.org"))
+    S, A = PlanStatus, PlanAction
     statuses = {
-        past.id: (["approved", "changes_requested", "in_review", "submitted", "draft"],
+        past.id: ([S.APPROVED, S.CHANGES_REQUESTED, S.IN_REVIEW, S.SUBMITTED, S.DRAFT],
                   [70, 10, 5, 5, 10]),
-        older.id: (["approved", "changes_requested", "draft"], [90, 5, 5]),
-        current.id: (["draft", "submitted", "in_review", "changes_requested", "approved"],
+        older.id: ([S.APPROVED, S.CHANGES_REQUESTED, S.DRAFT], [90, 5, 5]),
+        current.id: ([S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED],
                      [50, 20, 10, 10, 10]),
     }
     plan_rows, block_rows, revision_rows, comment_rows, event_rows = [], [], [], [], []
@@ -324,20 +327,20 @@ def generate(scale: dict, seed: int) -> dict[str, int]:
         names, weights = statuses[cycle_id]
         status = rng.choices(names, weights)[0]
         content = plan_content(template, rng, f"bench-{member - first_member + 1:05d}")
-        if status == "draft":  # drafts are half written
+        if status == S.DRAFT:  # drafts are half written
             content = {key: content[key] for key in blocks[:rng.randint(0, len(blocks))]}
         created = START + timedelta(days=rng.randint(0, 400))
-        submitted = created + timedelta(days=rng.randint(10, 60)) if status != "draft" else None
-        rounds = 0 if status == "draft" else (rng.randint(1, 3) if status == "approved" else 1)
-        event_rows.append(dict(plan_id=plan_id, actor_id=focal, action="started",
-                               from_status=None, to_status="draft", note="", at=created))
+        submitted = created + timedelta(days=rng.randint(10, 60)) if status != S.DRAFT else None
+        rounds = 0 if status == S.DRAFT else (rng.randint(1, 3) if status == S.APPROVED else 1)
+        event_rows.append(dict(plan_id=plan_id, actor_id=focal, action=A.STARTED,
+                               from_status=None, to_status=S.DRAFT, note="", at=created))
         for number in range(1, rounds + 1):
             at = submitted + timedelta(days=30 * (number - 1))
             revision_rows.append(dict(id=revision_id, plan_id=plan_id, number=number,
                                       content=content, submitted_by_id=focal, submitted_at=at))
-            event_rows.append(dict(plan_id=plan_id, actor_id=focal, action="submitted",
-                                   from_status="draft", to_status="submitted", note="", at=at))
-            reviewed = number < rounds or status == "changes_requested"
+            event_rows.append(dict(plan_id=plan_id, actor_id=focal, action=A.SUBMITTED,
+                                   from_status=S.DRAFT, to_status=S.SUBMITTED, note="", at=at))
+            reviewed = number < rounds or status == S.CHANGES_REQUESTED
             if reviewed:
                 for _ in range(rng.randint(1, 3)):
                     comment_rows.append(dict(
@@ -349,9 +352,9 @@ def generate(scale: dict, seed: int) -> dict[str, int]:
                                version=1, updated_at=submitted or created) for key in blocks)
         plan_rows.append(dict(
             id=plan_id, municipality_id=member, cycle_id=cycle_id, template_id=template.id,
-            status=status, version=rounds + 1, created_at=created,
+            status=status.value, version=rounds + 1, created_at=created,
             updated_at=submitted or created, submitted_at=submitted,
-            approved_at=submitted + timedelta(days=45) if status == "approved" else None,
+            approved_at=submitted + timedelta(days=45) if status == S.APPROVED else None,
             is_demo=True))
         plan_id += 1
     for label, model, rows in (("plans", Plan, plan_rows), ("plan blocks", PlanBlock,
