@@ -30,7 +30,7 @@ from types import SimpleNamespace
 
 import pytest
 from jinja2 import BytecodeCache
-from sqlalchemy import text
+from sqlalchemy import select, text
 from werkzeug.routing import Rule
 
 from m4eg import create_app
@@ -228,6 +228,12 @@ def sqlite_demonstrators(tmp_path_factory, sqlite_roster):
     return _sqlite_file(tmp_path_factory, "demonstrators", load_demonstrators, sqlite_roster)
 
 
+@pytest.fixture(scope="session")
+def sqlite_plans(tmp_path_factory, sqlite_roster):
+    """The roster, the plan template and a cycle (what the ``plan_setup`` fixture adds)."""
+    return _sqlite_file(tmp_path_factory, "plans", _plan_setup, sqlite_roster)
+
+
 def _sqlite_start(request) -> str:
     """Which session file a test's SQLite database starts from: the rows its fixtures would
     load first are already there (the fixtures then load nothing). A module may name a file
@@ -236,6 +242,8 @@ def _sqlite_start(request) -> str:
         return "sqlite_database"
     if "demonstrators" in request.fixturenames:
         return "sqlite_demonstrators"
+    if "plan_setup" in request.fixturenames:
+        return "sqlite_plans"
     if "roster" in request.fixturenames:
         return "sqlite_roster"
     return "sqlite_schema"
@@ -384,18 +392,27 @@ def member_id(app, roster):
     return get
 
 
-@pytest.fixture
-def plan_setup(app, roster):
-    """The shipped plan template and a cycle (deadline 31 March 2030); returns their ids."""
+def _plan_setup() -> dict:
     from m4eg.plans import services
     from m4eg.plans.cli import DEFAULT_TEMPLATE
 
+    template, _ = services.load_template(DEFAULT_TEMPLATE)
+    cycle = services.save_cycle(None, name="2025–2027", deadline=date(2030, 3, 31),
+                                reminder_days=14)
+    db.session.commit()
+    return {"template_id": template.id, "cycle_id": cycle.id}
+
+
+@pytest.fixture
+def plan_setup(app, roster, request):
+    """The shipped plan template and a cycle (deadline 31 March 2030); returns their ids."""
+    from m4eg.plans.models import Cycle, PlanTemplate
+
     with app.app_context():
-        template, _ = services.load_template(DEFAULT_TEMPLATE)
-        cycle = services.save_cycle(None, name="2025–2027", deadline=date(2030, 3, 31),
-                                    reminder_days=14)
-        db.session.commit()
-        return {"template_id": template.id, "cycle_id": cycle.id}
+        if not TEST_DATABASE_URL and _sqlite_start(request) == "sqlite_plans":
+            return {"template_id": db.session.scalar(select(PlanTemplate.id)),
+                    "cycle_id": db.session.scalar(select(Cycle.id))}  # loaded: sqlite_plans
+        return _plan_setup()
 
 
 @pytest.fixture
