@@ -249,6 +249,18 @@ def _sqlite_start(request) -> str:
     return "sqlite_schema"
 
 
+_SQLITE_HOLDS = {"sqlite_schema": (), "sqlite_roster": ("roster",),
+                 "sqlite_plans": ("roster", "plan_setup"),
+                 "sqlite_demonstrators": ("roster", "demonstrators"),
+                 "sqlite_database": ("roster", "demonstrators")}
+
+
+def _loaded_from_start(request, fixture: str) -> bool:
+    """Whether the test's (SQLite) database started with what ``fixture`` loads; a fixture
+    asked for late (``request.getfixturevalue``) finds it not there and loads it."""
+    return not TEST_DATABASE_URL and fixture in _SQLITE_HOLDS[_sqlite_start(request)]
+
+
 @pytest.fixture
 def make_app(database_url, tmp_path, backend):
     """Build an app on the test database; keyword arguments override settings. Every app's
@@ -409,7 +421,7 @@ def plan_setup(app, roster, request):
     from m4eg.plans.models import Cycle, PlanTemplate
 
     with app.app_context():
-        if not TEST_DATABASE_URL and _sqlite_start(request) == "sqlite_plans":
+        if _loaded_from_start(request, "plan_setup"):
             return {"template_id": db.session.scalar(select(PlanTemplate.id)),
                     "cycle_id": db.session.scalar(select(Cycle.id))}  # loaded: sqlite_plans
         return _plan_setup()
@@ -617,11 +629,11 @@ def outbox(app, smtp_server):
 
 
 @pytest.fixture
-def roster(app):
+def roster(app, request):
     """The shipped roster of 55 members (reference data included)."""
     from m4eg.municipalities import services
 
-    if TEST_DATABASE_URL:  # on SQLite the database starts with it (sqlite_roster)
+    if not _loaded_from_start(request, "roster"):  # on SQLite usually there (sqlite_roster)
         with app.app_context():
             services.load_roster()
             db.session.commit()
@@ -657,11 +669,11 @@ def count_queries(app):
 
 
 @pytest.fixture
-def demonstrators(app, roster):
+def demonstrators(app, roster, request):
     """The six demonstrators' portfolios and events reported in seed 004."""
     from m4eg.portfolios.cli import load_demonstrators
 
-    if TEST_DATABASE_URL:  # on SQLite the database starts with them (sqlite_demonstrators)
+    if not _loaded_from_start(request, "demonstrators"):  # usually there on SQLite
         with app.app_context():
             load_demonstrators()
             db.session.commit()
