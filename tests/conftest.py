@@ -1,8 +1,10 @@
-"""Shared fixtures: a fresh schema per test, factory fixtures, a real SMTP server.
+"""Shared fixtures: an empty database per test, factory fixtures, a real SMTP server.
 
-On SQLite each test's database is a copy of a file holding the whole schema, made once per
-session (copying a file is faster than creating every table again); on PostgreSQL the schema
-is dropped and created for every test.
+On SQLite each test's database is a copy of a file made once per session (copying a file is
+faster than creating every table again): the whole schema, and the roster (and the
+demonstrators) already loaded when the test asks for them. On PostgreSQL the schema is built
+once per session and every table is emptied (TRUNCATE … RESTART IDENTITY) before each test; a
+test that changes the schema (the migration tests) leaves it rebuilt for the next one.
 
 The suite runs on a temporary SQLite file by default and on PostgreSQL when
 M4EG_TEST_DATABASE_URL names a database (``make test`` does both when it is set). Tests marked
@@ -28,7 +30,9 @@ from email import policy
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import text
+from jinja2 import BytecodeCache
+from sqlalchemy import select, text
+from werkzeug.routing import Rule
 
 from m4eg import create_app
 from m4eg.core.versions import Conflict
@@ -60,11 +64,101 @@ def forget_redis_keys(url: str, prefix: str) -> None:
             client.delete(*keys)
 
 
+# ---------------------------------------------------------------- caches shared by test apps
+# Every test builds its own app. Two costs of that are read-only across apps and are kept for
+# the session here (the app factory itself is unchanged):
+
+
+class _TemplateBytecode(BytecodeCache):
+    """Jinja's compiled templates, kept in memory for the session: each new app would compile
+    every template it renders again. Jinja's bucket checks the source's checksum, so an edited
+    template is compiled anew (Jinja ships only a file-system cache; this is its documented
+    in-memory variant)."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        code = self.compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_BYTECODE = _TemplateBytecode()
+
+
+def _cache_url_builders() -> None:
+    """Werkzeug compiles a Python function for each URL rule of each new app (two per rule,
+    about 80 % of the app factory's time). The function depends only on the rule's parsed
+    parts and defaults, never on the app, so one per rule serves every test app. If
+    Werkzeug's internals change shape, the cache stays off and apps build as before."""
+    original = getattr(Rule, "_compile_builder", None)
+    if original is None or getattr(original, "cached", False):
+        return
+    builders = {}
+
+    def compile_builder(self, append_unknown=True):
+        trace = getattr(self, "_trace", None)
+        if trace is None:
+            return original(self, append_unknown)
+        key = (self.rule, tuple(trace), repr(sorted((self.defaults or {}).items())),
+               append_unknown)
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = original(self, append_unknown)
+        return builder
+
+    compile_builder.cached = True
+    Rule._compile_builder = compile_builder
+
+
+_cache_url_builders()
+
+
+def build_app(config: dict):
+    """The app factory with the session's shared caches."""
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATE_BYTECODE
+    return app
+
+
+# ---------------------------------------------------------------- the test database
+
+
 def _reset_schema() -> None:
     db.drop_all()
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     db.create_all()
+
+
+def _schema_fingerprint() -> tuple:
+    """The tables and columns of the database (a test that migrates changes them)."""
+    with db.engine.connect() as connection:
+        return tuple(connection.execute(text(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema() ORDER BY table_name, column_name")))
+
+
+def _empty_tables() -> None:
+    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def postgres_schema(tmp_path_factory):
+    """PostgreSQL: the whole schema, built once per session; returns its fingerprint."""
+    folder = tmp_path_factory.mktemp("postgres")
+    app = build_app(_test_settings(TEST_DATABASE_URL, folder))
+    with app.app_context():
+        _reset_schema()
+        fingerprint = _schema_fingerprint()
+        db.engine.dispose()
+    return fingerprint
 
 
 @pytest.fixture
@@ -98,16 +192,75 @@ def _test_settings(database_url, tmp_path) -> dict:
     }
 
 
+def _sqlite_file(tmp_path_factory, name, fill, start=None):
+    """A SQLite file made once per session: a copy of ``start`` (or the bare schema) to
+    which ``fill()`` has added rows inside an app context."""
+    folder = tmp_path_factory.mktemp(name)
+    path = folder / f"{name}.db"
+    if start is not None:
+        shutil.copyfile(start, path)
+    app = build_app(_test_settings(f"sqlite:///{path}", folder))
+    with app.app_context():
+        fill()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()  # the last connection closed: the WAL is folded into the file
+    return path
+
+
 @pytest.fixture(scope="session")
 def sqlite_schema(tmp_path_factory):
     """A SQLite file holding the whole (empty) schema, made once per session."""
-    folder = tmp_path_factory.mktemp("schema")
-    path = folder / "schema.db"
-    app = create_app(_test_settings(f"sqlite:///{path}", folder))
-    with app.app_context():
-        db.create_all()
-        db.engine.dispose()  # the last connection closed: the WAL is folded into the file
-    return path
+    return _sqlite_file(tmp_path_factory, "schema", db.create_all)
+
+
+@pytest.fixture(scope="session")
+def sqlite_roster(tmp_path_factory, sqlite_schema):
+    """The schema with the shipped roster loaded (what the ``roster`` fixture loads)."""
+    from m4eg.municipalities import services
+
+    return _sqlite_file(tmp_path_factory, "roster", services.load_roster, sqlite_schema)
+
+
+@pytest.fixture(scope="session")
+def sqlite_demonstrators(tmp_path_factory, sqlite_roster):
+    """The roster and the demonstrators (what the ``demonstrators`` fixture loads)."""
+    from m4eg.portfolios.cli import load_demonstrators
+
+    return _sqlite_file(tmp_path_factory, "demonstrators", load_demonstrators, sqlite_roster)
+
+
+@pytest.fixture(scope="session")
+def sqlite_plans(tmp_path_factory, sqlite_roster):
+    """The roster, the plan template and a cycle (what the ``plan_setup`` fixture adds)."""
+    return _sqlite_file(tmp_path_factory, "plans", _plan_setup, sqlite_roster)
+
+
+def _sqlite_start(request) -> str:
+    """Which session file a test's SQLite database starts from: the rows its fixtures would
+    load first are already there (the fixtures then load nothing). A module may name a file
+    of its own with a fixture ``sqlite_database`` (tests/core/test_permission_matrix.py)."""
+    if "sqlite_database" in request.fixturenames:
+        return "sqlite_database"
+    if "demonstrators" in request.fixturenames:
+        return "sqlite_demonstrators"
+    if "plan_setup" in request.fixturenames:
+        return "sqlite_plans"
+    if "roster" in request.fixturenames:
+        return "sqlite_roster"
+    return "sqlite_schema"
+
+
+_SQLITE_HOLDS = {"sqlite_schema": (), "sqlite_roster": ("roster",),
+                 "sqlite_plans": ("roster", "plan_setup"),
+                 "sqlite_demonstrators": ("roster", "demonstrators"),
+                 "sqlite_database": ("roster", "demonstrators")}
+
+
+def _loaded_from_start(request, fixture: str) -> bool:
+    """Whether the test's (SQLite) database started with what ``fixture`` loads; a fixture
+    asked for late (``request.getfixturevalue``) finds it not there and loads it."""
+    return not TEST_DATABASE_URL and fixture in _SQLITE_HOLDS[_sqlite_start(request)]
 
 
 @pytest.fixture
@@ -120,7 +273,7 @@ def make_app(database_url, tmp_path, backend):
     def make(**overrides):
         config = {**_test_settings(database_url, tmp_path), **redis}
         config.update(overrides)
-        app = create_app(config)
+        app = build_app(config)
         apps.append(app)
         return app
 
@@ -138,17 +291,21 @@ def app(make_app, database_url, request):
     """The app on a database with the whole schema and no rows (ids start at 1)."""
     sqlite = not TEST_DATABASE_URL
     if sqlite:
-        shutil.copyfile(request.getfixturevalue("sqlite_schema"),
+        shutil.copyfile(request.getfixturevalue(_sqlite_start(request)),
                         database_url.removeprefix("sqlite:///"))
+    else:
+        schema = request.getfixturevalue("postgres_schema")
     app = make_app()
     if not sqlite:
         with app.app_context():
-            _reset_schema()
+            # A test before this one may have migrated or dropped tables: build them again.
+            if _schema_fingerprint() == schema:
+                _empty_tables()
+            else:
+                _reset_schema()
     yield app
-    with app.app_context():
+    with app.app_context():  # the SQLite file goes with the test's temporary folder
         db.session.remove()
-        if not sqlite:  # the SQLite file goes with the test's temporary folder
-            db.drop_all()
         db.engine.dispose()
 
 
@@ -197,17 +354,33 @@ def make_municipality(app):
     return make
 
 
-@pytest.fixture
-def make_user(app, make_municipality):
-    """Create a user; returns a plain namespace (id, email, password, role, municipality_id)."""
+def new_user(role="staff", email=None, password=PASSWORD, municipality_id=None, name=None,
+             preferred_language="az", confirmed=True, sex="not_stated", n=0):
+    """Add a user inside an app context (what :func:`make_user` does, for a set-up built
+    outside a test); returns the plain namespace of :func:`make_user`."""
     from m4eg.accounts.models import User
     from m4eg.accounts.services import hash_password
     from m4eg.core.time import utcnow
 
+    user = User(
+        email=email or f"{role}{n}@test.example", name=name or f"Test {role} {n}",
+        password_hash=hash_password(password), role=role,
+        municipality_id=municipality_id, position="Tester", sex=sex,
+        preferred_language=preferred_language,
+        municipality_confirmed_at=utcnow() if confirmed and municipality_id else None,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return SimpleNamespace(id=user.id, email=user.email, password=password, role=role,
+                           municipality_id=municipality_id, name=user.name)
+
+
+@pytest.fixture
+def make_user(app, make_municipality):
+    """Create a user; returns a plain namespace (id, email, password, role, municipality_id)."""
     counter = iter(range(1, 10_000))
 
-    def make(role="staff", email=None, password=PASSWORD, municipality_id=..., name=None,
-             preferred_language="az", confirmed=True, sex="not_stated"):
+    def make(role="staff", municipality_id=..., **kwargs):
         """``confirmed``: the municipality has confirmed that the person works for it (as
         its focal point or a coordinator would); False for a mere claim."""
         n = next(counter)
@@ -216,17 +389,7 @@ def make_user(app, make_municipality):
                 None if role in {"coordinator", "admin"} else make_municipality().id
             )
         with app.app_context():
-            user = User(
-                email=email or f"{role}{n}@test.example", name=name or f"Test {role} {n}",
-                password_hash=hash_password(password), role=role,
-                municipality_id=municipality_id, position="Tester", sex=sex,
-                preferred_language=preferred_language,
-                municipality_confirmed_at=utcnow() if confirmed and municipality_id else None,
-            )
-            db.session.add(user)
-            db.session.commit()
-            return SimpleNamespace(id=user.id, email=user.email, password=password, role=role,
-                                   municipality_id=municipality_id, name=user.name)
+            return new_user(role, municipality_id=municipality_id, n=n, **kwargs)
 
     return make
 
@@ -243,18 +406,27 @@ def member_id(app, roster):
     return get
 
 
-@pytest.fixture
-def plan_setup(app, roster):
-    """The shipped plan template and a cycle (deadline 31 March 2030); returns their ids."""
+def _plan_setup() -> dict:
     from m4eg.plans import services
     from m4eg.plans.cli import DEFAULT_TEMPLATE
 
+    template, _ = services.load_template(DEFAULT_TEMPLATE)
+    cycle = services.save_cycle(None, name="2025–2027", deadline=date(2030, 3, 31),
+                                reminder_days=14)
+    db.session.commit()
+    return {"template_id": template.id, "cycle_id": cycle.id}
+
+
+@pytest.fixture
+def plan_setup(app, roster, request):
+    """The shipped plan template and a cycle (deadline 31 March 2030); returns their ids."""
+    from m4eg.plans.models import Cycle, PlanTemplate
+
     with app.app_context():
-        template, _ = services.load_template(DEFAULT_TEMPLATE)
-        cycle = services.save_cycle(None, name="2025–2027", deadline=date(2030, 3, 31),
-                                    reminder_days=14)
-        db.session.commit()
-        return {"template_id": template.id, "cycle_id": cycle.id}
+        if _loaded_from_start(request, "plan_setup"):
+            return {"template_id": db.session.scalar(select(PlanTemplate.id)),
+                    "cycle_id": db.session.scalar(select(Cycle.id))}  # loaded: sqlite_plans
+        return _plan_setup()
 
 
 @pytest.fixture
@@ -509,13 +681,14 @@ def outbox(app, smtp_server):
 
 
 @pytest.fixture
-def roster(app):
+def roster(app, request):
     """The shipped roster of 55 members (reference data included)."""
     from m4eg.municipalities import services
 
-    with app.app_context():
-        services.load_roster()
-        db.session.commit()
+    if not _loaded_from_start(request, "roster"):  # on SQLite usually there (sqlite_roster)
+        with app.app_context():
+            services.load_roster()
+            db.session.commit()
 
 
 class QueryCounter:
@@ -548,10 +721,11 @@ def count_queries(app):
 
 
 @pytest.fixture
-def demonstrators(app, roster):
+def demonstrators(app, roster, request):
     """The six demonstrators' portfolios and events reported in seed 004."""
     from m4eg.portfolios.cli import load_demonstrators
 
-    with app.app_context():
-        load_demonstrators()
-        db.session.commit()
+    if not _loaded_from_start(request, "demonstrators"):  # usually there on SQLite
+        with app.app_context():
+            load_demonstrators()
+            db.session.commit()
