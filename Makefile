@@ -50,9 +50,13 @@ lint: install
 	$(BIN)/ruff check m4eg tests wsgi.py bench
 	$(BIN)/lint-imports  # the one-way domain graph: [tool.importlinter] in pyproject.toml
 
-# The suite on the embedded SQLite database (browser tests included).
+# The suite on the embedded SQLite database: the non-browser tests spread over the machine's
+# cores (each test has its own database file), then the browser tests, one at a time.
+# TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= auto
 test-sqlite: install translations
-	env -u M4EG_TEST_DATABASE_URL $(BIN)/pytest
+	env -u M4EG_TEST_DATABASE_URL $(BIN)/pytest -m "not browser" -n $(TEST_WORKERS)
+	env -u M4EG_TEST_DATABASE_URL $(BIN)/pytest -m browser
 
 # The same suite on PostgreSQL when M4EG_TEST_DATABASE_URL names one (.ci/run sets it).
 test-postgresql: install translations
