@@ -1,10 +1,9 @@
 """Markdown rendering: what people type renders as before, and no text can stall a page."""
 
-import threading
-
 import pytest
 
 from m4eg.core.markdown import render_markdown, render_plan_text
+from tests.hang import completes
 
 # 20,000 characters is the longest text a plan field accepts (plans.services.TEXT_MAX). The
 # old parser needed 8.6 s for 5,000 ``[`` and minutes for these, on every view of the plan.
@@ -18,20 +17,9 @@ ADVERSARIAL = {
 }
 
 
-def finished_within(seconds, work):
-    """Run ``work`` in a daemon thread and return (finished, result): a regression makes the
-    test fail after ``seconds`` instead of holding CI for minutes."""
-    outcome = {}
-    thread = threading.Thread(target=lambda: outcome.setdefault("result", work()), daemon=True)
-    thread.start()
-    thread.join(seconds)
-    return not thread.is_alive(), outcome.get("result")
-
-
 @pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
-def test_adversarial_text_renders_within_seconds(text):
-    finished, html = finished_within(5, lambda: render_plan_text(text))
-    assert finished, "rendering did not finish within 5 s"
+def test_adversarial_text_renders(text):
+    html = completes(lambda: render_plan_text(text))
     assert html.startswith("<")  # it rendered something rather than failing
 
 
@@ -78,5 +66,5 @@ def test_a_text_viewed_again_is_not_parsed_again():
     text = "[a](" * 5000
     render_plan_text(text)
     hits = _render.cache_info().hits
-    finished, _html = finished_within(0.5, lambda: render_plan_text(text))
-    assert finished and _render.cache_info().hits == hits + 1
+    assert render_plan_text(text) == render_plan_text(text)
+    assert _render.cache_info().hits == hits + 2
