@@ -3,7 +3,6 @@ dimensions, unpacked sizes and rows are checked before the work they would cause
 
 import io
 import re
-import time
 import zipfile
 
 import pytest
@@ -49,11 +48,9 @@ def _dimension(ref):
 def test_a_sheet_declaring_sixteen_thousand_columns_is_refused_before_reading(app):
     bomb = _xlsx(sheet=_dimension("A1:XFD5000"))
     assert len(bomb) < 10_000
-    started = time.perf_counter()
     with app.test_request_context("/en/"), pytest.raises(tables.TableError) as refused:
         _read("bomb.xlsx", bomb)
     assert "The sheet is wider than 50 columns." in refused.value.message
-    assert time.perf_counter() - started < 5
 
 
 def test_an_unsized_sheet_with_far_away_cells_yields_only_the_capped_rows_and_columns(app):
@@ -97,11 +94,9 @@ def test_a_zip_bomb_is_refused_from_its_directory_without_unpacking(app):
                         f'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>{huge}'
                         "</t></si></sst>"})
     assert len(bomb) < 200_000
-    started = time.perf_counter()
     with app.test_request_context("/en/"), pytest.raises(tables.TableError) as refused:
         _read("bomb.xlsx", bomb)
     assert refused.value.message == "The XLSX file unpacks to more than 32 MB."
-    assert time.perf_counter() - started < 5
     # The same bomb as one inline cell of the sheet itself.
     inline = _xlsx(sheet=lambda xml: xml.replace("<t>AZ-036</t>", f"<t>{huge}</t>"))
     with app.test_request_context("/en/"), pytest.raises(tables.TableError) as refused:
