@@ -18,18 +18,16 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from .errors import DomainError
+
 MAX_COLUMNS = 50  # no import has more than 13 columns; wider sheets are refused
 MAX_UNPACKED_BYTES = 32 * 1024 * 1024  # 50,000 rows of five columns unpack to ~16 MB
 MAX_CELL_CHARS = 10_000
 SHOWN_CHARS = 80
 
 
-class TableError(Exception):
+class TableError(DomainError):
     """The file as a whole cannot be read as the expected table."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 def shown(value, limit: int = SHOWN_CHARS) -> str:
