@@ -47,7 +47,7 @@ def test_the_full_cycle_from_draft_to_approval(ctx):
     with pytest.raises(services.PlanError):
         services.approve(plan, coordinator)  # approving before review
     services.start_review(plan, coordinator)
-    services.add_comment(plan, "vision", "Hədəflərin ilkin göstəricisini dəqiqləşdirin.",
+    services.add_comment(plan, "vision", "Hədəflərin ilkin dəyərini dəqiqləşdirin.",
                          coordinator)
     services.request_changes(plan, coordinator, "Please revise the targets.")
     assert plan.status == "changes_requested"
