@@ -13,7 +13,11 @@ from ..extensions import db
 from . import services
 
 plans_cli = AppGroup("plans", help="P4EG plans.")
-DEFAULT_TEMPLATE = services.DATA / "p4eg-v1.yml"
+# Every shipped version, oldest first: plans keep the version they started on, new plans
+# start on the newest (latest_template()), which is also the default of load-template.
+TEMPLATE_FILES = sorted(services.DATA.glob("p4eg-v*.yml"),
+                        key=lambda path: int(path.stem.rsplit("-v", 1)[1]))
+DEFAULT_TEMPLATE = TEMPLATE_FILES[-1]
 
 
 @plans_cli.command("load-template")
@@ -41,12 +45,15 @@ def remind(today):
 
 
 def ensure_demo_plans() -> None:
-    """The template, a demo cycle and a started draft for Khirdalan (idempotent)."""
+    """Every shipped template version, a demo cycle and a draft for Khirdalan started on the
+    newest version (idempotent; a draft started earlier keeps its version)."""
     from ..accounts.services import get_by_email
     from ..municipalities.services import get_by_slug
     from .models import Cycle
 
-    template, _created = services.load_template(DEFAULT_TEMPLATE)
+    for path in TEMPLATE_FILES:
+        services.load_template(path)
+    template = services.latest_template()
     cycle = db.session.scalar(db.select(Cycle).where(Cycle.name == "2025–2027 (demo)"))
     if cycle is None:
         cycle = services.save_cycle(None, name="2025–2027 (demo)", deadline=date(2027, 3, 31),

@@ -26,6 +26,50 @@ def test_internal_links_are_rewritten_to_pages_in_the_lessons_language():
     assert 'href="/az/courses/' in html and "lesson:" not in html and "course:" not in html
 
 
+# Terms /work/shared/GLOSSARY.md rules out (or known mistranslations), as regular expressions.
+NOT_GLOSSARY = (
+    r"\bblok", r"toplumdur", r"Qonaqlıq", r"istilik xəritə", r"Müşahidələr", r"[İi]lkin göstərici",
+    r"\b[Tt]oxum", r"[Gg]eri bildirim", r"Davamlı İnkişaf", r"\bSDG", r"dərin nümayiş",
+    r"Təşəbbüs", r"\bMerlər", r"müdaxilə", r"boşluq", r"uyğunlaşdırmaq,? (və ya|yoxsa) dayandırmaq",
+    r"\bDayandırmaq\b", r"Baxış \(vizyon\)", r"[Bb]axış(ı|a|ın|da)?,? hədəflər", r"əraziyə aid",
+    r"Hər mövzu nə qədər", r"dəqiqliyi", r'"', r"[“”]",
+)
+
+
+def _az_texts(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "az" and isinstance(value, str):
+                yield value
+            else:
+                yield from _az_texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _az_texts(item)
+
+
+def test_the_shipped_courses_use_the_glossary_terms():
+    """Every az lesson body and title, quiz text and course text, against the glossary."""
+    import re
+
+    import yaml
+
+    found = []
+    for path in sorted(CONTENT_DIR.glob("*/lessons/*.az.md")):
+        _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
+        texts = [yaml.safe_load(front)["title"], body]
+        found += [(path.name, rule) for rule in NOT_GLOSSARY for text in texts
+                  if re.search(rule, text)]
+    for path in sorted(CONTENT_DIR.glob("*/quiz.yml")) + sorted(CONTENT_DIR.glob("*/course.md")):
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text.split("---\n")[1] if path.suffix == ".md" else text)
+        found += [(str(path.relative_to(CONTENT_DIR)), rule) for rule in NOT_GLOSSARY
+                  for az in _az_texts(data) if re.search(rule, az)]
+    assert found == []
+    lessons = CONTENT_DIR / "sensemaking-and-portfolios" / "lessons"
+    assert "**İmtina etmək**" in (lessons / "scale-adapt-drop.az.md").read_text(encoding="utf-8")
+
+
 @pytest.fixture
 def content(tmp_path):
     target = tmp_path / "courses"

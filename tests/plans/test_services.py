@@ -47,7 +47,7 @@ def test_the_full_cycle_from_draft_to_approval(ctx):
     with pytest.raises(services.PlanError):
         services.approve(plan, coordinator)  # approving before review
     services.start_review(plan, coordinator)
-    services.add_comment(plan, "vision", "Hədəflərin ilkin göstəricisini dəqiqləşdirin.",
+    services.add_comment(plan, "vision", "Hədəflərin ilkin dəyərini dəqiqləşdirin.",
                          coordinator)
     services.request_changes(plan, coordinator, "Please revise the targets.")
     assert plan.status == "changes_requested"
@@ -283,18 +283,82 @@ def test_diff_shows_what_changed_between_revisions(ctx):
     assert ("added", "  Turizm və sənətkarlıq mərkəzi") in lines
 
 
-def test_a_new_template_version_does_not_change_existing_plans(ctx, tmp_path):
-    from m4eg.plans.cli import DEFAULT_TEMPLATE
+def _az_texts(node):
+    """Every az text of a template definition."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "az" and isinstance(value, str):
+                yield value
+            else:
+                yield from _az_texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _az_texts(item)
 
-    text = DEFAULT_TEMPLATE.read_text(encoding="utf-8").replace("version: 1", "version: 2", 1)
-    path = tmp_path / "p4eg-v2.yml"
-    path.write_text(text.replace("Diagnostic of the local situation", "Local diagnostic"),
-                    encoding="utf-8")
-    template, created = services.load_template(path)
-    assert created and template.version == 2
-    assert ctx["plan"].template.version == 1
-    assert services.load_template(path)[1] is False
+
+def _vision_title(template):
+    return next(b for b in template.blocks if b["key"] == "vision")["title"]["az"]
+
+
+def test_plans_started_on_v1_keep_it_and_new_plans_start_on_v2(app, app_ctx, member_id,
+                                                                make_user):
+    from m4eg.plans.cli import DEFAULT_TEMPLATE, TEMPLATE_FILES
+
+    assert [path.name for path in TEMPLATE_FILES] == ["p4eg-v1.yml", "p4eg-v2.yml"]
+    focal = get_user(make_user(role="focal_point", municipality_id=member_id("khirdalan")).id)
+    v1, _ = services.load_template(TEMPLATE_FILES[0])
+    cycle = services.save_cycle(None, name="2025–2027", deadline=date(2030, 3, 31),
+                                reminder_days=14)
+    old = services.start_plan(member_id("khirdalan"), cycle, focal, services.latest_template())
+    db.session.commit()
+    old_id = old.id
+
+    result = app.test_cli_runner().invoke(args=["plans", "load-template"])
+    assert result.exit_code == 0 and "p4eg version 2: loaded" in result.output
+    assert DEFAULT_TEMPLATE.name == "p4eg-v2.yml"
+
+    db.session.expire_all()
+    old = db.session.get(Plan, old_id)
+    assert old.template.version == 1
+    assert _vision_title(old.template) == "Baxış (vizyon) və hədəflər"
+    latest = services.latest_template()
+    assert latest.version == 2
+    new = services.start_plan(member_id("urva"), cycle, focal, latest)
+    assert new.template.version == 2 and _vision_title(new.template) == "Vizyon və hədəflər"
+    # Loading v1 again (as `flask demo load` does) changes neither plan nor the latest version.
+    assert services.load_template(TEMPLATE_FILES[0]) == (v1, False)
     assert services.latest_template().version == 2
+
+
+def test_demo_load_starts_the_demo_plan_on_the_newest_template(app, app_ctx, roster):
+    from m4eg.municipalities.services import get_by_slug
+    from m4eg.plans.models import PlanTemplate
+
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    db.session.expire_all()
+    versions = db.session.scalars(select(PlanTemplate.version).order_by(PlanTemplate.version))
+    assert list(versions) == [1, 2]
+    (plan,) = services.plans_of(get_by_slug("khirdalan").id)
+    assert plan.template.version == 2
+
+
+def test_template_v2_speaks_the_glossary(app_ctx):
+    """v2 exists to use the glossary's terms; v1 stays as released (plans started on it)."""
+    import yaml
+
+    from m4eg.plans.cli import TEMPLATE_FILES
+
+    def wrong_terms(path):
+        texts = " ".join(_az_texts(yaml.safe_load(path.read_text(encoding="utf-8"))))
+        return [term for term in ("blok", "Baxış", "baxış", "ilkin göstərici",
+                                  "İlkin göstərici", "SDG", "Vəziyyət", "Tamamlanıb", "“",
+                                  "dayandırmaq")
+                if term in texts]
+
+    v1, v2 = TEMPLATE_FILES
+    assert wrong_terms(v1)  # what v2 corrects
+    assert wrong_terms(v2) == []
+    assert services.load_template(v2)[0].definition["version"] == 2
 
 
 def test_reminders_go_once_to_focal_points_of_unsubmitted_plans(ctx, outbox, make_user,

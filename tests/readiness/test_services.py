@@ -32,6 +32,19 @@ def test_every_class_has_gaps_and_interventions_in_both_languages():
             assert data[key]["az"] and data[key]["en"]
 
 
+def test_catalogue_and_classes_use_the_glossary_terms():
+    """/work/shared/GLOSSARY.md: heat map, gap and the water users' associations."""
+    texts = [text["az"] for entry in services.catalogue()
+             for text in (entry.category, entry.criterion, entry.source, entry.measurement)]
+    texts += [data[key]["az"] for data in services.classes().values()
+              for key in ("label", "gaps", "interventions")]
+    joined = " ".join(texts)
+    for wrong in ("istilik xəritəsi", "boşluq", "Su İstifadəçiləri Assosiasiya", "SİA"):
+        assert wrong not in joined, wrong
+    assert "Sudan İstifadəedənlər Birlikləri" in joined and "sıxlıq xəritəsi" in joined
+    assert "çatışmazlıq" in services.classes()["accelerate_medium"]["gaps"]["az"]
+
+
 def _rows(*lines):
     header = "area,indicator,value,year,source\n"
     return services.read_table("values.csv", (header + "\n".join(lines) + "\n").encode())
