@@ -82,7 +82,7 @@ RULES = [
     Rule("register for a workshop", r"seminar\w*\s+(?:üçün\s+)?qeydiyyat"),
     # "hazırlıq mərhələsi" (a project's readiness stage) is not the index.
     Rule("Smart Village Readiness (menu)", r"hazırlı[qğ]",
-         english=r"smart village readiness|^\W*readiness\W*$|\b(?:more|less) readiness"),
+         english=r"smart village readiness|\b(?:more|less) readiness"),
     Rule("Smart Village Readiness (menu)", r"kənd hazırlı[qğ]"),
     Rule("SVR class / gap", r"sin(?:if|f)", english=r"\bclass(?:es|ed)?\b"),
     Rule("SVR class / gap", r"boşluq|boşluğ", english=r"\bgaps?\b"),

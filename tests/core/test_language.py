@@ -163,7 +163,7 @@ def test_every_term_the_glossary_rules_out_has_a_rule():
     ("Fəaliyyəti dayandırılıb", "Suspended"),
     ("Dayandırılıb", "Dropped"),
     ("Variantı dayandırmaq", None),
-    ("Hazırlıq", "Readiness"),
+    ("Hazırlıq", "menu: the Smart Village Readiness index Readiness"),
     ("Portfelin DURĞUNLUĞU", None),
     ("İSTİLİK XƏRİTƏSİ", "Heat map"),
     ("Müşahidələr (insights)", "Insights"),
