@@ -30,7 +30,7 @@ translations: install
 	$(BIN)/pybabel compile -d translations -D messages --statistics
 
 translations-extract: install
-	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs '.* __pycache__ instance' -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location \
+	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs '.* __pycache__ instance' -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 --no-location \
 	  --sort-output -o translations/messages.pot .
 
 translations-update: translations-extract

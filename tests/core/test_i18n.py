@@ -1,13 +1,14 @@
 """Languages: URL prefixes, the redirect from /, the switch, catalogues and az formats."""
 
 import datetime
+import os
+import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 
 from m4eg.core.i18n import LANGUAGES
 
@@ -79,26 +80,72 @@ def test_az_catalogue_is_complete_and_no_catalogue_has_fuzzy_entries():
     assert untranslated == [], f"az: untranslated entries {untranslated}"
 
 
-def test_catalogues_hold_every_string_in_the_code():
-    """Fails when a new string was added without `make translations-update`."""
-    with open(ROOT / "babel.cfg") as handle:
-        method_map, options_map = parse_mapping_cfg(handle)
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None,
-                "lazy_gettext": None, "lazy_ngettext": (1, 2), "N_": None}
-    def directory_filter(path):  # as `make translations-extract` (--ignore-dirs): _macros too
-        name = Path(path).name
-        return not (name.startswith(".") or name in {"__pycache__", "instance"})
+def _extract_like_make(tmp_path) -> Path:
+    """Run `make translations-extract`'s pybabel command (its -k keywords read from the
+    Makefile, so that the two cannot drift apart) into a temporary template."""
+    recipe = (ROOT / "Makefile").read_text().split("translations-extract:")[1].split("\n\n")[0]
+    keywords = re.findall(r"-k\s+(\S+)", recipe)
+    assert "lazy_pgettext:1c,2" in keywords  # pgettext itself is one of pybabel's defaults
+    pot = tmp_path / "messages.pot"
+    argv = ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"),
+            "--ignore-dirs", ".* __pycache__ instance", "--no-location", "-o", str(pot)]
+    for keyword in keywords:
+        argv += ["-k", keyword]
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # babel.cfg's patterns are relative to the repository
+    try:
+        CommandLineInterface().run([*argv, "."])
+    finally:
+        os.chdir(cwd)
+    return pot
 
-    in_code = {
-        message[2] if isinstance(message[2], str) else message[2][0]
-        for message in extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords,
-                                        directory_filter=directory_filter)
-    }
-    assert "Please correct the errors below." in in_code  # m4eg/templates/_macros is read
+
+def _keys(catalogue) -> set[tuple[str | None, str]]:
+    return {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalogue if m.id}
+
+
+def test_the_az_catalogue_holds_every_string_a_fresh_extraction_finds(tmp_path):
+    """Fails when a string was added to code or templates without `make translations-update`."""
+    with _extract_like_make(tmp_path).open("rb") as handle:
+        in_code = _keys(read_po(handle))
+    assert (None, "Please correct the errors below.") in in_code  # m4eg/templates/_macros
+    assert ("workshop", "Register") in in_code and ("account", "Register") in in_code
     for lang in LANGUAGES:
-        in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue(lang)}
-        missing = sorted(in_code - in_catalogue)
+        missing = sorted(in_code - _keys(_catalogue(lang)), key=str)
         assert missing == [], f"{lang} catalogue lacks {missing[:5]}… run make translations-update"
+    az = {(m.context, m.id): m.string for m in _catalogue("az") if isinstance(m.id, str)}
+    assert az[(None, "Please correct the errors below.")] == (
+        "Zəhmət olmasa, aşağıdakı xətaları düzəldin.")
+
+
+@pytest.mark.parametrize(("context", "english", "azerbaijani"), [
+    ("account", "Register", "Qeydiyyat"),
+    ("workshop", "Register", "Seminara yazılın"),
+    ("membership", "Status", "Üzvlük statusu"),
+    ("workshop registration", "Status", "Yazılma statusu"),
+    ("noun: the review of a plan", "Review", "Baxış"),
+    ("membership", "Suspend", "Üzvlüyü dayandırın"),
+    ("membership", "Restore", "Üzvlüyü bərpa edin"),
+])
+def test_ambiguous_words_are_translated_by_their_context(app, context, english, azerbaijani):
+    with app.test_request_context("/az/"), force_locale("az"):
+        assert pgettext(context, english) == azerbaijani
+    with app.test_request_context("/en/"), force_locale("en"):
+        assert pgettext(context, english) == english
+
+
+def test_autosave_shows_only_messages_the_page_translated():
+    """static/js/autosave.js reads every text from data-msg-* attributes rendered by gettext."""
+    script = (ROOT / "static" / "js" / "autosave.js").read_text()
+    code = re.sub(r"//[^\n]*", "", script)  # comments may be English prose
+    assert not re.findall(r"[\"'][A-Z][a-z]+ [a-z]+[^\"']*[\"']", code), "a hard-coded message"
+    used = set(re.findall(r"msg\(\"([a-z-]+)\"\)", code))
+    assert used >= {"saving", "saved", "offline", "copy", "restore"}
+    template = (ROOT / "m4eg" / "plans" / "templates" / "plans" / "block.html").read_text()
+    given = dict(re.findall(r"data-msg-([a-z-]+)=\"\{\{ _\('([^']+)'\) \}\}\"", template))
+    assert sorted(used - set(given)) == []
+    az = {m.id: m.string for m in _catalogue("az") if isinstance(m.id, str)}
+    assert all(az.get(english) for english in given.values())
 
 
 def test_wtforms_messages_are_translated_into_azerbaijani(client):
@@ -130,3 +177,11 @@ def test_the_form_error_summary_is_in_azerbaijani_on_az_pages(client):
     assert "Zəhmət olmasa, aşağıdakı xətaları düzəldin." in page.get_data(as_text=True)
     english = client.post("/en/accounts/password/forgot", data={"email": "not an address"})
     assert "Please correct the errors below." in english.get_data(as_text=True)
+
+
+def test_the_menu_uses_the_glossary_terms_on_az_pages(client):
+    az = client.get("/az/").get_data(as_text=True)
+    en = client.get("/en/").get_data(as_text=True)
+    assert "Ağıllı kənd indeksi" in az and ">Hazırlıq<" not in az
+    assert ">Qeydiyyat<" in az  # account sign-up keeps "Qeydiyyat"
+    assert ">Readiness<" in en and ">Register<" in en

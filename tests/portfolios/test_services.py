@@ -201,7 +201,7 @@ def test_statuses_kinds_and_phases_read_as_translated_labels(app):
         with force_locale("az"):
             assert OptionStatus.label_of("implementing") == "İcra olunur"
             assert str(ActivityKind("study_tour").label) == "Təcrübə səfəri"
-            assert str(dict(GrantPhase.choices())["seed"]) == "Toxum"
+            assert str(dict(GrantPhase.choices())["seed"]) == "İlkin"  # glossary: not "Toxum"
         with force_locale("en"):
             assert OptionStatus.label_of("implementing") == "Implementing"
             assert OptionStatus.label_of("no-longer-known") == "no-longer-known"
