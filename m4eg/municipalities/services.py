@@ -459,7 +459,19 @@ def load_roster(actor=None) -> ImportPlan:
     """Import the roster shipped in the repository (reference data first)."""
     load_reference_data()
     path = DATA / "members.csv"
-    return apply_import(plan_import(read_table(path.name, path.read_bytes())), actor)
+    plan = apply_import(plan_import(read_table(path.name, path.read_bytes())), actor)
+    _flag_unconfirmed_types()
+    return plan
+
+
+def _flag_unconfirmed_types() -> None:
+    """Mark the members whose type the sources leave open (data/type_unconfirmed.csv): the
+    member page says so instead of presenting the type as a fact."""
+    slugs = {row["slug"] for row in _read_csv(DATA / "type_unconfirmed.csv")}
+    for municipality in db.session.scalars(select(Municipality).where(
+            Municipality.slug.in_(slugs), Municipality.type_confirmed.is_(True))):
+        municipality.type_confirmed = False
+    db.session.flush()
 
 
 def roster_rows() -> list[list[str]]:

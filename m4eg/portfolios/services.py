@@ -40,6 +40,8 @@ TRANSITIONS = {
     _S.PROCUREMENT: {_S.IMPLEMENTING, _S.PAUSED, _S.DROPPED},
     _S.IMPLEMENTING: {_S.COMPLETED, _S.PAUSED, _S.DROPPED},
     _S.PAUSED: {_S.IDEA, _S.DESIGNED, _S.PROCUREMENT, _S.IMPLEMENTING, _S.DROPPED},
+    _S.NOT_STATED: {_S.IDEA, _S.DESIGNED, _S.PROCUREMENT, _S.IMPLEMENTING, _S.COMPLETED,
+                    _S.PAUSED, _S.DROPPED},
     _S.COMPLETED: set(),
     _S.DROPPED: set(),
 }
@@ -285,6 +287,13 @@ def add_session(portfolio: Portfolio, data: dict, option_ids: list[int]) -> Sens
 
 
 def add_story(portfolio: Portfolio, data: dict) -> Story:
+    """Add a quote; the person's name is needed in at least one language (the page shows
+    the other language's spelling when one is missing)."""
+    data = {**data, "person_name_az": (data.get("person_name_az") or "").strip(),
+            "person_name_en": (data.get("person_name_en") or "").strip()}
+    if not (data["person_name_az"] or data["person_name_en"]):
+        raise PortfolioError(_l("Give the person's name in Azerbaijani or in English."),
+                             field="person_name_az")
     story = Story(portfolio_id=portfolio.id, **data)
     db.session.add(story)
     touch(portfolio)

@@ -27,7 +27,10 @@ def test_public_pages_show_the_reported_facts(client, demonstrators):
     assert "1001" in page and "Completed" in page and "Orkhan Musayev" in page
     assert "May 2024" in page and "People reached: 1,000" in page
     az = client.get(f"/az/portfolios/{URVA}").get_data(as_text=True)
-    assert "Urva turizm informasiya mərkəzi" in az and "Farkhad Ashurbeyli" in az
+    assert "Urva turizm informasiya mərkəzi" in az and "Fərhad Aşurbəyli" in az
+    assert "Farkhad Ashurbeyli" not in az  # the person's name in its Azerbaijani spelling
+    en = client.get(f"/en/portfolios/{URVA}").get_data(as_text=True)
+    assert "Farkhad Ashurbeyli" in en and "Fərhad" not in en
 
 
 def test_public_pages_hide_internal_notes_and_internal_stories(app, client, demonstrators):
@@ -35,7 +38,7 @@ def test_public_pages_hide_internal_notes_and_internal_stories(app, client, demo
         option = db.session.get(Option, _option_id(app))
         option.internal_notes = "Budget dispute with the contractor"
         db.session.add(Story(portfolio_id=option.portfolio_id, quote_az="Gizli", quote_en="Secret",
-                             person_name="Internal Person", is_public=False))
+                             person_name_en="Internal Person", is_public=False))
         db.session.commit()
     page = client.get(f"/en/portfolios/{URVA}").get_data(as_text=True)
     assert "Budget dispute" not in page and "Internal Person" not in page
@@ -110,7 +113,7 @@ def test_text_fields_are_escaped(app, client, demonstrators, login_as):
     login_as("coordinator")
     client.post(f"/en/portfolios/{URVA}/stories", data={
         "story-quote_az": "<script>alert(1)</script>", "story-quote_en": "<b>bold</b>",
-        "story-person_name": "Test", "story-is_public": "y"})
+        "story-person_name_en": "Test", "story-is_public": "y"})
     page = client.get(f"/en/portfolios/{URVA}").get_data(as_text=True)
     assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page
 
