@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from m4eg.extensions import db
 from m4eg.portfolios.cli import DATA, load_demonstrators
 from m4eg.portfolios.models import Option, OptionStatus, Portfolio
-from m4eg.extensions import db
 
 # The sources sit next to the repository (../shared/seeds), not inside it.
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
@@ -93,3 +93,14 @@ def test_icherisheher_option_status_reads_not_stated_in_the_report(app, roster):
     assert "Not stated in the report" in page and "Idea" not in page
     index = app.test_client().get("/en/portfolios/").get_data(as_text=True)
     assert "senior management" not in index and "UNDP SM" in index
+
+
+def test_footer_uses_the_eu_wording_and_the_reports_disclaimer(client):
+    report = _report()
+    page = client.get("/en/").get_data(as_text=True)
+    footer = _normalise(re.sub(r"<[^>]+>", " ", page.split('<footer', 1)[1]).replace(
+        "&#34;", '"').replace("&quot;", '"'))
+    assert "Funded by the European Union" in footer
+    disclaimer = re.search(r"Its contents are the sole responsibility[^.]*\.", report).group(0)
+    assert disclaimer in footer
+    assert "This platform was funded" not in footer
