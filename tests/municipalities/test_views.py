@@ -147,7 +147,7 @@ def test_coordinator_edits_a_member_and_the_history_shows_it(app, client, roster
     assert response.status_code == 302
     page = client.get("/en/municipalities/urva").get_data(as_text=True)
     assert "info@urva.example" in page
-    assert "History" in page and coordinator.name in page and "joined_year" in page
+    assert "History" in page and coordinator.name in page and "Year joined" in page
 
 
 def test_stale_edit_keeps_the_input_and_does_not_overwrite(app, client, roster, login_as):
