@@ -42,13 +42,19 @@ class Period:
             return cls(), False
         return cls(start, end), start_ok and end_ok
 
+    @property
+    def last_month(self) -> date | None:
+        """The first day of the period's last month (the end is exclusive)."""
+        if self.end is None:
+            return None
+        return date(self.end.year - (self.end.month == 1), (self.end.month - 2) % 12 + 1, 1)
+
     def as_args(self) -> dict:
         args = {}
         if self.start:
             args["from"] = self.start.strftime("%Y-%m")
         if self.end:
-            last = date(self.end.year - (self.end.month == 1), (self.end.month - 2) % 12 + 1, 1)
-            args["to"] = last.strftime("%Y-%m")
+            args["to"] = self.last_month.strftime("%Y-%m")
         return args
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
