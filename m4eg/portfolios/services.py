@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import lazyload
@@ -16,6 +18,7 @@ from ..core import versions
 from ..core.errors import DomainError
 from ..core.time import utcnow
 from ..extensions import db
+from ..municipalities.services import TRACKS
 from .models import (
     Activity,
     ActivityKind,
@@ -383,14 +386,18 @@ def board(track: str = "", today: date | None = None, items=None) -> list[BoardR
 
 
 def board_rows(rows: list[BoardRow]) -> list[list]:
-    table = [["portfolio", "municipality", "track", "options", "completed_percent",
-              "overdue_milestones", "days_since_update", "stalled", "next_milestone"]]
+    """The board as a table for CSV/XLSX, in the current language: headers, names, track and
+    yes/no as a reader sees them on the board (no column names or stored codes)."""
+    table = [[_("Portfolio"), _("Municipality"), _("Track"), _("Options"), _("Completed (%)"),
+              _("Overdue milestones"), _("Days since the last update"), _("Stalled"),
+              _("Next milestone")]]
     for row in rows:
         following = row.next_milestones[0] if row.next_milestones else None
-        table.append([row.portfolio.title_en, row.portfolio.municipality.name_en,
-                      row.portfolio.track, row.options, row.completed_share, len(row.overdue),
-                      row.days_since_update, "yes" if row.stalled else "no",
-                      f"{following.due_date.isoformat()} {following.title_en}"
+        table.append([row.portfolio.text("title"), row.portfolio.municipality.name,
+                      str(TRACKS.get(row.portfolio.track, row.portfolio.track)), row.options,
+                      row.completed_share, len(row.overdue), row.days_since_update,
+                      _("Yes") if row.stalled else _("No"),
+                      f"{format_date(following.due_date)} {following.text('title')}"
                       if following else ""])
     return table
 

@@ -124,6 +124,11 @@ def test_board_flags_and_exports(client, demonstrators, login_as):
     assert "Transition to LED lighting" in page and "Smart Old City" not in page
     csv = client.get("/en/portfolios/board.csv").get_data(as_text=True)
     assert "Tourism information centre and local brand,Urva Municipality" in csv
+    header, urva = csv.splitlines()[0], next(line for line in csv.splitlines() if "Urva" in line)
+    assert header.lstrip("\ufeff").startswith("Portfolio,Municipality,Track,Options,Completed (%)")
+    assert "Urban Imaginaries" in urva and "urban_imaginaries" not in csv
+    az = client.get("/az/portfolios/board.csv").get_data(as_text=True)
+    assert "Urva bələdiyyəsi" in az and "completed_percent" not in az
 
 
 def test_hand_made_posts_get_form_errors_not_server_errors(app, client, demonstrators,
