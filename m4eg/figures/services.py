@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..accounts import services as accounts
@@ -130,9 +131,11 @@ def compute(period: Period) -> list[Figure]:
 
 
 def rows(figures: list[Figure]) -> list[list]:
-    """The figures as a table for CSV: figure, breakdown, value (a small cell as ``<5``)."""
-    table = [["figure", "breakdown", "value"]]
+    """The figures as a table for CSV in the current language: figure, breakdown, value as
+    the page words them (a small cell as ``<5``); the API gives the keys."""
+    table = [[_("Figure"), _("Breakdown"), _("Value")]]
     for figure in figures:
-        table.append([figure.key, "total", "" if figure.value is None else str(figure.value)])
-        table.extend([figure.key, key, str(value)] for key, _label, value in figure.parts)
+        label = str(figure.label)
+        table.append([label, _("Total"), "" if figure.value is None else str(figure.value)])
+        table.extend([label, str(part), str(value)] for _key, part, value in figure.parts)
     return table
