@@ -104,9 +104,9 @@ def test_coordinator_records_an_activity_that_feeds_the_figures(app, client, dem
         "activity-men": "4", "activity-women": "9", "activity-people_reached": "40"})
     assert response.status_code == 302
     csv = client.get("/en/figures/export.csv?from=2024-04&to=2024-04").get_data(as_text=True)
-    assert "events,total,1" in csv and "events,female,9" in csv
-    assert "events,male,<5" in csv  # a small count of people is never published exactly
-    assert "people_reached,total,40" in csv
+    assert "Events,Total,1" in csv and "Events,Female,9" in csv
+    assert "Events,Male,<5" in csv  # a small count of people is never published exactly
+    assert "People reached,Total,40" in csv
 
 
 def test_text_fields_are_escaped(app, client, demonstrators, login_as):
