@@ -11,7 +11,14 @@ from datetime import date
 from babel import dates as babel_dates
 from flask import Flask, g, has_request_context, request, url_for
 from flask.globals import _cv_app
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.routing import BaseConverter
@@ -66,6 +73,17 @@ def current_language() -> str:
             return locale.language
     locale = get_locale()
     return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def format_score(value) -> str:
+    """A score between 0 and 1 with two decimals as the page's language writes it (``0,86``
+    in az, ``0.86`` in en); "—" when there is none."""
+    return "—" if value is None else format_decimal(value, "0.00")
+
+
+def format_share(value) -> str:
+    """A share (0.857) as a whole percentage for the page's language; "—" when none."""
+    return "—" if value is None else format_percent(value)
 
 
 def _format_date(value, format="medium"):
@@ -177,6 +195,8 @@ def init_app(app: Flask) -> None:
         breaks=with_breaks,
         datetime=format_datetime,
         number=format_decimal,
+        score=format_score,
+        percent=format_share,
         money=_az_money,
     )
     # Helpers templates call by their own name.

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..accounts import services as accounts
@@ -42,13 +43,19 @@ class Period:
             return cls(), False
         return cls(start, end), start_ok and end_ok
 
+    @property
+    def last_month(self) -> date | None:
+        """The first day of the period's last month (the end is exclusive)."""
+        if self.end is None:
+            return None
+        return date(self.end.year - (self.end.month == 1), (self.end.month - 2) % 12 + 1, 1)
+
     def as_args(self) -> dict:
         args = {}
         if self.start:
             args["from"] = self.start.strftime("%Y-%m")
         if self.end:
-            last = date(self.end.year - (self.end.month == 1), (self.end.month - 2) % 12 + 1, 1)
-            args["to"] = last.strftime("%Y-%m")
+            args["to"] = self.last_month.strftime("%Y-%m")
         return args
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
@@ -124,9 +131,11 @@ def compute(period: Period) -> list[Figure]:
 
 
 def rows(figures: list[Figure]) -> list[list]:
-    """The figures as a table for CSV: figure, breakdown, value (a small cell as ``<5``)."""
-    table = [["figure", "breakdown", "value"]]
+    """The figures as a table for CSV in the current language: figure, breakdown, value as
+    the page words them (a small cell as ``<5``); the API gives the keys."""
+    table = [[_("Figure"), _("Breakdown"), _("Value")]]
     for figure in figures:
-        table.append([figure.key, "total", "" if figure.value is None else str(figure.value)])
-        table.extend([figure.key, key, str(value)] for key, _label, value in figure.parts)
+        label = str(figure.label)
+        table.append([label, _("Total"), "" if figure.value is None else str(figure.value)])
+        table.extend([label, str(part), str(value)] for _key, part, value in figure.parts)
     return table

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabelledEnum
@@ -125,6 +125,9 @@ class Municipality(db.Model):
     joined_year: Mapped[int | None] = mapped_column(Integer)
     demonstrator_track: Mapped[str | None] = mapped_column(String(24), index=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False where the sources count a member under a type it may not have (the report counts
+    # Icherisheher Administration, a reserve's administration, among the city municipalities).
+    type_confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     website: Mapped[str] = mapped_column(String(200), default="")

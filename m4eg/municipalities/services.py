@@ -206,6 +206,64 @@ def history(municipality: Municipality) -> list[MunicipalityChange]:
     ))
 
 
+# What a person reads for a recorded field (MunicipalityChange.changes is keyed by column).
+FIELD_LABELS = {
+    "code": _l("Code"), "slug": _l("Web address"), "name_az": _l("Name in Azerbaijani"),
+    "name_en": _l("Name in English"), "type": _l("Type"), "rayon_id": _l("Rayon"),
+    "status": _l("Status"), "joined_year": _l("Year joined"),
+    "demonstrator_track": _l("Deep demonstrator track"), "is_demo": _l("Demo record"),
+    "email": _l("Public email"), "phone": _l("Public phone"), "website": _l("Website"),
+}
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One field of a recorded change, in words: its label, the value before and after."""
+
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: object
+    actor: object
+    action_label: str
+    lines: list[ChangeLine]
+
+
+def _shown_value(field: str, value, rayons: dict[int, str]) -> str:
+    """A stored value as the member page shows it: labels for codes, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    if field == "type":
+        return MunicipalityType.label_of(value)
+    if field == "status":
+        return MemberStatus.label_of(value)
+    if field == "demonstrator_track":
+        return Track.label_of(value)
+    if field == "rayon_id":
+        return rayons.get(value, "—")
+    if field == "is_demo":
+        return _("Yes") if value else _("No")
+    return str(value)
+
+
+def history_entries(municipality: Municipality) -> list[HistoryEntry]:
+    """:func:`history` in words for the current language: field labels and values shown as
+    labels (no column names or stored codes on the page)."""
+    changes = history(municipality)
+    rayons = {r.id: r.name for r in db.session.scalars(select(Rayon))} if changes else {}
+    return [HistoryEntry(
+        at=change.at, actor=change.actor, action_label=change.action_label,
+        lines=[ChangeLine(str(FIELD_LABELS.get(field, field)),
+                          _shown_value(field, values[0], rayons),
+                          _shown_value(field, values[1], rayons))
+               for field, values in (change.changes or {}).items()])
+        for change in changes]
+
+
 def count_by_type(*, joined_by: int | None = None) -> dict[str, int]:
     """Members of the network (not those who left) per type, optionally as of a year."""
     query = (select(Municipality.type, func.count())
@@ -459,7 +517,19 @@ def load_roster(actor=None) -> ImportPlan:
     """Import the roster shipped in the repository (reference data first)."""
     load_reference_data()
     path = DATA / "members.csv"
-    return apply_import(plan_import(read_table(path.name, path.read_bytes())), actor)
+    plan = apply_import(plan_import(read_table(path.name, path.read_bytes())), actor)
+    _flag_unconfirmed_types()
+    return plan
+
+
+def _flag_unconfirmed_types() -> None:
+    """Mark the members whose type the sources leave open (data/type_unconfirmed.csv): the
+    member page says so instead of presenting the type as a fact."""
+    slugs = {row["slug"] for row in _read_csv(DATA / "type_unconfirmed.csv")}
+    for municipality in db.session.scalars(select(Municipality).where(
+            Municipality.slug.in_(slugs), Municipality.type_confirmed.is_(True))):
+        municipality.type_confirmed = False
+    db.session.flush()
 
 
 def roster_rows() -> list[list[str]]:

@@ -44,7 +44,7 @@ def show(slug):
     return render_template(
         "municipalities/show.html", municipality=municipality,
         member_sections=render_sections("member", municipality),
-        history=services.history(municipality) if manage else None,
+        history=services.history_entries(municipality) if manage else None,
         status_form=StatusForm() if manage else None, manage=manage, statuses=MemberStatus,
     )
 

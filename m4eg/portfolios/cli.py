@@ -67,7 +67,7 @@ def load_demonstrators() -> int:
                 partners=raw.get("partners", "")), actor=None, created_on=REPORTED_ON)
             # The report states where each option stands; record it as the reported status.
             status = OptionStatus(raw["status"])
-            if status != OptionStatus.IDEA:
+            if status != OptionStatus.IDEA:  # not_stated too: the report does not say "idea"
                 option.status = status
                 db.session.add(StatusChange(option_id=option.id, from_status=OptionStatus.IDEA,
                                             to_status=status, on_date=REPORTED_ON,
@@ -87,8 +87,10 @@ def load_demonstrators() -> int:
         for raw in item.get("stories", []):
             quote_az, quote_en = _pair(raw["quote"])
             role_az, role_en = _pair(raw.get("role"))
+            name_az, name_en = _pair(raw["person"])
             db.session.add(Story(portfolio_id=portfolio.id, quote_az=quote_az,
-                                 quote_en=quote_en, person_name=raw["person"],
+                                 quote_en=quote_en, person_name_az=name_az,
+                                 person_name_en=name_en,
                                  person_role_az=role_az, person_role_en=role_en,
                                  is_public=True))
         created += 1

@@ -123,7 +123,8 @@ class SessionForm(Form):
 class StoryForm(Form):
     quote_az, quote_en = _in_both(TextAreaField, _l("Quote in Azerbaijani"),
                                     _l("Quote in English"), _required(2000))
-    person_name = StringField(_l("Person's name"), validators=_required(120))
+    person_name_az, person_name_en = _in_both(StringField, _l("Name in Azerbaijani"),
+                                              _l("Name in English"), _optional(120))
     person_role_az, person_role_en = _in_both(StringField, _l("Role in Azerbaijani"),
                                     _l("Role in English"), _optional(200))
     is_public = BooleanField(_l("Public (shown on the public page)"), default=True)

@@ -40,6 +40,8 @@ class OptionStatus(LabelledEnum):
     COMPLETED = "completed", _l("Completed")
     PAUSED = "paused", _l("Paused")
     DROPPED = "dropped", _l("Dropped")
+    # A reported option whose stage the source does not give: shown as such, not guessed.
+    NOT_STATED = "not_stated", _l("Not stated in the report")
 
 
 class GrantPhase(LabelledEnum):
@@ -240,7 +242,9 @@ class Story(Bilingual, db.Model):
     portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id"), index=True)
     quote_az: Mapped[str] = mapped_column(Text)
     quote_en: Mapped[str] = mapped_column(Text)
-    person_name: Mapped[str] = mapped_column(String(120))
+    # The name as the person spells it in each language (Orxan Musayev / Orkhan Musayev).
+    person_name_az: Mapped[str] = mapped_column(String(120), default="")
+    person_name_en: Mapped[str] = mapped_column(String(120))
     person_role_az: Mapped[str] = mapped_column(String(200), default="")
     person_role_en: Mapped[str] = mapped_column(String(200), default="")
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import lazyload
@@ -16,6 +18,7 @@ from ..core import versions
 from ..core.errors import DomainError
 from ..core.time import utcnow
 from ..extensions import db
+from ..municipalities.services import TRACKS
 from .models import (
     Activity,
     ActivityKind,
@@ -40,6 +43,8 @@ TRANSITIONS = {
     _S.PROCUREMENT: {_S.IMPLEMENTING, _S.PAUSED, _S.DROPPED},
     _S.IMPLEMENTING: {_S.COMPLETED, _S.PAUSED, _S.DROPPED},
     _S.PAUSED: {_S.IDEA, _S.DESIGNED, _S.PROCUREMENT, _S.IMPLEMENTING, _S.DROPPED},
+    _S.NOT_STATED: {_S.IDEA, _S.DESIGNED, _S.PROCUREMENT, _S.IMPLEMENTING, _S.COMPLETED,
+                    _S.PAUSED, _S.DROPPED},
     _S.COMPLETED: set(),
     _S.DROPPED: set(),
 }
@@ -285,6 +290,13 @@ def add_session(portfolio: Portfolio, data: dict, option_ids: list[int]) -> Sens
 
 
 def add_story(portfolio: Portfolio, data: dict) -> Story:
+    """Add a quote; the person's name is needed in at least one language (the page shows
+    the other language's spelling when one is missing)."""
+    data = {**data, "person_name_az": (data.get("person_name_az") or "").strip(),
+            "person_name_en": (data.get("person_name_en") or "").strip()}
+    if not (data["person_name_az"] or data["person_name_en"]):
+        raise PortfolioError(_l("Give the person's name in Azerbaijani or in English."),
+                             field="person_name_az")
     story = Story(portfolio_id=portfolio.id, **data)
     db.session.add(story)
     touch(portfolio)
@@ -374,14 +386,18 @@ def board(track: str = "", today: date | None = None, items=None) -> list[BoardR
 
 
 def board_rows(rows: list[BoardRow]) -> list[list]:
-    table = [["portfolio", "municipality", "track", "options", "completed_percent",
-              "overdue_milestones", "days_since_update", "stalled", "next_milestone"]]
+    """The board as a table for CSV/XLSX, in the current language: headers, names, track and
+    yes/no as a reader sees them on the board (no column names or stored codes)."""
+    table = [[_("Portfolio"), _("Municipality"), _("Track"), _("Options"), _("Completed (%)"),
+              _("Overdue milestones"), _("Days since the last update"), _("Stalled"),
+              _("Next milestone")]]
     for row in rows:
         following = row.next_milestones[0] if row.next_milestones else None
-        table.append([row.portfolio.title_en, row.portfolio.municipality.name_en,
-                      row.portfolio.track, row.options, row.completed_share, len(row.overdue),
-                      row.days_since_update, "yes" if row.stalled else "no",
-                      f"{following.due_date.isoformat()} {following.title_en}"
+        table.append([row.portfolio.text("title"), row.portfolio.municipality.name,
+                      str(TRACKS.get(row.portfolio.track, row.portfolio.track)), row.options,
+                      row.completed_share, len(row.overdue), row.days_since_update,
+                      _("Yes") if row.stalled else _("No"),
+                      f"{format_date(following.due_date)} {following.text('title')}"
                       if following else ""])
     return table
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from ..core.i18n import current_language
+from ..core.i18n import current_language, format_score
 
 COLOURS = {"amplify": "#0b3d91", "accelerate_high": "#1f6fb2", "accelerate_medium": "#3d9970",
            "accelerate_low": "#b58900", "activate": "#c05621"}
@@ -27,7 +27,7 @@ def index_chart(result, names: dict) -> Markup:
             f'<rect x="{label_width}" y="{y + 3}" width="{length}" height="{row - 6}" '
             f'fill="{COLOURS.get(area.klass, "#888")}"/>'
             f'<text x="{label_width + length + 4}" y="{y + 13}" font-size="11" '
-            f'fill="#1d2733">{area.index:.2f}</text>')
+            f'fill="#1d2733">{format_score(area.index)}</text>')
     return Markup(  # noqa: S704 - names escaped above, numbers formatted
         f'<svg class="chart" viewBox="0 0 {label_width + bar_width + 40} {height}" '
         f'width="100%" aria-hidden="true" focusable="false" '

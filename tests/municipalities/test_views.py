@@ -150,7 +150,7 @@ def test_coordinator_edits_a_member_and_the_history_shows_it(app, client, roster
     assert response.status_code == 302
     page = client.get("/en/municipalities/urva").get_data(as_text=True)
     assert "info@urva.example" in page
-    assert "History" in page and coordinator.name in page and "joined_year" in page
+    assert "History" in page and coordinator.name in page and "Year joined" in page
 
 
 def test_stale_edit_keeps_the_input_and_does_not_overwrite(app, client, roster, login_as):
@@ -353,3 +353,11 @@ def test_import_preview_lists_what_changes_and_skips_unchanged_rows(app, client,
     assert rows == [("changed", "2"), ("error", "4")]  # line 3 (Səbail) is unchanged
     assert "<td>status</td>" in page  # the changed fields of the updated row
     assert "<strong>1</strong> to update" in page and "<strong>1</strong> rejected" in page
+
+
+def test_icherisheher_shows_its_type_as_unconfirmed_and_other_members_do_not(client, roster):
+    page = client.get("/en/municipalities/icherisheher").get_data(as_text=True)
+    assert "City municipality" in page and "unconfirmed" in page
+    assert "the type is not confirmed" in page
+    other = client.get("/en/municipalities/khirdalan").get_data(as_text=True)
+    assert "unconfirmed" not in other

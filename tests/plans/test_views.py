@@ -100,7 +100,7 @@ def test_focal_point_fills_submits_and_coordinator_approves(app, client, khirdal
     assert "status: Approved" in history and "review_started" not in history
     assert "Approved" in client.get("/en/municipalities/khirdalan").get_data(as_text=True)
     figures = client.get("/en/figures/export.csv").get_data(as_text=True)
-    assert "plans_submitted,total,1" in figures and "plans_approved,total,1" in figures
+    assert "P4EG plans submitted,Total,1" in figures and "P4EG plans approved,Total,1" in figures
 
 
 def test_staff_of_the_municipality_read_but_cannot_edit(app, client, khirdalan_plan,

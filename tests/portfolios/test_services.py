@@ -28,7 +28,10 @@ def option(app_ctx, roster):
     load_demonstrators()
     db.session.commit()
     portfolio = services.get_by_slug("icherisheher-smart-old-city")
-    return portfolio.options[0]
+    option = services.save_option(portfolio, None, {"title_az": "Sınaq", "title_en": "Trial"},
+                                  actor=None, created_on=date(2024, 5, 31))
+    db.session.commit()
+    return option
 
 
 def test_an_option_moves_forward_and_each_change_is_recorded(option, make_user):

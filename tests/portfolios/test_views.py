@@ -27,7 +27,10 @@ def test_public_pages_show_the_reported_facts(client, demonstrators):
     assert "1001" in page and "Completed" in page and "Orkhan Musayev" in page
     assert "May 2024" in page and "People reached: 1,000" in page
     az = client.get(f"/az/portfolios/{URVA}").get_data(as_text=True)
-    assert "Urva turizm informasiya mərkəzi" in az and "Farkhad Ashurbeyli" in az
+    assert "Urva turizm informasiya mərkəzi" in az and "Fərhad Aşurbəyli" in az
+    assert "Farkhad Ashurbeyli" not in az  # the person's name in its Azerbaijani spelling
+    en = client.get(f"/en/portfolios/{URVA}").get_data(as_text=True)
+    assert "Farkhad Ashurbeyli" in en and "Fərhad" not in en
 
 
 def test_public_pages_hide_internal_notes_and_internal_stories(app, client, demonstrators):
@@ -35,7 +38,7 @@ def test_public_pages_hide_internal_notes_and_internal_stories(app, client, demo
         option = db.session.get(Option, _option_id(app))
         option.internal_notes = "Budget dispute with the contractor"
         db.session.add(Story(portfolio_id=option.portfolio_id, quote_az="Gizli", quote_en="Secret",
-                             person_name="Internal Person", is_public=False))
+                             person_name_en="Internal Person", is_public=False))
         db.session.commit()
     page = client.get(f"/en/portfolios/{URVA}").get_data(as_text=True)
     assert "Budget dispute" not in page and "Internal Person" not in page
@@ -101,16 +104,16 @@ def test_coordinator_records_an_activity_that_feeds_the_figures(app, client, dem
         "activity-men": "4", "activity-women": "9", "activity-people_reached": "40"})
     assert response.status_code == 302
     csv = client.get("/en/figures/export.csv?from=2024-04&to=2024-04").get_data(as_text=True)
-    assert "events,total,1" in csv and "events,female,9" in csv
-    assert "events,male,<5" in csv  # a small count of people is never published exactly
-    assert "people_reached,total,40" in csv
+    assert "Events,Total,1" in csv and "Events,Female,9" in csv
+    assert "Events,Male,<5" in csv  # a small count of people is never published exactly
+    assert "People reached,Total,40" in csv
 
 
 def test_text_fields_are_escaped(app, client, demonstrators, login_as):
     login_as("coordinator")
     client.post(f"/en/portfolios/{URVA}/stories", data={
         "story-quote_az": "<script>alert(1)</script>", "story-quote_en": "<b>bold</b>",
-        "story-person_name": "Test", "story-is_public": "y"})
+        "story-person_name_en": "Test", "story-is_public": "y"})
     page = client.get(f"/en/portfolios/{URVA}").get_data(as_text=True)
     assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page
 
@@ -121,6 +124,11 @@ def test_board_flags_and_exports(client, demonstrators, login_as):
     assert "Transition to LED lighting" in page and "Smart Old City" not in page
     csv = client.get("/en/portfolios/board.csv").get_data(as_text=True)
     assert "Tourism information centre and local brand,Urva Municipality" in csv
+    header, urva = csv.splitlines()[0], next(line for line in csv.splitlines() if "Urva" in line)
+    assert header.lstrip("\ufeff").startswith("Portfolio,Municipality,Track,Options,Completed (%)")
+    assert "Urban Imaginaries" in urva and "urban_imaginaries" not in csv
+    az = client.get("/az/portfolios/board.csv").get_data(as_text=True)
+    assert "Urva bələdiyyəsi" in az and "completed_percent" not in az
 
 
 def test_hand_made_posts_get_form_errors_not_server_errors(app, client, demonstrators,
