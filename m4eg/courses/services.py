@@ -19,6 +19,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
 from .content import Catalogue, Course
+from .labels import TOPIC_LABELS
 from .models import (
     Certificate,
     CourseLesson,
@@ -48,6 +49,13 @@ def get_course(slug: str) -> Course | None:
 
 def courses(topic: str = "") -> list[Course]:
     return [c for c in catalogue().courses if not topic or topic in c.topics]
+
+
+def offered_topics() -> dict:
+    """The topics at least one course carries, with their labels, in the vocabulary's order:
+    the catalogue offers no topic filter that would lead to an empty list."""
+    carried = {topic for course in catalogue().courses for topic in course.topics}
+    return {key: label for key, label in TOPIC_LABELS.items() if key in carried}
 
 
 # ---------------------------------------------------------------- lessons registry

@@ -15,7 +15,6 @@ from ..core.views import act, get_or_404
 from ..extensions import db
 from . import bp, certificates_bp, services
 from .certificate import certificate_pdf
-from .content import TOPICS
 from .labels import TOPIC_LABELS
 
 
@@ -23,10 +22,11 @@ from .labels import TOPIC_LABELS
 @cached_page
 @allow(PUBLIC)
 def index():
+    topics = services.offered_topics()
     topic = request.args.get("topic", "")
-    topic = topic if topic in TOPICS else ""
+    topic = topic if topic in topics else ""
     return render_template("courses/index.html", courses=services.courses(topic), topic=topic,
-                           topics=TOPIC_LABELS)
+                           topics=topics)
 
 
 @bp.route("/my-learning")

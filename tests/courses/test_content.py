@@ -7,10 +7,10 @@ import pytest
 from m4eg.courses.content import CONTENT_DIR, ContentError, load_catalogue
 
 SLUGS = {"foresight-for-municipalities", "community-listening", "sensemaking-and-portfolios",
-         "designing-a-p4eg-plan"}
+         "designing-a-p4eg-plan", "adaptive-management-and-monitoring", "localising-the-sdgs"}
 
 
-def test_the_four_courses_are_complete_in_both_languages():
+def test_the_six_courses_are_complete_in_both_languages():
     catalogue = load_catalogue()
     assert {course.slug for course in catalogue.courses} == SLUGS
     for course in catalogue.courses:
@@ -126,7 +126,7 @@ def test_check_command_reports_the_path_and_reason(app, content):
     assert result.exit_code != 0
     assert "why-listen.az.md: the lesson has no title" in result.output
     ok = app.test_cli_runner().invoke(args=["courses", "check"])
-    assert ok.exit_code == 0 and "4 courses: all files valid." in ok.output
+    assert ok.exit_code == 0 and "6 courses: all files valid." in ok.output
 
 
 

@@ -6,6 +6,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from m4eg.courses import services
+from m4eg.courses.content import Catalogue
 from m4eg.courses.models import Certificate, QuizAttempt
 from m4eg.extensions import db
 
@@ -29,8 +30,28 @@ def test_catalogue_filters_by_topic_and_shows_hours_and_level(client):
     page = client.get("/en/courses/?topic=p4eg").get_data(as_text=True)
     assert "Designing a" in page and "Community and social listening" not in page
     everything = client.get("/en/courses/?topic=unknown").get_data(as_text=True)
-    assert everything.count('<article class="card">') == 4
+    assert everything.count('<article class="card">') == 6
     assert "hours" in everything and "Introductory" in everything
+
+
+def test_each_topic_chip_leads_to_its_courses(client):
+    catalogue = client.get("/en/courses/").get_data(as_text=True)
+    for topic, title in (("monitoring", "Adaptive management, learning and monitoring"),
+                         ("sdgs", "Localising the SDGs in municipal work")):
+        assert f'href="/en/courses/?topic={topic}"' in catalogue
+        page = client.get(f"/en/courses/?topic={topic}").get_data(as_text=True)
+        assert title in page and "No course on this topic yet" not in page
+
+
+def test_a_topic_no_course_carries_is_not_offered(app, client, monkeypatch):
+    with app.app_context():
+        without_sdgs = [c for c in services.catalogue().courses if "sdgs" not in c.topics]
+    monkeypatch.setitem(app.extensions, "m4eg_courses", Catalogue(tuple(without_sdgs)))
+    page = client.get("/en/courses/").get_data(as_text=True)
+    assert "?topic=sdgs" not in page and "?topic=monitoring" in page
+    filtered = client.get("/en/courses/?topic=sdgs").get_data(as_text=True)
+    assert "No course on this topic yet" not in filtered
+    assert filtered.count('<article class="card">') == len(without_sdgs)
 
 
 def test_the_whole_learner_journey(app, client, login_as):
