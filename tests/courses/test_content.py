@@ -26,13 +26,12 @@ def test_internal_links_are_rewritten_to_pages_in_the_lessons_language():
     assert 'href="/az/courses/' in html and "lesson:" not in html and "course:" not in html
 
 
-# Terms /work/shared/GLOSSARY.md rules out (or known mistranslations), as regular expressions.
-NOT_GLOSSARY = (
-    r"\bblok", r"toplumdur", r"Qonaqlıq", r"istilik xəritə", r"Müşahidələr", r"[İi]lkin göstərici",
-    r"\b[Tt]oxum", r"[Gg]eri bildirim", r"Davamlı İnkişaf", r"\bSDG", r"dərin nümayiş",
-    r"Təşəbbüs", r"\bMerlər", r"müdaxilə", r"boşluq", r"uyğunlaşdırmaq,? (və ya|yoxsa) dayandırmaq",
-    r"\bDayandırmaq\b", r"Baxış \(vizyon\)", r"[Bb]axış(ı|a|ın|da)?,? hədəflər", r"əraziyə aid",
-    r"Hər mövzu nə qədər", r"dəqiqliyi", r'"', r"[“”]",
+# Mistranslations a reading of the courses found (issue 18), as regular expressions. The
+# glossary's own "not" terms are checked everywhere by tests/core/test_language.py.
+KNOWN_ERRORS = (
+    r"toplumdur", r"Qonaqlıq", r"əraziyə aid", r"Hər mövzu nə qədər", r"dəqiqliyi",
+    r"Baxış \(vizyon\)", r"[Bb]axış(ı|a|ın|da)?,? hədəflər",
+    r"uyğunlaşdırmaq,? (və ya|yoxsa) dayandırmaq", r"\bDayandırmaq\b",
 )
 
 
@@ -48,8 +47,8 @@ def _az_texts(node):
             yield from _az_texts(item)
 
 
-def test_the_shipped_courses_use_the_glossary_terms():
-    """Every az lesson body and title, quiz text and course text, against the glossary."""
+def test_the_shipped_courses_are_free_of_the_known_mistranslations():
+    """Every az lesson body and title, quiz text and course text."""
     import re
 
     import yaml
@@ -58,12 +57,12 @@ def test_the_shipped_courses_use_the_glossary_terms():
     for path in sorted(CONTENT_DIR.glob("*/lessons/*.az.md")):
         _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
         texts = [yaml.safe_load(front)["title"], body]
-        found += [(path.name, rule) for rule in NOT_GLOSSARY for text in texts
+        found += [(path.name, rule) for rule in KNOWN_ERRORS for text in texts
                   if re.search(rule, text)]
     for path in sorted(CONTENT_DIR.glob("*/quiz.yml")) + sorted(CONTENT_DIR.glob("*/course.md")):
         text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(text.split("---\n")[1] if path.suffix == ".md" else text)
-        found += [(str(path.relative_to(CONTENT_DIR)), rule) for rule in NOT_GLOSSARY
+        found += [(str(path.relative_to(CONTENT_DIR)), rule) for rule in KNOWN_ERRORS
                   for az in _az_texts(data) if re.search(rule, az)]
     assert found == []
     lessons = CONTENT_DIR / "sensemaking-and-portfolios" / "lessons"

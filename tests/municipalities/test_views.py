@@ -25,7 +25,8 @@ def test_directory_lists_members_with_counts_per_type(client, roster):
         assert f"<strong>{number}</strong> {label}" in page
     # 55 members, 20 a page, in alphabetical order: the first page starts with Alat.
     assert "Page 1 of 3" in page
-    assert _names(response)[:2] == ["Alat Settlement Municipality", "Altiaghaj Village Municipality"]
+    assert _names(response)[:2] == [
+        "Alat Settlement Municipality", "Altiaghaj Village Municipality"]
 
 
 def test_directory_sorts_in_the_azerbaijani_alphabet(client, make_municipality):
