@@ -136,14 +136,15 @@ def dry_run(form, read_plan: Callable, max_bytes: int):
 
 
 def upload_page(form, read_plan: Callable, max_bytes: int, *, confirm_form: type,
-                template: str):
+                template: str, **context):
     """The upload page: the form, and after a valid upload the dry run of its file with the
-    confirmation form (carrying the kept file's token) when nothing is rejected."""
+    confirmation form (carrying the kept file's token) when nothing is rejected; ``context``
+    goes to the template as it is (e.g. the labels of the fields a row changes)."""
     plan = token = None
     if form.validate_on_submit():
         plan, token = dry_run(form, read_plan, max_bytes)
     return render_template(template, form=form, plan=plan,
-                           confirm=confirm_form(token=token) if token else None)
+                           confirm=confirm_form(token=token) if token else None, **context)
 
 
 def confirm(form, read_plan: Callable, apply: Callable):

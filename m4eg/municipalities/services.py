@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import func, select
 
 from ..core import tables, versions
@@ -210,7 +211,7 @@ def history(municipality: Municipality) -> list[MunicipalityChange]:
 FIELD_LABELS = {
     "code": _l("Code"), "slug": _l("Web address"), "name_az": _l("Name in Azerbaijani"),
     "name_en": _l("Name in English"), "type": _l("Type"), "rayon_id": _l("Rayon"),
-    "status": _l("Status"), "joined_year": _l("Year joined"),
+    "status": lazy_pgettext("membership", "Status"), "joined_year": _l("Year joined"),
     "demonstrator_track": _l("Deep demonstrator track"), "is_demo": _l("Demo record"),
     "email": _l("Public email"), "phone": _l("Public phone"), "website": _l("Website"),
 }

@@ -122,7 +122,8 @@ def _read_roster(filename, content):
 def import_roster():
     return imports.upload_page(ImportForm(), _read_roster, services.MAX_IMPORT_BYTES,
                                confirm_form=ConfirmImportForm,
-                               template="municipalities/import.html")
+                               template="municipalities/import.html",
+                               field_labels=services.FIELD_LABELS)
 
 
 @bp.route("/import/confirm", methods=["POST"])
