@@ -306,13 +306,18 @@ def report() -> dict:
     return {"by_course": dict(by_course), "by_municipality": rows}
 
 
-def report_rows() -> list[list]:
-    table = [["course", "municipality_az", "municipality_en", "enrolled", "completed",
-              "completion_rate", "average_best_quiz_score"]]
+def report_rows(lang: str) -> list[list]:
+    """The ULC results as a table for people: headers, course titles and municipality names
+    in ``lang``."""
+    table = [[str(_l("Course")), str(_l("Municipality")), str(_l("Enrolled")),
+              str(_l("Completed")), str(_l("Completion rate (%)")),
+              str(_l("Average best quiz score (%)"))]]
     data = report()
     for course_slug, name_az, name_en, enrolled, completed in data["by_municipality"]:
         course = data["by_course"][course_slug]
-        table.append([course_slug, name_az or "", name_en or "", enrolled, completed,
+        known = get_course(course_slug)
+        title = known.title[lang] if known is not None else course_slug
+        table.append([title, (name_az if lang == "az" else name_en) or "", enrolled, completed,
                       round(100 * completed / enrolled), course["average_best_score"]])
     return table
 

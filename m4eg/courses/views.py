@@ -147,7 +147,8 @@ def reports():
 @bp.route("/reports.<any(csv, xlsx):fmt>")
 @allow(action="courses.manage")
 def export_reports(fmt):
-    return table_response(services.report_rows(), fmt, "m4eg-ulc-results", sheet_title="ULC")
+    return table_response(services.report_rows(current_language()), fmt, "m4eg-ulc-results",
+                          sheet_title="ULC")
 
 
 @certificates_bp.route("/<code>", endpoint="show")

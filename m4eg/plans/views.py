@@ -12,7 +12,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_time
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -101,15 +101,15 @@ def _queue_filters() -> dict:
 @bp.route("/queue.<any(csv, xlsx):fmt>")
 @allow(action="plans.review")
 def export_queue(fmt):
-    rows = [["municipality", "cycle", "status", "status_label", "deadline", "days_left",
-             "submitted_at", "revisions"]]
+    # For people (headers and values in the page's language); the API keeps the keys.
+    rows = [[_("Municipality"), _("Cycle"), _("Status"), _("Deadline"), _("Days left"),
+             _("Submitted"), _("Revisions")]]
     plans = services.queue(**_queue_filters())
     revisions = services.revision_counts([plan.id for plan in plans])
     for plan in plans:
-        rows.append([plan.municipality.name_en, plan.cycle.name, plan.status,
-                     plan.status_label, plan.cycle.deadline.isoformat(),
-                     services.days_left(plan),
-                     plan.submitted_at.isoformat() if plan.submitted_at else "",
+        rows.append([plan.municipality.name, plan.cycle.name, str(plan.status_label),
+                     format_date(plan.cycle.deadline), services.days_left(plan),
+                     format_date(plan.submitted_at) if plan.submitted_at else "",
                      revisions.get(plan.id, 0)])
     return table_response(rows, fmt, "m4eg-p4eg-plans", sheet_title="Plans")
 
