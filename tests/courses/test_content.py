@@ -5,6 +5,7 @@ import shutil
 import pytest
 
 from m4eg.courses.content import CONTENT_DIR, ContentError, load_catalogue
+from tests.texts import az_texts
 
 SLUGS = {"foresight-for-municipalities", "community-listening", "sensemaking-and-portfolios",
          "designing-a-p4eg-plan", "adaptive-management-and-monitoring", "localising-the-sdgs"}
@@ -35,18 +36,6 @@ KNOWN_ERRORS = (
 )
 
 
-def _az_texts(node):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "az" and isinstance(value, str):
-                yield value
-            else:
-                yield from _az_texts(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _az_texts(item)
-
-
 def test_the_shipped_courses_are_free_of_the_known_mistranslations():
     """Every az lesson body and title, quiz text and course text."""
     import re
@@ -63,7 +52,7 @@ def test_the_shipped_courses_are_free_of_the_known_mistranslations():
         text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(text.split("---\n")[1] if path.suffix == ".md" else text)
         found += [(str(path.relative_to(CONTENT_DIR)), rule) for rule in KNOWN_ERRORS
-                  for az in _az_texts(data) if re.search(rule, az)]
+                  for az in az_texts(data) if re.search(rule, az)]
     assert found == []
     lessons = CONTENT_DIR / "sensemaking-and-portfolios" / "lessons"
     assert "**İmtina etmək**" in (lessons / "scale-adapt-drop.az.md").read_text(encoding="utf-8")

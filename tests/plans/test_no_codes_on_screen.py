@@ -12,7 +12,7 @@ from m4eg.extensions import db
 from m4eg.portfolios import services as portfolios
 from m4eg.portfolios.models import Option, Portfolio
 
-from .test_views import _fill_all, khirdalan_plan, log_in  # noqa: F401 (a fixture)
+from .test_views import _submitted_twice_with_a_comment, khirdalan_plan  # noqa: F401
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
@@ -31,16 +31,7 @@ def _pages(client, path):
 def test_a_plans_history_and_its_diff_show_no_codes(app, client, khirdalan_plan,  # noqa: F811
                                                      login_as):
     plan_id = khirdalan_plan["id"]
-    log_in(client, khirdalan_plan["focal"].email)
-    _fill_all(app, client, plan_id)
-    client.post(f"/en/plans/{plan_id}/submit")
-    login_as("coordinator")
-    client.post(f"/en/plans/{plan_id}/review")
-    client.post(f"/en/plans/{plan_id}/comments", data={"block": "vision", "body": "Why?"})
-    client.post(f"/en/plans/{plan_id}/request-changes", data={"note": "See the comments."})
-    log_in(client, khirdalan_plan["focal"].email)
-    _fill_all(app, client, plan_id)
-    client.post(f"/en/plans/{plan_id}/submit")
+    _submitted_twice_with_a_comment(app, client, khirdalan_plan, login_as)
     login_as("coordinator")
     client.post(f"/en/plans/{plan_id}/review")
     client.post(f"/en/plans/{plan_id}/approve")

@@ -13,6 +13,7 @@ from m4eg.plans import services
 from m4eg.plans.blockform import cell_name, field_name, rows_name
 from m4eg.plans.models import Plan, ReminderSent, Revision
 from tests.plans.conftest import block_form
+from tests.texts import az_texts
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -283,19 +284,6 @@ def test_diff_shows_what_changed_between_revisions(ctx):
     assert ("added", "  Turizm və sənətkarlıq mərkəzi") in lines
 
 
-def _az_texts(node):
-    """Every az text of a template definition."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "az" and isinstance(value, str):
-                yield value
-            else:
-                yield from _az_texts(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _az_texts(item)
-
-
 def _vision_title(template):
     return next(b for b in template.blocks if b["key"] == "vision")["title"]["az"]
 
@@ -349,7 +337,7 @@ def test_template_v2_speaks_the_glossary(app_ctx):
     from m4eg.plans.cli import TEMPLATE_FILES
 
     def wrong_terms(path):
-        texts = " ".join(_az_texts(yaml.safe_load(path.read_text(encoding="utf-8"))))
+        texts = " ".join(az_texts(yaml.safe_load(path.read_text(encoding="utf-8"))))
         return [term for term in ("blok", "Baxış", "baxış", "ilkin göstərici",
                                   "İlkin göstərici", "SDG", "Vəziyyət", "Tamamlanıb", "“",
                                   "dayandırmaq")
