@@ -238,16 +238,20 @@ def profile_for_municipality(code: str):
     return profile("village", code)
 
 
-def export_rows(kind: str, weight_set: WeightSet | None = None) -> list[list]:
+def export_rows(kind: str, weight_set: WeightSet | None = None, lang: str = "en"
+                ) -> list[list]:
+    """The ranking as a table for people: headers, names and classes in ``lang``; scores as
+    numbers (the spreadsheet formats them). The API keeps the keys."""
     result = ranking(kind, weight_set)
-    names = areas(kind)
-    table = [["area", "name_az", "name_en", "rank", "class", "index", "coverage", "flagged",
-              *DIMENSIONS]]
+    names, labels = areas(kind), classes()
+    table = [[str(_l("Code")), str(_l("Name")), str(_l("Rank")), str(_l("Class")),
+              str(_l("Index")), str(_l("Data coverage")), str(_l("too little data")),
+              *[str(DIMENSION_LABELS[d]) for d in DIMENSIONS]]]
     for r in result.areas:
-        table.append([r.area, names.get(r.area, {}).get("az", ""),
-                      names.get(r.area, {}).get("en", ""), r.rank or "", r.klass or "",
+        table.append([r.area, names.get(r.area, {}).get(lang, ""), r.rank or "",
+                      labels[r.klass]["label"][lang] if r.klass in labels else "",
                       "" if r.index is None else round(r.index, 4), round(r.coverage, 3),
-                      "yes" if r.flagged else "no",
+                      str(_l("Yes")) if r.flagged else str(_l("No")),
                       *["" if r.dimensions[d] is None else round(r.dimensions[d], 4)
                         for d in DIMENSIONS]])
     return table

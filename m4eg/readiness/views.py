@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from ..core import imports
 from ..core.cache import cached_page
 from ..core.exports import table_response
+from ..core.i18n import current_language
 from ..core.permissions import PUBLIC, allow
 from ..core.views import get_or_404, submit
 from . import bp, services
@@ -68,7 +69,7 @@ def profile(kind, code):
 @allow(PUBLIC)
 def export(fmt):
     kind = _kind()
-    return table_response(services.export_rows(kind, _weights()), fmt,
+    return table_response(services.export_rows(kind, _weights(), current_language()), fmt,
                           f"m4eg-readiness-{kind}", sheet_title="SVR index")
 
 
