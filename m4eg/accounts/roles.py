@@ -27,6 +27,12 @@ def holds_municipal_mandate(user) -> bool:
     return has_role(user, "focal_point")
 
 
+def role_after_moving(user) -> str:
+    """The role left to ``user`` when they move to another municipality: a municipal mandate
+    ends there (a focal point becomes staff), any other role stays."""
+    return "staff" if holds_municipal_mandate(user) else user.role
+
+
 def focal_point_condition(role_column):
     """SQL condition on a user's role: the municipality's focal points (who edit its plans
     and are told of its plan's changes)."""

@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, or_, select, update
 from ..core import audit, versions
 from ..core.errors import DomainError
 from ..core.outbox import queue_mail
-from ..core.time import utcnow
+from ..core.time import as_utc, utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
 from . import throttle
@@ -40,8 +40,8 @@ from .roles import (
     assignable_roles,
     coordinator_condition,
     focal_point_condition,
-    holds_municipal_mandate,
     needs_municipality,
+    role_after_moving,
 )
 
 PASSWORD_MIN = 8
@@ -293,8 +293,8 @@ def start_session(user: User, *, ip: str | None = None, user_agent: str = "") ->
 
 
 def _expired(record: UserSession, lifetimes: SessionLifetimes, now: datetime) -> bool:
-    return (_aware(record.last_seen_at) <= now - lifetimes.idle
-            or _aware(record.created_at) <= now - lifetimes.absolute)
+    return (as_utc(record.last_seen_at) <= now - lifetimes.idle
+            or as_utc(record.created_at) <= now - lifetimes.absolute)
 
 
 def user_for_session(token: str | None, lifetimes: SessionLifetimes) -> User | None:
@@ -313,7 +313,7 @@ def user_for_session(token: str | None, lifetimes: SessionLifetimes) -> User | N
         db.session.delete(record)
         db.session.flush()
         return None
-    if _aware(record.last_seen_at) <= now - SEEN_EVERY:
+    if as_utc(record.last_seen_at) <= now - SEEN_EVERY:
         record.last_seen_at = now
     user = get_user(record.user_id)
     user.session_token = token
@@ -408,11 +408,6 @@ def change_password(user: User, current: str, new: str, *, ip: str | None = None
     return start_session(user, ip=ip, user_agent=user_agent)
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite gives back naive datetimes; everything we store is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def request_password_reset(email: str, make_link, *, max_age: int) -> PasswordResetToken | None:
     """Email a reset link when ``email`` belongs to an account; silently do nothing otherwise
     (the caller answers the same either way). ``make_link(token, lang)`` builds the URL."""
@@ -441,7 +436,7 @@ def _valid_reset(token: str) -> PasswordResetToken:
     record = db.session.scalar(
         select(PasswordResetToken).where(PasswordResetToken.token_hash == _hash_token(token))
     )
-    if record is None or record.used_at is not None or _aware(record.expires_at) <= utcnow():
+    if record is None or record.used_at is not None or as_utc(record.expires_at) <= utcnow():
         raise InvalidResetToken(
             _l("This reset link has expired or has already been used. Ask for a new one.")
         )
@@ -484,9 +479,7 @@ def update_profile(user: User, *, version: int, **fields) -> User:
             value = fields[key]
             setattr(user, key, value.strip() if isinstance(value, str) else value)
     if user.municipality_id != before["municipality_id"]:
-        if holds_municipal_mandate(user):
-            # A focal point acts for one municipality; moving elsewhere ends that mandate.
-            user.role = "staff"
+        user.role = role_after_moving(user)  # a focal point's mandate ends with the move
         if user.municipality_confirmed_at is not None:
             # Claiming another municipality grants nothing until that one confirms it.
             user.municipality_confirmed_at = user.municipality_confirmed_by_id = None

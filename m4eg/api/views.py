@@ -7,6 +7,7 @@ from flask import jsonify, request, url_for
 
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow
+from ..core.privacy import SmallCell
 from ..core.views import get_or_404
 from ..courses import services as courses
 from ..figures import services as figures
@@ -57,7 +58,7 @@ def municipality_detail(slug):
 
 def _cell(value):
     """A count as JSON: a suppressed small count as the CSV writes it (``"<5"``)."""
-    return str(value) if isinstance(value, figures.SmallCell) else value
+    return str(value) if isinstance(value, SmallCell) else value
 
 
 @bp.route("/figures")

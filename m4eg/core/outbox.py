@@ -199,7 +199,8 @@ def _readable(raw: bytes) -> str:
 
     message = email.message_from_bytes(raw, policy=policy.default)
     lines = [f"{name}: {message[name]}" for name in ("From", "To", "Subject")]
-    lines += ["", message.get_body(preferencelist=("plain",)).get_content().rstrip()]
+    body = message.get_body(preferencelist=("plain",))
+    lines += ["", body.get_content().rstrip() if body is not None else ""]
     lines += [f"[attachment: {part.get_filename()}]" for part in message.iter_attachments()]
     return "\n".join(lines)
 

@@ -92,14 +92,21 @@ def _untrusted_host(error):
     return Response(str(HOST_MESSAGE), status=400, mimetype="text/plain")
 
 
-def public_url(endpoint: str, **values) -> str:
+def public_url(endpoint: str, *, default: str | None = None, **values) -> str:
     """An absolute URL for mails and other links that leave the site, built on
     ``PUBLIC_BASE_URL`` when it is configured (always in production), never on the Host
-    header of the request, which the sender controls."""
+    header of the request, which the sender controls. Outside a request and without a
+    configured address (a cron job on such a machine) it returns ``default`` when one is
+    given, else raises RuntimeError."""
     base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, _external=False, **values)
-    return url_for(endpoint, _external=True, **values)
+    try:
+        if base:
+            return base.rstrip("/") + url_for(endpoint, _external=False, **values)
+        return url_for(endpoint, _external=True, **values)
+    except RuntimeError:
+        if default is None:
+            raise
+        return default
 
 
 def is_safe_next(target: str | None) -> bool:

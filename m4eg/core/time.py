@@ -39,3 +39,9 @@ def now() -> datetime:
 def today() -> date:
     """The calendar date in the configured zone."""
     return now().date()
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored timestamp as an aware UTC datetime: SQLite hands them back without their zone
+    (everything is stored in UTC), PostgreSQL with it."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment

@@ -63,10 +63,11 @@ def submit(form, save: Callable, *, page: Callable, then, done=None, versioned=F
     return redirect(_target(then, result))
 
 
-def act(operation: Callable, *, then, done=None, refused=None):
+def act(operation: Callable, *, then, done=None, refused=None, category="success"):
     """Handle a one-button POST (register, cancel, submit…): run ``operation``, commit and
-    flash ``done``; a refusal is rolled back and flashed as an error. Both redirect to
-    ``then`` (a URL, or a function of the result); a refusal to ``refused`` when given."""
+    flash ``done`` (as ``category``, or the category a function of the result names); a
+    refusal is rolled back and flashed as an error. Both redirect to ``then`` (a URL, or a
+    function of the result); a refusal to ``refused`` when given."""
     try:
         result = operation()
     except DomainError as error:
@@ -75,5 +76,5 @@ def act(operation: Callable, *, then, done=None, refused=None):
         return redirect(refused or _target(then, None))
     db.session.commit()
     if done:
-        flash(_target(done, result), "success")
+        flash(_target(done, result), _target(category, result))
     return redirect(_target(then, result))

@@ -341,6 +341,8 @@ def update_member(municipality: Municipality, data: dict, actor, *, version: int
     before = _snapshot(municipality)
     _apply(municipality, data)
     changes = _diff(before, _snapshot(municipality))
+    if "type" in changes:
+        municipality.type_confirmed = True  # a coordinator has settled the type
     if changes:
         _record(municipality, actor, ChangeAction.UPDATED, changes)
     db.session.flush()

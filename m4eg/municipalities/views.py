@@ -95,7 +95,8 @@ def edit(slug):
         form.demonstrator_track.data = municipality.demonstrator_track or ""
     return submit(form, lambda version: services.update_member(
         municipality, _form_data(form), current_user, version=version), versioned=True,
-        done=_("The changes have been saved."), then=_shown(municipality),
+        done=_("The changes have been saved."),
+        then=lambda _changes: _shown(municipality),  # after the save: the slug may change
         page=_edit_page(form, municipality))
 
 

@@ -5,7 +5,7 @@ its budget totals."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from ..core.numbers import NumberInputError, format_number, number_examples, parse_number
 from ..core.params import to_int
-from ..core.time import utcnow
+from ..core.time import as_utc, utcnow
 from ..extensions import db
 from . import blockform
 from .blockform import cell_key
@@ -282,18 +282,13 @@ def _saved_event(plan, user, block_key, now) -> None:
     last = db.session.scalar(select(PlanEvent).where(PlanEvent.plan_id == plan.id)
                              .order_by(PlanEvent.at.desc(), PlanEvent.id.desc()).limit(1))
     if (last is not None and last.action == PlanAction.SAVED
-            and last.actor_id == getattr(user, "id", None) and _aware(last.at) >= now - SITTING):
+            and last.actor_id == getattr(user, "id", None) and as_utc(last.at) >= now - SITTING):
         keys = [k for k in (last.note or "").split(",") if k]
         if block_key not in keys:
             last.note = ",".join([*keys, block_key])
         last.at = now
         return
     record_event(plan, user, PlanAction.SAVED, None, None, note=block_key)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; they are stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def conflict_versions(plan: Plan, block_key: str, values, lang: str) -> dict:
@@ -392,7 +387,6 @@ def as_text(template: PlanTemplate, content: dict, lang: str) -> dict[str, list[
             for b in template.blocks}
 
 
-# Lines of a block compared at most: past it (after the common start and end are set aside)
 def _months(start: date, end: date) -> dict[int, int]:
     """Months of each calendar year an action runs, counting its first and last month."""
     months: dict[int, int] = defaultdict(int)

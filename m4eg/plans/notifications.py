@@ -35,8 +35,7 @@ def notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author)
     for person in people.values():
         language = person.preferred_language
         with force_locale(language):
-            municipality = (plan.municipality.name_az if language == "az"
-                            else plan.municipality.name_en)
+            municipality = plan.municipality.name
             body = _("Hello %(name)s,\n\n%(author)s wrote about the section «%(section)s» of "
                      "the P4EG plan of %(municipality)s:", name=person.name, author=author.name,
                      section=block["title"][language] if block else comment.block_key,
@@ -52,12 +51,9 @@ def notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author)
 
 
 def _public_link(endpoint: str, lang: str, **values) -> str:
-    """A page's absolute address for a mail ("" outside a request without a configured
-    ``SERVER_NAME``, e.g. a cron job on a machine without one)."""
-    try:
-        return public_url(endpoint, lang_code=lang, **values)
-    except RuntimeError:
-        return ""
+    """A page's absolute address for a mail ("" for a cron job on a machine without a
+    configured public address)."""
+    return public_url(endpoint, default="", lang_code=lang, **values)
 
 
 def plan_link(plan: Plan, lang: str) -> str:
@@ -71,8 +67,7 @@ def notify(plan: Plan, action: str, note: str = "") -> int:
               else accounts.focal_points(plan.municipality_id))
     for person in people:
         with force_locale(person.preferred_language):
-            municipality = (plan.municipality.name_az if person.preferred_language == "az"
-                            else plan.municipality.name_en)
+            municipality = plan.municipality.name
             status = plan.status_label
             body = _("Hello %(name)s,\n\nThe P4EG plan of %(municipality)s for the cycle "
                      "%(cycle)s is now: %(status)s.", name=person.name,
@@ -92,6 +87,9 @@ def remind(today: date | None = None) -> int:
     ``reminder_days`` away or closer; each reminder is sent once. Returns how many went."""
     today = today or clock.today()
     sent = 0
+    by_municipality = defaultdict(list)  # the same for every cycle: read once
+    for user in accounts.focal_points_of_active_members():
+        by_municipality[user.municipality_id].append(user)
     for cycle in cycles():
         left = (cycle.deadline - today).days
         if left < 0 or left > cycle.reminder_days:
@@ -101,10 +99,6 @@ def remind(today: date | None = None) -> int:
             ReminderSent.cycle_id == cycle.id, ReminderSent.kind == kind)))
         submitted = set(db.session.scalars(select(Plan.municipality_id).where(
             Plan.cycle_id == cycle.id, Plan.status.not_in(EDITABLE))))
-        focal = accounts.focal_points_of_active_members()
-        by_municipality = defaultdict(list)
-        for user in focal:
-            by_municipality[user.municipality_id].append(user)
         for municipality_id, users in by_municipality.items():
             if municipality_id in done or municipality_id in submitted:
                 continue

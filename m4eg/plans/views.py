@@ -192,7 +192,7 @@ def edit_block(plan_id, block_key):
         restored = rescue.restore(request.path, request.args.get("restore"))
         if restored is not None:
             return _block_page(plan, block, values=blockform.typed(block, restored),
-                               version=to_int(restored.get("version"), default=0),
+                               version=to_int(restored.get(blockform.VERSION), default=0),
                                message=_("Your text from before you signed in again is back "
                                          "in the form. It is not saved yet: check it and "
                                          "press Save."))
@@ -280,14 +280,12 @@ def _extra_rows(block) -> dict[str, int]:
 @allow(action="plans.edit")
 def submit(plan_id):
     plan = get_or_404(services.get_plan(plan_id), "plans.edit")
-    missing = services.missing(plan)
     if request.method == "GET":
         return render_template("plans/confirm.html", plan=plan, action="submit",
-                               missing=missing, lang=current_language())
-    if missing:
-        flash(_("The plan cannot be submitted yet: some required fields are empty."), "error")
-        return redirect(_to_plan(plan, "#submit-heading"))
+                               missing=services.missing(plan), lang=current_language())
+    # An incomplete plan is refused by the service (its message is flashed).
     return act(lambda: services.submit(plan, current_user), then=_to_plan(plan),
+               refused=_to_plan(plan, "#submit-heading"),
                done=_("The plan has been submitted. Coordinators have been told."))
 
 

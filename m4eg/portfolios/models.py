@@ -243,7 +243,7 @@ class Story(Bilingual, db.Model):
     quote_az: Mapped[str] = mapped_column(Text)
     quote_en: Mapped[str] = mapped_column(Text)
     # The name as the person spells it in each language (Orxan Musayev / Orkhan Musayev).
-    person_name_az: Mapped[str] = mapped_column(String(120), default="")
+    person_name_az: Mapped[str] = mapped_column(String(120), default="", server_default="")
     person_name_en: Mapped[str] = mapped_column(String(120))
     person_role_az: Mapped[str] = mapped_column(String(200), default="")
     person_role_en: Mapped[str] = mapped_column(String(200), default="")

@@ -244,14 +244,13 @@ def export_rows(kind: str, weight_set: WeightSet | None = None, lang: str = "en"
     numbers (the spreadsheet formats them). The API keeps the keys."""
     result = ranking(kind, weight_set)
     names, labels = areas(kind), classes()
-    table = [[str(_l("Code")), str(_l("Name")), str(_l("Rank")), str(_l("Class")),
-              str(_l("Index")), str(_l("Data coverage")), str(_l("too little data")),
-              *[str(DIMENSION_LABELS[d]) for d in DIMENSIONS]]]
+    table = [[_("Code"), _("Name"), _("Rank"), _("Class"), _("Index"), _("Data coverage"),
+              _("Not classed: too little data"), *[str(DIMENSION_LABELS[d]) for d in DIMENSIONS]]]
     for r in result.areas:
         table.append([r.area, names.get(r.area, {}).get(lang, ""), r.rank or "",
                       labels[r.klass]["label"][lang] if r.klass in labels else "",
                       "" if r.index is None else round(r.index, 4), round(r.coverage, 3),
-                      str(_l("Yes")) if r.flagged else str(_l("No")),
+                      _("Yes") if r.flagged else _("No"),
                       *["" if r.dimensions[d] is None else round(r.dimensions[d], 4)
                         for d in DIMENSIONS]])
     return table

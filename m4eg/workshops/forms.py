@@ -21,9 +21,7 @@ def to_utc(local):
 
 def to_local(moment):
     """An aware (or naive UTC, from SQLite) datetime as naive Baku wall-clock time."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(clock.zone()).replace(tzinfo=None)
+    return clock.as_utc(moment).astimezone(clock.zone()).replace(tzinfo=None)
 
 
 def _plausible_year(form, field):

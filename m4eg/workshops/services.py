@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ..core import versions
 from ..core.errors import DomainError
 from ..core.outbox import queue_mail
-from ..core.time import utcnow
+from ..core.time import as_utc, utcnow
 from ..courses import services as courses
 from ..extensions import db
 from .models import Attendance, RegistrationStatus, Workshop, WorkshopRegistration
@@ -28,11 +28,6 @@ class WorkshopError(DomainError):
 
 class EditConflict(WorkshopError, versions.Conflict):
     """Someone saved the workshop session after the form was opened."""
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite gives back naive UTC datetimes: compare them as aware ones."""
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
 def course_list() -> list:
@@ -101,9 +96,9 @@ def _take_seat(workshop_id: int) -> bool:
 def register(user, workshop: Workshop) -> WorkshopRegistration:
     """Register for a session: a seat if one is free, else the waitlist."""
     now = utcnow()
-    if _aware(workshop.starts_at) <= now:
+    if as_utc(workshop.starts_at) <= now:
         raise WorkshopError(_l("This session has already taken place."))
-    if _aware(workshop.registration_deadline) < now:
+    if as_utc(workshop.registration_deadline) < now:
         raise WorkshopError(_l("Registration for this session is closed."))
     record = registration(workshop, user)
     if record is not None and record.status != RegistrationStatus.CANCELLED:
@@ -167,7 +162,7 @@ def mail_seat(record: WorkshopRegistration, workshop: Workshop, *, promoted: boo
     user = record.user
     language = user.preferred_language
     with force_locale(language):
-        city = workshop.city_az if language == "az" else workshop.city_en
+        city = workshop.city
         # "Tuesday, 16 March 2027, 10:00": the day in words, the time without seconds
         start = (f'{format_date(workshop.starts_at, "full")}, '
                  f'{format_time(workshop.starts_at, "short")}')
@@ -192,10 +187,8 @@ def mail_seat(record: WorkshopRegistration, workshop: Workshop, *, promoted: boo
 def _workshop_link(workshop: Workshop, language: str) -> str:
     from ..core.security import public_url
 
-    try:
-        return public_url("workshops.show", workshop_id=workshop.id, lang_code=language)
-    except RuntimeError:  # a command on a machine without a configured public address
-        return ""
+    return public_url("workshops.show", default="", workshop_id=workshop.id,
+                      lang_code=language)
 
 
 def workshop_calendar(workshop: Workshop, language: str) -> bytes:
@@ -211,8 +204,8 @@ def workshop_calendar(workshop: Workshop, language: str) -> bytes:
     event = icalendar.Event()
     event.add("uid", f"workshop-{workshop.id}@m4eg")
     event.add("dtstamp", utcnow())
-    event.add("dtstart", _aware(workshop.starts_at))
-    event.add("dtend", _aware(workshop.ends_at))
+    event.add("dtstart", as_utc(workshop.starts_at))
+    event.add("dtend", as_utc(workshop.ends_at))
     event.add("summary", f"ULC: {title}")
     city = workshop.city_az if language == "az" else workshop.city_en
     event.add("location", f"{workshop.venue}, {city}")

@@ -44,6 +44,8 @@ def show(workshop_id):
 def register(workshop_id):
     workshop = get_or_404(services.get_workshop(workshop_id))
     return act(lambda: services.register(current_user, workshop), done=_registered,
+               category=lambda record: ("success" if record.status
+                                        == RegistrationStatus.CONFIRMED else "info"),
                then=_shown(workshop))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from m4eg.accounts import services
 from m4eg.accounts.models import PasswordResetToken, User, UserSession
 from m4eg.core.audit import AuditEvent
-from m4eg.core.time import utcnow
+from m4eg.core.time import as_utc, utcnow
 from m4eg.extensions import db
 from tests.conftest import PASSWORD
 
@@ -271,7 +271,7 @@ def test_sessions_end_when_idle_or_too_old_and_are_purged(app_ctx, make_user):
 
 
 def _aware_seen(token):
-    return services._aware(_session_row(token).last_seen_at)
+    return as_utc(_session_row(token).last_seen_at)
 
 
 def test_the_visit_is_written_at_most_once_a_minute(app_ctx, make_user):

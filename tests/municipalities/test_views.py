@@ -154,6 +154,32 @@ def test_coordinator_edits_a_member_and_the_history_shows_it(app, client, roster
     assert "History" in page and coordinator.name in page and "Year joined" in page
 
 
+def test_a_new_web_address_leads_to_the_member_at_that_address(app, client, roster, login_as):
+    login_as("coordinator")
+    response = client.post("/en/municipalities/urva/edit", data=_edit_data(
+        rayon_id=str(_rayon_id(app, "guba")), slug="urva-village"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/en/municipalities/urva-village")
+    assert "Urva Municipality" in client.get(response.headers["Location"]).get_data(
+        as_text=True)
+
+
+def test_a_coordinator_setting_the_type_confirms_it(app, client, roster, login_as):
+    login_as("coordinator")
+    with app.app_context():
+        icherisheher = db.session.scalar(select(Municipality).where(
+            Municipality.slug == "icherisheher"))
+        assert icherisheher.type_confirmed is False
+        data = _edit_data(code=icherisheher.code, name_az=icherisheher.name_az,
+                          name_en=icherisheher.name_en, slug="icherisheher",
+                          type="district", rayon_id=str(icherisheher.rayon_id),
+                          demonstrator_track=icherisheher.demonstrator_track or "",
+                          version=str(icherisheher.version))
+    assert client.post("/en/municipalities/icherisheher/edit", data=data).status_code == 302
+    page = client.get("/en/municipalities/icherisheher").get_data(as_text=True)
+    assert "District municipality" in page and "unconfirmed" not in page
+
+
 def test_stale_edit_keeps_the_input_and_does_not_overwrite(app, client, roster, login_as):
     login_as("coordinator")
     rayon = str(_rayon_id(app, "guba"))

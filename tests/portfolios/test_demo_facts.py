@@ -95,12 +95,19 @@ def test_icherisheher_option_status_reads_not_stated_in_the_report(app, roster):
     assert "senior management" not in index and "UNDP SM" in index
 
 
-def test_footer_uses_the_eu_wording_and_the_reports_disclaimer(client):
-    report = _report()
-    page = client.get("/en/").get_data(as_text=True)
-    footer = _normalise(re.sub(r"<[^>]+>", " ", page.split('<footer', 1)[1]).replace(
+def _footer(client, lang="en") -> str:
+    page = client.get(f"/{lang}/").get_data(as_text=True)
+    return _normalise(re.sub(r"<[^>]+>", " ", page.split('<footer', 1)[1]).replace(
         "&#34;", '"').replace("&quot;", '"'))
+
+
+def test_footer_uses_the_eus_wording_for_a_funded_website(client):
+    footer = _footer(client)
     assert "Funded by the European Union" in footer
+    assert "This platform was funded" not in footer  # the EU line said once, not twice
+
+
+def test_footer_gives_the_disclaimer_as_the_report_words_it(client):
+    report = _report()
     disclaimer = re.search(r"Its contents are the sole responsibility[^.]*\.", report).group(0)
-    assert disclaimer in footer
-    assert "This platform was funded" not in footer
+    assert disclaimer in _footer(client)

@@ -23,11 +23,17 @@ def upgrade():
     with op.batch_alter_table('municipalities', schema=None) as batch_op:
         batch_op.add_column(sa.Column('type_confirmed', sa.Boolean(), nullable=False,
                                       server_default=sa.true()))
+    # The one member whose type the sources leave open (municipalities/data/type_unconfirmed.csv).
+    op.execute(sa.text("UPDATE municipalities SET type_confirmed = :no WHERE slug = 'icherisheher'")
+               .bindparams(no=False))
 
 
 def downgrade():
     with op.batch_alter_table('municipalities', schema=None) as batch_op:
         batch_op.drop_column('type_confirmed')
+    # A name given only in its Azerbaijani spelling is kept as the one name.
+    op.execute("UPDATE portfolio_stories SET person_name_en = person_name_az "
+               "WHERE person_name_en = ''")
     with op.batch_alter_table('portfolio_stories', schema=None) as batch_op:
         batch_op.drop_column('person_name_az')
         batch_op.alter_column('person_name_en', new_column_name='person_name',
