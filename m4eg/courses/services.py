@@ -102,6 +102,12 @@ def enrol(user, course: Course, *, at: datetime | None = None) -> Enrolment:
     return record
 
 
+def ensure_demo_enrolment(user, course_slug: str, enrolled_at: datetime) -> Enrolment:
+    """The demo data's enrolment of ``user`` in a course, dated ``enrolled_at``; an existing
+    enrolment is kept as it is (``flask demo load`` runs again without changes)."""
+    return enrolment(user, course_slug) or enrol(user, get_course(course_slug), at=enrolled_at)
+
+
 def _require_enrolment(user, course: Course) -> Enrolment:
     record = enrolment(user, course.slug)
     if record is None:
