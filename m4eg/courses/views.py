@@ -11,6 +11,7 @@ from ..core.exports import table_response
 from ..core.i18n import current_language
 from ..core.permissions import AUTHENTICATED, PUBLIC, allow
 from ..core.privacy import suppress
+from ..core.sections import render_sections
 from ..core.views import act, get_or_404
 from ..extensions import db
 from . import bp, certificates_bp, services
@@ -32,8 +33,10 @@ def index():
 @bp.route("/my-learning")
 @allow(AUTHENTICATED)
 def my_learning():
+    # Sections other domains add (the workshops registrations), through core.sections.
     return render_template("courses/my_learning.html",
-                           progress=services.my_learning(current_user))
+                           progress=services.my_learning(current_user),
+                           sections=render_sections("my_learning", current_user))
 
 
 @bp.route("/<slug>")

@@ -74,6 +74,10 @@ class Workshop(db.Model):
         return localized(self, "city")
 
     @property
+    def day_known(self) -> bool:
+        return self.date_precision != DatePrecision.MONTH
+
+    @property
     def has_started(self) -> bool:
         return as_utc(self.starts_at) <= utcnow()
 

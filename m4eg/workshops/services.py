@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts import services as accounts
 from ..core import versions
 from ..core.errors import DomainError
 from ..core.outbox import queue_mail
-from ..accounts import services as accounts
 from ..core.time import as_utc, utcnow
 from ..courses import services as courses
 from ..extensions import db
@@ -76,8 +76,12 @@ def when(workshop: Workshop) -> str:
     only its month ("November 2023") when the source gives no day."""
     if workshop.date_precision == DatePrecision.MONTH:
         return format_date(workshop.starts_at, "LLLL y")
-    return (f"{format_date(workshop.starts_at, 'medium')}, "
-            f"{format_time(workshop.starts_at, TIME_PATTERN)}")
+    return moment(workshop.starts_at)
+
+
+def moment(value: datetime) -> str:
+    """A date and time in Baku time for the page: "16 Mar 2027, 10:00"."""
+    return f"{format_date(value, 'medium')}, {format_time(value, TIME_PATTERN)}"
 
 
 def get_workshop(workshop_id: int) -> Workshop | None:
@@ -264,6 +268,27 @@ def waitlist_position(workshop: Workshop, record: WorkshopRegistration) -> int |
     return db.session.scalar(select(func.count()).select_from(WorkshopRegistration).where(
         WorkshopRegistration.workshop_id == workshop.id,
         WorkshopRegistration.status == RegistrationStatus.WAITLISTED, earlier))
+
+
+@dataclass(frozen=True)
+class MyRegistration:
+    workshop: Workshop
+    record: WorkshopRegistration
+    position: int | None  # on the waitlist
+
+
+def registrations_of(user) -> list[MyRegistration]:
+    """A person's registrations (not cancelled): upcoming sessions soonest first, then the
+    past ones latest first."""
+    rows = db.session.execute(
+        select(WorkshopRegistration, Workshop)
+        .join(Workshop, Workshop.id == WorkshopRegistration.workshop_id)
+        .where(WorkshopRegistration.user_id == user.id,
+               WorkshopRegistration.status != RegistrationStatus.CANCELLED)
+        .order_by(Workshop.starts_at.desc())).all()
+    mine = [MyRegistration(w, r, waitlist_position(w, r)) for r, w in rows]
+    upcoming = [m for m in mine if not m.workshop.has_started]
+    return [*reversed(upcoming), *(m for m in mine if m.workshop.has_started)]
 
 
 def roster(workshop: Workshop) -> list[WorkshopRegistration]:
