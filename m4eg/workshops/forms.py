@@ -9,7 +9,7 @@ from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, 
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..core import time as clock
-from ..core.forms import Form
+from ..core.forms import Form, select_choices
 from .models import DatePrecision
 
 _FORMAT = "%Y-%m-%dT%H:%M"
@@ -34,7 +34,8 @@ class WorkshopForm(Form):
     course_slug = SelectField(_l("Course"), validators=[DataRequired()])
     city_az = StringField(_l("City in Azerbaijani"), validators=[DataRequired(), Length(max=120)])
     city_en = StringField(_l("City in English"), validators=[DataRequired(), Length(max=120)])
-    venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
+    # Optional: a session recorded from a report that names no venue.
+    venue = StringField(_l("Venue"), validators=[Length(max=200)])
     starts_at = DateTimeLocalField(_l("Starts (Baku time)"), format=_FORMAT,
                                    validators=[DataRequired(), _plausible_year])
     ends_at = DateTimeLocalField(_l("Ends (Baku time)"), format=_FORMAT,
@@ -45,10 +46,11 @@ class WorkshopForm(Form):
                                                    "Leave empty for a session recorded after "
                                                    "it took place."),
                                                validators=[Optional(), _plausible_year])
-    date_precision = SelectField(_l("Date known to the"), default=DatePrecision.DAY,
-                                 choices=[(DatePrecision.DAY.value, _l("day and time")),
-                                          (DatePrecision.MONTH.value,
-                                           _l("month only (the source gives no day)"))])
+    date_precision = SelectField(
+        _l("How exactly the date is known"), default=DatePrecision.DAY.value,
+        choices=select_choices([(DatePrecision.DAY.value, _l("the day and the time")),
+                                (DatePrecision.MONTH.value,
+                                 _l("only the month (the source gives no day)"))]))
     capacity = IntegerField(_l("Seats"), validators=[DataRequired(),
                                                      NumberRange(min=1, max=2000)])
     version = HiddenField()  # read by core.forms.form_version
