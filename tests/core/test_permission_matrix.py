@@ -200,8 +200,8 @@ DOMAINS = (_main, _accounts, _municipalities, _figures_and_api, _courses, _portf
            _plans, _readiness)
 LAST = ("accounts.logout", "accounts.end_all_sessions")
 # Ids for the tests that read the table's routes, not its objects.
-ANY_IDS = dict.fromkeys(("message", "staff", "unconfirmed", "municipality", "lesson", "workshop", "guest",
-                         "certificate", "option", "milestone", "plan", "comment"), 1)
+ANY_IDS = dict.fromkeys(("message", "staff", "unconfirmed", "municipality", "lesson", "workshop",
+                         "guest", "certificate", "option", "milestone", "plan", "comment"), 1)
 
 
 def _table(ids):

@@ -274,8 +274,8 @@ def test_the_sign_in_sheet_is_an_a4_pdf_with_the_confirmed_names_for_coordinator
     [(width, height, words, text)] = _pdf_words(response.data)
     assert (round(width), round(height)) == (595, 842)
     for word in words:
-        assert 20 <= word["x0"] and word["x1"] <= width - 20, word
-        assert 20 <= word["top"] and word["bottom"] <= height - 20, word
+        assert word["x0"] >= 20 and word["x1"] <= width - 20, word
+        assert word["top"] >= 20 and word["bottom"] <= height - 20, word
     assert "Sign-in sheet" in text and "Sheki" in text and "Zal" in text
     assert "Günay Şərifova" in text and "Waiting Person" not in text
     assert "Signature" in text and "Organisation or municipality" in text
