@@ -42,8 +42,8 @@ class DatePrecision(LabelledEnum):
     """How exactly a session's day is known: a report of past sessions may give only the
     month ("November 2023"); the pages then show no more than that."""
 
-    DAY = "day", _l("day")
-    MONTH = "month", _l("month")
+    DAY = "day"
+    MONTH = "month"
 
 
 class Workshop(db.Model):

@@ -81,7 +81,12 @@ def when(workshop: Workshop) -> str:
 
 def moment(value: datetime) -> str:
     """A date and time in Baku time for the page: "16 Mar 2027, 10:00"."""
-    return f"{format_date(value, 'medium')}, {format_time(value, TIME_PATTERN)}"
+    return f"{format_date(value, 'medium')}, {clock_time(value)}"
+
+
+def clock_time(value: datetime) -> str:
+    """The time of day in Baku time, as 10:00 in both languages."""
+    return format_time(value, TIME_PATTERN)
 
 
 def get_workshop(workshop_id: int) -> Workshop | None:

@@ -30,21 +30,27 @@ def sign_in_sheet_pdf(workshop) -> bytes:
     pdf.set_title(_("Sign-in sheet"))
     pdf.add_page()
     pdf.set_font(FONT, "B", 15)
-    pdf.multi_cell(0, 8, _("Sign-in sheet"), new_x="LMARGIN", new_y="NEXT")
+    heading = _("Sign-in sheet")
+    if workshop.is_demo:
+        heading = f'{heading} ({_("demo")})'
+    pdf.multi_cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "B", 11)
     pdf.multi_cell(0, 6, _("ULC workshop: %(course)s", course=title),
                    new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)
+    when = services.when(workshop)
+    if workshop.day_known:
+        when = f"{when}–{services.clock_time(workshop.ends_at)}"
     facts = ((_("City"), workshop.city),
-             (_("Venue"), workshop.venue or _("not given")),
-             (_("Date and time"), services.when(workshop)))
+             (_("Venue"), workshop.venue or _("not given in the source")),
+             (_("Date and time"), when))
     for label, value in facts:
         pdf.multi_cell(0, 5.5, f"{label}: {value}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font(FONT, "", 9.5)
-    heading = FontFace(emphasis="BOLD", fill_color=HEADING_FILL)
+    bold = FontFace(emphasis="BOLD", fill_color=HEADING_FILL)
     rows = services.sign_in_rows(workshop)
-    with pdf.table(col_widths=COLUMNS, line_height=8, headings_style=heading,
+    with pdf.table(col_widths=COLUMNS, line_height=8, headings_style=bold,
                    first_row_as_headings=True) as table:
         table.row(("#", _("Name"), _("Organisation or municipality"), _("Signature")))
         for number, (name, municipality) in enumerate(rows, start=1):
