@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..accounts.services import Sex
 from ..core import time as clock
 from ..core.forms import Form, select_choices
 from .models import DatePrecision
@@ -64,4 +65,4 @@ class GuestForm(Form):
     # The service checks the municipality exists (the list is long and changes).
     municipality_id = SelectField(_l("Municipality, if any"), validate_choice=False,
                                   coerce=lambda value: int(value) if value else None)
-    sex = SelectField(_l("Sex"), validators=[DataRequired()])
+    sex = SelectField(_l("Sex"), validators=[DataRequired()], default=Sex.NOT_STATED.value)

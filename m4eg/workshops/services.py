@@ -411,6 +411,12 @@ def _by_sex(people) -> dict[str, int]:
     return {str(key): counts.get(key, 0) for key in SEX_LABELS}
 
 
+def how_many_came(sessions) -> dict[int, int]:
+    """How many people came to each session (present participants and guests), by id."""
+    return {workshop_id: len(people)
+            for workshop_id, people in _present(w.id for w in sessions).items()}
+
+
 def attendance_counts(workshop: Workshop) -> dict:
     """Who came (present participants and guests), by sex and by municipality name."""
     came = _present([workshop.id])[workshop.id]
@@ -418,7 +424,7 @@ def attendance_counts(workshop: Workshop) -> dict:
     for person in came:
         municipality = (municipalities.get(person.municipality_id)
                         if person.municipality_id else None)
-        by_municipality[municipality.name if municipality else "—"] += 1
+        by_municipality[municipality.name if municipality else _("no municipality")] += 1
     return {"total": len(came), "sex": _by_sex(came), "municipality": dict(by_municipality)}
 
 

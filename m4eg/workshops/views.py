@@ -22,6 +22,7 @@ from .sheet import sign_in_sheet_pdf
 def index():
     upcoming, past = services.upcoming_and_past()
     return render_template("workshops/index.html", upcoming=upcoming, past=past,
+                           came=services.how_many_came(past),
                            courses={c.slug: c for c in services.course_list()})
 
 

@@ -201,6 +201,7 @@ def test_index_lists_upcoming_and_past_apart_with_times_as_10_00(client, make_wo
         page = client.get(f"/{lang}/workshops/").get_data(as_text=True)
         assert ", 10:00</td>" in page and ":00:00" not in page and " AM" not in page
         if past_heading:
+            assert "<td>0</td>" in page  # nobody recorded present at the past one
             assert page.index("Upcoming sessions") < page.index("Lankaran") \
                 < page.index(past_heading) < page.index("Mingachevir")
 
