@@ -1,14 +1,14 @@
 """Workshops as run: workshop_guests (people without an account recorded at the door) and
 workshops.date_precision (a session whose day the source does not give: "November 2023").
 
-Revision ID: 0010_workshop_guests
-Revises: 0007 (0007_reported_facts)
+Revision ID: 0008
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0010_workshop_guests'
-down_revision = '0007'  # 0007_reported_facts (its revision id is '0007')
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
