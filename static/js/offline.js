@@ -32,9 +32,19 @@
   }
   function write(name, value) { store.setItem(name, JSON.stringify(value)); }
   function kept() { return read(KEPT, {})[key]; }
+  // A browser without the page language's date names (Chromium has none for az: it writes
+  // "2026 M12 2") gets the numeric form the az convention also uses: 02.12.2026 06:32.
   function when(iso) {
-    return new Date(iso).toLocaleString(document.documentElement.lang,
-      { day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit" });
+    var date = new Date(iso);
+    var language = document.documentElement.lang;
+    if (Intl.DateTimeFormat.supportedLocalesOf([language]).length &&
+        new Intl.DateTimeFormat(language, { month: "long" }).format(date).indexOf("M") !== 0) {
+      return date.toLocaleString(language, { day: "numeric", month: "long", year: "numeric",
+                                             hour: "2-digit", minute: "2-digit" });
+    }
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return two(date.getDate()) + "." + two(date.getMonth() + 1) + "." + date.getFullYear() +
+      " " + two(date.getHours()) + ":" + two(date.getMinutes());
   }
 
   function show(note) {
