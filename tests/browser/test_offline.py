@@ -120,3 +120,27 @@ def test_the_offline_panel_on_a_phone_and_a_desktop(live_server, new_context, sc
         box = panel.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width
         page.screenshot(path=str(screenshots_dir / f"offline-lesson-{lang}-{width}.png"))
+
+
+def test_a_queued_done_whose_token_the_server_refuses_gets_a_fresh_one(live_server,
+                                                                       new_context):
+    """The learner stayed offline longer than the CSRF token lives: the server refuses the
+    stored token (400), the script takes a fresh one from the lesson page and sends again."""
+    expect = _expect()
+    lesson = load_catalogue().get(SLUG).lessons[0]
+    context = new_context()
+    page = context.new_page()
+    _enrol_and_keep(page, live_server, "en")
+    context.set_offline(True)
+    page.goto(f"{live_server.url}/en/courses/{SLUG}/{lesson.slug}")
+    page.locator(f"form[action$='/courses/{SLUG}/{lesson.slug}/done'] button").click()
+    expect(page.locator(".offline-queue")).to_contain_text("No connection")
+    page.evaluate("""() => {
+        const queue = JSON.parse(localStorage.getItem("m4eg-offline-queue"));
+        queue.forEach(item => { item.token = "expired-" + item.token; });
+        localStorage.setItem("m4eg-offline-queue", JSON.stringify(queue));
+    }""")
+    context.set_offline(False)
+    expect(page.locator(".offline-queue")).to_contain_text("now recorded")
+    assert _done_rows(live_server) == [lesson.slug]
+    assert page.evaluate("localStorage.getItem('m4eg-offline-queue')") == "[]"
