@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -98,8 +98,26 @@ def mark_done(slug, lesson_slug):
     following = course.lessons[get_or_404(course.lesson(lesson_slug)).position:]
     then = (url_for("courses.lesson", slug=course.slug, lesson_slug=following[0].slug)
             if following else url_for("courses.quiz", slug=course.slug))
+    if _wants_json():
+        return _mark_done_json(course, lesson_slug, then)
     return act(lambda: services.mark_done(current_user, course, lesson_slug), then=then,
                refused=url_for("courses.show", slug=course.slug))
+
+
+def _wants_json() -> bool:
+    # static/js/offline.js sends a "done" pressed offline once the connection is back, and
+    # reads the answer rather than following a redirect.
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _mark_done_json(course, lesson_slug, then):
+    try:
+        recorded = services.mark_done(current_user, course, lesson_slug)
+    except services.CourseError as error:
+        db.session.rollback()
+        return jsonify(done=False, message=str(error.message)), 403
+    db.session.commit()
+    return jsonify(done=True, recorded=recorded, then=then)
 
 
 @bp.route("/<slug>/quiz", methods=["GET", "POST"])

@@ -42,6 +42,7 @@ def _main(ids):
         ("main.privacy", GET, "/en/privacy", EVERYONE),
         ("root.choose_language", GET, "/", EVERYONE),
         ("root.healthz", GET, "/healthz", EVERYONE),
+        ("root.service_worker", GET, "/sw.js", EVERYONE),
         ("main.mail_queue", GET, "/en/admin/mail", {ADMIN}),
         ("main.retry_mail", POST, f"/en/admin/mail/{ids['message']}/retry", {ADMIN}),
     ]
