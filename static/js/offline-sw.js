@@ -10,10 +10,10 @@ var COURSE_PAGE = /^\/[a-z]{2}\/courses\/[^/]+(\/[^/]+)?$/;
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
 
+// caches.match does not create the cache (caches.open would): after signing out
+// (static/js/signout.js deletes it) no page may bring it back.
 function saved(request) {
-  return caches.open(CACHE).then(function (cache) {
-    return cache.match(request, { ignoreVary: true });
-  });
+  return caches.match(request, { cacheName: CACHE, ignoreVary: true });
 }
 
 function fromNetworkThenSaved(request) {

@@ -144,3 +144,20 @@ def test_a_queued_done_whose_token_the_server_refuses_gets_a_fresh_one(live_serv
     expect(page.locator(".offline-queue")).to_contain_text("now recorded")
     assert _done_rows(live_server) == [lesson.slug]
     assert page.evaluate("localStorage.getItem('m4eg-offline-queue')") == "[]"
+
+
+def test_signing_out_forgets_the_kept_course_on_a_shared_computer(live_server, new_context):
+    """The next person at the same computer cannot read the previous learner's kept pages
+    (their name in the header) offline after that learner signed out."""
+    expect = _expect()
+    lesson = load_catalogue().get(SLUG).lessons[0]
+    context = new_context()
+    page = context.new_page()
+    _enrol_and_keep(page, live_server, "en")
+    assert page.evaluate("caches.has('m4eg-offline-v1')")
+    page.locator("form[data-signout] button").click()
+    expect(page.get_by_role("banner").get_by_role("link", name="Log in")).to_be_visible()
+    assert not page.evaluate("caches.has('m4eg-offline-v1')"), "the kept pages are still there"
+    context.set_offline(True)
+    with pytest.raises(Exception, match="ERR_"):
+        page.goto(f"{live_server.url}/en/courses/{SLUG}/{lesson.slug}")
