@@ -282,8 +282,8 @@ def submit_quiz(user, course: Course, paper_id, answers: dict[str, list[str]]) -
     claimed = db.session.execute(
         update(QuizPaper).where(QuizPaper.id == paper.id, QuizPaper.graded_at.is_(None))
         .values(graded_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.refresh(paper)
     if claimed.rowcount != 1:
-        db.session.refresh(paper)
         raise AlreadyGraded(db.session.get(QuizAttempt, paper.attempt_id))
     score = sum(set(answers[q.id]) == q.correct_ids for q in questions)
     percent = round(100 * score / len(questions))

@@ -1,12 +1,14 @@
 """Learning rules without HTTP."""
 
+import dataclasses
+import random
 
 import pytest
 from sqlalchemy import select
 
 from m4eg.accounts.services import get_user
 from m4eg.courses import services
-from m4eg.courses.content import Catalogue
+from m4eg.courses.content import Catalogue, QuizRules
 from m4eg.courses.models import CourseLesson, LessonProgress
 from m4eg.extensions import db
 
@@ -117,3 +119,44 @@ def test_progress_survives_reordering_and_removed_lessons_are_archived(learner, 
     assert db.session.scalar(select(LessonProgress).where(
         LessonProgress.lesson_slug == course.lessons[0].slug)) is not None  # kept
     assert services.sync_lessons() == {"restored": 1}
+
+
+def _order(paper):
+    return [(item["q"], item["o"]) for item in paper.layout]
+
+
+def test_a_paper_is_shuffled_once_per_attempt_and_kept_until_graded(learner, course):
+    services.enrol(learner, course)
+    paper = services.open_paper(learner, course, rng=random.Random(1))
+    assert _order(paper) == _order(services.open_paper(learner, course, rng=random.Random(2)))
+    assert sorted(q for q, _o in _order(paper)) == sorted(q.id for q in course.questions)
+    assert _order(paper) != [(q.id, [o.id for o in q.options]) for q in course.questions]
+    services.submit_quiz(learner, course, paper.id, _correct(course))
+    following = services.open_paper(learner, course, rng=random.Random(2))
+    assert following.id != paper.id and _order(following) != _order(paper)
+
+
+def test_a_pool_draws_n_of_m_questions(learner, course):
+    pooled = dataclasses.replace(course, quiz=QuizRules(draw=3))
+    draws = [services.draw_layout(pooled, random.Random(seed)) for seed in range(5)]
+    assert all(len({item["q"] for item in layout}) == 3 for layout in draws)
+    assert len({frozenset(item["q"] for item in layout) for layout in draws}) > 1
+    services.enrol(learner, pooled)
+    paper = services.open_paper(learner, pooled)
+    drawn = {item["q"] for item in paper.layout}
+    attempt = services.submit_quiz(learner, pooled, paper.id,
+                                   {q: a for q, a in _correct(course).items() if q in drawn})
+    assert (attempt.score, attempt.max_score, attempt.percent) == (3, 3, 100)
+
+
+def test_no_new_paper_once_the_attempts_are_used(learner, course):
+    limited = dataclasses.replace(course, quiz=QuizRules(attempts=1))
+    services.enrol(learner, limited)
+    paper = services.open_paper(learner, limited)
+    services.submit_quiz(learner, limited, paper.id, _correct(course))
+    assert services.attempts_left(learner, limited) == 0
+    with pytest.raises(services.QuizClosed):
+        services.open_paper(learner, limited)
+    with pytest.raises(services.AlreadyGraded) as replay:
+        services.submit_quiz(learner, limited, paper.id, _correct(course))
+    assert replay.value.attempt.score == 7 and len(services.attempts(learner, course.slug)) == 1
