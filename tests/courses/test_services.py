@@ -2,6 +2,7 @@
 
 import dataclasses
 import random
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from m4eg.courses import services
 from m4eg.courses.content import Catalogue, QuizRules
 from m4eg.courses.models import CourseLesson, LessonProgress
 from m4eg.extensions import db
+from tests.conftest import RACE_TIMEOUT, race
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -160,3 +162,26 @@ def test_no_new_paper_once_the_attempts_are_used(learner, course):
     with pytest.raises(services.AlreadyGraded) as replay:
         services.submit_quiz(learner, limited, paper.id, _correct(course))
     assert replay.value.attempt.score == 7 and len(services.attempts(learner, course.slug)) == 1
+
+
+def test_two_submissions_of_one_paper_at_once_grade_it_once(app, learner, course,
+                                                            monkeypatch):
+    services.enrol(learner, course)
+    paper_id, user_id = services.open_paper(learner, course).id, learner.id
+    db.session.commit()
+    barrier = threading.Barrier(2, timeout=RACE_TIMEOUT)
+    own_paper = services._own_paper
+
+    def own_paper_then_wait(*args):  # both have read the paper as not yet graded
+        paper = own_paper(*args)
+        barrier.wait()
+        return paper
+
+    monkeypatch.setattr(services, "_own_paper", own_paper_then_wait)
+
+    def job(_barrier):
+        return services.submit_quiz(get_user(user_id), course, paper_id, _correct(course)).id
+
+    results = race(app, [job, job], refused=services.AlreadyGraded, barrier=barrier)
+    assert sorted(r[0] for r in results) == ["ok", "refused"], results
+    assert len(services.attempts(learner, course.slug)) == 1
