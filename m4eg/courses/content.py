@@ -66,6 +66,28 @@ class Question:
         return frozenset(option.id for option in self.options if option.correct)
 
 
+REVEAL_WHEN = ("always", "after_pass_or_last", "never")
+
+
+@dataclass(frozen=True)
+class Review:
+    """What a learner sees after an attempt (as Moodle's review options): which questions
+    were wrong, their explanations, and when the correct options are revealed."""
+
+    wrong_questions: bool = True
+    explanations: bool = True
+    correct_answers: str = "after_pass_or_last"
+
+
+@dataclass(frozen=True)
+class QuizRules:
+    """The quiz's optional attempts limit, pool draw and review options."""
+
+    attempts: int | None = None  # None: as many attempts as the learner likes
+    draw: int | None = None  # None: every question of the pool in each attempt
+    review: Review = Review()
+
+
 @dataclass(frozen=True)
 class Course:
     slug: str
@@ -78,6 +100,7 @@ class Course:
     pass_mark: int
     lessons: tuple[Lesson, ...]
     questions: tuple[Question, ...]
+    quiz: QuizRules = QuizRules()
     _by_slug: dict = field(default_factory=dict, compare=False, repr=False)
 
     def lesson(self, slug: str) -> Lesson | None:
@@ -131,7 +154,37 @@ def _render(body: str, lang: str, course_slug: str) -> Markup:
     return render_markdown(_LINK.sub(rewrite, body))
 
 
-def _load_quiz(path: Path) -> tuple[Question, ...]:
+def _positive(data: dict, key: str, path: Path) -> int | None:
+    value = data.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                              or value < 1):
+        raise ContentError(path, f"{key} must be a whole number from 1")
+    return value
+
+
+def _quiz_rules(data: dict, path: Path, pool: int) -> QuizRules:
+    attempts, draw = _positive(data, "attempts", path), _positive(data, "draw", path)
+    if draw is not None and draw > pool:
+        raise ContentError(path, f"draw {draw} is more than the {pool} questions of the pool")
+    raw = data.get("review") or {}
+    if not isinstance(raw, dict) or set(raw) - {"wrong_questions", "explanations",
+                                                "correct_answers"}:
+        raise ContentError(path, "review takes wrong_questions, explanations and "
+                                 "correct_answers")
+    defaults = Review()
+    flags = {}
+    for key in ("wrong_questions", "explanations"):
+        flags[key] = raw.get(key, getattr(defaults, key))
+        if not isinstance(flags[key], bool):
+            raise ContentError(path, f"review {key} must be true or false")
+    reveal = raw.get("correct_answers", defaults.correct_answers)
+    if reveal not in REVEAL_WHEN:
+        raise ContentError(path, f"review correct_answers must be one of "
+                                 f"{', '.join(REVEAL_WHEN)}")
+    return QuizRules(attempts, draw, Review(correct_answers=reveal, **flags))
+
+
+def _load_quiz(path: Path) -> tuple[tuple[Question, ...], QuizRules]:
     if not path.is_file():
         raise ContentError(path, "missing file")
     try:
@@ -141,6 +194,8 @@ def _load_quiz(path: Path) -> tuple[Question, ...]:
     items = (data or {}).get("questions") if isinstance(data, dict) else None
     if not items or not isinstance(items, list):
         raise ContentError(path, "the quiz has no questions")
+    if set(data) - {"questions", "attempts", "draw", "review"}:
+        raise ContentError(path, "unknown key: a quiz has questions, attempts, draw and review")
     questions, seen = [], set()
     for number, item in enumerate(items, start=1):
         where = f"question {number}"
@@ -173,7 +228,7 @@ def _load_quiz(path: Path) -> tuple[Question, ...]:
         questions.append(Question(
             qid, kind, _bilingual(item.get("text"), path, f"{qid} text"), tuple(options),
             _bilingual(item.get("explanation"), path, f"{qid} explanation")))
-    return tuple(questions)
+    return tuple(questions), _quiz_rules(data, path, len(questions))
 
 
 def _load_course(folder: Path, course_slugs: set[str]) -> Course:
@@ -226,11 +281,12 @@ def _load_course(folder: Path, course_slugs: set[str]) -> Course:
     for extra in sorted((folder / "lessons").glob("*.md")):
         if extra.name not in listed:
             raise ContentError(extra, "lesson file not listed in course.md")
+    questions, quiz = _load_quiz(folder / "quiz.yml")
     return Course(
         slug=slug, title=_bilingual(meta.get("title"), path, "title"),
         summary=_bilingual(meta.get("summary"), path, "summary"), topics=topics,
         level=CourseLevel(meta["level"]), hours=float(hours), sdgs=sdgs, pass_mark=pass_mark,
-        lessons=tuple(lessons), questions=_load_quiz(folder / "quiz.yml"),
+        lessons=tuple(lessons), questions=questions, quiz=quiz,
         _by_slug={lesson.slug: lesson for lesson in lessons},
     )
 

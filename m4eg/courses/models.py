@@ -72,6 +72,24 @@ class QuizAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class QuizPaper(db.Model):
+    """One attempt as drawn when it starts: its questions and the order of their options
+    (``layout``, a list of ``{"q": question id, "o": [option ids]}``), so that a reload or
+    a refused submission shows the same paper. The first submission claims ``graded_at``
+    (a paper is graded once: a replay finds it taken); ``attempt_id`` names the result."""
+
+    __tablename__ = "quiz_papers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_slug: Mapped[str] = mapped_column(String(80))
+    layout: Mapped[list] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    graded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempts.id"),
+                                                   unique=True)
+
+
 class Certificate(db.Model):
     """Issued once per learner and course; what it states is frozen at issue."""
 

@@ -4,6 +4,7 @@ arguments and raise :class:`CourseError`."""
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import services as accounts
@@ -19,7 +20,7 @@ from ..core.errors import DomainError
 from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
-from .content import Catalogue, Course
+from .content import Catalogue, Course, Lesson, Option, Question
 from .labels import TOPIC_LABELS
 from .models import (
     Certificate,
@@ -27,6 +28,7 @@ from .models import (
     Enrolment,
     LessonProgress,
     QuizAttempt,
+    QuizPaper,
 )
 
 
@@ -37,6 +39,19 @@ class CourseError(DomainError):
 class QuizInvalid(CourseError):
     def __init__(self, problems):
         super().__init__(_l("Some answers could not be accepted."), problems=problems)
+
+
+class QuizClosed(CourseError):
+    """The learner has used every attempt the quiz allows."""
+
+
+class AlreadyGraded(CourseError):
+    """The paper was submitted before (a replay): ``attempt`` is its one result."""
+
+    def __init__(self, attempt: QuizAttempt):
+        super().__init__(_l("This attempt was already submitted: its result is below. It "
+                            "was not graded again."))
+        self.attempt = attempt
 
 
 def catalogue() -> Catalogue:
@@ -176,13 +191,94 @@ def attempts(user, course_slug: str) -> list[QuizAttempt]:
         .order_by(QuizAttempt.at.desc())))
 
 
-def submit_quiz(user, course: Course, answers: dict[str, list[str]]) -> QuizAttempt:
-    """Score an attempt. Every question needs an answer among its options, without
-    duplicates, and one answer only for single-choice questions (:class:`QuizInvalid`).
-    A question scores a point when exactly the correct options are chosen."""
+def attempts_left(user, course: Course) -> int | None:
+    """How many more attempts ``user`` may make (None: no limit)."""
+    if course.quiz.attempts is None:
+        return None
+    used = db.session.scalar(select(func.count(QuizAttempt.id)).where(
+        QuizAttempt.user_id == user.id, QuizAttempt.course_slug == course.slug))
+    return max(course.quiz.attempts - used, 0)
+
+
+def _closed(course: Course) -> QuizClosed:
+    return QuizClosed(_l("You have used all %(count)d attempts at this quiz.",
+                         count=course.quiz.attempts))
+
+
+def draw_layout(course: Course, rng: random.Random) -> list[dict]:
+    """A paper for one attempt: ``draw`` questions of the pool (all without a draw) in a
+    random order, each with its options in a random order."""
+    count = course.quiz.draw or len(course.questions)
+    layout = []
+    for question in rng.sample(course.questions, count):
+        options = [option.id for option in question.options]
+        rng.shuffle(options)
+        layout.append({"q": question.id, "o": options})
+    return layout
+
+
+def _fits(course: Course, layout: list[dict]) -> bool:
+    """Whether a stored paper still matches the content (a question or option removed or
+    added since it was drawn makes it stale)."""
+    questions = {question.id: question for question in course.questions}
+    return all(item["q"] in questions and sorted(item["o"]) == sorted(
+        option.id for option in questions[item["q"]].options) for item in layout)
+
+
+def open_paper(user, course: Course, *, rng: random.Random | None = None) -> QuizPaper:
+    """The attempt ``user`` has started and not submitted, or a new one drawn with ``rng``
+    (tests pass a seeded one): the same paper until it is submitted. Refused once every
+    allowed attempt is used (:class:`QuizClosed`)."""
+    _require_enrolment(user, course)
+    paper = db.session.scalar(select(QuizPaper).where(
+        QuizPaper.user_id == user.id, QuizPaper.course_slug == course.slug,
+        QuizPaper.graded_at.is_(None)).order_by(QuizPaper.id.desc()).limit(1))
+    if paper is not None and _fits(course, paper.layout):
+        return paper
+    if attempts_left(user, course) == 0:
+        raise _closed(course)
+    if paper is not None:  # drawn before the content changed: it could not be graded
+        paper.graded_at = utcnow()
+    paper = QuizPaper(user_id=user.id, course_slug=course.slug,
+                      layout=draw_layout(course, rng or random.SystemRandom()))
+    db.session.add(paper)
+    db.session.flush()
+    return paper
+
+
+def paper_questions(course: Course, paper: QuizPaper) -> list[tuple[Question, list[Option]]]:
+    """The paper's questions with their options, in the order drawn."""
+    questions = {question.id: question for question in course.questions}
+    result = []
+    for item in paper.layout:
+        question = questions[item["q"]]
+        options = {option.id: option for option in question.options}
+        result.append((question, [options[oid] for oid in item["o"]]))
+    return result
+
+
+def _own_paper(user, course: Course, paper_id) -> QuizPaper:
+    paper = db.session.get(QuizPaper, paper_id) if str(paper_id).isdigit() else None
+    if paper is None or paper.user_id != user.id or paper.course_slug != course.slug \
+            or not _fits(course, paper.layout):
+        raise QuizInvalid({"_form": _l("The answers do not match this quiz. Reload the page.")})
+    return paper
+
+
+def submit_quiz(user, course: Course, paper_id, answers: dict[str, list[str]]) -> QuizAttempt:
+    """Grade the paper ``paper_id`` once. Every question of the paper needs an answer among
+    its options, without duplicates, and one answer only for single-choice questions;
+    answers to questions not on the paper are refused (:class:`QuizInvalid`). A paper
+    already graded raises :class:`AlreadyGraded` with its result; a new attempt past the
+    limit :class:`QuizClosed`. A question scores a point when exactly the correct options
+    are chosen."""
     record = _require_enrolment(user, course)
+    paper = _own_paper(user, course, paper_id)
+    if paper.graded_at is not None:
+        raise AlreadyGraded(db.session.get(QuizAttempt, paper.attempt_id))
+    questions = [question for question, _options in paper_questions(course, paper)]
     problems = {}
-    for question in course.questions:
+    for question in questions:
         chosen = answers.get(question.id) or []
         option_ids = {option.id for option in question.options}
         if not chosen:
@@ -193,21 +289,74 @@ def submit_quiz(user, course: Course, answers: dict[str, list[str]]) -> QuizAtte
             problems[question.id] = _l("This answer is not one of the options.")
         elif question.type == "single" and len(chosen) > 1:
             problems[question.id] = _l("Choose one answer only.")
-    unknown = set(answers) - {question.id for question in course.questions}
-    if unknown:
+    if set(answers) - {question.id for question in questions}:
         problems["_form"] = _l("The answers do not match this quiz. Reload the page.")
     if problems:
         raise QuizInvalid(problems)
-    score = sum(set(answers[q.id]) == q.correct_ids for q in course.questions)
-    percent = round(100 * score / len(course.questions))
+    if attempts_left(user, course) == 0:
+        raise _closed(course)
+    # The claim is the guard against a second grading: of two submissions of one paper
+    # (a double click, a replay racing the first) only one finds graded_at empty.
+    claimed = db.session.execute(
+        update(QuizPaper).where(QuizPaper.id == paper.id, QuizPaper.graded_at.is_(None))
+        .values(graded_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.refresh(paper)
+    if claimed.rowcount != 1:
+        raise AlreadyGraded(db.session.get(QuizAttempt, paper.attempt_id))
+    score = sum(set(answers[q.id]) == q.correct_ids for q in questions)
+    percent = round(100 * score / len(questions))
     attempt = QuizAttempt(user_id=user.id, course_slug=course.slug, score=score,
-                          max_score=len(course.questions), percent=percent,
+                          max_score=len(questions), percent=percent,
                           passed=percent >= course.pass_mark,
-                          answers={q.id: sorted(answers[q.id]) for q in course.questions})
+                          answers={q.id: sorted(answers[q.id]) for q in questions})
     db.session.add(attempt)
+    db.session.flush()
+    paper.attempt_id = attempt.id
     db.session.flush()
     _update_completion(user, course, record)
     return attempt
+
+
+@dataclass
+class ReviewItem:
+    question: Question
+    options: list[Option]
+    chosen: list[str]
+    right: bool
+    explain: bool
+
+
+@dataclass
+class QuizReview:
+    """What the learner sees of a graded attempt, by the course's review options."""
+
+    attempt: QuizAttempt
+    items: list[ReviewItem]
+    mark_questions: bool
+    reveal: bool
+
+
+def review(user, course: Course, attempt: QuizAttempt) -> QuizReview:
+    """The review of ``attempt``: which questions were wrong (``wrong_questions``), the
+    explanations of those (``explanations``; of every question once answers are revealed),
+    and the correct options only as ``correct_answers`` allows: ``after_pass_or_last`` once
+    the learner has passed or has no attempt left."""
+    rules = course.quiz.review
+    if rules.correct_answers == "always":
+        reveal = True
+    elif rules.correct_answers == "never":
+        reveal = False
+    else:
+        best = best_attempt(user, course.slug)
+        reveal = bool(best and best.passed) or attempts_left(user, course) == 0
+    paper = db.session.scalar(select(QuizPaper).where(QuizPaper.attempt_id == attempt.id))
+    items = []
+    for question, options in paper_questions(course, paper):
+        chosen = attempt.answers.get(question.id, [])
+        right = set(chosen) == question.correct_ids
+        items.append(ReviewItem(question, options, chosen, right,
+                                rules.explanations and (reveal or not right)))
+    return QuizReview(attempt, items, rules.wrong_questions, reveal)
 
 
 def is_complete(user, course: Course) -> bool:
@@ -260,6 +409,38 @@ def my_learning(user) -> list[Progress]:
             continue
         result.append(Progress(course, record, len(done[course.slug] & set(course.lesson_slugs)),
                                best.get(course.slug), certificates.get(course.slug)))
+    return result
+
+
+def next_lesson(course: Course, done: set[str]) -> Lesson | None:
+    """The first lesson of ``course`` not in ``done`` (None: every lesson is done)."""
+    return next((lesson for lesson in course.lessons if lesson.slug not in done), None)
+
+
+@dataclass
+class Resume:
+    course: Course
+    lesson: Lesson | None  # None: every lesson is done, the quiz is what remains
+
+
+def resume(user) -> list[Resume]:
+    """Where ``user`` left each course enrolled in and not completed, most recent enrolment
+    first: two queries whatever the number of courses."""
+    enrolments = list(db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.completed_at.is_(None))
+        .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())))
+    if not enrolments:
+        return []
+    done = defaultdict(set)
+    for course_slug, lesson_slug in db.session.execute(
+            select(LessonProgress.course_slug, LessonProgress.lesson_slug)
+            .where(LessonProgress.user_id == user.id)):
+        done[course_slug].add(lesson_slug)
+    result = []
+    for record in enrolments:
+        course = get_course(record.course_slug)
+        if course is not None:  # a course removed from the content: nothing to resume
+            result.append(Resume(course, next_lesson(course, done[course.slug])))
     return result
 
 

@@ -50,8 +50,11 @@ def show(slug):
         if enrolment:
             done = services.done_lessons(current_user, course)
             best = services.best_attempt(current_user, course.slug)
+    resume = None
+    if enrolment and enrolment.completed_at is None:
+        resume = services.Resume(course, services.next_lesson(course, done))
     return render_template("courses/show.html", course=course, enrolment=enrolment,
-                           done=done or set(), best=best, topics=TOPIC_LABELS)
+                           done=done or set(), best=best, topics=TOPIC_LABELS, resume=resume)
 
 
 @bp.route("/<slug>/enrol", methods=["POST"])
@@ -126,23 +129,52 @@ def quiz(slug):
     course = get_or_404(services.get_course(slug))
     if (response := _enrolled_or_redirect(course)) is not None:
         return response
-    answers, problems, attempt = {}, {}, None
     if request.method == "POST":
-        answers = {q.id: request.form.getlist(f"q-{q.id}") for q in course.questions}
-        extra = {key[2:] for key in request.form if key.startswith("q-")}
-        answers.update({key: request.form.getlist(f"q-{key}") for key in extra - set(answers)})
-        try:
-            attempt = services.submit_quiz(current_user, course, answers)
-        except services.QuizInvalid as error:
-            problems = error.problems
-        else:
-            db.session.commit()
-    history = services.attempts(current_user, course.slug)
-    status = 400 if problems else 200
-    return render_template("courses/quiz.html", course=course, answers=answers,
-                           problems=problems, attempt=attempt, history=history,
-                           best=services.best_attempt(current_user, course.slug),
-                           complete=services.is_complete(current_user, course)), status
+        return _submit_quiz(course)
+    try:
+        paper = services.open_paper(current_user, course)
+    except services.QuizClosed as error:
+        return _quiz_page(course, closed=error.message)
+    db.session.commit()  # the paper drawn stays the same on a reload
+    return _quiz_page(course, paper=paper)
+
+
+def _submit_quiz(course):
+    answers = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
+    paper_id = request.form.get("paper", "")
+    try:
+        attempt = services.submit_quiz(current_user, course, paper_id, answers)
+    except services.AlreadyGraded as error:
+        db.session.rollback()
+        flash(error.message, "info")
+        return _quiz_page(course, review=services.review(current_user, course, error.attempt))
+    except services.QuizInvalid as error:
+        return _refused(course, answers, error.problems)
+    except services.QuizClosed as error:
+        return _quiz_page(course, closed=error.message, status=403)
+    db.session.commit()
+    return _quiz_page(course, review=services.review(current_user, course, attempt))
+
+
+def _refused(course, answers, problems):
+    """The same paper again (a new one if the form named none of the learner's), with the
+    answers as typed and what was wrong with them."""
+    try:
+        paper = services.open_paper(current_user, course)
+    except services.QuizClosed as error:
+        return _quiz_page(course, closed=error.message, status=403)
+    db.session.commit()
+    return _quiz_page(course, paper=paper, answers=answers, problems=problems, status=400)
+
+
+def _quiz_page(course, *, paper=None, answers=None, problems=None, review=None, closed=None,
+               status=200):
+    return render_template(
+        "courses/quiz.html", course=course, answers=answers or {}, problems=problems or {},
+        paper=paper, questions=services.paper_questions(course, paper) if paper else [],
+        review=review, closed=closed, left=services.attempts_left(current_user, course),
+        history=services.attempts(current_user, course.slug),
+        complete=services.is_complete(current_user, course)), status
 
 
 @bp.route("/<slug>/certificate")

@@ -15,12 +15,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import text
 
 from ..core import outbox
 from ..core.cache import cached_page
 from ..core.i18n import saved_language
 from ..core.permissions import PUBLIC, allow
+from ..courses import services as courses
 from ..extensions import db
 from . import bp, root
 
@@ -57,7 +59,8 @@ def healthz():
 @cached_page
 @allow(PUBLIC)
 def index():
-    return render_template("main/index.html")
+    resume = courses.resume(current_user) if current_user.is_authenticated else []
+    return render_template("main/index.html", resume=resume)
 
 
 @bp.route("/privacy")

@@ -131,3 +131,25 @@ def test_a_course_level_is_read_as_the_enum_with_its_translated_label(app_ctx):
         assert str(CourseLevel.INTRODUCTORY.label) == "Başlanğıc"
     with force_locale("en"):
         assert str(CourseLevel.ADVANCED.label) == "Advanced"
+
+
+@pytest.mark.parametrize("rules, reason", [
+    ("draw: 9\n", "draw 9 is more than the 7 questions of the pool"),
+    ("attempts: 0\n", "attempts must be a whole number from 1"),
+    ("review: {correct_answers: sometimes}\n", "review correct_answers must be one of"),
+    ("review: {explanations: maybe}\n", "review explanations must be true or false"),
+    ("shuffle: true\n", "unknown key"),
+])
+def test_bad_quiz_rules_name_the_file(content, rules, reason):
+    quiz = content / "community-listening/quiz.yml"
+    body = quiz.read_text(encoding="utf-8")
+    quiz.write_text(rules + body[body.index("\nquestions:") + 1:], encoding="utf-8")
+    _expect(content, reason, "community-listening/quiz.yml")
+
+
+def test_quiz_rules_are_read_with_their_defaults():
+    courses = {course.slug: course for course in load_catalogue().courses}
+    foresight = courses["foresight-for-municipalities"].quiz
+    assert (foresight.draw, foresight.attempts) == (6, None)
+    assert foresight.review.correct_answers == "after_pass_or_last"
+    assert courses["community-listening"].quiz.draw is None
