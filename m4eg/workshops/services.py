@@ -291,3 +291,26 @@ def ensure_demo_workshops() -> list[Workshop]:
             created.append(workshop)
     db.session.flush()
     return created
+
+
+# ---------------------------------------------------------------- key figures
+
+
+def session_figures(start: datetime, end: datetime) -> dict:
+    """Sessions that took place with ``starts_at`` in [start, end), their participants
+    marked present by sex and the municipalities those participants come from (read by the
+    key figures: "events" counts these sessions)."""
+    now = utcnow()
+    held = list(db.session.scalars(select(Workshop).where(
+        Workshop.starts_at >= start, Workshop.starts_at < end, Workshop.starts_at <= now)))
+    by_sex = {"female": 0, "male": 0, "not_stated": 0}
+    municipalities = set()
+    for workshop in held:
+        for record in roster(workshop):
+            if record.attendance == Attendance.PRESENT:
+                sex = record.user.sex if record.user.sex in by_sex else "not_stated"
+                by_sex[sex] += 1
+                if record.user.municipality_id is not None:
+                    municipalities.add(record.user.municipality_id)
+    return {"sessions": len(held), "participants": by_sex,
+            "municipalities": len(municipalities)}
