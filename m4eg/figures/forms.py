@@ -6,13 +6,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..core.forms import Form
+from ..core.forms import Form, select_choices
 from ..core.numbers import NumberInputError, number_examples, parse_number
 from .models import Channel
 
 
 class ReachForm(Form):
-    channel = SelectField(_l("Channel"), choices=Channel.choices(),
+    channel = SelectField(_l("Channel"), choices=select_choices(Channel.choices()),
                           validators=[DataRequired()])
     reach = StringField(_l("People reached"), validators=[DataRequired(), Length(max=20)])
     starts_on = DateField(_l("From (day)"), validators=[DataRequired()])

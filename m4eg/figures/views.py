@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..core.cache import cached_page, memoize
 from ..core.errors import render_error
 from ..core.exports import table_response
+from ..core.forms import select_choices
 from ..core.i18n import current_language
 from ..core.permissions import PUBLIC, allow, can
 from ..core.views import get_or_404, submit
@@ -120,7 +121,7 @@ def event_kinds():
     kinds = services.event_kinds()
     form = EventKindsForm(data={"counting": [key for key, _label, on in kinds if on]}
                           if request.method == "GET" else None)
-    form.counting.choices = [(key, label) for key, label, _on in kinds]
+    form.counting.choices = select_choices((key, label) for key, label, _on in kinds)
     return submit(form, lambda: services.set_event_kinds(set(form.counting.data or ())),
                   done=_("The definition of an event has been saved."),
                   then=url_for(".event_kinds"), status=400, page=lambda: render_template(
