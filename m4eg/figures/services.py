@@ -295,7 +295,7 @@ def set_event_kinds(counting: set[str]) -> None:
     """Record which activity kinds count toward the figure "events" (all others do not)."""
     known = {kind.value for kind in portfolios.ACTIVITY_KINDS}
     if not set(counting) <= known:
-        raise FigureError(_l("Choose activity kinds from the list."))
+        raise FigureError(_l("Choose activity kinds from the list."), field="counting")
     for key in known:
         rule = db.session.get(ActivityKindRule, key)
         if rule is None:
