@@ -120,13 +120,14 @@ class Figure:
 KEYS = ("members", "deep_demonstrators", "new_members", "communications_reach", "events",
         "event_participants", "ulc_staff", "plans_submitted", "plans_approved")
 # The programme's definition of an event (seed 004 counts the Deep Demonstrators meeting,
-# the two study tours and the ULC launch in-person sessions): kinds with no row in
+# the two study tours and the ULC launch in-person sessions; "UNDP SM" as the report
+# writes it, unexpanded): kinds with no row in
 # activity_kinds take this (the migration writes the same rows).
 EVENT_KINDS = frozenset({"meeting", "study_tour"})
 EVENT_DEFINITION = _l(
     "The programme counts as events its meetings and study tours and the ULC in-person "
     "sessions that took place (seed 004, May 2023 – May 2024: the Deep Demonstrators "
-    "meeting with UNDP senior management, the Urva study tour of the Balkans, the "
+    "meeting with UNDP SM, the Urva study tour of the Balkans, the "
     "Icherisheher study tour to the Smart City Expo World Congress and the ULC launch "
     "in-person sessions). Fairs, workshops, sensemaking sessions and forums are not counted "
     "unless a coordinator changes it here.")
