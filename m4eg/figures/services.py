@@ -237,17 +237,18 @@ def count_new_members(period: Period) -> tuple[int | None, str]:
 
     The register records the year a member joined, not the day: a year that lies only partly
     in the period cannot be split, and a member with no year recorded may have joined at any
-    time; either makes the figure "n/a" (as in seed 004's table), never a guessed zero."""
+    time; either makes the figure "n/a" (as in seed 004's table), never a guessed zero. The
+    reason is lazy: the figures are memoized across languages."""
     by_year = municipalities.count_by_join_year()
     unknown = by_year.pop(None, 0)
     if unknown:
-        return None, _("The register has no year of joining for %(count)d members, so the "
-                       "new members of the period cannot be counted.", count=unknown)
+        return None, _l("The register has no year of joining for %(count)d members, so the "
+                        "new members of the period cannot be counted.", count=unknown)
     partial = sorted(year for year in by_year if _year_overlap(year, period) == "part")
     if partial:
-        return None, _("The register records only the year a member joined, and %(years)s "
-                       "lies only partly in the period.",
-                       years=", ".join(str(year) for year in partial))
+        return None, _l("The register records only the year a member joined, and %(years)s "
+                        "lies only partly in the period.",
+                        years=", ".join(str(year) for year in partial))
     return sum(n for year, n in by_year.items() if _year_overlap(year, period) == "all"), ""
 
 
