@@ -21,6 +21,7 @@ def load_demo():
         raise click.ClickException("Demo data is never loaded when M4EG_ENV=production.")
     from .accounts import services as accounts
     from .courses import services as courses
+    from .figures import services as figures
     from .municipalities import services as municipalities
     from .plans.cli import ensure_demo_plans
     from .portfolios.cli import load_demonstrators
@@ -34,6 +35,7 @@ def load_demo():
     load_demonstrators()
     ensure_demo_plans()
     ensure_demo_values()
+    figures.ensure_demo_reach()
     db.session.commit()
     click.echo("Demo data ready. Log in as staff@example.org, focal@example.org, "
                "focal.urva@example.org, coordinator@example.org or admin@example.org "

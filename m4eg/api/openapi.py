@@ -34,6 +34,43 @@ _MUNICIPALITY = {
     },
 }
 _REF = {"$ref": "#/components/schemas/Municipality"}
+# The keys of m4eg.figures.services.KEYS (the API may not import the figures' internals).
+FIGURE_KEYS = ("members", "deep_demonstrators", "new_members", "communications_reach",
+               "events", "event_participants", "ulc_staff", "plans_submitted",
+               "plans_approved")
+_MONTH = {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}
+_FIGURE_PARAMETERS = [
+    {"name": "from", "in": "query", "schema": _MONTH, "description": "First month, YYYY-MM."},
+    {"name": "to", "in": "query", "schema": _MONTH,
+     "description": "Last month (inclusive), YYYY-MM; not before `from`."},
+    {"name": "lang", "in": "query", "schema": {"enum": ["az", "en"]},
+     "description": "Language of the labels, definitions and messages (default en)."},
+]
+_PERIOD = {"type": "object", "properties": {"from": {"type": ["string", "null"]},
+                                            "to": {"type": ["string", "null"]}}}
+_COUNT = {"type": ["integer", "string"],
+          "description": "A count; a count of people from 1 to 4 reads \"<5\", one that "
+                         "would give it back by subtraction \"withheld\"."}
+_FIGURE = {
+    "type": "object",
+    "properties": {
+        "key": {"enum": list(FIGURE_KEYS)}, "label": {"type": "string"},
+        "tracked": {"type": "boolean"},
+        "value": {**_COUNT, "description": "The figure; \"n/a\" when the records cannot "
+                                           "give it (see `unavailable_reason`)."},
+        "unavailable_reason": {"type": ["string", "null"]},
+        "definition": {"type": "string", "description": "What the figure counts."},
+        "breakdown": {"type": "object", "additionalProperties": _COUNT},
+        "breakdown_labels": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+_FIGURE_REF = {"$ref": "#/components/schemas/Figure"}
+_FIGURES_200 = ("Figures for the period: members, deep_demonstrators, new_members, "
+                "communications_reach, events, event_participants, ulc_staff, "
+                "plans_submitted, plans_approved; `notice` says when the period lies outside "
+                "the records")
+_BAD_PERIOD = {"description": "A month not written as YYYY-MM, or `from` after `to` (a "
+                              "translated `error` and the `field`)"}
 
 
 def openapi_document() -> dict:
@@ -82,17 +119,28 @@ def openapi_document() -> dict:
             }},
             "/api/v1/figures": {"get": {
                 "summary": "Key figures of the network, computed from records",
-                "parameters": [
-                    {"name": "from", "in": "query", "schema": {"type": "string",
-                                                              "pattern": "^\\d{4}-\\d{2}$"}},
-                    {"name": "to", "in": "query", "schema": {"type": "string",
-                                                            "pattern": "^\\d{4}-\\d{2}$"}}],
-                "responses": {"200": {"description": "Figures; `tracked: false` means the "
-                                                     "source module does not exist yet; a "
-                                                     "count of people from 1 to 4 reads "
-                                                     "\"<5\", one that would give it back "
-                                                     "by subtraction \"withheld\""}},
+                "parameters": _FIGURE_PARAMETERS,
+                "responses": {
+                    "200": {"description": _FIGURES_200, "content": {"application/json": {
+                        "schema": {"type": "object", "properties": {
+                            "period": _PERIOD, "notice": {"type": ["string", "null"]},
+                            "lang": {"enum": ["az", "en"]},
+                            "figures": {"type": "array", "items": _FIGURE_REF}}}}}},
+                    "400": _BAD_PERIOD},
+            }},
+            "/api/v1/figures/{key}": {"get": {
+                "summary": "One key figure",
+                "parameters": [{"name": "key", "in": "path", "required": True,
+                                "schema": {"enum": list(FIGURE_KEYS)}}, *_FIGURE_PARAMETERS],
+                "responses": {
+                    "200": {"description": _FIGURES_200, "content": {"application/json": {
+                        "schema": {"type": "object", "properties": {
+                            "period": _PERIOD, "notice": {"type": ["string", "null"]},
+                            "lang": {"enum": ["az", "en"]}, "figure": _FIGURE_REF}}}}},
+                    "400": _BAD_PERIOD,
+                    "404": {"description": "No key figure has this key (a translated "
+                                           "`error`)"}},
             }},
         },
-        "components": {"schemas": {"Municipality": _MUNICIPALITY}},
+        "components": {"schemas": {"Municipality": _MUNICIPALITY, "Figure": _FIGURE}},
     }

@@ -4,6 +4,8 @@ identifies a person."""
 from __future__ import annotations
 
 from flask import jsonify, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow
@@ -61,18 +63,45 @@ def _cell(value):
     return str(value) if isinstance(value, SmallCell) else value
 
 
+def _figure(f) -> dict:
+    return {"key": f.key, "label": str(f.label), "tracked": f.tracked,
+            "value": "n/a" if f.unavailable else _cell(f.value),
+            "unavailable_reason": str(f.unavailable) or None, "definition": str(f.source),
+            "breakdown": {key: _cell(value) for key, _label, value in f.parts},
+            "breakdown_labels": {key: str(label) for key, label, _value in f.parts}}
+
+
+def _figures_answer(key: str | None = None):
+    """The figures (or the one named ``key``) with labels in ``?lang=`` (az|en, default en);
+    a period that is not one answers 400, an unknown key 404, each with a translated
+    message."""
+    lang = request.args.get("lang") if request.args.get("lang") in ("az", "en") else "en"
+    with force_locale(lang):
+        if key is not None and key not in figures.KEYS:
+            return jsonify(error=_("There is no key figure of this name."), key=key), 404
+        try:
+            period = figures.Period.from_args(request.args)
+        except figures.PeriodError as error:
+            return jsonify(error=str(error.message), field=error.field), 400
+        computed = [_figure(f) for f in figures.compute(period) if key in (None, f.key)]
+        answer = {"period": {"from": period.as_args().get("from"),
+                             "to": period.as_args().get("to")},
+                  "notice": figures.data_notice(period) or None, "lang": lang}
+        if key is None:
+            return jsonify(figures=computed, **answer)
+        return jsonify(figure=computed[0], **answer)
+
+
 @bp.route("/figures")
 @allow(PUBLIC)
 def figure_list():
-    period, valid = figures.Period.from_args(request.args)
-    return jsonify(
-        period={"from": period.as_args().get("from"), "to": period.as_args().get("to"),
-                "ignored_invalid_input": not valid},
-        figures=[{
-            "key": f.key, "label": str(f.label), "tracked": f.tracked, "value": _cell(f.value),
-            "breakdown": {key: _cell(value) for key, _label, value in f.parts},
-        } for f in figures.compute(period)],
-    )
+    return _figures_answer()
+
+
+@bp.route("/figures/<key>")
+@allow(PUBLIC)
+def figure_detail(key):
+    return _figures_answer(key)
 
 
 @bp.route("/courses")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import format_decimal
 from markupsafe import Markup, escape
 
-BAR_HEIGHT, GAP, LABEL_WIDTH, BAR_WIDTH = 22, 8, 150, 140
+BAR_HEIGHT, GAP, LABEL_WIDTH, BAR_WIDTH = 22, 8, 215, 140
 COLOURS = ("#0b5d8a", "#2f8f5b", "#b5651d", "#6b4fa0")
 
 

@@ -586,3 +586,25 @@ def rayon_areas() -> dict[str, dict]:
     """The rayons by code: names in both languages (a rayon has no page)."""
     rows = db.session.execute(select(Rayon.code, Rayon.name_az, Rayon.name_en)).all()
     return {r.code: {"az": r.name_az, "en": r.name_en, "slug": None} for r in rows}
+
+
+def count_by_join_year() -> dict[int | None, int]:
+    """Members of the network (not those who left) per year joined (None: not recorded)."""
+    query = (select(Municipality.joined_year, func.count())
+             .where(Municipality.status != MemberStatus.LEFT.value)
+             .group_by(Municipality.joined_year))
+    return dict(db.session.execute(query).all())
+
+
+def members_joined_in(years, *, lang: str) -> list[Municipality]:
+    """Members (not those who left) whose year joined is one of ``years`` (None: those with
+    no year recorded), in the alphabet order of ``lang``."""
+    years = list(years)
+    known = [year for year in years if year is not None]
+    condition = Municipality.joined_year.in_(known)
+    if None in years:
+        condition = condition | Municipality.joined_year.is_(None)
+    order = Municipality.sort_key_az if lang == "az" else Municipality.sort_key_en
+    return list(db.session.scalars(
+        select(Municipality).where(Municipality.status != MemberStatus.LEFT.value, condition)
+        .order_by(order, Municipality.id)))

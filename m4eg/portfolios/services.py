@@ -402,16 +402,37 @@ def board_rows(rows: list[BoardRow]) -> list[list]:
     return table
 
 
-def activity_figures(start: date | None = None, end: date | None = None) -> dict:
-    """Events, people reached and participants by sex for activities in [start, end)."""
-    query = select(func.count(Activity.id), func.sum(Activity.people_reached),
-                   func.sum(Activity.men), func.sum(Activity.women),
-                   func.sum(Activity.not_stated))
+ACTIVITY_KINDS = ActivityKind  # read by the figures domain (which kinds count as events)
+
+
+def _in_period(query, start: date | None, end: date | None):
     if start is not None:
         query = query.where(Activity.on_date >= start)
     if end is not None:
         query = query.where(Activity.on_date < end)
+    return query
+
+
+def activity_figures(start: date | None = None, end: date | None = None, *,
+                     kinds=None) -> dict:
+    """Events, people reached and participants by sex for activities in [start, end);
+    with ``kinds``, only activities of those kinds (the programme's definition of an
+    event)."""
+    query = _in_period(select(func.count(Activity.id), func.sum(Activity.people_reached),
+                              func.sum(Activity.men), func.sum(Activity.women),
+                              func.sum(Activity.not_stated)), start, end)
+    if kinds is not None:
+        query = query.where(Activity.kind.in_(list(kinds)))
     events, reached, men, women, not_stated = db.session.execute(query).one()
     return {"events": events or 0, "people_reached": reached or 0,
             "participants": {"female": women or 0, "male": men or 0,
                              "not_stated": not_stated or 0}}
+
+
+def activities_in(start: date | None, end: date | None, *, kinds=None) -> list[Activity]:
+    """The activities in [start, end) (of ``kinds`` when given), oldest first: the records
+    the key figure "events" counts."""
+    query = _in_period(select(Activity), start, end)
+    if kinds is not None:
+        query = query.where(Activity.kind.in_(list(kinds)))
+    return list(db.session.scalars(query.order_by(Activity.on_date, Activity.id)))

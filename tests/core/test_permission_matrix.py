@@ -90,6 +90,12 @@ def _figures_and_api(ids):
     return [
         ("figures.index", GET, "/en/figures/", EVERYONE),
         ("figures.export", GET, "/en/figures/export.csv", EVERYONE),
+        ("figures.records", GET, "/en/figures/events/records", NETWORK),
+        ("figures.reach_list", GET, "/en/figures/reach/", NETWORK),
+        ("figures.reach_create", BOTH, "/en/figures/reach/new", NETWORK),
+        ("figures.reach_edit", BOTH, f"/en/figures/reach/{ids['reach']}/edit", NETWORK),
+        ("figures.event_kinds", BOTH, "/en/figures/events", NETWORK),
+        ("api.figure_detail", GET, "/api/v1/figures/events", EVERYONE),
         ("api.municipality_list", GET, "/api/v1/municipalities", EVERYONE),
         ("api.municipality_detail", GET, f"/api/v1/municipalities/{ids['municipality']}",
          EVERYONE),
@@ -202,7 +208,7 @@ DOMAINS = (_main, _accounts, _municipalities, _figures_and_api, _courses, _portf
 LAST = ("accounts.logout", "accounts.end_all_sessions")
 # Ids for the tests that read the table's routes, not its objects.
 ANY_IDS = dict.fromkeys(("message", "staff", "unconfirmed", "municipality", "lesson", "workshop",
-                         "guest", "certificate", "option", "milestone", "plan", "comment"), 1)
+                         "guest", "certificate", "option", "milestone", "plan", "comment", "reach"), 1)
 
 
 def _table(ids):
@@ -226,6 +232,7 @@ def _build():
     from m4eg.core.time import utcnow
     from m4eg.courses import services as courses
     from m4eg.courses.models import Certificate
+    from m4eg.figures import services as figures
     from m4eg.municipalities.services import get_by_slug
     from m4eg.plans import services as plans
     from m4eg.plans.cli import DEFAULT_TEMPLATE
@@ -262,6 +269,9 @@ def _build():
                                course_slug=COURSE, learner_name=learner.name,
                                course_title_az="X", course_title_en="X", hours=4,
                                language="en"))
+    reach = figures.save_reach(None, {"channel": "website", "reach": 10, "source": "Site",
+                                      "starts_on": date(2024, 1, 1),
+                                      "ends_on": date(2024, 1, 31), "note": ""})
     message = queue_mail("someone@test.example", "Subject", "Body")
     message.status = FAILED  # one the administrator may queue again
     db.session.commit()
@@ -269,7 +279,8 @@ def _build():
             "option": option.id, "milestone": milestone, "workshop": workshop.id,
             "guest": guest.id,
             "certificate": "AAAA-BBBB-CCCC", "lesson": courses.get_course(COURSE).lessons[0].slug,
-            "message": message.id, "staff": learner.id, "unconfirmed": unconfirmed.id,
+            "message": message.id, "staff": learner.id, "reach": reach.id,
+            "unconfirmed": unconfirmed.id,
             "people": people}
 
 
