@@ -208,7 +208,8 @@ DOMAINS = (_main, _accounts, _municipalities, _figures_and_api, _courses, _portf
 LAST = ("accounts.logout", "accounts.end_all_sessions")
 # Ids for the tests that read the table's routes, not its objects.
 ANY_IDS = dict.fromkeys(("message", "staff", "unconfirmed", "municipality", "lesson", "workshop",
-                         "guest", "certificate", "option", "milestone", "plan", "comment", "reach"), 1)
+                         "guest", "certificate", "option", "milestone", "plan", "comment",
+                         "reach"), 1)
 
 
 def _table(ids):
