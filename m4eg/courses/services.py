@@ -282,7 +282,8 @@ REVOKE_REASON_MAX = 500
 def normalise_code(typed: str) -> str:
     """The code as stored (``ABCD-EFGH-JKLM``) from what a person typed off the paper: any
     case, spaces, dashes or none. Raises CourseError when it cannot be a certificate code."""
-    raw = "".join(ch for ch in (typed or "")[:200] if not ch.isspace() and ch not in "-–—_.").upper()
+    raw = "".join(ch for ch in (typed or "")[:200]
+                  if not ch.isspace() and ch not in "-–—_.").upper()
     if not raw:
         raise CourseError(_l("Type the code printed on the certificate."), field="code")
     if len(raw) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in raw):

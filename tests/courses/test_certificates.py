@@ -6,10 +6,11 @@ import io
 import itertools
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pdfplumber
 import pytest
+from markupsafe import escape
 from PIL import Image
 from sqlalchemy import select
 
@@ -33,7 +34,7 @@ def owner(app, make_user):
         db.session.add(Certificate(
             code=CODE, user_id=user.id, course_slug=SLUG, learner_name=LEARNER,
             course_title_az=TITLE["az"], course_title_en=TITLE["en"], hours=4.5, language="az",
-            issued_at=datetime(2026, 3, 6, 10, tzinfo=timezone.utc)))
+            issued_at=datetime(2026, 3, 6, 10, tzinfo=UTC)))
         db.session.commit()
     return user
 
@@ -57,11 +58,13 @@ def _page(data: bytes):
 
 
 def _png(data: bytes, tmp_path, name: str) -> Image.Image:
-    if shutil.which("pdftoppm") is None:
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
         pytest.skip("pdftoppm (poppler-utils) is not installed: the QR code cannot be rendered")
     (tmp_path / f"{name}.pdf").write_bytes(data)
-    subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile", str(tmp_path / f"{name}.pdf"),
-                    str(tmp_path / name)], check=True)
+    command = [pdftoppm, "-png", "-r", "150", "-singlefile", str(tmp_path / f"{name}.pdf"),
+               str(tmp_path / name)]
+    subprocess.run(command, check=True)  # noqa: S603 (our own file, our own arguments)
     return Image.open(tmp_path / f"{name}.png")
 
 
@@ -89,7 +92,7 @@ def test_one_code_gives_the_pdf_in_the_language_asked_for(client, login_as, owne
     assert TITLE["en"] in en and TITLE["az"] not in en
     assert TITLE["az"] in az and TITLE["en"] not in az
     assert "Certificate of completion" in en and "Funded by the European Union" in en
-    assert "Urban Learning Center coordinator" in en and "6 March 2026" in en
+    assert "Urban Learning Center coordinator" in en and "March 6, 2026" in en
     assert "4.5 hours" in en
     assert "Kursun başa vurulması haqqında sertifikat" in az
     assert "Avropa İttifaqı tərəfindən maliyyələşdirilir" in az
@@ -157,7 +160,7 @@ def test_bad_input_on_the_form_is_told_clearly(client, typed, message):
     response = client.get("/en/certificates/", query_string={"code": typed})
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and message in page
-    assert "A" * 100 not in page  # an absurd code is not echoed back whole
+    assert f'value="{escape(typed[:40])}"' in page  # kept to correct, an absurd one cut short
 
 
 def test_an_absurdly_long_address_is_a_404_not_a_500(client):
@@ -195,6 +198,7 @@ def test_a_coordinator_revokes_with_a_reason_and_everyone_is_told(app, client, l
         refused = client.get(f"/{lang}/certificates/{CODE}.pdf")
         assert refused.status_code == 410 and refused.mimetype == "text/html"
     assert reason in client.get(f"/en/certificates/{CODE}.pdf").get_data(as_text=True)
+    client.post(f"/en/courses/{SLUG}/enrol")
     course = client.get(f"/en/courses/{SLUG}").get_data(as_text=True)
     assert f"Your certificate {CODE} for this course was revoked" in course and reason in course
 
