@@ -201,6 +201,8 @@ def test_a_coordinator_revokes_with_a_reason_and_everyone_is_told(app, client, l
     client.post(f"/en/courses/{SLUG}/enrol")
     course = client.get(f"/en/courses/{SLUG}").get_data(as_text=True)
     assert f"Your certificate {CODE} for this course was revoked" in course and reason in course
+    learning = client.get("/en/courses/my-learning").get_data(as_text=True)
+    assert CODE in learning and ">revoked</span>" in learning
 
 
 @pytest.mark.parametrize("role", ["staff", "focal_point"])
