@@ -576,20 +576,28 @@ DEMO_USERS = (
 
 def ensure_demo_users(members: dict) -> list[User]:
     """Create the demo account of each role if missing; running it again changes nothing."""
-    users = []
-    for email, name, role, slug, position in DEMO_USERS:
-        user = get_by_email(email)
-        if user is None:
-            user = User(
-                email=email, name=name, role=role, password_hash=hash_password(DEMO_PASSWORD),
-                municipality_id=members[slug].id if slug else None, position=position,
-                sex=Sex.NOT_STATED, preferred_language="az", is_demo=True,
-                municipality_confirmed_at=utcnow() if slug else None,
-            )
-            db.session.add(user)
-        users.append(user)
+    users = [ensure_demo_account(email, name, role=role, position=position,
+                                 municipality_id=members[slug].id if slug else None)
+             for email, name, role, slug, position in DEMO_USERS]
     db.session.flush()
     return users
+
+
+def ensure_demo_account(email: str, name: str, *, role: str, municipality_id: int | None,
+                        position: str = "", sex: str = Sex.NOT_STATED) -> User:
+    """The demo account with ``email`` (labelled demo), created if missing; an existing one
+    is returned unchanged."""
+    user = get_by_email(email)
+    if user is None:
+        user = User(
+            email=email, name=name, role=role, password_hash=hash_password(DEMO_PASSWORD),
+            municipality_id=municipality_id, position=position, sex=sex,
+            preferred_language="az", is_demo=True,
+            municipality_confirmed_at=utcnow() if municipality_id else None,
+        )
+        db.session.add(user)
+        db.session.flush()
+    return user
 
 
 

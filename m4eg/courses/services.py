@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts import services as accounts
 from ..core import audit
@@ -103,6 +104,12 @@ def enrol(user, course: Course, *, at: datetime | None = None) -> Enrolment:
     return record
 
 
+def ensure_demo_enrolment(user, course_slug: str, enrolled_at: datetime) -> Enrolment:
+    """The demo data's enrolment of ``user`` in a course, dated ``enrolled_at``; an existing
+    enrolment is kept as it is (``flask demo load`` runs again without changes)."""
+    return enrolment(user, course_slug) or enrol(user, get_course(course_slug), at=enrolled_at)
+
+
 def _require_enrolment(user, course: Course) -> Enrolment:
     record = enrolment(user, course.slug)
     if record is None:
@@ -130,19 +137,30 @@ def progress_if_enrolled(user, course: Course) -> set[str] | None:
     return {slug for _id, slug in rows if slug} & set(course.lesson_slugs)
 
 
-def mark_done(user, course: Course, lesson_slug: str) -> None:
-    """Mark a lesson done (again is harmless) and complete the course if it now is."""
+def mark_done(user, course: Course, lesson_slug: str) -> bool:
+    """Mark a lesson done and complete the course if it now is. Done twice is done once: a
+    lesson already done (a second press, a request queued offline and sent again, or two
+    sent at the same moment, which the unique constraint settles) changes nothing. Returns
+    whether this call recorded it."""
     record = _require_enrolment(user, course)
     if course.lesson(lesson_slug) is None:
         raise CourseError(_l("This lesson does not exist."))
-    exists = db.session.scalar(select(LessonProgress.id).where(
+    recorded = _lesson_done(user, course, lesson_slug) is None
+    if recorded:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LessonProgress(user_id=user.id, course_slug=course.slug,
+                                              lesson_slug=lesson_slug))
+        except IntegrityError:  # another request recorded it between the check and here
+            recorded = False
+    _update_completion(user, course, record)
+    return recorded
+
+
+def _lesson_done(user, course: Course, lesson_slug: str) -> int | None:
+    return db.session.scalar(select(LessonProgress.id).where(
         LessonProgress.user_id == user.id, LessonProgress.course_slug == course.slug,
         LessonProgress.lesson_slug == lesson_slug))
-    if exists is None:
-        db.session.add(LessonProgress(user_id=user.id, course_slug=course.slug,
-                                      lesson_slug=lesson_slug))
-        db.session.flush()
-    _update_completion(user, course, record)
 
 
 def best_attempt(user, course_slug: str) -> QuizAttempt | None:

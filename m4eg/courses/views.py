@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,6 +22,7 @@ from ..core.exports import table_response
 from ..core.i18n import current_language
 from ..core.permissions import AUTHENTICATED, PUBLIC, allow, authorize
 from ..core.privacy import suppress
+from ..core.sections import render_sections
 from ..core.security import public_url
 from ..core.views import act, get_or_404
 from ..extensions import db
@@ -34,8 +45,10 @@ def index():
 @bp.route("/my-learning")
 @allow(AUTHENTICATED)
 def my_learning():
+    # Sections other domains add (the workshops registrations), through core.sections.
     return render_template("courses/my_learning.html",
-                           progress=services.my_learning(current_user))
+                           progress=services.my_learning(current_user),
+                           sections=render_sections("my_learning", current_user))
 
 
 @bp.route("/<slug>")
@@ -99,8 +112,26 @@ def mark_done(slug, lesson_slug):
     following = course.lessons[get_or_404(course.lesson(lesson_slug)).position:]
     then = (url_for("courses.lesson", slug=course.slug, lesson_slug=following[0].slug)
             if following else url_for("courses.quiz", slug=course.slug))
+    if _wants_json():
+        return _mark_done_json(course, lesson_slug, then)
     return act(lambda: services.mark_done(current_user, course, lesson_slug), then=then,
                refused=url_for("courses.show", slug=course.slug))
+
+
+def _wants_json() -> bool:
+    # static/js/offline.js sends a "done" pressed offline once the connection is back, and
+    # reads the answer rather than following a redirect.
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _mark_done_json(course, lesson_slug, then):
+    try:
+        recorded = services.mark_done(current_user, course, lesson_slug)
+    except services.CourseError as error:
+        db.session.rollback()
+        return jsonify(done=False, message=str(error.message)), 403
+    db.session.commit()
+    return jsonify(done=True, recorded=recorded, then=then)
 
 
 @bp.route("/<slug>/quiz", methods=["GET", "POST"])

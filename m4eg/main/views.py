@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, url_for
+from pathlib import Path
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import text
 
@@ -18,6 +29,17 @@ from . import bp, root
 @allow(PUBLIC)
 def choose_language():
     return redirect(url_for("main.index", lang_code=saved_language()))
+
+
+@root.route("/sw.js")
+@allow(PUBLIC)
+def service_worker():
+    """The service worker that keeps courses for offline reading (static/js/offline-sw.js).
+    Served from the root so that its scope may cover every language's course pages; never
+    cached, so that a deployment's new worker is picked up on the next visit."""
+    script = Path(current_app.static_folder, "js", "offline-sw.js").read_bytes()
+    return Response(script, mimetype="text/javascript", headers={
+        "Service-Worker-Allowed": "/", "Cache-Control": "no-cache"})
 
 
 @root.route("/healthz")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabelledEnum
 from ..core.i18n import localized
-from ..core.time import utcnow
+from ..core.time import as_utc, utcnow
 from ..extensions import db
 
 
@@ -36,6 +36,14 @@ class Attendance(LabelledEnum):
     PRESENT = "present", _l("Present")
     ABSENT = "absent", _l("Absent")
     EXCUSED = "excused", _l("Excused")
+
+
+class DatePrecision(LabelledEnum):
+    """How exactly a session's day is known: a report of past sessions may give only the
+    month ("November 2023"); the pages then show no more than that."""
+
+    DAY = "day"
+    MONTH = "month"
 
 
 class Workshop(db.Model):
@@ -58,10 +66,26 @@ class Workshop(db.Model):
     registration_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    date_precision: Mapped[str] = mapped_column(String(8), default=DatePrecision.DAY,
+                                                server_default=DatePrecision.DAY.value)
 
     @property
     def city(self) -> str:
         return localized(self, "city")
+
+    @property
+    def day_known(self) -> bool:
+        return self.date_precision != DatePrecision.MONTH
+
+    @property
+    def has_started(self) -> bool:
+        return as_utc(self.starts_at) <= utcnow()
+
+    @property
+    def registration_open(self) -> bool:
+        """Open until the deadline, and never once the session has started."""
+        now = utcnow()
+        return as_utc(self.registration_deadline) >= now and as_utc(self.starts_at) > now
 
 
 class WorkshopRegistration(db.Model):
@@ -76,3 +100,19 @@ class WorkshopRegistration(db.Model):
     attendance: Mapped[str | None] = mapped_column(String(8))  # an Attendance
 
     user = relationship("User", lazy="joined")
+
+
+class WorkshopGuest(db.Model):
+    """Someone without an account who came to a session (a walk-in, a partner's
+    representative), recorded at the door by a coordinator; counted in attendance."""
+
+    __tablename__ = "workshop_guests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    sex: Mapped[str] = mapped_column(String(12))  # an accounts Sex value
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

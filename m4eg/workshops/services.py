@@ -5,6 +5,7 @@ the course a session belongs to is read through ``courses.services``."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import force_locale, format_date, format_time
@@ -13,13 +14,27 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts import services as accounts
 from ..core import versions
 from ..core.errors import DomainError
 from ..core.outbox import queue_mail
 from ..core.time import as_utc, utcnow
 from ..courses import services as courses
 from ..extensions import db
-from .models import Attendance, RegistrationStatus, Workshop, WorkshopRegistration
+from ..municipalities import services as municipalities
+from .models import (
+    Attendance,
+    DatePrecision,
+    RegistrationStatus,
+    Workshop,
+    WorkshopGuest,
+    WorkshopRegistration,
+)
+
+Sex = accounts.Sex
+SEX_LABELS = accounts.SEX_LABELS
+# The time of day as 10:00 in both languages (Babel's "short" time is "10:00 AM" in English).
+TIME_PATTERN = "HH:mm"
 
 
 class WorkshopError(DomainError):
@@ -46,12 +61,45 @@ def workshops(*, upcoming_only: bool = False) -> list[Workshop]:
     return list(db.session.scalars(query))
 
 
+def upcoming_and_past() -> tuple[list[Workshop], list[Workshop]]:
+    """Sessions still to come (soonest first) and those that have started (latest first)."""
+    now = utcnow()
+    upcoming = db.session.scalars(select(Workshop).where(Workshop.starts_at > now)
+                                  .order_by(Workshop.starts_at, Workshop.id))
+    past = db.session.scalars(select(Workshop).where(Workshop.starts_at <= now)
+                              .order_by(Workshop.starts_at.desc(), Workshop.id))
+    return list(upcoming), list(past)
+
+
+def when(workshop: Workshop) -> str:
+    """The session's date and start time in the page's language ("16 Mar 2027, 10:00"), or
+    only its month ("November 2023") when the source gives no day."""
+    if workshop.date_precision == DatePrecision.MONTH:
+        return format_date(workshop.starts_at, "LLLL y")
+    return moment(workshop.starts_at)
+
+
+def moment(value: datetime) -> str:
+    """A date and time in Baku time for the page: "16 Mar 2027, 10:00"."""
+    return f"{format_date(value, 'medium')}, {clock_time(value)}"
+
+
+def clock_time(value: datetime) -> str:
+    """The time of day in Baku time, as 10:00 in both languages."""
+    return format_time(value, TIME_PATTERN)
+
+
 def get_workshop(workshop_id: int) -> Workshop | None:
     return db.session.get(Workshop, workshop_id)
 
 
 def save_workshop(workshop: Workshop | None, data: dict, *, version: int | None = None):
-    """Create or edit a session. Capacity cannot drop below the seats already taken."""
+    """Create or edit a session. Capacity cannot drop below the seats already taken. A
+    session that already took place may be recorded afterwards: without a registration
+    deadline, registration closes when the session starts."""
+    data = {**data}
+    if data.get("registration_deadline") is None:
+        data["registration_deadline"] = data["starts_at"]
     if data["ends_at"] <= data["starts_at"]:
         raise WorkshopError(_l("The session must end after it starts."), field="ends_at")
     if data["registration_deadline"] > data["starts_at"]:
@@ -95,10 +143,9 @@ def _take_seat(workshop_id: int) -> bool:
 
 def register(user, workshop: Workshop) -> WorkshopRegistration:
     """Register for a session: a seat if one is free, else the waitlist."""
-    now = utcnow()
-    if as_utc(workshop.starts_at) <= now:
+    if workshop.has_started:
         raise WorkshopError(_l("This session has already taken place."))
-    if as_utc(workshop.registration_deadline) < now:
+    if not workshop.registration_open:
         raise WorkshopError(_l("Registration for this session is closed."))
     record = registration(workshop, user)
     if record is not None and record.status != RegistrationStatus.CANCELLED:
@@ -163,9 +210,9 @@ def mail_seat(record: WorkshopRegistration, workshop: Workshop, *, promoted: boo
     language = user.preferred_language
     with force_locale(language):
         city = workshop.city
-        # "Tuesday, 16 March 2027, 10:00": the day in words, the time without seconds
+        # "Tuesday, 16 March 2027, 10:00": the day in words, the time without seconds or AM/PM
         start = (f'{format_date(workshop.starts_at, "full")}, '
-                 f'{format_time(workshop.starts_at, "short")}')
+                 f'{format_time(workshop.starts_at, TIME_PATTERN)}')
         if promoted:
             opening = _("A seat has become free in the ULC workshop in %(city)s (%(venue)s, "
                         "%(start)s) and your registration is now confirmed.",
@@ -228,6 +275,27 @@ def waitlist_position(workshop: Workshop, record: WorkshopRegistration) -> int |
         WorkshopRegistration.status == RegistrationStatus.WAITLISTED, earlier))
 
 
+@dataclass(frozen=True)
+class MyRegistration:
+    workshop: Workshop
+    record: WorkshopRegistration
+    position: int | None  # on the waitlist
+
+
+def registrations_of(user) -> list[MyRegistration]:
+    """A person's registrations (not cancelled): upcoming sessions soonest first, then the
+    past ones latest first."""
+    rows = db.session.execute(
+        select(WorkshopRegistration, Workshop)
+        .join(Workshop, Workshop.id == WorkshopRegistration.workshop_id)
+        .where(WorkshopRegistration.user_id == user.id,
+               WorkshopRegistration.status != RegistrationStatus.CANCELLED)
+        .order_by(Workshop.starts_at.desc())).all()
+    mine = [MyRegistration(w, r, waitlist_position(w, r)) for r, w in rows]
+    upcoming = [m for m in mine if not m.workshop.has_started]
+    return [*reversed(upcoming), *(m for m in mine if m.workshop.has_started)]
+
+
 def roster(workshop: Workshop) -> list[WorkshopRegistration]:
     return list(db.session.scalars(
         select(WorkshopRegistration)
@@ -236,8 +304,34 @@ def roster(workshop: Workshop) -> list[WorkshopRegistration]:
         .order_by(WorkshopRegistration.status, WorkshopRegistration.created_at)))
 
 
+def add_participant(workshop: Workshop, user) -> WorkshopRegistration:
+    """Record that a person with an account took part in a session that already took place
+    (a coordinator records the session afterwards): a confirmed registration, present."""
+    if not workshop.has_started:
+        raise WorkshopError(_l("Attendance can be recorded only once the session has "
+                               "started."))
+    record = registration(workshop, user)
+    if record is not None and record.status == RegistrationStatus.CONFIRMED:
+        record.attendance = Attendance.PRESENT
+    else:
+        if not _take_seat(workshop.id):
+            raise WorkshopError(_l("All seats of this session are taken: raise the number "
+                                   "of seats first."))
+        if record is None:
+            record = WorkshopRegistration(workshop_id=workshop.id, user_id=user.id)
+            db.session.add(record)
+        record.status, record.attendance = RegistrationStatus.CONFIRMED, Attendance.PRESENT
+    db.session.flush()
+    db.session.refresh(workshop)
+    return record
+
+
 def set_attendance(workshop: Workshop, values: dict[int, str]) -> None:
-    """Record attendance (present, absent, excused) of confirmed participants."""
+    """Record attendance (present, absent, excused) of confirmed participants, once the
+    session has started."""
+    if not workshop.has_started:
+        raise WorkshopError(_l("Attendance can be recorded only once the session has "
+                               "started."))
     records = {r.id: r for r in roster(workshop) if r.status == RegistrationStatus.CONFIRMED}
     for registration_id, value in values.items():
         if registration_id not in records or value not in (*Attendance, ""):
@@ -247,47 +341,247 @@ def set_attendance(workshop: Workshop, values: dict[int, str]) -> None:
     db.session.flush()
 
 
+def guests(workshop: Workshop) -> list[WorkshopGuest]:
+    return list(db.session.scalars(select(WorkshopGuest).where(
+        WorkshopGuest.workshop_id == workshop.id).order_by(WorkshopGuest.id)))
+
+
+def add_guest(workshop: Workshop, *, name: str = "", organisation: str = "",
+              municipality_id: int | None = None, sex: str = Sex.NOT_STATED,
+              is_demo: bool = False) -> WorkshopGuest:
+    """Record someone without an account who came to the session (at the door): a name or
+    an organisation is needed to tell who it was; they count in the attendance."""
+    name, organisation = (name or "").strip(), (organisation or "").strip()
+    if not workshop.has_started:
+        raise WorkshopError(_l("Attendance can be recorded only once the session has "
+                               "started."))
+    if not name and not organisation:
+        raise WorkshopError(_l("Give the guest's name or their organisation."), field="name")
+    if sex not in SEX_LABELS:
+        raise WorkshopError(_l("Choose one of the listed options."), field="sex")
+    if municipality_id is not None and municipalities.get(municipality_id) is None:
+        raise WorkshopError(_l("Choose a municipality from the list."), field="municipality_id")
+    guest = WorkshopGuest(workshop_id=workshop.id, name=name, organisation=organisation,
+                          municipality_id=municipality_id, sex=sex, is_demo=is_demo)
+    db.session.add(guest)
+    db.session.flush()
+    return guest
+
+
+def remove_guest(workshop: Workshop, guest_id: int) -> None:
+    guest = db.session.get(WorkshopGuest, guest_id)
+    if guest is None or guest.workshop_id != workshop.id:
+        raise WorkshopError(_l("This guest is not in the register of this session. "
+                               "Reload the page."))
+    db.session.delete(guest)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class Present:
+    """One person who came: a registered participant marked present, or a guest."""
+
+    sex: str
+    municipality_id: int | None
+
+
+def _present(workshop_ids) -> dict[int, list[Present]]:
+    """Who came to each of these sessions (present registrations and guests)."""
+    ids = list(workshop_ids)
+    came: dict[int, list[Present]] = {i: [] for i in ids}
+    if not ids:
+        return came
+    rows = db.session.execute(select(WorkshopRegistration.workshop_id,
+                                     WorkshopRegistration.user_id).where(
+        WorkshopRegistration.workshop_id.in_(ids),
+        WorkshopRegistration.status == RegistrationStatus.CONFIRMED,
+        WorkshopRegistration.attendance == Attendance.PRESENT)).all()
+    people = {u.id: u for u in accounts.users(r.user_id for r in rows)}
+    for row in rows:
+        user = people[row.user_id]
+        came[row.workshop_id].append(Present(user.sex or Sex.NOT_STATED, user.municipality_id))
+    for guest in db.session.scalars(select(WorkshopGuest).where(
+            WorkshopGuest.workshop_id.in_(ids))):
+        came[guest.workshop_id].append(Present(guest.sex, guest.municipality_id))
+    return came
+
+
+def _by_sex(people) -> dict[str, int]:
+    counts = Counter(p.sex if p.sex in SEX_LABELS else Sex.NOT_STATED for p in people)
+    return {str(key): counts.get(key, 0) for key in SEX_LABELS}
+
+
+def how_many_came(sessions) -> dict[int, int]:
+    """How many people came to each session (present participants and guests), by id."""
+    return {workshop_id: len(people)
+            for workshop_id, people in _present(w.id for w in sessions).items()}
+
+
 def attendance_counts(workshop: Workshop) -> dict:
-    """Confirmed participants by sex and by municipality (names of municipalities)."""
-    by_sex, by_municipality = Counter(), Counter()
+    """Who came (present participants and guests), by sex and by municipality name."""
+    came = _present([workshop.id])[workshop.id]
+    by_municipality = Counter()
+    for person in came:
+        municipality = (municipalities.get(person.municipality_id)
+                        if person.municipality_id else None)
+        by_municipality[municipality.name if municipality else _("no municipality")] += 1
+    return {"total": len(came), "sex": _by_sex(came), "municipality": dict(by_municipality)}
+
+
+def _taken_place(start: datetime | None, end: datetime | None):
+    query = select(Workshop).where(Workshop.starts_at < utcnow())
+    if start is not None:
+        query = query.where(Workshop.starts_at >= start)
+    if end is not None:
+        query = query.where(Workshop.starts_at < end)
+    return query.order_by(Workshop.starts_at, Workshop.id)
+
+
+def session_figures(start: datetime | None, end: datetime | None) -> dict:
+    """The in-person sessions that took place with ``starts_at`` in [start, end) (either
+    bound open when None): how many, who came by sex (present registrations and guests; a
+    registered person's sex from their account) and how many distinct municipalities were
+    represented among those present."""
+    ids = list(db.session.scalars(_taken_place(start, end).with_only_columns(Workshop.id)))
+    came = [person for people in _present(ids).values() for person in people]
+    return {"sessions": len(ids), "participants": _by_sex(came),
+            "municipalities": len({p.municipality_id for p in came if p.municipality_id})}
+
+
+@dataclass(frozen=True)
+class PastSession:
+    """A session that took place, as the annual report lists it."""
+
+    workshop: Workshop
+    participants: dict  # {"female": n, "male": n, "not_stated": n}
+
+    @property
+    def city(self) -> str:
+        return self.workshop.city
+
+    @property
+    def venue(self) -> str:
+        return self.workshop.venue
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.workshop.starts_at
+
+    @property
+    def date_precision(self) -> str:
+        return self.workshop.date_precision
+
+
+def past_sessions(start: datetime | None, end: datetime | None) -> list[PastSession]:
+    """The sessions that took place with ``starts_at`` in [start, end), in date order, each
+    with its city, venue, date (and how exactly it is known) and who came by sex."""
+    sessions = list(db.session.scalars(_taken_place(start, end)))
+    came = _present(w.id for w in sessions)
+    return [PastSession(w, _by_sex(came[w.id])) for w in sessions]
+
+
+def sign_in_rows(workshop: Workshop) -> list[tuple[str, str]]:
+    """(name, municipality) of each confirmed participant, for the printed sign-in sheet."""
+    rows = []
     for record in roster(workshop):
         if record.status == RegistrationStatus.CONFIRMED:
-            by_sex[record.user.sex] += 1
             municipality = record.user.municipality
-            by_municipality[municipality.name if municipality else "—"] += 1
-    return {"sex": dict(by_sex), "municipality": dict(by_municipality)}
+            rows.append((record.user.name, municipality.name if municipality else ""))
+    return rows
 
 
+def municipality_choices(lang: str) -> list[tuple[int, str]]:
+    return municipalities.choices(lang)
+
+
+def municipality_names(ids) -> dict[int, str]:
+    names = {}
+    for municipality_id in set(ids) - {None}:
+        municipality = municipalities.get(municipality_id)
+        if municipality is not None:
+            names[municipality_id] = municipality.name
+    return names
 
 
 # ---------------------------------------------------------------- demo data
 
-DEMO_WORKSHOPS = (
-    # The ULC launch workshops of November 2023 (seed 004 names the four cities; the dates,
-    # venues and seat numbers here are placeholders, hence the demo flag).
+# The ULC launch: "officially launched in Azerbaijan in November 2023, featuring in-person
+# workshops in Lankaran, Mingachevir, Sheki, and Baku" with representatives of the
+# Municipality Center of the Ministry of Justice and of the EU Delegation (annual report,
+# seed 004). The report gives only the month and no venue: the sessions are shown as
+# "November 2023" with no venue; the days stored (for the order) and the courses are
+# placeholders, hence the demo flag.
+DEMO_LAUNCH = (
     ("foresight-for-municipalities", "Lənkəran", "Lankaran", "2023-11-06"),
     ("community-listening", "Mingəçevir", "Mingachevir", "2023-11-09"),
     ("sensemaking-and-portfolios", "Şəki", "Sheki", "2023-11-14"),
     ("designing-a-p4eg-plan", "Bakı", "Baku", "2023-11-17"),
-    # An upcoming session, so that registration can be tried out.
-    ("designing-a-p4eg-plan", "Bakı", "Baku", "2027-03-16"),
+)
+# Upcoming sessions, so that registration can be tried out.
+DEMO_UPCOMING = (("designing-a-p4eg-plan", "Bakı", "Baku", "2027-03-16"),)
+DEMO_GUESTS = {  # by city: the organisations the report names
+    "Lankaran": ("Municipality Center of the Ministry of Justice",),
+    "Baku": ("Municipality Center of the Ministry of Justice", "EU Delegation to Azerbaijan"),
+}
+# The report counts 6 municipal staff registered at the ULC from May 2023 to May 2024: six
+# demo accounts in different members, each enrolled in a first course in that period and
+# present at the launch session nearest to them.
+DEMO_ULC_STAFF = (
+    ("ulc.lankaran@example.org", "Günel Babayeva (demo)", "lankaran-city", "female",
+     "Lankaran", "foresight-for-municipalities", "2023-11-20"),
+    ("ulc.mingachevir@example.org", "Orxan Kərimov (demo)", "mingachevir", "male",
+     "Mingachevir", "community-listening", "2023-12-05"),
+    ("ulc.sheki@example.org", "Səbinə Rəhimova (demo)", "sheki-city", "female",
+     "Sheki", "sensemaking-and-portfolios", "2024-01-16"),
+    ("ulc.naftalan@example.org", "Tural Həsənov (demo)", "naftalan", "male",
+     "Mingachevir", "community-listening", "2024-02-12"),
+    ("ulc.sabail@example.org", "Lalə Nəsirova (demo)", "sabail", "female",
+     "Baku", "designing-a-p4eg-plan", "2024-03-19"),
+    ("ulc.ganja@example.org", "Kamran Quliyev (demo)", "ganja-city", "not_stated",
+     "Baku", "localising-the-sdgs", "2024-05-06"),
 )
 
 
-def ensure_demo_workshops() -> list[Workshop]:
-    """Create the demo sessions if missing; running it again changes nothing."""
-    created = []
-    for course_slug, city_az, city_en, day in DEMO_WORKSHOPS:
-        starts = datetime.fromisoformat(f"{day}T06:00:00").replace(tzinfo=UTC)  # 10:00 Baku
-        exists = db.session.scalar(select(Workshop.id).where(
-            Workshop.course_slug == course_slug, Workshop.starts_at == starts))
-        if exists is None:
-            workshop = Workshop(
-                course_slug=course_slug, city_az=city_az, city_en=city_en,
-                venue="ULC (demo)", starts_at=starts, ends_at=starts + timedelta(hours=7),
-                registration_deadline=starts - timedelta(days=3), capacity=30, seats_taken=0,
-                is_demo=True)
-            db.session.add(workshop)
-            created.append(workshop)
+def _demo_session(course_slug, city_az, city_en, day, *, taken_place: bool) -> Workshop:
+    starts = datetime.fromisoformat(f"{day}T06:00:00").replace(tzinfo=UTC)  # 10:00 Baku
+    workshop = db.session.scalar(select(Workshop).where(
+        Workshop.course_slug == course_slug, Workshop.starts_at == starts))
+    if workshop is None:
+        workshop = Workshop(
+            course_slug=course_slug, city_az=city_az, city_en=city_en,
+            venue="ULC (demo)", starts_at=starts, ends_at=starts + timedelta(hours=7),
+            registration_deadline=starts - timedelta(days=3), capacity=30, seats_taken=0,
+            is_demo=True)
+        db.session.add(workshop)
+    if taken_place:  # as the report gives it: the month, no venue
+        workshop.date_precision, workshop.venue = DatePrecision.MONTH, ""
     db.session.flush()
-    return created
+    return workshop
+
+
+def ensure_demo_workshops() -> list[Workshop]:
+    """Create the demo sessions if missing, the launch sessions of November 2023 with their
+    attendance (demo staff present, the partners' representatives as guests) and the six
+    demo municipal staff enrolled at the ULC; running it again changes nothing."""
+    launch = {city_en: _demo_session(slug, city_az, city_en, day, taken_place=True)
+              for slug, city_az, city_en, day in DEMO_LAUNCH}
+    upcoming = [_demo_session(*row, taken_place=False) for row in DEMO_UPCOMING]
+    for email, name, slug, sex, city, course_slug, day in DEMO_ULC_STAFF:
+        member = municipalities.get_by_slug(slug)
+        user = accounts.ensure_demo_account(
+            email, name, role="staff", sex=sex, position="Bələdiyyə əməkdaşı",
+            municipality_id=member.id if member else None)
+        courses.ensure_demo_enrolment(
+            user, course_slug, datetime.fromisoformat(f"{day}T08:00:00").replace(tzinfo=UTC))
+        workshop = launch[city]
+        record = registration(workshop, user)
+        if record is None or record.attendance != Attendance.PRESENT:
+            add_participant(workshop, user)
+    for city, organisations in DEMO_GUESTS.items():
+        workshop = launch[city]
+        known = {g.organisation for g in guests(workshop)}
+        for organisation in (f"{name} (demo)" for name in organisations):
+            if organisation not in known:
+                add_guest(workshop, organisation=organisation, is_demo=True)
+    db.session.flush()
+    return [*launch.values(), *upcoming]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,14 +12,17 @@ from ..core.params import to_int
 from ..core.permissions import AUTHENTICATED, PUBLIC, allow, can
 from ..core.views import act, get_or_404, submit
 from . import bp, services
-from .forms import WorkshopForm, to_local, to_utc
+from .forms import GuestForm, WorkshopForm, to_local, to_utc
 from .models import RegistrationStatus
+from .sheet import sign_in_sheet_pdf
 
 
 @bp.route("/")
 @allow(PUBLIC)
 def index():
-    return render_template("workshops/index.html", workshops=services.workshops(),
+    upcoming, past = services.upcoming_and_past()
+    return render_template("workshops/index.html", upcoming=upcoming, past=past,
+                           came=services.how_many_came(past),
                            courses={c.slug: c for c in services.course_list()})
 
 
@@ -31,12 +34,10 @@ def show(workshop_id):
     if current_user.is_authenticated:
         mine = services.registration(workshop, current_user)
         position = services.waitlist_position(workshop, mine) if mine else None
-    manage = can(current_user, "workshops.manage")
     return render_template(
         "workshops/show.html", workshop=workshop, course=services.get_course(
-            workshop.course_slug), mine=mine, position=position, manage=manage,
-        roster=services.roster(workshop) if manage else None,
-        counts=services.attendance_counts(workshop) if manage else None)
+            workshop.course_slug), mine=mine, position=position,
+        manage=can(current_user, "workshops.manage"))
 
 
 @bp.route("/<int:workshop_id>/register", methods=["POST"])
@@ -77,9 +78,9 @@ def _form(workshop=None):
 
 def _data(form) -> dict:
     data = {name: form[name].data for name in ("course_slug", "city_az", "city_en", "venue",
-                                               "capacity")}
+                                               "capacity", "date_precision")}
     for name in ("starts_at", "ends_at", "registration_deadline"):
-        data[name] = to_utc(form[name].data)
+        data[name] = to_utc(form[name].data) if form[name].data else None
     return data
 
 
@@ -108,10 +109,30 @@ def edit(workshop_id):
                                                workshop=workshop))
 
 
-@bp.route("/<int:workshop_id>/attendance", methods=["POST"])
+def _guest_form():
+    form = GuestForm()
+    form.municipality_id.choices = select_choices(
+        [("", "—"), *services.municipality_choices(current_language())])
+    form.sex.choices = select_choices(services.SEX_LABELS.items())
+    return form
+
+
+def _register_page(workshop, guest_form=None):
+    guests = services.guests(workshop)
+    return render_template(
+        "workshops/attendance.html", workshop=workshop, roster=services.roster(workshop),
+        guests=guests, counts=services.attendance_counts(workshop),
+        names=services.municipality_names(g.municipality_id for g in guests),
+        course=services.get_course(workshop.course_slug), sex_labels=services.SEX_LABELS,
+        guest_form=guest_form or _guest_form())
+
+
+@bp.route("/<int:workshop_id>/attendance", methods=["GET", "POST"])
 @allow(action="workshops.manage")
 def attendance(workshop_id):
     workshop = get_or_404(services.get_workshop(workshop_id))
+    if request.method == "GET":
+        return _register_page(workshop)
     values = {}
     for key, value in request.form.items():
         if key.startswith("r-"):
@@ -120,4 +141,44 @@ def attendance(workshop_id):
                 abort(400)
             values[registration_id] = value
     return act(lambda: services.set_attendance(workshop, values),
-               done=_("The attendance register has been saved."), then=_shown(workshop))
+               done=_("The attendance register has been saved."), then=_register(workshop))
+
+
+def _register(workshop) -> str:
+    return url_for("workshops.attendance", workshop_id=workshop.id)
+
+
+@bp.route("/<int:workshop_id>/guests", methods=["POST"])
+@allow(action="workshops.manage")
+def add_guest(workshop_id):
+    workshop = get_or_404(services.get_workshop(workshop_id))
+    form = _guest_form()
+    return submit(form, lambda: services.add_guest(
+        workshop, name=form.name.data, organisation=form.organisation.data,
+        municipality_id=form.municipality_id.data, sex=form.sex.data),
+        done=_("The guest has been added to the attendance."), then=_register(workshop),
+        status=400, page=lambda: _register_page(workshop, form))
+
+
+@bp.route("/<int:workshop_id>/guests/<int:guest_id>/remove", methods=["POST"])
+@allow(action="workshops.manage")
+def remove_guest(workshop_id, guest_id):
+    workshop = get_or_404(services.get_workshop(workshop_id))
+    return act(lambda: services.remove_guest(workshop, guest_id),
+               done=_("The guest has been removed from the attendance."),
+               then=_register(workshop))
+
+
+@bp.route("/<int:workshop_id>/sign-in-sheet.pdf")
+@allow(action="workshops.manage")
+def sign_in_sheet(workshop_id):
+    workshop = get_or_404(services.get_workshop(workshop_id))
+    return Response(sign_in_sheet_pdf(workshop), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="sign-in-sheet-{workshop.id}.pdf"'})
+
+
+def my_learning_section(user):
+    """The learner's workshop registrations, with status and waitlist place (a section of
+    courses' "My learning" page)."""
+    return render_template("workshops/_my_workshops.html",
+                           registrations=services.registrations_of(user))

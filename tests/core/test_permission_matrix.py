@@ -42,6 +42,7 @@ def _main(ids):
         ("main.privacy", GET, "/en/privacy", EVERYONE),
         ("root.choose_language", GET, "/", EVERYONE),
         ("root.healthz", GET, "/healthz", EVERYONE),
+        ("root.service_worker", GET, "/sw.js", EVERYONE),
         ("main.mail_queue", GET, "/en/admin/mail", {ADMIN}),
         ("main.retry_mail", POST, f"/en/admin/mail/{ids['message']}/retry", {ADMIN}),
     ]
@@ -125,7 +126,10 @@ def _courses(ids):
         ("workshops.cancel", POST, f"{workshop}/cancel", SIGNED_IN),
         ("workshops.create", BOTH, "/en/workshops/new", NETWORK),
         ("workshops.edit", BOTH, f"{workshop}/edit", NETWORK),
-        ("workshops.attendance", POST, f"{workshop}/attendance", NETWORK),
+        ("workshops.attendance", BOTH, f"{workshop}/attendance", NETWORK),
+        ("workshops.add_guest", POST, f"{workshop}/guests", NETWORK),
+        ("workshops.remove_guest", POST, f"{workshop}/guests/{ids['guest']}/remove", NETWORK),
+        ("workshops.sign_in_sheet", GET, f"{workshop}/sign-in-sheet.pdf", NETWORK),
     ]
 
 
@@ -200,7 +204,7 @@ DOMAINS = (_main, _accounts, _municipalities, _figures_and_api, _courses, _portf
 LAST = ("accounts.logout", "accounts.end_all_sessions")
 # Ids for the tests that read the table's routes, not its objects.
 ANY_IDS = dict.fromkeys(("message", "staff", "unconfirmed", "municipality", "lesson", "workshop",
-                         "certificate", "option", "milestone", "plan", "comment"), 1)
+                         "guest", "certificate", "option", "milestone", "plan", "comment"), 1)
 
 
 def _table(ids):
@@ -229,7 +233,7 @@ def _build():
     from m4eg.plans.cli import DEFAULT_TEMPLATE
     from m4eg.portfolios import services as portfolios
     from m4eg.portfolios.models import Milestone
-    from m4eg.workshops.models import Workshop
+    from m4eg.workshops.models import Workshop, WorkshopGuest
 
     members = {"a": get_by_slug("khirdalan").id, "b": get_by_slug("urva").id}
     owner = new_user("focal_point", municipality_id=members["a"], n=1)
@@ -253,6 +257,9 @@ def _build():
                         registration_deadline=start - timedelta(days=1), capacity=5,
                         seats_taken=0)
     db.session.add(workshop)
+    db.session.flush()
+    guest = WorkshopGuest(workshop_id=workshop.id, organisation="EU Delegation", sex="female")
+    db.session.add(guest)
     db.session.add(Certificate(code="AAAA-BBBB-CCCC", user_id=learner.id,
                                course_slug=COURSE, learner_name=learner.name,
                                course_title_az="X", course_title_en="X", hours=4,
@@ -262,6 +269,7 @@ def _build():
     db.session.commit()
     return {"municipality": "khirdalan", "plan": plan.id, "comment": comment.id,
             "option": option.id, "milestone": milestone, "workshop": workshop.id,
+            "guest": guest.id,
             "certificate": "AAAA-BBBB-CCCC", "lesson": courses.get_course(COURSE).lessons[0].slug,
             "message": message.id, "staff": learner.id, "unconfirmed": unconfirmed.id,
             "people": people}

@@ -2,11 +2,13 @@
 
 import re
 import threading
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import pytest
-from sqlalchemy import select
+import time_machine
+from sqlalchemy import func, select
 
+from m4eg.core.time import utcnow
 from m4eg.extensions import db
 from m4eg.workshops import services
 from m4eg.workshops.models import Workshop, WorkshopRegistration
@@ -35,10 +37,13 @@ def test_workshop_registration_waitlist_and_attendance(app, client, login_as, ma
     assert "is confirmed" in _text(confirmed)
     assert promoted["To"] != first.email  # the waitlisted person got the freed seat
     assert "yer boşaldı" in _text(promoted)  # the staff member reads az
-    login_as("coordinator")
-    coordinator_page = client.get(f"/en/workshops/{workshop_id}").get_data(as_text=True)
-    registration_id = re.search(r'name="r-(\d+)"', coordinator_page).group(1)
-    client.post(f"/en/workshops/{workshop_id}/attendance", data={f"r-{registration_id}": "present"})
+    with time_machine.travel(utcnow() + timedelta(days=10, hours=1)):  # the session has begun
+        login_as("coordinator")
+        coordinator_page = client.get(f"/en/workshops/{workshop_id}/attendance").get_data(
+            as_text=True)
+        registration_id = re.search(r'name="r-(\d+)"', coordinator_page).group(1)
+        client.post(f"/en/workshops/{workshop_id}/attendance",
+                    data={f"r-{registration_id}": "present"})
     with app.app_context():
         assert db.session.get(WorkshopRegistration, int(registration_id)).attendance == "present"
 
@@ -62,9 +67,17 @@ def test_coordinator_creates_a_session_and_bad_dates_keep_the_input(app, client,
 def test_registering_for_a_past_session_is_refused_with_a_message(client, login_as,
                                                                   make_workshop):
     workshop_id = make_workshop(SLUG, days=-3)
+    closed_id = make_workshop(SLUG, days=0.5)  # registration closed a day before
     login_as("staff")
-    response = client.post(f"/en/workshops/{workshop_id}/register", follow_redirects=True)
-    assert "already taken place" in response.get_data(as_text=True)
+    for session_id, refusal in ((workshop_id, "already taken place"),
+                                (closed_id, "Registration for this session is closed")):
+        page = client.get(f"/en/workshops/{session_id}").get_data(as_text=True)
+        assert refusal in page and ">Register</button>" not in page
+        response = client.post(f"/en/workshops/{session_id}/register")
+        assert response.status_code == 302  # refused, back to the session with a message
+        assert refusal in client.get(response.headers["Location"]).get_data(as_text=True)
+    with client.application.app_context():
+        assert db.session.scalar(select(func.count()).select_from(WorkshopRegistration)) == 0
     assert client.post("/en/workshops/999999/register").status_code == 404
 
 
@@ -163,8 +176,125 @@ def test_the_coordinators_roster_shows_statuses_and_attendance_in_the_page_langu
         services.register(first, workshop)
         services.register(second, workshop)
         db.session.commit()
-    login_as("coordinator")
-    page = client.get(f"/az/workshops/{workshop_id}").get_data(as_text=True)
+    with time_machine.travel(utcnow() + timedelta(days=10, hours=1)):
+        login_as("coordinator")
+        page = client.get(f"/az/workshops/{workshop_id}/attendance").get_data(as_text=True)
     assert "<td>təsdiqlənib</td>" in page and "<td>gözləmə siyahısında</td>" in page
     assert '<option value="present">İştirak etdi</option>' in page
     assert '<option value="excused">Üzrlü səbəbdən iştirak etmədi</option>' in page
+
+
+def test_index_lists_upcoming_and_past_apart_with_times_as_10_00(client, make_workshop, app):
+    from datetime import datetime
+
+    upcoming_id = make_workshop(SLUG, city_en="Lankaran", city_az="Lənkəran")
+    past_id = make_workshop(SLUG, days=-30, city_en="Mingachevir", city_az="Mingəçevir")
+    with app.app_context():
+        upcoming = db.session.get(Workshop, upcoming_id)
+        upcoming.starts_at = datetime.combine(upcoming.starts_at.date(),
+                                              datetime.min.time(), UTC) + timedelta(hours=6)
+        upcoming.ends_at = upcoming.starts_at + timedelta(hours=5)
+        upcoming.registration_deadline = upcoming.starts_at - timedelta(days=1)
+        db.session.get(Workshop, past_id).date_precision = "month"
+        db.session.commit()
+    for lang, past_heading in (("en", "Past sessions"), ("az", None)):
+        page = client.get(f"/{lang}/workshops/").get_data(as_text=True)
+        assert ", 10:00</td>" in page and ":00:00" not in page and " AM" not in page
+        if past_heading:
+            assert "<td>0</td>" in page  # nobody recorded present at the past one
+            assert page.index("Upcoming sessions") < page.index("Lankaran") \
+                < page.index(past_heading) < page.index("Mingachevir")
+
+
+def test_walk_ins_at_the_door_and_a_refusal_without_name_or_organisation(
+        app, client, login_as, make_workshop, make_municipality):
+    member = make_municipality(name_en="Sheki City Municipality")
+    workshop_id = make_workshop(SLUG, days=-1)
+    login_as("coordinator")
+    refused = client.post(f"/en/workshops/{workshop_id}/guests",
+                          data={"name": "", "organisation": " ", "sex": "female"})
+    assert refused.status_code == 400
+    assert "name or their organisation." in refused.get_data(as_text=True)
+    added = client.post(f"/en/workshops/{workshop_id}/guests", data={
+        "organisation": "EU Delegation to Azerbaijan", "municipality_id": str(member.id),
+        "sex": "female"})
+    assert added.status_code == 302
+    page = client.get(f"/en/workshops/{workshop_id}/attendance").get_data(as_text=True)
+    assert "EU Delegation to Azerbaijan" in page and "Sheki City Municipality" in page
+    assert "Present (participants and guests): 1" in page
+    future_id = make_workshop(SLUG)
+    early = client.post(f"/en/workshops/{future_id}/attendance", data={})
+    assert early.status_code == 302
+    assert "only once the session has started" in client.get(
+        early.headers["Location"]).get_data(as_text=True)
+    bad = client.post(f"/en/workshops/{workshop_id}/guests", data={
+        "organisation": "X", "municipality_id": "nope", "sex": "female"})
+    assert bad.status_code == 400
+
+
+def test_a_coordinator_records_a_session_that_took_place(client, login_as, app):
+    login_as("coordinator")
+    response = client.post("/en/workshops/new", data={
+        "course_slug": SLUG, "city_az": "Lənkəran", "city_en": "Lankaran", "venue": "",
+        "starts_at": "2023-11-06T10:00", "ends_at": "2023-11-06T17:00",
+        "registration_deadline": "", "capacity": "40", "date_precision": "month"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "November 2023" in page and "This session has already taken place." in page
+    assert "not given in the source" in page and ">Register</button>" not in page
+
+
+def _pdf_words(data: bytes):
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as document:
+        return [(page.width, page.height, page.extract_words(), page.extract_text())
+                for page in document.pages]
+
+
+def test_the_sign_in_sheet_is_an_a4_pdf_with_the_confirmed_names_for_coordinators_only(
+        app, client, login_as, make_user, make_workshop):
+    from m4eg.accounts.services import get_user
+
+    workshop_id = make_workshop(SLUG, capacity=1)
+    with app.app_context():
+        workshop = services.get_workshop(workshop_id)
+        first = get_user(make_user(name="Günay Şərifova").id)
+        second = get_user(make_user(name="Waiting Person").id)
+        services.register(first, workshop)
+        services.register(second, workshop)  # waitlisted: not on the sheet
+        db.session.commit()
+    url = f"/en/workshops/{workshop_id}/sign-in-sheet.pdf"
+    login_as("staff")
+    assert client.get(url).status_code == 403
+    login_as("coordinator")
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    [(width, height, words, text)] = _pdf_words(response.data)
+    assert (round(width), round(height)) == (595, 842)
+    for word in words:
+        assert word["x0"] >= 20 and word["x1"] <= width - 20, word
+        assert word["top"] >= 20 and word["bottom"] <= height - 20, word
+    assert "Sign-in sheet" in text and "Sheki" in text and "Zal" in text
+    assert "Günay Şərifova" in text and "Waiting Person" not in text
+    assert "Signature" in text and "Organisation or municipality" in text
+    assert re.search(r"\b11\b", text)  # blank rows for walk-ins follow the one name
+
+
+def test_my_learning_lists_my_workshops_with_the_waitlist_place(app, client, login_as,
+                                                                make_user, make_workshop):
+    from m4eg.accounts.services import get_user
+
+    workshop_id = make_workshop(SLUG, capacity=1, city_en="Lankaran")
+    login_as("staff")
+    page = client.get("/en/courses/my-learning").get_data(as_text=True)
+    assert "You have not registered for an in-person workshop." in page
+    with app.app_context():
+        services.register(get_user(make_user().id), services.get_workshop(workshop_id))
+        db.session.commit()
+    client.post(f"/en/workshops/{workshop_id}/register")
+    page = client.get("/en/courses/my-learning").get_data(as_text=True)
+    assert "My in-person workshops" in page and "Lankaran" in page
+    assert "number 1 on the waitlist" in page

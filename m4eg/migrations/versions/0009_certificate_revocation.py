@@ -3,13 +3,13 @@ and revoke_reason. The ``language`` column stays as the locale the certificate w
 issued in; the PDF is now rendered in the language the reader asks for.
 
 Revision ID: 0009_certificate_revocation
-Revises: 0007_reported_facts
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0009_certificate_revocation'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,146 @@
+"""Lessons offline in a real browser: a learner keeps a course, reads a lesson without a
+connection, presses "Mark as done" there, and the server records it once the connection
+returns (static/js/offline.js, the service worker /sw.js)."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+
+import pytest
+from sqlalchemy import select
+
+from m4eg.accounts.models import User
+from m4eg.courses.content import load_catalogue
+from m4eg.courses.models import LessonProgress
+from m4eg.extensions import db
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+SLUG = "community-listening"
+DEMO_EMAIL = "staff@example.org"
+
+
+def _expect():
+    from playwright.sync_api import expect
+
+    return expect
+
+
+def _first_sentence(lesson, lang):
+    paragraph = re.search(r"<p>(.*?)</p>", lesson.html[lang], re.S).group(1)
+    return html.unescape(re.sub(r"<[^>]+>", "", paragraph)).split(".")[0][:60]
+
+
+def _done_rows(live_server):
+    with live_server.app.app_context():
+        user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+        rows = db.session.scalars(select(LessonProgress.lesson_slug).where(
+            LessonProgress.user_id == user.id, LessonProgress.course_slug == SLUG)).all()
+        db.session.remove()
+        return rows
+
+
+def _enrol_and_keep(page, live_server, lang):
+    expect = _expect()
+    log_in(page, live_server, DEMO_EMAIL, lang=lang)
+    page.goto(f"{live_server.url}/{lang}/courses/{SLUG}")
+    page.locator(f"form[action$='/courses/{SLUG}/enrol'] button").click()
+    panel = page.locator("section.offline-panel")
+    expect(panel).to_be_visible()  # the service worker registered
+    panel.locator("[data-offline-keep]").click()
+    expect(panel.locator("[data-offline-forget]")).to_be_visible()
+    return panel
+
+
+def test_a_lesson_read_and_done_offline_is_recorded_once_back_online(live_server, new_context):
+    expect = _expect()
+    course = load_catalogue().get(SLUG)
+    lesson = course.lessons[1]
+    context = new_context()
+    page = context.new_page()
+    panel = _enrol_and_keep(page, live_server, "en")
+    expect(panel.locator(".offline-status")).to_contain_text(
+        f"Available offline on this device: the {len(course.lessons)} lessons of this course "
+        "in English, saved on")
+
+    context.set_offline(True)
+    response = page.goto(f"{live_server.url}/en/courses/{SLUG}/{lesson.slug}")
+    assert response.from_service_worker, "the lesson did not come from the saved copy"
+    expect(page.get_by_role("heading", level=1)).to_have_text(lesson.title["en"])
+    expect(page.locator("article.lesson")).to_contain_text(_first_sentence(lesson, "en"))
+    expect(page.locator("link[rel=stylesheet]")).to_have_count(1)
+    assert page.evaluate("getComputedStyle(document.querySelector('.lesson-layout')).display") \
+        == "grid", "the stylesheet is not there offline"
+    # A course that was not kept is not there without a connection.
+    other = context.new_page()
+    with pytest.raises(Exception, match="ERR_"):
+        other.goto(f"{live_server.url}/en/courses/localising-the-sdgs")
+    other.close()
+
+    page.locator(f"form[action$='/courses/{SLUG}/{lesson.slug}/done'] button").click()
+    expect(page.locator(".offline-queue")).to_contain_text("No connection")
+    assert _done_rows(live_server) == []
+
+    context.set_offline(False)
+    expect(page.locator(".offline-queue")).to_contain_text("now recorded")
+    deadline = time.monotonic() + 10
+    while not _done_rows(live_server) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _done_rows(live_server) == [lesson.slug]
+
+    # Sent again (a second press after the queue), it is still one lesson done.
+    page.goto(f"{live_server.url}/en/courses/{SLUG}/{lesson.slug}")
+    page.locator(f"form[action$='/courses/{SLUG}/{lesson.slug}/done'] button").click()
+    expect(page).to_have_url(f"{live_server.url}/en/courses/{SLUG}/{course.lessons[2].slug}")
+    assert _done_rows(live_server) == [lesson.slug]
+    page.goto(f"{live_server.url}/en/courses/{SLUG}")
+    expect(page.locator(".progress-line")).to_contain_text(
+        f"Progress: 1 of {len(course.lessons)} lessons")
+
+
+@pytest.mark.parametrize("lang", ["az", "en"])
+def test_the_offline_panel_on_a_phone_and_a_desktop(live_server, new_context, screenshots_dir,
+                                                    lang):
+    expect = _expect()
+    course = load_catalogue().get(SLUG)
+    context = new_context()
+    page = context.new_page()
+    _enrol_and_keep(page, live_server, lang)
+    page.goto(f"{live_server.url}/{lang}/courses/{SLUG}/{course.lessons[0].slug}")
+    panel = page.locator("section.offline-panel")
+    expect(panel.locator("[data-offline-forget]")).to_be_visible()
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        panel.scroll_into_view_if_needed()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, \
+            "the page scrolls sideways"
+        box = panel.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        page.screenshot(path=str(screenshots_dir / f"offline-lesson-{lang}-{width}.png"))
+
+
+def test_a_queued_done_whose_token_the_server_refuses_gets_a_fresh_one(live_server,
+                                                                       new_context):
+    """The learner stayed offline longer than the CSRF token lives: the server refuses the
+    stored token (400), the script takes a fresh one from the lesson page and sends again."""
+    expect = _expect()
+    lesson = load_catalogue().get(SLUG).lessons[0]
+    context = new_context()
+    page = context.new_page()
+    _enrol_and_keep(page, live_server, "en")
+    context.set_offline(True)
+    page.goto(f"{live_server.url}/en/courses/{SLUG}/{lesson.slug}")
+    page.locator(f"form[action$='/courses/{SLUG}/{lesson.slug}/done'] button").click()
+    expect(page.locator(".offline-queue")).to_contain_text("No connection")
+    page.evaluate("""() => {
+        const queue = JSON.parse(localStorage.getItem("m4eg-offline-queue"));
+        queue.forEach(item => { item.token = "expired-" + item.token; });
+        localStorage.setItem("m4eg-offline-queue", JSON.stringify(queue));
+    }""")
+    context.set_offline(False)
+    expect(page.locator(".offline-queue")).to_contain_text("now recorded")
+    assert _done_rows(live_server) == [lesson.slug]
+    assert page.evaluate("localStorage.getItem('m4eg-offline-queue')") == "[]"
