@@ -91,7 +91,8 @@ class QuizPaper(db.Model):
 
 
 class Certificate(db.Model):
-    """Issued once per learner and course; what it states is frozen at issue."""
+    """Issued once per learner and course; what it states is frozen at issue (the course title
+    in both languages, so that it is printed in either); a coordinator may revoke it."""
 
     __tablename__ = "certificates"
     __table_args__ = (UniqueConstraint("user_id", "course_slug"),)
@@ -106,7 +107,14 @@ class Certificate(db.Model):
     hours: Mapped[float] = mapped_column(db.Float)
     language: Mapped[str] = mapped_column(String(2))
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(String(500))
 
     @property
     def course_title(self) -> str:
         return localized(self, "course_title")
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -9,3 +9,6 @@ grant("courses.manage", "coordinator")
 def _download(user, certificate) -> bool:
     return certificate is not None and (certificate.user_id == user.id
                                         or has_role(user, "coordinator"))
+
+
+grant("certificates.revoke", "coordinator")

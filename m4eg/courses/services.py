@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import services as accounts
+from ..core import audit
 from ..core.errors import DomainError
 from ..core.time import utcnow
 from ..extensions import db
@@ -468,13 +469,62 @@ def issue_certificate(user, course: Course, language: str) -> Certificate:
 
 def new_certificate_code() -> str:
     """A code a person can read out: 12 characters without look-alikes (0/O, 1/I)."""
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    raw = "".join(secrets.choice(alphabet) for _ in range(12))
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+REVOKE_REASON_MAX = 500
+
+
+def normalise_code(typed: str) -> str:
+    """The code as stored (``ABCD-EFGH-JKLM``) from what a person typed off the paper: any
+    case, spaces, dashes or none. Raises CourseError when it cannot be a certificate code."""
+    raw = "".join(ch for ch in (typed or "")[:200]
+                  if not ch.isspace() and ch not in "-–—_.").upper()
+    if not raw:
+        raise CourseError(_l("Type the code printed on the certificate."), field="code")
+    if len(raw) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in raw):
+        raise CourseError(_l("A certificate code has 12 letters and digits, such as "
+                             "ABCD-EFGH-JKLM."), field="code")
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
 def certificate_by_code(code: str) -> Certificate | None:
-    return db.session.scalar(select(Certificate).where(Certificate.code == code.upper()))
+    """The certificate with ``code`` as a person may type it; None when there is none."""
+    try:
+        code = normalise_code(code)
+    except CourseError:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def revoke_certificate(certificate: Certificate, actor, reason: str, *,
+                       ip: str | None = None) -> Certificate:
+    """Revoke ``certificate`` for ``reason`` (required, at most 500 characters), audited.
+    The record stays, so that a verifier is told it was revoked, when and why."""
+    reason = " ".join((reason or "").split())
+    if certificate.revoked:
+        raise CourseError(_l("This certificate is already revoked."))
+    if not reason:
+        raise CourseError(_l("Give the reason for revoking the certificate."), field="reason")
+    if len(reason) > REVOKE_REASON_MAX:
+        raise CourseError(_l("Keep the reason under %(max)d characters.",
+                             max=REVOKE_REASON_MAX), field="reason")
+    certificate.revoked_at = utcnow()
+    certificate.revoked_by_id = actor.id
+    certificate.revoke_reason = reason
+    audit.record("certificate.revoked", actor=actor, target=certificate, ip=ip,
+                 before={"code": certificate.code}, after={"reason": reason})
+    db.session.flush()
+    return certificate
+
+
+def certificate_for(user, course_slug: str) -> Certificate | None:
+    """``user``'s certificate for the course, if one was issued."""
+    return db.session.scalar(select(Certificate).where(
+        Certificate.user_id == user.id, Certificate.course_slug == course_slug))
 
 
 # ---------------------------------------------------------------- reports and figures

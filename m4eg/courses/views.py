@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.cache import cached_page
 from ..core.exports import table_response
 from ..core.i18n import current_language
-from ..core.permissions import AUTHENTICATED, PUBLIC, allow
+from ..core.permissions import AUTHENTICATED, PUBLIC, allow, authorize
 from ..core.privacy import suppress
 from ..core.sections import render_sections
+from ..core.security import public_url
 from ..core.views import act, get_or_404
 from ..extensions import db
 from . import bp, certificates_bp, services
@@ -44,17 +56,19 @@ def my_learning():
 @allow(PUBLIC)
 def show(slug):
     course = get_or_404(services.get_course(slug))
-    enrolment = done = best = None
+    enrolment = done = best = issued = None
     if current_user.is_authenticated:
         enrolment = services.enrolment(current_user, course.slug)
         if enrolment:
             done = services.done_lessons(current_user, course)
             best = services.best_attempt(current_user, course.slug)
+            issued = services.certificate_for(current_user, course.slug)
     resume = None
     if enrolment and enrolment.completed_at is None:
         resume = services.Resume(course, services.next_lesson(course, done))
     return render_template("courses/show.html", course=course, enrolment=enrolment,
-                           done=done or set(), best=best, topics=TOPIC_LABELS, resume=resume)
+                           done=done or set(), best=best, topics=TOPIC_LABELS, resume=resume,
+                           certificate=issued)
 
 
 @bp.route("/<slug>/enrol", methods=["POST"])
@@ -204,21 +218,73 @@ def export_reports(fmt):
                           sheet_title="ULC")
 
 
+@certificates_bp.route("/")
+@allow(PUBLIC)
+def find_certificate():
+    """The verifier's form: the code typed off the paper, in any case, with or without dashes."""
+    typed = request.args.get("code")
+    if typed is None:
+        return render_template("courses/certificate_find.html", typed="", problem=None)
+    try:
+        code = services.normalise_code(typed)
+    except services.CourseError as error:
+        return render_template("courses/certificate_find.html", typed=typed[:40],
+                               problem=error.message), 400
+    return redirect(url_for("certificates.show", code=code))
+
+
+def _certificate_or_not_found(code):
+    """The certificate, or the translated page saying no certificate has this code (404)."""
+    issued = services.certificate_by_code(code)
+    if issued is None:
+        abort(make_response(render_template("courses/certificate_find.html", typed=code[:40],
+                                            problem=None, unknown=True), 404))
+    return issued
+
+
 @certificates_bp.route("/<code>", endpoint="show")
 @allow(PUBLIC)
 def verify_certificate(code):
-    issued = get_or_404(services.certificate_by_code(code))
-    return render_template("courses/certificate.html", certificate=issued)
+    issued = _certificate_or_not_found(code)
+    if issued.code != code:  # typed in lower case or without dashes: one address per code
+        return redirect(url_for("certificates.show", code=issued.code))
+    return render_template("courses/certificate.html", certificate=issued,
+                           reason_max=services.REVOKE_REASON_MAX)
+
+
+@certificates_bp.route("/<code>/revoke", methods=["POST"])
+@allow(action="certificates.revoke")
+def revoke(code):
+    issued = _certificate_or_not_found(code)
+    try:
+        services.revoke_certificate(issued, current_user, request.form.get("reason", ""),
+                                    ip=request.remote_addr)
+    except services.CourseError as error:
+        db.session.rollback()
+        return render_template("courses/certificate.html", certificate=issued,
+                               reason_max=services.REVOKE_REASON_MAX, problem=error.message,
+                               reason=request.form.get("reason", "")[:600]), 400
+    db.session.commit()
+    flash(_("The certificate is revoked."), "success")
+    return redirect(url_for("certificates.show", code=issued.code))
 
 
 @certificates_bp.route("/<code>.pdf")
 @allow(AUTHENTICATED)
 def pdf(code):
-    issued = get_or_404(services.certificate_by_code(code), "certificates.download")
-    verify = url_for("certificates.show", code=issued.code, lang_code=issued.language,
-                     _external=True)
-    return Response(certificate_pdf(issued, verify), mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="m4eg-certificate-{issued.code}.pdf"'})
+    issued = _certificate_or_not_found(code)
+    authorize("certificates.download", issued)
+    if issued.revoked:
+        return render_template("errors/error.html", code=410, title=_("Certificate revoked"),
+                               message=_("This certificate was revoked on %(date)s, so it "
+                                         "cannot be downloaded. Reason: %(reason)s",
+                                         date=format_date(issued.revoked_at, "long"),
+                                         reason=issued.revoke_reason)), 410
+    language = current_language()
+    verify = public_url("certificates.show", code=issued.code, lang_code=language)
+    return Response(certificate_pdf(issued, verify, language), mimetype="application/pdf",
+                    headers={"Content-Disposition":
+                             f'inline; filename="m4eg-certificate-{issued.code}-{language}.pdf"'})
 
 
 def member_section(municipality):

@@ -153,12 +153,13 @@ def test_learner_goes_from_catalogue_to_verified_certificate(live_server, new_co
     anonymous_pdf = stranger.request.get(f"{base}/en/certificates/{code}.pdf")
     assert not anonymous_pdf.body().startswith(b"%PDF"), "an anonymous visitor got the PDF"
 
-    # Codes are case-insensitive to read out; an unknown code is a plain 404 page.
+    # Codes are case-insensitive to read out; an unknown code is a 404 saying so.
     response = stranger.goto(f"{base}/en/certificates/{code.lower()}")
     assert response is not None and response.status == 200
     response = stranger.goto(f"{base}/en/certificates/XXXX-XXXX-XXXX")
     assert response is not None and response.status == 404
-    expect(stranger.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(stranger.get_by_role("heading", level=1)).to_have_text(
+        "No certificate with this code")
     expect(stranger.get_by_text("Certificate verified")).to_have_count(0)
 
 

@@ -124,6 +124,8 @@ def _courses(ids):
         ("courses.export_reports", GET, "/en/courses/reports.xlsx", NETWORK),
         ("certificates.show", GET, certificate, EVERYONE),
         ("certificates.pdf", GET, f"{certificate}.pdf", NETWORK),  # not the owner
+        # Posted without a reason: served (told to give one), nothing revoked.
+        ("certificates.revoke", POST, f"{certificate}/revoke", NETWORK),
         ("workshops.index", GET, "/en/workshops/", EVERYONE),
         ("workshops.show", GET, workshop, EVERYONE),
         ("workshops.register", POST, f"{workshop}/register", SIGNED_IN),
