@@ -1,0 +1,171 @@
+"""The annual report as an A4 PDF, in the page's language: the same sections and tables as
+the page, DejaVu Sans for the Azerbaijani letters, the EU funding line and page numbers in
+every page's footer. fpdf2's ``table()`` wraps the cells and repeats a table's heading row
+on a new page."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from ..core.pdf import add_dejavu
+from . import services
+
+FONT = "DejaVu"
+INK, MUTED, RULE, BRAND = (29, 39, 51), (90, 100, 112), (180, 188, 196), (0, 51, 153)
+HEADING = FontFace(emphasis="BOLD", fill_color=(228, 235, 242))
+GROUP = FontFace(emphasis="BOLD", fill_color=(244, 246, 249))
+
+
+class _ReportPDF(FPDF):
+    def __init__(self):
+        super().__init__(format="A4")
+        add_dejavu(self, FONT)
+        self.set_margins(18, 18, 18)
+        self.set_auto_page_break(True, margin=22)
+        self.alias_nb_pages()
+
+    @property
+    def body_width(self) -> float:
+        return self.w - self.l_margin - self.r_margin
+
+    def footer(self):
+        self.set_y(-16)
+        self.set_draw_color(*RULE)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.set_font(FONT, "", 7.5)
+        self.set_text_color(*MUTED)
+        self.set_y(-14.5)
+        self.multi_cell(self.body_width - 22, 3.6, services.disclaimer(), new_x="LMARGIN",
+                        new_y="TOP")
+        self.set_xy(self.w - self.r_margin - 20, -14.5)
+        self.cell(20, 3.6, f"{self.page_no()} / {{nb}}", align="R")
+        self.set_text_color(*INK)
+
+    def heading(self, text: str) -> None:
+        if self.get_y() > self.h - 60:
+            self.add_page()
+        self.ln(4)
+        self.set_font(FONT, "B", 13)
+        self.set_text_color(*BRAND)
+        self.multi_cell(self.body_width, 6.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(*INK)
+        self.ln(1.5)
+
+    def paragraph(self, text: str, size: float = 10, style: str = "") -> None:
+        self.set_font(FONT, style, size)
+        self.multi_cell(self.body_width, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.ln(1.5)
+
+    def table_of(self, widths, header, rows, groups=()) -> None:
+        """A table of ``rows`` (lists of text) under ``header``; rows whose index is in
+        ``groups`` span the whole width as a group heading."""
+        self.set_font(FONT, "", 9)
+        with self.table(col_widths=widths, width=self.body_width, headings_style=HEADING,
+                        line_height=4.6, padding=1.2, text_align="LEFT",
+                        borders_layout="HORIZONTAL_LINES") as table:
+            if header:
+                heading = table.row()
+                for text in header:
+                    heading.cell(text)
+            for index, cells in enumerate(rows):
+                row = table.row()
+                if index in groups:
+                    row.cell(cells[0], colspan=len(widths), style=GROUP)
+                    continue
+                for text in cells:
+                    row.cell(text)
+        self.ln(2)
+
+
+def _note(pdf: _ReportPDF, context: dict, section: str) -> None:
+    for text in services.paragraphs(context["note"](context["report"], section)):
+        pdf.paragraph(text, 9.5)
+
+
+def report_pdf(context: dict) -> bytes:
+    """The report rendered from the views' ``context`` (its data and the helpers that
+    write it in the current language)."""
+    data, t, n = context["data"], context["t"], context["n"]
+    report, title = context["report"], context["title"]
+    pdf = _ReportPDF()
+    pdf.set_title(title)
+    pdf.set_creator("M4EG Azerbaijan")
+    pdf.set_lang(context["lang"])
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 17)
+    pdf.set_text_color(*BRAND)
+    pdf.multi_cell(pdf.body_width, 8, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*MUTED)
+    pdf.paragraph(context["status"], 9)
+    pdf.set_text_color(*INK)
+
+    pdf.heading(services.section_title("figures"))
+    rows = []
+    for figure in data["figures"]:
+        value = n(figure["value"])
+        parts = "\n".join(f"{t(part['label'])}: {n(part['value'])}" for part in figure["parts"])
+        rows.append([t(figure["label"]), f"{value}\n{parts}" if parts else value])
+    pdf.table_of((3, 2), None, rows)
+    _note(pdf, context, "figures")
+
+    intro = t({"az": report.intro_az, "en": report.intro_en}) if report else ""
+    if intro:
+        pdf.heading(_("Introduction"))
+        for text in services.paragraphs(intro):
+            pdf.paragraph(text)
+
+    pdf.heading(services.section_title("municipalities"))
+    rows, groups = [], set()
+    for track in data["tracks"]:
+        groups.add(len(rows))
+        rows.append([t(track["track"])])
+        rows.extend([str(number), t(row["municipality"]), t(row["initiative"])]
+                    for number, row in enumerate(track["rows"], start=1))
+    if rows:
+        pdf.table_of((1, 6, 10), ["#", _("Municipality"), _("Initiative")], rows, groups)
+    else:
+        pdf.paragraph(_("No deep demonstrators in this period."))
+    _note(pdf, context, "municipalities")
+
+    pdf.heading(services.section_title("events"))
+    sex = [t(label) for label in data["ulc"]["sex_labels"]]
+    if data["events"]:
+        pdf.table_of((5, 10, 6, 3.4, 3.4, 3.4, 4),
+                     [_("Date"), _("Event"), _("Place"), *sex, _("People reached")],
+                     [[context["when"](event), t(event["title"]), t(event["place"]) or "—",
+                       *(n(event["by_sex"][key]) for key in data["sex_keys"]),
+                       n(event["reached"]) if event["reached"] is not None else "—"]
+                      for event in data["events"]])
+    else:
+        pdf.paragraph(_("No events recorded in this period."))
+    _note(pdf, context, "events")
+
+    pdf.heading(services.section_title("quotes"))
+    for quote in data["quotes"]:
+        pdf.paragraph(f"«{t(quote['quote'])}»", 10)
+        role = t(quote["role"])
+        pdf.set_text_color(*MUTED)
+        pdf.paragraph(f"{t(quote['name'])}, {role}" if role else t(quote["name"]), 9, "B")
+        pdf.set_text_color(*INK)
+    if not data["quotes"]:
+        pdf.paragraph(_("No public quotes recorded."))
+    _note(pdf, context, "quotes")
+
+    ulc = data["ulc"]
+    pdf.heading(services.section_title("ulc"))
+    pdf.table_of((8, 3, 3, 3), [_("Course"), _("Enrolments"), _("Completions"),
+                                _("Certificates")],
+                 [[t(course["title"]), n(course["enrolled"]), n(course["completed"]),
+                   n(course["certificates"])] for course in ulc["courses"]])
+    pdf.paragraph(services.sessions_line(data, t, n))
+    _note(pdf, context, "ulc")
+
+    p4eg = data["p4eg"]
+    pdf.heading(services.section_title("p4eg"))
+    pdf.paragraph(services.plans_line(data, n))
+    pdf.table_of((3, 1), [_("Status"), _("Plans")],
+                 [[t(row["status"]), n(row["count"])] for row in p4eg["by_status"]])
+    _note(pdf, context, "p4eg")
+    return bytes(pdf.output())
