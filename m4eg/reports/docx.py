@@ -100,7 +100,7 @@ def report_docx(context: dict) -> bytes:
 
     document.add_heading(services.section_title("quotes"), level=1)
     for quote in data["quotes"]:
-        document.add_paragraph(f"«{t(quote['quote'])}»", style="Quote")
+        document.add_paragraph(services.quoted(t(quote['quote'])), style="Quote")
         role = t(quote["role"])
         document.add_paragraph().add_run(
             f"{t(quote['name'])}, {role}" if role else t(quote["name"])).bold = True

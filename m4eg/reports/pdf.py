@@ -58,12 +58,17 @@ class _ReportPDF(FPDF):
         self.multi_cell(self.body_width, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
         self.ln(1.5)
 
-    def table_of(self, widths, header, rows, groups=()) -> None:
+    def table_of(self, widths, header, rows, groups=(), width=None) -> None:
         """A table of ``rows`` (lists of text) under ``header``; rows whose index is in
-        ``groups`` span the whole width as a group heading."""
+        ``groups`` span the whole width as a group heading. A short table is not split
+        over two pages."""
         self.set_font(FONT, "", 9)
-        with self.table(col_widths=widths, width=self.body_width, headings_style=HEADING,
+        if len(rows) <= 8 and self.get_y() + 6.5 * (len(rows) + 1) > self.page_break_trigger:
+            self.add_page()
+        with self.table(col_widths=widths, width=width or self.body_width,
+                        align="LEFT", headings_style=HEADING,
                         line_height=4.6, padding=1.2, text_align="LEFT",
+                        first_row_as_headings=bool(header),
                         borders_layout="HORIZONTAL_LINES") as table:
             if header:
                 heading = table.row()
@@ -144,7 +149,7 @@ def report_pdf(context: dict) -> bytes:
 
     pdf.heading(services.section_title("quotes"))
     for quote in data["quotes"]:
-        pdf.paragraph(f"«{t(quote['quote'])}»", 10)
+        pdf.paragraph(services.quoted(t(quote['quote'])), 10)
         role = t(quote["role"])
         pdf.set_text_color(*MUTED)
         pdf.paragraph(f"{t(quote['name'])}, {role}" if role else t(quote["name"]), 9, "B")
@@ -166,6 +171,6 @@ def report_pdf(context: dict) -> bytes:
     pdf.heading(services.section_title("p4eg"))
     pdf.paragraph(services.plans_line(data, n))
     pdf.table_of((3, 1), [_("Status"), _("Plans")],
-                 [[t(row["status"]), n(row["count"])] for row in p4eg["by_status"]])
+                 [[t(row["status"]), n(row["count"])] for row in p4eg["by_status"]], width=100)
     _note(pdf, context, "p4eg")
     return bytes(pdf.output())

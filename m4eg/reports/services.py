@@ -370,3 +370,9 @@ def disclaimer() -> str:
     return "{}. {}".format(_("Funded by the European Union"), _(
         "Its contents are the sole responsibility of the \"Mayors for Economic Growth\" "
         "Facility and do not necessarily reflect the views of the European Union."))
+
+
+def quoted(text: str) -> str:
+    """A quote in «…», unless the text is already in them."""
+    text = text.strip()
+    return text if text.startswith("«") and text.endswith("»") else f"«{text}»"

@@ -82,7 +82,7 @@ def show():
     _readable(report)
     return render_template("reports/show.html", markdown=render_plan_text,
                            plans_line=services.plans_line, sessions_line=services.sessions_line,
-                           disclaimer=services.disclaimer,
+                           disclaimer=services.disclaimer, quoted=services.quoted,
                            **_context(period, report))
 
 
