@@ -10,7 +10,7 @@ from docx import Document
 from docx.shared import Mm, Pt
 from flask_babel import gettext as _
 
-from . import services
+from . import layout, services
 
 TABLE_STYLE = "Table Grid"
 
@@ -46,7 +46,7 @@ def _note(document, context: dict, section: str) -> None:
 
 def report_docx(context: dict) -> bytes:
     """The report rendered from the views' ``context``, as a .docx file."""
-    data, t, n, report = context["data"], context["t"], context["n"], context["report"]
+    data, n = context["data"], context["n"]
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -60,67 +60,45 @@ def report_docx(context: dict) -> bytes:
     document.add_paragraph(context["status"])
 
     document.add_heading(services.section_title("figures"), level=1)
-    rows = []
-    for figure in data["figures"]:
-        parts = [f"{t(part['label'])}: {n(part['value'])}" for part in figure["parts"]]
-        rows.append([t(figure["label"]), "\n".join([n(figure["value"]), *parts])])
-    _table(document, None, rows)
+    _table(document, None, layout.figure_rows(context))
     _note(document, context, "figures")
 
-    intro = t({"az": report.intro_az, "en": report.intro_en}) if report else ""
-    if intro:
+    if layout.intro(context):
         document.add_heading(_("Introduction"), level=1)
-        for text in services.paragraphs(intro):
+        for text in services.paragraphs(layout.intro(context)):
             document.add_paragraph(text)
 
     document.add_heading(services.section_title("municipalities"), level=1)
-    rows, groups = [], set()
-    for track in data["tracks"]:
-        groups.add(len(rows))
-        rows.append([t(track["track"]), "", ""])
-        rows.extend([str(number), t(row["municipality"]), t(row["initiative"])]
-                    for number, row in enumerate(track["rows"], start=1))
+    header, rows, groups = layout.track_table(context)
     if rows:
-        _table(document, ["#", _("Municipality"), _("Initiative")], rows, groups)
+        _table(document, header, rows, groups)
     else:
         document.add_paragraph(_("No deep demonstrators in this period."))
     _note(document, context, "municipalities")
 
     document.add_heading(services.section_title("events"), level=1)
-    sex = [t(label) for label in data["ulc"]["sex_labels"]]
     if data["events"]:
-        _table(document, [_("Date"), _("Event"), _("Place"), *sex, _("People reached")],
-               [[context["when"](event), t(event["title"]), t(event["place"]) or "—",
-                 *(n(event["by_sex"][key]) for key in data["sex_keys"]),
-                 n(event["reached"]) if event["reached"] is not None else "—"]
-                for event in data["events"]])
+        _table(document, *layout.event_table(context))
     else:
         document.add_paragraph(_("No events recorded in this period."))
     _note(document, context, "events")
 
     document.add_heading(services.section_title("quotes"), level=1)
-    for quote in data["quotes"]:
-        document.add_paragraph(services.quoted(t(quote['quote'])), style="Quote")
-        role = t(quote["role"])
-        document.add_paragraph().add_run(
-            f"{t(quote['name'])}, {role}" if role else t(quote["name"])).bold = True
+    for quote, person in layout.quote_lines(context):
+        document.add_paragraph(quote, style="Quote")
+        document.add_paragraph().add_run(person).bold = True
     if not data["quotes"]:
         document.add_paragraph(_("No public quotes recorded."))
     _note(document, context, "quotes")
 
-    ulc = data["ulc"]
     document.add_heading(services.section_title("ulc"), level=1)
-    _table(document, [_("Course"), _("Enrolments"), _("Completions"), _("Certificates")],
-           [[t(course["title"]), n(course["enrolled"]), n(course["completed"]),
-             n(course["certificates"])] for course in ulc["courses"]])
-    document.add_paragraph(services.sessions_line(data, t, n))
+    _table(document, *layout.course_table(context))
+    document.add_paragraph(services.sessions_line(data, context["t"], n))
     _note(document, context, "ulc")
 
-    p4eg = data["p4eg"]
     document.add_heading(services.section_title("p4eg"), level=1)
     document.add_paragraph(services.plans_line(data, n))
-    _table(document, [_("Status"), _("Plans")],
-           [[t(row["status"]), n(row["count"])] for row in p4eg["by_status"]])
+    _table(document, *layout.status_table(context))
     _note(document, context, "p4eg")
 
     document.add_paragraph().add_run(services.disclaimer()).italic = True

@@ -10,7 +10,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from ..core.pdf import add_dejavu
-from . import services
+from . import layout, services
 
 FONT = "DejaVu"
 INK, MUTED, RULE, BRAND = (29, 39, 51), (90, 100, 112), (180, 188, 196), (0, 51, 153)
@@ -92,85 +92,60 @@ def _note(pdf: _ReportPDF, context: dict, section: str) -> None:
 def report_pdf(context: dict) -> bytes:
     """The report rendered from the views' ``context`` (its data and the helpers that
     write it in the current language)."""
-    data, t, n = context["data"], context["t"], context["n"]
-    report, title = context["report"], context["title"]
+    data, n = context["data"], context["n"]
     pdf = _ReportPDF()
-    pdf.set_title(title)
+    pdf.set_title(context["title"])
     pdf.set_creator("M4EG Azerbaijan")
     pdf.set_lang(context["lang"])
     pdf.add_page()
     pdf.set_font(FONT, "B", 17)
     pdf.set_text_color(*BRAND)
-    pdf.multi_cell(pdf.body_width, 8, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(pdf.body_width, 8, context["title"], new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*MUTED)
     pdf.paragraph(context["status"], 9)
     pdf.set_text_color(*INK)
 
     pdf.heading(services.section_title("figures"))
-    rows = []
-    for figure in data["figures"]:
-        value = n(figure["value"])
-        parts = "\n".join(f"{t(part['label'])}: {n(part['value'])}" for part in figure["parts"])
-        rows.append([t(figure["label"]), f"{value}\n{parts}" if parts else value])
-    pdf.table_of((3, 2), None, rows)
+    pdf.table_of((3, 2), None, layout.figure_rows(context))
     _note(pdf, context, "figures")
 
-    intro = t({"az": report.intro_az, "en": report.intro_en}) if report else ""
-    if intro:
+    if layout.intro(context):
         pdf.heading(_("Introduction"))
-        for text in services.paragraphs(intro):
+        for text in services.paragraphs(layout.intro(context)):
             pdf.paragraph(text)
 
     pdf.heading(services.section_title("municipalities"))
-    rows, groups = [], set()
-    for track in data["tracks"]:
-        groups.add(len(rows))
-        rows.append([t(track["track"])])
-        rows.extend([str(number), t(row["municipality"]), t(row["initiative"])]
-                    for number, row in enumerate(track["rows"], start=1))
+    header, rows, groups = layout.track_table(context)
     if rows:
-        pdf.table_of((1, 6, 10), ["#", _("Municipality"), _("Initiative")], rows, groups)
+        pdf.table_of((1, 6, 10), header, rows, groups)
     else:
         pdf.paragraph(_("No deep demonstrators in this period."))
     _note(pdf, context, "municipalities")
 
     pdf.heading(services.section_title("events"))
-    sex = [t(label) for label in data["ulc"]["sex_labels"]]
     if data["events"]:
-        pdf.table_of((5, 10, 6, 3.4, 3.4, 3.4, 4),
-                     [_("Date"), _("Event"), _("Place"), *sex, _("People reached")],
-                     [[context["when"](event), t(event["title"]), t(event["place"]) or "—",
-                       *(n(event["by_sex"][key]) for key in data["sex_keys"]),
-                       n(event["reached"]) if event["reached"] is not None else "—"]
-                      for event in data["events"]])
+        pdf.table_of((5, 10, 6, 3.4, 3.4, 3.4, 4), *layout.event_table(context))
     else:
         pdf.paragraph(_("No events recorded in this period."))
     _note(pdf, context, "events")
 
     pdf.heading(services.section_title("quotes"))
-    for quote in data["quotes"]:
-        pdf.paragraph(services.quoted(t(quote['quote'])), 10)
-        role = t(quote["role"])
+    for quote, person in layout.quote_lines(context):
+        pdf.paragraph(quote, 10)
         pdf.set_text_color(*MUTED)
-        pdf.paragraph(f"{t(quote['name'])}, {role}" if role else t(quote["name"]), 9, "B")
+        pdf.paragraph(person, 9, "B")
         pdf.set_text_color(*INK)
     if not data["quotes"]:
         pdf.paragraph(_("No public quotes recorded."))
     _note(pdf, context, "quotes")
 
-    ulc = data["ulc"]
     pdf.heading(services.section_title("ulc"))
-    pdf.table_of((8, 3, 3, 3), [_("Course"), _("Enrolments"), _("Completions"),
-                                _("Certificates")],
-                 [[t(course["title"]), n(course["enrolled"]), n(course["completed"]),
-                   n(course["certificates"])] for course in ulc["courses"]])
-    pdf.paragraph(services.sessions_line(data, t, n))
+    pdf.table_of((8, 3, 3, 3), *layout.course_table(context))
+    pdf.paragraph(services.sessions_line(data, context["t"], n))
     _note(pdf, context, "ulc")
 
-    p4eg = data["p4eg"]
     pdf.heading(services.section_title("p4eg"))
     pdf.paragraph(services.plans_line(data, n))
-    pdf.table_of((3, 1), [_("Status"), _("Plans")],
-                 [[t(row["status"]), n(row["count"])] for row in p4eg["by_status"]], width=100)
+    pdf.table_of((3, 1), *layout.status_table(context), width=100)
     _note(pdf, context, "p4eg")
     return bytes(pdf.output())

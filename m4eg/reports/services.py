@@ -292,22 +292,28 @@ def save_texts(period: figures.Period, data: dict, *, version: int | None) -> An
     """Save the introduction and section notes (Markdown, ``<field>_<lang>`` as in
     :func:`texts_of`) of ``period``'s report, opened at ``version`` (0: there was no report
     yet). Refused when someone saved meanwhile, or when the report is final."""
-    report = get_report(period)
-    if report is not None and report.is_final:
-        raise _final()
     cleaned = {name: _clean(data.get(name, "")) for name in texts_of(None)}
-    if report is None:
-        if version != 0:
-            raise _edited_meanwhile()
-        report = _create(period)
-    else:
-        versions.claim(report, version, _edited_meanwhile())
+    report = _claim(period, version)
     for lang in LANGUAGES:
         setattr(report, f"intro_{lang}", cleaned[f"intro_{lang}"])
     report.notes = {section: {lang: cleaned[f"note_{section}_{lang}"] for lang in LANGUAGES}
                     for section in SECTIONS}
     report.updated_at = clock.utcnow()
     db.session.flush()
+    return report
+
+
+def _claim(period: figures.Period, version: int | None) -> AnnualReport:
+    """``period``'s report claimed for a change opened at ``version`` (0: no report yet, so
+    one is made); refused when it is final or someone changed it meanwhile."""
+    report = get_report(period)
+    if report is not None and report.is_final:
+        raise _final()
+    if report is None:
+        if version != 0:
+            raise _edited_meanwhile()
+        return _create(period)
+    versions.claim(report, version, _edited_meanwhile())
     return report
 
 
@@ -326,15 +332,7 @@ def _create(period: figures.Period) -> AnnualReport:
 def finalise(period: figures.Period, actor, *, version: int | None) -> AnnualReport:
     """Mark ``period``'s report final: store what it shows now, when and by whom. Refused
     when it is final already or was saved after the page was opened."""
-    report = get_report(period)
-    if report is not None and report.is_final:
-        raise _final()
-    if report is None:
-        if version != 0:
-            raise _edited_meanwhile()
-        report = _create(period)
-    else:
-        versions.claim(report, version, _edited_meanwhile())
+    report = _claim(period, version)
     report.snapshot = gather(period)
     report.finalised_at = clock.utcnow()
     report.finalised_by_id = actor.id
