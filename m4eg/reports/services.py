@@ -160,9 +160,9 @@ def _past_sessions(start: datetime | None, end: datetime | None) -> list:
             and (end is None or clock.as_utc(workshop.starts_at) < end)]
 
 
-def _sessions(start, end) -> list[dict]:
+def _sessions(held: list) -> list[dict]:
     sessions = []
-    for workshop in _past_sessions(start, end):
+    for workshop in held:
         course = workshops.get_course(workshop.course_slug)
         title = dict(course.title) if course else dict.fromkeys(LANGUAGES, workshop.course_slug)
         by_sex = workshops.attendance_counts(workshop)["sex"]
@@ -173,7 +173,7 @@ def _sessions(start, end) -> list[dict]:
     return sessions
 
 
-def _events(period, start, end) -> list[dict]:
+def _events(period, sessions: list[dict]) -> list[dict]:
     events = [{
         "date": activity.on_date.isoformat(), "precision": activity.date_precision,
         "title": _names(activity, "title"), "place": _names(activity, "place"),
@@ -181,7 +181,7 @@ def _events(period, start, end) -> list[dict]:
                            "not_stated": activity.not_stated}),
         "reached": activity.people_reached, "kind": "activity"}
         for activity in portfolios.activities_between(period.start, period.end)]
-    events.extend(_sessions(start, end))
+    events.extend(sessions)
     return sorted(events, key=lambda event: event["date"])
 
 
@@ -190,13 +190,13 @@ def _quotes() -> list[dict]:
              "role": _names(story, "person_role")} for story in portfolios.public_stories()]
 
 
-def _ulc(start, end, sessions: list[dict]) -> dict:
+def _ulc(start, end, held: list) -> dict:
     attendance = dict.fromkeys(accounts.SEX_LABELS, 0)
-    for workshop in _past_sessions(start, end):
+    for workshop in held:
         for key, value in workshops.attendance_counts(workshop)["sex"].items():
             attendance[key] = attendance.get(key, 0) + value
     return {"courses": courses.period_summary(start, end),
-            "sessions": len(sessions), "attendance": _by_sex(attendance),
+            "sessions": len(held), "attendance": _by_sex(attendance),
             "sex_labels": [_both(label) for label in accounts.SEX_LABELS.values()]}
 
 
@@ -212,16 +212,16 @@ def gather(period: figures.Period) -> dict:
     """Everything the report of ``period`` shows, from the records as they are now: texts in
     both languages, counts of people by sex with small cells suppressed (it is public)."""
     start, end = period.bounds()
-    sessions = _sessions(start, end)
+    held = _past_sessions(start, end)
     period_from, period_to = _key(period)
     return {
         "period": {"from": period_from, "to": period_to},
         "generated_on": clock.today().isoformat(),
         "figures": _figures(period),
         "tracks": _tracks(period),
-        "events": _events(period, start, end),
+        "events": _events(period, _sessions(held)),
         "quotes": _quotes(),
-        "ulc": _ulc(start, end, sessions),
+        "ulc": _ulc(start, end, held),
         "p4eg": _p4eg(start, end),
         "sex_keys": list(accounts.SEX_LABELS),
     }
@@ -247,8 +247,10 @@ def count_text(value, format_number) -> str:
     """A count for people: formatted for the page's language, a small cell as words."""
     if value is None:
         return _("not yet tracked")
-    if isinstance(value, dict):
-        return str(SmallCell(value["threshold"], value["small"]).__html__())
+    if isinstance(value, dict):  # as core.privacy.SmallCell words it on pages
+        if value["small"]:
+            return _("fewer than %(number)s", number=format_number(value["threshold"]))
+        return _("not shown, to protect a small count")
     return format_number(value)
 
 
