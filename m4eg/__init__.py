@@ -90,11 +90,12 @@ def _register_blueprints(app: Flask) -> None:
         plans,
         portfolios,
         readiness,
+        reports,
         workshops,
     )
 
     for domain in (main, accounts, municipalities, figures, courses, workshops, portfolios,
-                   plans, readiness, api):
+                   plans, readiness, reports, api):
         domain.init_app(app)
 
 

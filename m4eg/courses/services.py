@@ -582,3 +582,24 @@ def count_learners(municipality_id: int) -> int:
     return db.session.scalar(
         select(func.count(func.distinct(Enrolment.user_id)))
         .where(Enrolment.user_id.in_(accounts.ids_in_municipality(municipality_id))))
+
+
+def period_summary(start=None, end=None) -> list[dict]:
+    """Per course of the catalogue: enrolments, completions and certificates issued in
+    [start, end) (moments), with the course's title in each language (the annual report)."""
+    def counts(column):
+        query = select(Enrolment.course_slug if column is not Certificate.issued_at
+                       else Certificate.course_slug, func.count())
+        if start is not None:
+            query = query.where(column >= start)
+        if end is not None:
+            query = query.where(column < end)
+        query = query.where(column.is_not(None))
+        return dict(db.session.execute(query.group_by(*query.selected_columns[:1])).all())
+
+    enrolled, completed = counts(Enrolment.enrolled_at), counts(Enrolment.completed_at)
+    issued = counts(Certificate.issued_at)
+    return [{"slug": course.slug, "title": dict(course.title),
+             "enrolled": enrolled.get(course.slug, 0), "completed": completed.get(course.slug, 0),
+             "certificates": issued.get(course.slug, 0)}
+            for course in catalogue().courses]

@@ -356,6 +356,13 @@ def diff(template: PlanTemplate, old: dict, new: dict, lang: str) -> list[dict]:
     return result
 
 
+def status_counts() -> dict[str, int]:
+    """How many plans are at each status now (every status, zero included)."""
+    counts = dict.fromkeys((status.value for status in PlanStatus), 0)
+    counts.update(db.session.execute(select(Plan.status, func.count()).group_by(Plan.status)).all())
+    return counts
+
+
 def plan_figures(start=None, end=None) -> dict[str, int]:
     """Plans first submitted, and plans approved, in [start, end)."""
     def count(column):

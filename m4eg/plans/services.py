@@ -58,6 +58,7 @@ from .review import (
     revision_counts,
     revisions,
     start_review,
+    status_counts,
     status_for,
     steps,
     submit,
@@ -71,5 +72,6 @@ __all__ = [
     "next_block", "notify", "open_comment_counts", "parse_block", "plan_figures", "plan_link",
     "plans_of", "progress", "queue", "queue_count", "remind", "request_changes",
     "resolve_comment", "reviewer_note", "revision_counts", "revisions", "save_block",
-    "save_cycle", "start_plan", "start_review", "status_for", "steps", "submit", "totals",
+    "save_cycle", "start_plan", "start_review", "status_counts", "status_for", "steps",
+    "submit", "totals",
 ]

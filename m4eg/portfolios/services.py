@@ -148,6 +148,23 @@ def network_events() -> list[Activity]:
                                    .order_by(Activity.on_date.desc())))
 
 
+def activities_between(start: date | None, end: date | None) -> list[Activity]:
+    """Every activity (a portfolio's or a network event) dated in [start, end), oldest first
+    (the annual report's list of events; the same rows :func:`activity_figures` counts)."""
+    query = select(Activity).order_by(Activity.on_date, Activity.id)
+    if start is not None:
+        query = query.where(Activity.on_date >= start)
+    if end is not None:
+        query = query.where(Activity.on_date < end)
+    return list(db.session.scalars(query))
+
+
+def public_stories() -> list[Story]:
+    """The public quotes of every portfolio, by portfolio (the annual report's quotes)."""
+    return list(db.session.scalars(select(Story).where(Story.is_public.is_(True))
+                                   .order_by(Story.portfolio_id, Story.id)))
+
+
 def status_history(portfolio: Portfolio) -> list[StatusChange]:
     return list(db.session.scalars(
         select(StatusChange).join(Option, Option.id == StatusChange.option_id)

@@ -106,6 +106,22 @@ def _figures_and_api(ids):
     ]
 
 
+def _reports(ids):
+    draft = "?from=2023-05&to=2024-05"  # not final: for those who write it
+    final = "?from=2020-01&to=2020-12"  # final (made by _build): public
+    return [
+        ("reports.show", GET, "/en/figures/report", EVERYONE),  # the period form
+        ("reports.show", GET, f"/en/figures/report{draft}", NETWORK),
+        ("reports.pdf", GET, f"/en/figures/report.pdf{draft}", NETWORK),
+        ("reports.docx", GET, f"/en/figures/report.docx{draft}", NETWORK),
+        ("reports.show", GET, f"/en/figures/report{final}", EVERYONE),
+        ("reports.pdf", GET, f"/en/figures/report.pdf{final}", EVERYONE),
+        ("reports.docx", GET, f"/en/figures/report.docx{final}", EVERYONE),
+        ("reports.edit", BOTH, f"/en/figures/report/edit{draft}", NETWORK),
+        ("reports.finalise", POST, f"/en/figures/report/finalise{draft}", NETWORK),
+    ]
+
+
 def _courses(ids):
     course, workshop = f"/en/courses/{COURSE}", f"/en/workshops/{ids['workshop']}"
     lesson, certificate = f"{course}/{ids['lesson']}", f"/en/certificates/{ids['certificate']}"
@@ -205,8 +221,8 @@ def _readiness(ids):
     ]
 
 
-DOMAINS = (_main, _accounts, _municipalities, _figures_and_api, _courses, _portfolios,
-           _plans, _readiness)
+DOMAINS = (_main, _accounts, _municipalities, _figures_and_api, _reports, _courses,
+           _portfolios, _plans, _readiness)
 LAST = ("accounts.logout", "accounts.end_all_sessions")
 # Ids for the tests that read the table's routes, not its objects.
 ANY_IDS = dict.fromkeys(("message", "staff", "unconfirmed", "municipality", "lesson", "workshop",
@@ -241,6 +257,7 @@ def _build():
     from m4eg.plans.cli import DEFAULT_TEMPLATE
     from m4eg.portfolios import services as portfolios
     from m4eg.portfolios.models import Milestone
+    from m4eg.reports import services as reports
     from m4eg.workshops.models import Workshop, WorkshopGuest
 
     members = {"a": get_by_slug("khirdalan").id, "b": get_by_slug("urva").id}
@@ -275,6 +292,8 @@ def _build():
     reach = figures.save_reach(None, {"channel": "website", "reach": 10, "source": "Site",
                                       "starts_on": date(2024, 1, 1),
                                       "ends_on": date(2024, 1, 31), "note": ""})
+    reports.finalise(reports.parse_period({"from": "2020-01", "to": "2020-12"}),
+                     get_user(reviewer.id), version=0)
     message = queue_mail("someone@test.example", "Subject", "Body")
     message.status = FAILED  # one the administrator may queue again
     db.session.commit()

@@ -1,0 +1,184 @@
+"""The annual report of a period: HTML, PDF and Word in both languages, bad periods, the
+coordinators' versioned texts, the final (frozen, public) report."""
+
+import io
+import itertools
+from datetime import UTC, date, datetime, timedelta
+
+import docx
+import pytest
+
+from m4eg.extensions import db
+from m4eg.portfolios import services as portfolios
+from m4eg.workshops.models import Workshop
+from tests.plans.test_pdf import _overlap, _pages
+
+PERIOD = "from=2023-05&to=2024-05"
+REPORT = f"/en/figures/report?{PERIOD}"
+
+
+def _text(data: bytes) -> str:
+    return " ".join(" ".join(text.split()) for _w, _h, _words, text in _pages(data))
+
+
+@pytest.fixture
+def coordinator(app, login_as, demonstrators):
+    """A coordinator signed in, on the demonstrators' records and one ULC launch session
+    held in Lankaran in November 2023."""
+    with app.app_context():
+        starts = datetime(2023, 11, 6, 6, tzinfo=UTC)
+        db.session.add(Workshop(course_slug="foresight-for-municipalities", city_az="Lənkəran",
+                                city_en="Lankaran", venue="ULC", starts_at=starts,
+                                ends_at=starts + timedelta(hours=7), capacity=30,
+                                registration_deadline=starts - timedelta(days=3)))
+        db.session.commit()
+    return login_as("coordinator", name="Aysel Qasımova")
+
+
+def test_the_html_report_shows_each_section_from_the_records_in_english_and_azerbaijani(
+        client, coordinator):
+    page = client.get(REPORT).get_data(as_text=True)
+    assert "Key highlights May 2023 – May 2024, Azerbaijan" in page
+    assert '<th scope="row">Members of the network</th>' in page
+    assert "<strong>55</strong>" in page and "City municipality: 11" in page
+    assert "Future Ready Municipalities" in page and "Portfolio Journey" in page
+    assert "Tourism information centre and local brand" in page  # Urva's initiative
+    assert "Study tour to Bosnia and Herzegovina, Serbia and Montenegro" in page
+    assert "Orkhan Musayev, Chairman of Khirdalan Municipality" in page  # a public quote
+    assert "6 November 2023" in page and "Lankaran" in page  # the ULC session
+    assert "Urban Learning Center" in page and "Pathways for Economic Growth" in page
+    assert "do not necessarily reflect the views of the European Union" in page
+    # The Brussels sensemaking workshop of April 2023 is before the period.
+    assert "Brussels" not in page
+    az = client.get(f"/az/figures/report?{PERIOD}").get_data(as_text=True)
+    assert "Xırdalan şəhər bələdiyyəsi" in az and "İçərişəhər" in az
+    assert "Orxan Musayev" in az
+    assert "Lənkəran" in az  # a ULC in-person session of November 2023
+
+
+@pytest.mark.parametrize("lang", ["az", "en"])
+def test_every_word_of_the_pdf_is_inside_the_a4_page_and_none_overlaps(client, coordinator,
+                                                                        lang):
+    response = client.get(f"/{lang}/figures/report.pdf?{PERIOD}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pages = _pages(response.data)
+    for width, height, words, _page_text in pages:
+        assert (round(width), round(height)) == (595, 842)
+        for word in words:
+            assert word["x0"] >= 20 and word["x1"] <= width - 20, word
+            assert word["top"] >= 20 and word["bottom"] <= height - 20, word
+        for a, b in itertools.combinations(words, 2):
+            assert not _overlap(a, b), (a["text"], b["text"])
+    text = _text(response.data)
+    if lang == "az":
+        assert "Xırdalan şəhər bələdiyyəsi" in text and "İçərişəhər" in text
+        assert "Lənkəran" in text and "1.000" in text  # az number format
+    else:
+        assert "Members of the network" in text and "1,000" in text
+        assert "Urban Imaginaries" in text and "Khirdalan" in text
+    assert f"1 / {len(pages)}" in text
+
+
+def test_the_word_file_is_a4_with_the_key_figures_as_a_word_table(client, coordinator):
+    response = client.get(f"/en/figures/report.docx?{PERIOD}")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    document = docx.Document(io.BytesIO(response.data))
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    figures = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
+    assert figures["Members of the network"].splitlines()[:2] == ["55", "City municipality: 11"]
+    assert figures["Deep demonstrators"].splitlines() == [
+        "6", "Portfolio Journey: 2", "Urban Imaginaries: 4"]
+    texts = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert "Urva bələdiyyəsi" not in texts and any("Urva" in text for text in texts)
+    az = docx.Document(io.BytesIO(client.get(f"/az/figures/report.docx?{PERIOD}").data))
+    az_cells = [cell.text for table in az.tables for row in table.rows for cell in row.cells]
+    assert "Xırdalan şəhər bələdiyyəsi" in az_cells
+
+
+@pytest.mark.parametrize("query", ["from=2024-05&to=2023-05", "from=2024-13&to=2024-05",
+                                   "from=May&to=2024-05", "from=2023-05"])
+@pytest.mark.parametrize("suffix", ["", ".pdf", ".docx"])
+def test_a_bad_period_is_refused_with_a_translated_message(client, query, suffix):
+    response = client.get(f"/en/figures/report{suffix}?{query}")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert ("The period was not understood" in page
+            or "Choose the first and the last month" in page)
+
+
+def _texts(version, **values):
+    data = {"version": version}
+    data.update(values)
+    return data
+
+
+def test_the_coordinators_texts_are_saved_sanitised_and_shown_by_language(client, coordinator):
+    response = client.post(f"/en/figures/report/edit?{PERIOD}", data=_texts(
+        0, intro_en="The **network** grew.<script>alert(1)</script>", intro_az="Şəbəkə böyüdü.",
+        note_ulc_en="Four launch sessions."))
+    assert response.status_code == 302
+    page = client.get(REPORT).get_data(as_text=True)
+    assert "<strong>network</strong> grew." in page and "<script>alert" not in page
+    assert "Four launch sessions." in page
+    assert "Şəbəkə böyüdü." in client.get(f"/az/figures/report?{PERIOD}").get_data(as_text=True)
+    pdf_text = _text(client.get(f"/en/figures/report.pdf?{PERIOD}").data)
+    assert "The network grew." in pdf_text and "alert(1)" not in pdf_text
+
+
+def test_a_stale_save_is_refused_with_409_and_keeps_what_was_typed(client, coordinator):
+    url = f"/en/figures/report/edit?{PERIOD}"
+    assert client.post(url, data=_texts(0, intro_en="First draft.")).status_code == 302
+    # Two tabs opened on version 1: the first saves, the second is stale.
+    assert client.post(url, data=_texts(1, intro_en="Tab one.")).status_code == 302
+    stale = client.post(url, data=_texts(1, intro_en="Tab two, typed at length."))
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert "Someone saved this report while you were editing it" in page
+    assert "Tab two, typed at length." in page
+    assert "Tab one." in client.get(REPORT).get_data(as_text=True)
+    # A second first save (another tab that opened before any report existed) is stale too.
+    assert client.post(url, data=_texts(0, intro_en="Late.")).status_code == 409
+
+
+def test_a_final_report_is_frozen_public_and_says_who_finalised_it(app, client, coordinator):
+    assert client.post(f"/en/figures/report/edit?{PERIOD}",
+                       data=_texts(0, intro_en="Our year.")).status_code == 302
+    response = client.post(f"/en/figures/report/finalise?{PERIOD}", data={"version": 1})
+    assert response.status_code == 302
+    before = client.get(REPORT).get_data(as_text=True)
+    assert "Final report, finalised on" in before and "by Aysel Qasımova" in before
+    with app.app_context():
+        portfolios.add_activity(None, {
+            "kind": "forum", "title_az": "Yeni forum", "title_en": "A forum added later",
+            "on_date": date(2024, 1, 10), "place_az": "Bakı", "place_en": "Baku",
+            "women": 40, "men": 30, "people_reached": 5000})
+        db.session.commit()
+    live = client.get(f"/en/figures/?{PERIOD}").get_data(as_text=True)
+    assert '<p class="figure-value">8</p>' in live  # the records did change
+    after = client.get(REPORT).get_data(as_text=True)
+    assert "A forum added later" not in after
+    assert after.count("<strong>7</strong>") == before.count("<strong>7</strong>") >= 1
+    assert "A forum added later" not in _text(
+        client.get(f"/en/figures/report.pdf?{PERIOD}").data)
+    # Its texts can no longer be changed (409, nothing written).
+    refused = client.post(f"/en/figures/report/edit?{PERIOD}",
+                          data=_texts(2, intro_en="Rewritten."))
+    assert refused.status_code == 409
+    assert "This report is final" in refused.get_data(as_text=True)
+    assert "Rewritten." not in client.get(REPORT).get_data(as_text=True)
+    # Anyone may read it now, in both languages and formats.
+    client.post("/en/accounts/logout")
+    assert client.get(REPORT).status_code == 200
+    assert client.get(f"/az/figures/report.docx?{PERIOD}").status_code == 200
+
+
+def test_a_report_not_yet_final_is_for_coordinators_only(client, login_as, demonstrators):
+    response = client.get(REPORT)
+    assert response.status_code == 302 and "/accounts/login" in response.headers["Location"]
+    login_as("focal_point")
+    assert client.get(REPORT).status_code == 403
+    assert client.get(f"/en/figures/report.pdf?{PERIOD}").status_code == 403
+    assert client.post(f"/en/figures/report/edit?{PERIOD}",
+                       data=_texts(0, intro_en="x")).status_code == 403
