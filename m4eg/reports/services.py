@@ -77,11 +77,10 @@ def parse_period(args) -> figures.Period:
     ``to``), or :class:`ReportError` saying what is wrong."""
     if not args.get("from", "").strip() or not args.get("to", "").strip():
         raise ReportError(_l("Choose the first and the last month of the report."))
-    period, valid = figures.Period.from_args(args)
-    if not valid or period.start is None or period.end is None:
-        raise ReportError(_l("The period was not understood. Write months as YYYY-MM, the "
-                             "first not after the last."))
-    return period
+    try:
+        return figures.Period.from_args(args)
+    except figures.PeriodError as error:  # the key figures' own words for a bad month
+        raise ReportError(error.message, field=error.field) from error
 
 
 def _key(period: figures.Period) -> tuple[str, str]:
