@@ -153,3 +153,49 @@ def test_quiz_rules_are_read_with_their_defaults():
     assert (foresight.draw, foresight.attempts) == (6, None)
     assert foresight.review.correct_answers == "after_pass_or_last"
     assert courses["community-listening"].quiz.draw is None
+
+
+def _words(text: str) -> list[str]:
+    """The words of ``text``, lower-cased by Azerbaijani rules, without punctuation."""
+    import re
+
+    from m4eg.core.text import az_lower
+
+    return re.findall(r"\w+(?:[.'’]\w+)*", az_lower(text))
+
+
+def _gives_away(explanation: str, option: str, span: int = 4) -> bool:
+    """True when ``explanation`` holds the whole ``option`` or any ``span`` words of it in a row."""
+    said, named = " ".join(_words(explanation)), _words(option)
+    runs = [named] if len(named) <= span else [
+        named[start:start + span] for start in range(len(named) - span + 1)]
+    return any(f" {' '.join(run)} " in f" {said} " for run in runs)
+
+
+def test_the_rule_catches_a_whole_short_option_and_four_words_of_a_long_one():
+    assert _gives_away("A stress is a slow, chronic pressure.", "Stress")
+    assert not _gives_away("Stresses and shocks differ in speed.", "Stress")
+    assert _gives_away("Gərginliklər deyil, GƏRGİNLİK (stress) belədir", "Gərginlik (stress)")
+    assert _gives_away("Split the figures by sex before you decide",
+                       "Split the figures by sex, age and village and look again")
+    assert not _gives_away("Split the figures first", "Split the figures by sex and age")
+
+
+def test_no_explanation_names_a_correct_option():
+    """A failed attempt shows the explanations but never the right options (FORMAT.md): an
+    explanation that repeats a correct option would give the answer away."""
+    found = [(course.slug, question.id, option.id, lang)
+             for course in load_catalogue().courses for question in course.questions
+             for option in question.options if option.correct for lang in ("az", "en")
+             if _gives_away(question.explanation[lang], option.text[lang])]
+    assert found == []
+
+
+def test_every_explanation_sends_the_learner_to_a_lesson_of_the_course():
+    """Each explanation names, in its own language, the lesson to read again."""
+    missing = [(course.slug, question.id, lang)
+               for course in load_catalogue().courses for question in course.questions
+               for lang in ("az", "en")
+               if not any(lesson.title[lang] in question.explanation[lang]
+                          for lesson in course.lessons)]
+    assert missing == []
