@@ -225,3 +225,24 @@ def test_lesson_and_quiz_screenshots(live_server, new_context, screenshots_dir, 
     _expect()(page.locator(".explanation")).to_have_count(len(course.questions))
     shoot("quiz-results")
     assert not overflows, "\n".join(overflows)
+
+
+def test_back_after_a_failed_attempt_shows_an_empty_new_paper(live_server, new_context):
+    """The back button after a failed attempt must not bring the old answers back ticked:
+    the new attempt would otherwise be graded on them without the learner meaning to."""
+    expect = _expect()
+    course = _course()
+    page = new_context().new_page()
+    _unused, _lesson, quiz = _open_lesson_and_quiz(page, live_server)
+    page.goto(quiz)
+    for question in course.questions:
+        wrong = [option for option in question.options if not option.correct]
+        box = page.locator(f"input[name='q-{question.id}'][value='{wrong[0].id}']")
+        if box.count():  # the paper may draw some of the questions only
+            box.check()
+    assert page.locator("form.quiz input:checked").count() > 0
+    _submit_quiz(page)
+    expect(page.locator("form.quiz")).to_have_count(0)  # the review of the failed attempt
+    page.go_back()
+    expect(page.locator("form.quiz fieldset").first).to_be_visible()
+    assert page.locator("form.quiz input:checked").count() == 0, "old answers came back"
