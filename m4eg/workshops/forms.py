@@ -60,7 +60,7 @@ class WorkshopForm(Form):
 class GuestForm(Form):
     """A person without an account, recorded at the door."""
 
-    name = StringField(_l("Name (optional)"), validators=[Length(max=120)])
+    name = StringField(_l("Name"), validators=[Length(max=120)])
     organisation = StringField(_l("Organisation"), validators=[Length(max=200)])
     # The service checks the municipality exists (the list is long and changes).
     municipality_id = SelectField(_l("Municipality, if any"), validate_choice=False,

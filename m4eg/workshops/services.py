@@ -33,6 +33,9 @@ from .models import (
 
 Sex = accounts.Sex
 SEX_LABELS = accounts.SEX_LABELS
+# A coordinator records a guest's sex: "Prefer not to say" is the person's own words on their
+# account, not the coordinator's.
+GUEST_SEX_LABELS = {**SEX_LABELS, accounts.Sex.NOT_STATED.value: _l("Sex not stated")}
 # The time of day as 10:00 in both languages (Babel's "short" time is "10:00 AM" in English).
 TIME_PATTERN = "HH:mm"
 
@@ -210,8 +213,9 @@ def mail_seat(record: WorkshopRegistration, workshop: Workshop, *, promoted: boo
     language = user.preferred_language
     with force_locale(language):
         city = workshop.city
-        # "Tuesday, 16 March 2027, 10:00": the day in words, the time without seconds or AM/PM
-        start = (f'{format_date(workshop.starts_at, "full")}, '
+        # "16 March 2027, 10:00": the time without seconds or AM/PM; no weekday (the full
+        # format puts a capitalised weekday in the middle of an Azerbaijani sentence)
+        start = (f'{format_date(workshop.starts_at, "long")}, '
                  f'{format_time(workshop.starts_at, TIME_PATTERN)}')
         if promoted:
             opening = _("A seat has become free in the ULC workshop in %(city)s (%(venue)s, "

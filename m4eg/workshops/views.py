@@ -113,7 +113,7 @@ def _guest_form():
     form = GuestForm()
     form.municipality_id.choices = select_choices(
         [("", "—"), *services.municipality_choices(current_language())])
-    form.sex.choices = select_choices(services.SEX_LABELS.items())
+    form.sex.choices = select_choices(services.GUEST_SEX_LABELS.items())
     return form
 
 
@@ -123,7 +123,7 @@ def _register_page(workshop, guest_form=None):
         "workshops/attendance.html", workshop=workshop, roster=services.roster(workshop),
         guests=guests, counts=services.attendance_counts(workshop),
         names=services.municipality_names(g.municipality_id for g in guests),
-        course=services.get_course(workshop.course_slug), sex_labels=services.SEX_LABELS,
+        course=services.get_course(workshop.course_slug), sex_labels=services.GUEST_SEX_LABELS,
         guest_form=guest_form or _guest_form())
 
 
