@@ -24,6 +24,15 @@ SLUG = "community-listening"
 TITLE = {"az": "İcma ilə dinləmə: sakinlərin səsini eşitmək və qərarlara çevirmək",
          "en": "Community listening: hearing residents and turning it into decisions"}
 LEARNER = "Aytən Şükürova-Əliyeva"
+# A realistic long Azerbaijani name (70 characters) and a course title of three lines.
+LONG_NAME = "Gülnarə Əliheydər qızı Məmmədova-Hüseynzadə Şükürova-Qəmbərli Ağabəyim"
+LONG_TITLE = {
+    "az": "Bələdiyyə büdcəsinin iştirakçı planlaşdırılması: sakinlərlə birgə prioritetlərin "
+          "seçilməsi, xərclərin şəffaf izlənməsi və nəticələrin ictimaiyyətə hesabat şəklində "
+          "təqdim edilməsi",
+    "en": "Participatory municipal budgeting: choosing priorities together with residents, "
+          "tracking spending transparently and reporting the results back to the public in "
+          "plain language, step by step"}
 
 
 @pytest.fixture
@@ -54,7 +63,8 @@ def _page(data: bytes):
     with pdfplumber.open(io.BytesIO(data)) as document:
         assert len(document.pages) == 1
         page = document.pages[0]
-        return page.width, page.height, page.extract_words(), " ".join(page.extract_text().split())
+        words = page.extract_words(extra_attrs=["size"])
+        return page.width, page.height, words, " ".join(page.extract_text().split())
 
 
 def _png(data: bytes, tmp_path, name: str) -> Image.Image:
@@ -99,10 +109,36 @@ def test_one_code_gives_the_pdf_in_the_language_asked_for(client, login_as, owne
     assert "6 mart 2026" in az and "Certificate of completion" not in az
 
 
+def _rename(app, name: str, titles: dict[str, str]) -> None:
+    with app.app_context():
+        certificate = db.session.scalar(select(Certificate))
+        certificate.learner_name = name
+        certificate.course_title_az, certificate.course_title_en = titles["az"], titles["en"]
+        db.session.commit()
+
+
 @pytest.mark.parametrize("lang", ["az", "en"])
-def test_every_word_is_inside_the_page_and_no_text_overlaps(client, login_as, owner, lang):
+@pytest.mark.parametrize("variant", ["usual", "long title", "long", "longest allowed"])
+def test_every_word_is_inside_the_page_and_no_text_overlaps(app, client, login_as, owner, lang,
+                                                            variant):
+    """Whatever the lengths of the learner's name and the course title (up to the longest
+    the database holds), every word stays inside the frame and no two lines touch."""
+    name, titles = {
+        "usual": (LEARNER, TITLE),
+        "long title": (LEARNER, LONG_TITLE),
+        "long": (LONG_NAME, LONG_TITLE),
+        "longest allowed": ((LONG_NAME + " ") * 2, {k: (v + " ") * 2 for k, v in
+                                                     LONG_TITLE.items()}),
+    }[variant]
+    name, titles = name[:120].strip(), {k: v[:200].strip() for k, v in titles.items()}
+    assert len(LONG_NAME) == 70
+    _rename(app, name, titles)
     _sign_in(client, owner)
-    width, height, words, _text = _page(_pdf(client, lang))
+    width, height, words, text = _page(_pdf(client, lang))
+    assert name in text and titles[lang] in text  # all of it, none cut off
+    if variant.startswith("long "):  # the title really takes three lines
+        title_tops = {round(w["top"]) for w in words if round(w["size"]) == 17}  # its size
+        assert len(title_tops) == 3, title_tops
     assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
     for word in words:
         assert word["x0"] >= 40 and word["x1"] <= width - 40, word  # inside the frame
@@ -126,6 +162,31 @@ def test_the_pdf_carries_the_mark_the_emblem_and_the_qr_code(client, login_as, o
     assert "M4EG Azerbaijan" in text and "Urban Learning Center" in text  # the mark
     funded = next(w for w in words if w["text"] == "Funded")
     assert blue[0]["x1"] < funded["x0"]  # the emblem left of its line
+
+
+@pytest.mark.parametrize("lang, mark, english", [
+    ("az", ["M4EG Azərbaycan", "Şəhər Tədris Mərkəzi (ULC)"], ["Urban Learning Center",
+                                                              "Azerbaijan", "Certificate"]),
+    ("en", ["M4EG Azerbaijan", "Urban Learning Center"], []),
+])
+def test_the_mark_and_the_metadata_speak_the_page_language(client, login_as, owner, lang, mark,
+                                                          english):
+    """An Azerbaijani certificate carries no English: neither the words of the mark in its
+    header nor the title, author and subject a PDF reader shows."""
+    _sign_in(client, owner)
+    with pdfplumber.open(io.BytesIO(_pdf(client, lang))) as document:
+        page = document.pages[0]
+        header = page.crop((0, 0, page.width / 2, 40 * 72 / 25.4))  # top left, above 40 mm
+        header_text = " ".join(header.extract_text().split())
+        text = " ".join(page.extract_text().split())
+        info = {key: document.metadata.get(key) for key in ("Title", "Author", "Subject")}
+    for words in mark:
+        assert words in header_text
+    for words in english:
+        assert words not in text and not any(words in value for value in info.values())
+    heading = {"az": "Kursun başa vurulması haqqında sertifikat",
+               "en": "Certificate of completion"}[lang]
+    assert info == {"Title": heading, "Author": " — ".join(mark), "Subject": TITLE[lang]}
 
 
 def test_a_verifier_types_the_code_as_they_read_it(client, owner):
