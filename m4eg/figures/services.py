@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 from ..accounts import services as accounts
 from ..core import audit, versions
 from ..core.errors import DomainError
-from ..core.numbers import format_number
 from ..core.i18n import current_language
+from ..core.numbers import format_number
 from ..core.privacy import SmallCell, suppress, suppress_breakdown
 from ..core.text import az_lower
 from ..core.time import as_utc, utcnow
