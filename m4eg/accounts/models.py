@@ -30,6 +30,9 @@ class Sex(LabelledEnum):
 
 
 SEX_LABELS = dict(Sex.choices())  # in this order on forms and in the key figures
+# The same groups as counts name them: "Prefer not to say" is the person's own words on their
+# account form; a figure, a CSV or an attendance register says "Sex not stated".
+SEX_COUNT_LABELS = {**SEX_LABELS, Sex.NOT_STATED.value: _l("Sex not stated")}
 
 
 class User(UserMixin, db.Model):

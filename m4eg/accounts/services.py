@@ -29,7 +29,8 @@ from ..core.time import as_utc, utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
 from . import throttle
-from .models import (  # noqa: F401 - SEX_LABELS and Sex: for other domains
+from .models import (  # noqa: F401 - SEX_LABELS, SEX_COUNT_LABELS and Sex: for other domains
+    SEX_COUNT_LABELS,
     SEX_LABELS,
     PasswordResetToken,
     Sex,

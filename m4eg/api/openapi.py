@@ -62,6 +62,10 @@ _FIGURE = {
         "definition": {"type": "string", "description": "What the figure counts."},
         "breakdown": {"type": "object", "additionalProperties": _COUNT},
         "breakdown_labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "also": {"type": "object", "additionalProperties": {"type": "integer"},
+                 "description": "Counts shown beside the figure, not part of its breakdown "
+                                "(event_participants: `municipalities` represented)."},
+        "also_labels": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }
 _FIGURE_REF = {"$ref": "#/components/schemas/Figure"}
@@ -69,8 +73,9 @@ _FIGURES_200 = ("Figures for the period: members, deep_demonstrators, new_member
                 "communications_reach, events, event_participants, ulc_staff, "
                 "plans_submitted, plans_approved; `notice` says when the period lies outside "
                 "the records")
-_BAD_PERIOD = {"description": "A month not written as YYYY-MM, or `from` after `to` (a "
-                              "translated `error` and the `field`)"}
+_BAD_PERIOD = {"description": "A month not written as YYYY-MM, `from` after `to`, or a "
+                              "`lang` other than az and en (a translated `error` and the "
+                              "`field`)"}
 
 
 def openapi_document() -> dict:

@@ -19,6 +19,7 @@ from . import bp
 from .openapi import openapi_document
 
 MAX_PER_PAGE = 100
+LANGUAGES = ("az", "en")
 
 
 def _member(m) -> dict:
@@ -68,14 +69,22 @@ def _figure(f) -> dict:
             "value": "n/a" if f.unavailable else _cell(f.value),
             "unavailable_reason": str(f.unavailable) or None, "definition": str(f.source),
             "breakdown": {key: _cell(value) for key, _label, value in f.parts},
-            "breakdown_labels": {key: str(label) for key, label, _value in f.parts}}
+            "breakdown_labels": {key: str(label) for key, label, _value in f.parts},
+            "also": {key: value for key, _label, value in f.also},
+            "also_labels": {key: str(label) for key, label, _value in f.also}}
 
 
 def _figures_answer(key: str | None = None):
     """The figures (or the one named ``key``) with labels in ``?lang=`` (az|en, default en);
     a period that is not one answers 400, an unknown key 404, each with a translated
     message."""
-    lang = request.args.get("lang") if request.args.get("lang") in ("az", "en") else "en"
+    lang = request.args.get("lang", "en")
+    if lang not in LANGUAGES:
+        # In the language the client's Accept-Language prefers, English by default.
+        with force_locale(request.accept_languages.best_match(LANGUAGES, default="en")):
+            return jsonify(error=_("“%(value)s” is not a language of the figures: choose one "
+                                   "of %(languages)s.", value=lang[:20],
+                                   languages=", ".join(LANGUAGES)), field="lang"), 400
     with force_locale(lang):
         if key is not None and key not in figures.KEYS:
             return jsonify(error=_("There is no key figure of this name."), key=key), 404

@@ -26,7 +26,7 @@ def csv_response(rows, filename: str) -> Response:
         writer.writerow([escape_cell(value) for value in row])
     return Response(
         "\ufeff" + buffer.getvalue(),  # the BOM makes Excel read UTF-8 (ə, ş, ğ) correctly
-        mimetype="text/csv; charset=utf-8",
+        mimetype="text/csv",  # Flask adds "; charset=utf-8" to a text/* mimetype
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

@@ -12,16 +12,20 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from flask_babel import format_date
+from babel.lists import format_list
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from ..accounts import services as accounts
-from ..core import versions
+from ..core import audit, versions
 from ..core.errors import DomainError
+from ..core.i18n import current_language
 from ..core.numbers import format_number
 from ..core.privacy import SmallCell, suppress, suppress_breakdown
+from ..core.text import az_lower
 from ..core.time import as_utc, utcnow
 from ..courses import services as courses
 from ..extensions import db
@@ -31,7 +35,7 @@ from ..portfolios import services as portfolios
 from ..workshops import services as workshops
 from .models import ActivityKindRule, Channel, ReachRecord
 
-SEX_LABELS = accounts.SEX_LABELS
+SEX_LABELS = accounts.SEX_COUNT_LABELS  # counts say "Sex not stated"
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -111,6 +115,8 @@ class Figure:
     parts: list[tuple[str, object, int | SmallCell]] = field(default_factory=list)
     source: object = ""
     unavailable: object = ""  # why the records cannot give the figure ("n/a")
+    # Counts shown on their own line under the figure, not part of its breakdown or total
+    also: list[tuple[str, object, int]] = field(default_factory=list)
 
     @property
     def tracked(self) -> bool:
@@ -119,18 +125,10 @@ class Figure:
 
 KEYS = ("members", "deep_demonstrators", "new_members", "communications_reach", "events",
         "event_participants", "ulc_staff", "plans_submitted", "plans_approved")
-# The programme's definition of an event (seed 004 counts the Deep Demonstrators meeting,
-# the two study tours and the ULC launch in-person sessions; "UNDP SM" as the report
-# writes it, unexpanded): kinds with no row in
-# activity_kinds take this (the migration writes the same rows).
+# The programme's definition of an event (the annual report 2023–2024 counts the Deep
+# Demonstrators meeting, the two study tours and the ULC launch in-person sessions): kinds
+# with no row in activity_kinds take this (the migration writes the same rows).
 EVENT_KINDS = frozenset({"meeting", "study_tour"})
-EVENT_DEFINITION = _l(
-    "The programme counts as events its meetings and study tours and the ULC in-person "
-    "sessions that took place (seed 004, May 2023 – May 2024: the Deep Demonstrators "
-    "meeting with UNDP SM, the Urva study tour of the Balkans, the "
-    "Icherisheher study tour to the Smart City Expo World Congress and the ULC launch "
-    "in-person sessions). Fairs, workshops, sensemaking sessions and forums are not counted "
-    "unless a coordinator changes it here.")
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2101, 1, 1, tzinfo=UTC)
 
@@ -147,6 +145,7 @@ def compute(period: Period) -> list[Figure]:
     learners, learners_by_sex = suppress_breakdown(
         sum(by_sex.values()), [(key, SEX_LABELS[key], by_sex[key]) for key in SEX_LABELS])
     events = event_counts(period)
+    kinds = counting_kinds()
     participants = events["participants"]
     plan_counts = plans.plan_figures(start, end)
     new_members, why_not = count_new_members(period)
@@ -166,14 +165,16 @@ def compute(period: Period) -> list[Figure]:
                source=_l("Sum of the communications reach records whose date range ends in "
                          "the period")),
         Figure("events", _l("Events"), events["activities"] + events["sessions"],
-               [("activities", _l("Meetings and study tours"), events["activities"]),
+               [("activities", kinds_label(kinds), events["activities"]),
                 ("ulc_sessions", _l("ULC in-person sessions"), events["sessions"])],
-               EVENT_DEFINITION),
+               event_definition(kinds)),
         Figure("event_participants", _l("Participants in events"),
                suppress(sum(participants.values())),
                [(key, SEX_LABELS[key], suppress(participants[key])) for key in SEX_LABELS],
                _l("Participants of the events counted above, by sex, where the records give "
-                  "it (ULC sessions: participants marked present)")),
+                  "it (ULC sessions: participants marked present)"),
+               also=[("municipalities", _l("Municipalities represented (ULC in-person "
+                                           "sessions)"), events["municipalities"])]),
         Figure("ulc_staff", _l("Municipal staff registered at the ULC"), learners,
                learners_by_sex,
                _l("Municipal staff who enrolled in their first ULC course in the period")),
@@ -187,15 +188,18 @@ def compute(period: Period) -> list[Figure]:
 def rows(figures: list[Figure]) -> list[list]:
     """The figures as a table for CSV in the current language: key, figure, breakdown, value
     as the page words them (a small cell as ``<5``, a figure the records cannot give as
-    ``n/a``)."""
-    table = [[_("Key"), _("Figure"), _("Breakdown"), _("Value")]]
+    ``n/a``), then a note (why a value is ``n/a``) and the figure's definition."""
+    table = [[_("Key"), _("Figure"), _("Breakdown"), _("Value"), _("Note"), _("Definition")]]
     for figure in figures:
-        label = str(figure.label)
+        label, definition = str(figure.label), str(figure.source)
         value = _("n/a") if figure.unavailable else (
             "" if figure.value is None else str(figure.value))
-        table.append([figure.key, label, _("Total"), value])
-        table.extend([figure.key, label, str(part), str(value)]
+        table.append([figure.key, label, _("Total"), value, str(figure.unavailable or ""),
+                      definition])
+        table.extend([figure.key, label, str(part), str(value), "", definition]
                      for _key, part, value in figure.parts)
+        table.extend([figure.key, label, str(part), str(value), "", definition]
+                     for _key, part, value in figure.also)
     return table
 
 
@@ -293,6 +297,49 @@ def counting_kinds() -> list[str]:
     return [key for key, _label, counts in event_kinds() if counts]
 
 
+def _kind_list(keys) -> str:
+    """The kinds' labels as one phrase of the current language ("Study tour and meeting"),
+    joined by Babel's list format; the labels after the first start in lower case."""
+    labels = {kind.value: str(kind.label) for kind in portfolios.ACTIVITY_KINDS}
+    lower = az_lower if current_language() == "az" else str.lower
+    words = [labels[key] for key in keys if key in labels]
+    words = [word if i == 0 else lower(word[:1]) + word[1:] for i, word in enumerate(words)]
+    return format_list(words, locale=get_locale()) if words else ""
+
+
+def kinds_label(keys) -> LazyString:
+    """The label of the activities that count as events, built from the counting kinds in
+    the language of the page that shows it (the figures are memoized across languages)."""
+    keys = tuple(keys)
+    return LazyString(lambda: _kind_list(keys) or _("Activities"))
+
+
+def event_definition(keys=None) -> LazyString:
+    """The definition of the figure "events" from the kinds that count (and those that do
+    not), in the language of the page that shows it."""
+    keys = tuple(counting_kinds() if keys is None else keys)
+
+    def text() -> str:
+        others = [kind.value for kind in portfolios.ACTIVITY_KINDS if kind.value not in keys]
+        report = _("As the annual report 2023–2024 counts them for May 2023 – May 2024: the "
+                   "meeting of the deep demonstrators with UNDP senior management, the Urva "
+                   "study tour of the Balkans, the Icherisheher study tour to the Smart City "
+                   "Expo World Congress and the ULC launch in-person sessions.")
+        if keys:
+            counted = _("The programme counts as events these activities: %(kinds)s; and "
+                        "the ULC in-person sessions that took place.", kinds=_kind_list(keys))
+        else:
+            counted = _("The programme counts as events the ULC in-person sessions that took "
+                        "place; no kind of activity counts.")
+        parts = [counted, report]
+        if others:
+            parts.append(_("Not counted unless a coordinator changes it: %(kinds)s.",
+                           kinds=_kind_list(others)))
+        return " ".join(parts)
+
+    return LazyString(text)
+
+
 def set_event_kinds(counting: set[str]) -> None:
     """Record which activity kinds count toward the figure "events" (all others do not)."""
     known = {kind.value for kind in portfolios.ACTIVITY_KINDS}
@@ -320,7 +367,7 @@ def event_counts(period: Period) -> dict:
     participants = {key: activities["participants"][key] + sessions["participants"][key]
                     for key in SEX_LABELS}
     return {"activities": activities["events"], "sessions": sessions["sessions"],
-            "participants": participants}
+            "participants": participants, "municipalities": sessions["municipalities"]}
 
 
 def event_records(period: Period) -> tuple[list, list]:
@@ -366,6 +413,11 @@ def get_reach(record_id: int) -> ReachRecord | None:
     return db.session.get(ReachRecord, record_id)
 
 
+# Far above any channel's audience, and within the 32-bit column (PostgreSQL answers
+# "integer out of range" beyond 2,147,483,647).
+REACH_MAX = 1_000_000_000
+
+
 def save_reach(record: ReachRecord | None, data: dict, *,
                version: int | None = None) -> ReachRecord:
     """Create or edit a reach record: a channel of the list, a reach of zero or more, a date
@@ -374,6 +426,9 @@ def save_reach(record: ReachRecord | None, data: dict, *,
         raise FigureError(_l("Choose a channel from the list."), field="channel")
     if data["reach"] is None or data["reach"] < 0:
         raise FigureError(_l("The number of people reached cannot be negative."), field="reach")
+    if data["reach"] > REACH_MAX:
+        raise FigureError(_l("The number of people reached cannot be more than %(limit)s.",
+                             limit=format_number(REACH_MAX)), field="reach")
     if data["ends_on"] < data["starts_on"]:
         raise FigureError(_l("The range must end on or after the day it starts."),
                           field="ends_on")
@@ -388,6 +443,17 @@ def save_reach(record: ReachRecord | None, data: dict, *,
         setattr(record, key, value)
     db.session.flush()
     return record
+
+
+def delete_reach(record: ReachRecord, *, actor=None) -> None:
+    """Delete a reach record (entered by mistake, or twice); the audit log keeps what it
+    said and who deleted it."""
+    audit.record("reach.deleted", actor=actor, target=record, before={
+        "channel": str(record.channel), "reach": record.reach,
+        "starts_on": record.starts_on.isoformat(), "ends_on": record.ends_on.isoformat(),
+        "source": record.source})
+    db.session.delete(record)
+    db.session.flush()
 
 
 DEMO_REACH_SOURCE = "M4EG Azerbaijan annual report 2023–2024"

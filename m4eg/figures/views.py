@@ -13,7 +13,7 @@ from ..core.exports import table_response
 from ..core.forms import select_choices
 from ..core.i18n import current_language
 from ..core.permissions import PUBLIC, allow, can
-from ..core.views import get_or_404, submit
+from ..core.views import act, get_or_404, submit
 from . import bp, services
 from .chart import bar_chart
 from .forms import EventKindsForm, ReachForm
@@ -115,6 +115,16 @@ def reach_edit(record_id):
                   status=400)
 
 
+@bp.route("/reach/<int:record_id>/delete", methods=["GET", "POST"])
+@allow(action="figures.manage")
+def reach_delete(record_id):
+    record = get_or_404(services.get_reach(record_id))
+    if request.method == "GET":
+        return render_template("figures/reach_delete.html", record=record)
+    return act(lambda: services.delete_reach(record, actor=current_user),
+               done=_("The reach record has been deleted."), then=url_for(".reach_list"))
+
+
 @bp.route("/events", methods=["GET", "POST"])
 @allow(action="figures.manage")
 def event_kinds():
@@ -126,4 +136,4 @@ def event_kinds():
                   done=_("The definition of an event has been saved."),
                   then=url_for(".event_kinds"), status=400, page=lambda: render_template(
                       "figures/event_kinds.html", form=form, kinds=kinds,
-                      definition=services.EVENT_DEFINITION))
+                      definition=services.event_definition()))

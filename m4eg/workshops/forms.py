@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..accounts.services import Sex
@@ -55,6 +62,12 @@ class WorkshopForm(Form):
     capacity = IntegerField(_l("Seats"), validators=[DataRequired(),
                                                      NumberRange(min=1, max=2000)])
     version = HiddenField()  # read by core.forms.form_version
+
+
+class ParticipantForm(Form):
+    """A person with an account who came, found by the email address of their account."""
+
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
 
 
 class GuestForm(Form):

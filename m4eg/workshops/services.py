@@ -18,6 +18,7 @@ from ..accounts import services as accounts
 from ..core import versions
 from ..core.errors import DomainError
 from ..core.outbox import queue_mail
+from ..core.text import az_sort_key
 from ..core.time import as_utc, utcnow
 from ..courses import services as courses
 from ..extensions import db
@@ -32,10 +33,9 @@ from .models import (
 )
 
 Sex = accounts.Sex
-SEX_LABELS = accounts.SEX_LABELS
-# A coordinator records a guest's sex: "Prefer not to say" is the person's own words on their
-# account, not the coordinator's.
-GUEST_SEX_LABELS = {**SEX_LABELS, accounts.Sex.NOT_STATED.value: _l("Sex not stated")}
+# Counts and a guest's sex as a coordinator records it: "Sex not stated", never the
+# person's own "Prefer not to say".
+SEX_LABELS = accounts.SEX_COUNT_LABELS
 # The time of day as 10:00 in both languages (Babel's "short" time is "10:00 AM" in English).
 TIME_PATTERN = "HH:mm"
 
@@ -75,7 +75,7 @@ def upcoming_and_past() -> tuple[list[Workshop], list[Workshop]]:
 
 
 def when(workshop: Workshop) -> str:
-    """The session's date and start time in the page's language ("16 Mar 2027, 10:00"), or
+    """The session's date and start time in the page's language ("16 March 2027, 10:00"), or
     only its month ("November 2023") when the source gives no day."""
     if workshop.date_precision == DatePrecision.MONTH:
         return format_date(workshop.starts_at, "LLLL y")
@@ -83,8 +83,9 @@ def when(workshop: Workshop) -> str:
 
 
 def moment(value: datetime) -> str:
-    """A date and time in Baku time for the page: "16 Mar 2027, 10:00"."""
-    return f"{format_date(value, 'medium')}, {clock_time(value)}"
+    """A date and time in Baku time for the page: "16 March 2027, 10:00" (az "16 mart 2027";
+    the medium format's "16 mar" is an abbreviation a sentence should not carry)."""
+    return f"{format_date(value, 'long')}, {clock_time(value)}"
 
 
 def clock_time(value: datetime) -> str:
@@ -330,6 +331,26 @@ def add_participant(workshop: Workshop, user) -> WorkshopRegistration:
     return record
 
 
+@dataclass(frozen=True)
+class Added:
+    """A person with an account recorded as present, and whether they were registered."""
+
+    record: WorkshopRegistration
+    was_registered: bool
+
+
+def add_participant_by_email(workshop: Workshop, email: str) -> Added:
+    """Record as present the person whose account has ``email`` (a coordinator completing a
+    past session's attendance); an email that belongs to no account is refused."""
+    user = accounts.get_by_email((email or "").strip())
+    if user is None:
+        raise WorkshopError(_l("No account has this email address. A person without an "
+                               "account can be added as a guest."), field="email")
+    record = registration(workshop, user)
+    was_registered = record is not None and record.status == RegistrationStatus.CONFIRMED
+    return Added(add_participant(workshop, user), was_registered)
+
+
 def set_attendance(workshop: Workshop, values: dict[int, str]) -> None:
     """Record attendance (present, absent, excused) of confirmed participants, once the
     session has started."""
@@ -424,12 +445,20 @@ def how_many_came(sessions) -> dict[int, int]:
 def attendance_counts(workshop: Workshop) -> dict:
     """Who came (present participants and guests), by sex and by municipality name."""
     came = _present([workshop.id])[workshop.id]
-    by_municipality = Counter()
+    by_municipality, without = Counter(), 0
     for person in came:
         municipality = (municipalities.get(person.municipality_id)
                         if person.municipality_id else None)
-        by_municipality[municipality.name if municipality else _("no municipality")] += 1
-    return {"total": len(came), "sex": _by_sex(came), "municipality": dict(by_municipality)}
+        if municipality is None:
+            without += 1
+        else:
+            by_municipality[municipality.name] += 1
+    # In the Azerbaijani alphabet (the names are Azerbaijani places), "no municipality" last
+    ordered = {name: by_municipality[name] for name in sorted(by_municipality, key=az_sort_key)}
+    if without:
+        ordered[_("no municipality")] = without
+    return {"total": len(came), "sex": _by_sex(came), "municipality": ordered,
+            "municipalities": len(by_municipality)}
 
 
 def _taken_place(start: datetime | None, end: datetime | None):

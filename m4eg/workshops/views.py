@@ -12,7 +12,7 @@ from ..core.params import to_int
 from ..core.permissions import AUTHENTICATED, PUBLIC, allow, can
 from ..core.views import act, get_or_404, submit
 from . import bp, services
-from .forms import GuestForm, WorkshopForm, to_local, to_utc
+from .forms import GuestForm, ParticipantForm, WorkshopForm, to_local, to_utc
 from .models import RegistrationStatus
 from .sheet import sign_in_sheet_pdf
 
@@ -89,7 +89,8 @@ def _data(form) -> dict:
 def create():
     form = _form()
     return submit(form, lambda: services.save_workshop(None, _data(form)),
-                  done=_("The session has been created."), then=_shown, page=lambda: (
+                  done=_("The session has been created."), then=_shown, status=400,
+                  page=lambda: (
                       render_template("workshops/edit.html", form=form, workshop=None)))
 
 
@@ -105,6 +106,7 @@ def edit(workshop_id):
     return submit(form, lambda version: services.save_workshop(workshop, _data(form),
                                                                version=version),
                   versioned=True, done=_("The session has been saved."), then=_shown(workshop),
+                  status=400,
                   page=lambda: render_template("workshops/edit.html", form=form,
                                                workshop=workshop))
 
@@ -113,18 +115,19 @@ def _guest_form():
     form = GuestForm()
     form.municipality_id.choices = select_choices(
         [("", "—"), *services.municipality_choices(current_language())])
-    form.sex.choices = select_choices(services.GUEST_SEX_LABELS.items())
+    form.sex.choices = select_choices(services.SEX_LABELS.items())
     return form
 
 
-def _register_page(workshop, guest_form=None):
+def _register_page(workshop, guest_form=None, participant_form=None):
     guests = services.guests(workshop)
     return render_template(
         "workshops/attendance.html", workshop=workshop, roster=services.roster(workshop),
         guests=guests, counts=services.attendance_counts(workshop),
         names=services.municipality_names(g.municipality_id for g in guests),
-        course=services.get_course(workshop.course_slug), sex_labels=services.GUEST_SEX_LABELS,
-        guest_form=guest_form or _guest_form())
+        course=services.get_course(workshop.course_slug), sex_labels=services.SEX_LABELS,
+        guest_form=guest_form or _guest_form(),
+        participant_form=participant_form or ParticipantForm(formdata=None))
 
 
 @bp.route("/<int:workshop_id>/attendance", methods=["GET", "POST"])
@@ -146,6 +149,24 @@ def attendance(workshop_id):
 
 def _register(workshop) -> str:
     return url_for("workshops.attendance", workshop_id=workshop.id)
+
+
+@bp.route("/<int:workshop_id>/participants", methods=["POST"])
+@allow(action="workshops.manage")
+def add_participant(workshop_id):
+    workshop = get_or_404(services.get_workshop(workshop_id))
+    form = ParticipantForm()
+    return submit(form, lambda: services.add_participant_by_email(workshop, form.email.data),
+                  done=_participant_added, then=_register(workshop), status=400,
+                  page=lambda: _register_page(workshop, participant_form=form))
+
+
+def _participant_added(added) -> str:
+    name = added.record.user.name
+    if added.was_registered:
+        return _("%(name)s was already registered for this session: now marked present.",
+                 name=name)
+    return _("%(name)s has been added to the attendance as present.", name=name)
 
 
 @bp.route("/<int:workshop_id>/guests", methods=["POST"])

@@ -94,6 +94,7 @@ def _figures_and_api(ids):
         ("figures.reach_list", GET, "/en/figures/reach/", NETWORK),
         ("figures.reach_create", BOTH, "/en/figures/reach/new", NETWORK),
         ("figures.reach_edit", BOTH, f"/en/figures/reach/{ids['reach']}/edit", NETWORK),
+        ("figures.reach_delete", BOTH, f"/en/figures/reach/{ids['reach']}/delete", NETWORK),
         ("figures.event_kinds", BOTH, "/en/figures/events", NETWORK),
         ("api.figure_detail", GET, "/api/v1/figures/events", EVERYONE),
         ("api.municipality_list", GET, "/api/v1/municipalities", EVERYONE),
@@ -150,6 +151,7 @@ def _courses(ids):
         ("workshops.edit", BOTH, f"{workshop}/edit", NETWORK),
         ("workshops.attendance", BOTH, f"{workshop}/attendance", NETWORK),
         ("workshops.add_guest", POST, f"{workshop}/guests", NETWORK),
+        ("workshops.add_participant", POST, f"{workshop}/participants", NETWORK),
         ("workshops.remove_guest", POST, f"{workshop}/guests/{ids['guest']}/remove", NETWORK),
         ("workshops.sign_in_sheet", GET, f"{workshop}/sign-in-sheet.pdf", NETWORK),
     ]

@@ -87,7 +87,7 @@ def test_the_event_definition_is_shown_and_edited_by_coordinators(client, login_
                                                                   demonstrators):
     login_as("coordinator")
     page = client.get("/en/figures/events").get_data(as_text=True)
-    assert "The programme counts as events its meetings and study tours" in page
+    assert "The programme counts as events these activities: Study tour and meeting" in page
     assert 'value="meeting" checked' in page and 'value="fair" checked' not in page
     before = client.get("/api/v1/figures/events?from=2023-05&to=2024-05").get_json()
     assert before["figure"]["breakdown"]["activities"] == 3
@@ -152,7 +152,7 @@ def test_the_api_gives_labels_in_the_language_asked(client, roster):
     az = client.get("/api/v1/figures?lang=az").get_json()
     members = next(f for f in az["figures"] if f["key"] == "members")
     assert az["lang"] == "az" and members["label"] == "Şəbəkənin üzvləri"
-    en = client.get("/api/v1/figures?lang=xx").get_json()
+    en = client.get("/api/v1/figures?lang=en").get_json()
     assert next(f for f in en["figures"] if f["key"] == "members")["label"] == (
         "Members of the network")
     assert members["definition"] and members["breakdown_labels"]["city"]
@@ -181,3 +181,135 @@ def test_the_reason_for_na_is_in_the_language_of_each_page(
     assert "no year of joining" in client.get("/en/figures/").get_data(as_text=True)
     az = client.get("/az/figures/").get_data(as_text=True)
     assert "6 üzvün qoşulma ili yoxdur" in az and "no year of joining" not in az
+
+
+def test_an_unknown_api_language_is_a_400_naming_the_languages(client, roster):
+    refused = client.get("/api/v1/figures?lang=xx")
+    assert refused.status_code == 400
+    assert refused.get_json()["field"] == "lang"
+    assert "choose one of az, en" in refused.get_json()["error"]
+    assert client.get("/api/v1/figures/members?lang=xx").status_code == 400
+
+
+def test_the_event_label_and_definition_follow_the_kinds_that_count(client, login_as,
+                                                                    demonstrators):
+    login_as("coordinator")
+    before = client.get("/api/v1/figures/events?from=2023-05&to=2024-05").get_json()["figure"]
+    assert before["breakdown_labels"]["activities"] == "Study tour and meeting"
+    for jargon in ("seed 004", "UNDP SM"):
+        assert jargon not in before["definition"]
+    assert "the annual report 2023–2024" in before["definition"]
+    assert "the meeting of the deep demonstrators with UNDP senior management" in (
+        before["definition"])
+    az = client.get("/api/v1/figures/events?lang=az").get_json()["figure"]
+    assert az["breakdown_labels"]["activities"] == "Təcrübə səfəri və görüş"
+    assert client.post("/en/figures/events", data={"counting": ["meeting", "fair"]}) \
+        .status_code == 302
+    after = client.get("/api/v1/figures/events?from=2023-05&to=2024-05").get_json()["figure"]
+    assert after["breakdown_labels"]["activities"] == "Fair and meeting"
+    assert "these activities: Fair and meeting;" in after["definition"]
+    assert "Not counted unless a coordinator changes it: Study tour," in after["definition"]
+    page = client.get("/en/figures/?from=2023-05&to=2024-05").get_data(as_text=True)
+    assert "Fair and meeting" in page and "Meetings and study tours" not in page
+    assert "Fair and meeting;" in client.get("/en/figures/events").get_data(as_text=True)
+
+
+def test_an_absurd_reach_is_refused_with_the_limit_in_the_pages_numbers(app, client,
+                                                                        login_as):
+    login_as("coordinator")
+    for lang, limit in (("en", "1,000,000,000"), ("az", "1.000.000.000")):
+        response = client.post(f"/{lang}/figures/reach/new",
+                               data={**FORM, "reach": "99999999999999"})
+        assert response.status_code == 400
+        assert limit in response.get_data(as_text=True)
+    assert _records(app) == []
+    assert client.post("/en/figures/reach/new", data={**FORM, "reach": "1000000000"}) \
+        .status_code == 302
+
+
+def test_a_coordinator_deletes_a_reach_record_after_confirming(app, client, login_as,
+                                                               make_user):
+    from m4eg.core.audit import AuditEvent
+
+    coordinator = login_as("coordinator")
+    client.post("/en/figures/reach/new", data={**FORM, "reach": "1234"})
+    with app.app_context():
+        record_id = db.session.scalar(select(ReachRecord.id))
+    listing = client.get("/en/figures/reach/").get_data(as_text=True)
+    assert f"/en/figures/reach/{record_id}/delete" in listing
+    confirm = client.get(f"/en/figures/reach/{record_id}/delete")
+    assert confirm.status_code == 200 and "1,234" in confirm.get_data(as_text=True)
+    assert _records(app) != []  # the confirmation page deletes nothing
+    done = client.post(f"/en/figures/reach/{record_id}/delete")
+    assert done.status_code == 302
+    assert "The reach record has been deleted." in client.get(
+        done.headers["Location"]).get_data(as_text=True)
+    assert _records(app) == []
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "reach.deleted"))
+        assert event.actor_id == coordinator.id and event.before["reach"] == 1234
+    assert client.get(f"/en/figures/reach/{record_id}/delete").status_code == 404
+
+
+def test_the_records_page_shows_dates_to_their_precision(app, client, login_as,
+                                                         demonstrators):
+    from m4eg.workshops import services as workshops
+
+    with app.app_context():
+        workshops.ensure_demo_workshops()
+        db.session.commit()
+    login_as("coordinator")
+    page = client.get("/en/figures/events/records?from=2023-05&to=2024-05") \
+        .get_data(as_text=True)
+    assert "November 2023" in page  # the ULC launch sessions, known to the month
+    for invented in ("6 November 2023", "9 November 2023", "14 November 2023",
+                     "17 November 2023", "31 December 2023"):
+        assert invented not in page
+
+
+def test_municipalities_represented_are_shown_on_the_page_and_in_the_api(
+        app, client, make_workshop, make_municipality):
+    from m4eg.workshops import services as workshops
+
+    first, second = make_municipality(name_en="Sheki"), make_municipality(name_en="Quba")
+    workshop_id = make_workshop(days=-2)
+    with app.app_context():
+        workshop = workshops.get_workshop(workshop_id)
+        for member in (first, second, first):
+            workshops.add_guest(workshop, name="Guest", municipality_id=member.id)
+        workshops.add_guest(workshop, organisation="EU Delegation")
+        db.session.commit()
+    page = client.get("/en/figures/").get_data(as_text=True)
+    assert "Municipalities represented (ULC in-person sessions): 2" in page
+    figure = client.get("/api/v1/figures/event_participants").get_json()["figure"]
+    assert figure["also"] == {"municipalities": 2}
+    assert figure["also_labels"]["municipalities"].startswith("Municipalities represented")
+    rows = client.get("/en/figures/export.csv").get_data(as_text=True)
+    assert "Municipalities represented (ULC in-person sessions),2," in rows
+
+
+def test_counts_call_the_unstated_group_sex_not_stated_not_the_persons_words(client,
+                                                                             roster):
+    page = client.get("/en/figures/").get_data(as_text=True)
+    assert "Sex not stated" in page and "Prefer not to say" not in page
+    az = client.get("/az/figures/").get_data(as_text=True)
+    assert "Cinsi göstərilməyib" in az and "Bildirmək istəmirəm" not in az
+    labels = client.get("/api/v1/figures/ulc_staff").get_json()["figure"]["breakdown_labels"]
+    assert labels["not_stated"] == "Sex not stated"
+    csv_text = client.get("/en/figures/export.csv").get_data(as_text=True)
+    assert "Sex not stated" in csv_text and "Prefer not to say" not in csv_text
+
+
+def test_the_csv_gives_the_reason_for_na_and_each_figures_definition(client, roster):
+    response = client.get("/en/figures/export.csv?from=2023-05&to=2024-05")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    import csv
+    import io
+
+    table = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert table[0] == ["Key", "Figure", "Breakdown", "Value", "Note", "Definition"]
+    new_members = next(row for row in table if row[0] == "new_members")
+    assert new_members[3] == "n/a" and "register" in new_members[4]
+    assert new_members[5] == ("Members whose year of joining in the register falls in the "
+                              "period")

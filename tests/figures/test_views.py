@@ -70,10 +70,10 @@ def test_a_small_cell_of_women_in_a_month_is_suppressed_on_the_page_and_in_the_c
     # With the total (9) and the men shown, 9 − 6 would give the 3 women back.
     assert '<th scope="row">Male</th><td>not shown, to protect a small count</td>' in page
     assert '<p class="figure-value">9</p>' in page
-    assert '<th scope="row">Prefer not to say</th><td>0</td>' in page
+    assert '<th scope="row">Sex not stated</th><td>0</td>' in page
     csv = client.get("/en/figures/export.csv?from=2024-05&to=2024-05").get_data(as_text=True)
     assert STAFF + ",Female,<5" in csv and STAFF + ",Male,withheld" in csv
-    assert STAFF + ",Total,9" in csv and STAFF + ",Prefer not to say,0" in csv
+    assert STAFF + ",Total,9" in csv and STAFF + ",Sex not stated,0" in csv
     api = client.get("/api/v1/figures?from=2024-05&to=2024-05").get_json()
     staff = next(f for f in api["figures"] if f["key"] == "ulc_staff")
     assert staff["breakdown"] == {"female": "<5", "male": "withheld", "not_stated": 0}

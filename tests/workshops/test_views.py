@@ -54,7 +54,9 @@ def test_coordinator_creates_a_session_and_bad_dates_keep_the_input(app, client,
             "venue": "Gənclər evi", "starts_at": "2030-05-10T10:00",
             "ends_at": "2030-05-10T09:00", "registration_deadline": "2030-05-01T18:00",
             "capacity": "25"}
-    page = client.post("/en/workshops/new", data=data).get_data(as_text=True)
+    refused = client.post("/en/workshops/new", data=data)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
     assert "must end after it starts" in page and 'value="Gənclər evi"' in page
     data["ends_at"] = "2030-05-10T17:00"
     response = client.post("/en/workshops/new", data=data)
@@ -298,3 +300,61 @@ def test_my_learning_lists_my_workshops_with_the_waitlist_place(app, client, log
     page = client.get("/en/courses/my-learning").get_data(as_text=True)
     assert "My in-person workshops" in page and "Lankaran" in page
     assert "number 1 on the waitlist" in page
+
+
+def test_a_coordinator_adds_a_participant_with_an_account_to_a_past_session(
+        app, client, login_as, make_user, make_workshop):
+    learner = make_user(role="staff", email="aysel@example.org", name="Aysel Məmmədova")
+    workshop_id = make_workshop(SLUG, days=-1, capacity=5)
+    login_as("coordinator")
+    url = f"/en/workshops/{workshop_id}/participants"
+    unknown = client.post(url, data={"email": "nobody@example.org"})
+    assert unknown.status_code == 400
+    assert "No account has this email address." in unknown.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(WorkshopRegistration)) == 0
+    page = client.get(f"/en/workshops/{workshop_id}/attendance").get_data(as_text=True)
+    assert "Add a participant with an account" in page
+    added = client.post(url, data={"email": "AYSEL@example.org "})
+    assert added.status_code == 302
+    page = client.get(added.headers["Location"]).get_data(as_text=True)
+    assert "Aysel Məmmədova has been added to the attendance as present." in page
+    assert "Present (participants and guests): 1" in page
+    again = client.post(url, data={"email": "aysel@example.org"})
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Aysel Məmmədova was already registered for this session" in page
+    assert "Present (participants and guests): 1" in page
+    with app.app_context():
+        record = db.session.scalar(select(WorkshopRegistration))
+        assert (record.user_id, record.attendance) == (learner.id, "present")
+
+
+def test_attendance_by_municipality_is_in_the_azerbaijani_alphabet_no_municipality_last(
+        app, client, login_as, make_workshop, make_municipality):
+    names = ("Zaqatala", "Şəki", "Sabirabad", "İsmayıllı", "Xaçmaz", "Ismayilli")
+    members = [make_municipality(name_en=name) for name in names]
+    workshop_id = make_workshop(SLUG, days=-1)
+    with app.app_context():
+        workshop = services.get_workshop(workshop_id)
+        services.add_guest(workshop, organisation="EU Delegation")
+        for member in members:
+            services.add_guest(workshop, name="Guest", municipality_id=member.id)
+        db.session.commit()
+    login_as("coordinator")
+    page = client.get(f"/en/workshops/{workshop_id}/attendance").get_data(as_text=True)
+    line = page[page.index("By municipality:"):]
+    line = line[:line.index("</p>")]
+    order = ["Xaçmaz", "Ismayilli", "İsmayıllı", "Sabirabad", "Şəki", "Zaqatala",
+             "no municipality"]
+    assert [line.index(name) for name in order] == sorted(line.index(name) for name in order)
+
+
+def test_a_new_sessions_date_reads_in_the_long_format(client, login_as):
+    login_as("coordinator")
+    response = client.post("/az/workshops/new", data={
+        "course_slug": SLUG, "city_az": "Bakı", "city_en": "Baku", "venue": "Zal",
+        "starts_at": "2030-03-12T10:00", "ends_at": "2030-03-12T17:00",
+        "registration_deadline": "2030-03-10T18:00", "capacity": "20"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "12 mart 2030, 10:00" in page and "12 mar 2030" not in page
