@@ -98,6 +98,7 @@ def report_docx(context: dict) -> bytes:
 
     document.add_heading(services.section_title("p4eg"), level=1)
     document.add_paragraph(services.plans_line(data, n))
+    document.add_paragraph(layout.status_caption(context))
     _table(document, *layout.status_table(context))
     _note(document, context, "p4eg")
 

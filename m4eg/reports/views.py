@@ -50,7 +50,7 @@ def render_helpers(lang: str) -> dict:
             "when": lambda event: services.event_date(event, format_date),
             "note": lambda report, section: services.pick(
                 (report.notes or {}).get(section) if report else None, lang),
-            "lang": lang}
+            "format_date": format_date, "lang": lang}
 
 
 def _status(report, data: dict) -> str:
@@ -83,6 +83,10 @@ def show():
     return render_template("reports/show.html", markdown=render_plan_text,
                            plans_line=services.plans_line, sessions_line=services.sessions_line,
                            disclaimer=services.disclaimer, quoted=services.quoted,
+                           figure_value=services.figure_value,
+                           attendance=services.attendance,
+                           sorted_courses=services.sorted_courses,
+                           status_caption=services.status_caption,
                            **_context(period, report))
 
 
