@@ -102,6 +102,15 @@ def get_report(period: figures.Period) -> AnnualReport | None:
         AnnualReport.period_from == period_from, AnnualReport.period_to == period_to))
 
 
+def final_reports() -> list[tuple[figures.Period, AnnualReport]]:
+    """Every final report (public), newest period first, with its period."""
+    reports = db.session.scalars(select(AnnualReport).where(
+        AnnualReport.finalised_at.is_not(None))
+        .order_by(AnnualReport.period_to.desc(), AnnualReport.period_from.desc()))
+    return [(figures.Period.from_args({"from": report.period_from, "to": report.period_to}),
+             report) for report in reports]
+
+
 def is_public(report: AnnualReport | None) -> bool:
     """A final report is public; until then only those who write it read it."""
     return report is not None and report.is_final
@@ -357,6 +366,20 @@ def finalise(period: figures.Period, actor, *, version: int | None) -> AnnualRep
     report.finalised_by_name = actor.name
     db.session.flush()
     return report
+
+
+def save_and_finalise(period: figures.Period, data: dict, actor, *,
+                      version: int | None) -> AnnualReport:
+    """Save the texts as typed, then mark the report final, both on the version the
+    coordinator's page was opened on: a page opened before someone else's save finalises
+    nothing (another tab's texts are never made final unseen)."""
+    try:
+        report = save_texts(period, data, version=version)
+    except EditConflict:
+        raise EditConflict(_l("Someone saved this report while you were editing it, so it "
+                              "was not marked final. Your text is kept below: reload the "
+                              "page, read the saved texts and mark it final again.")) from None
+    return finalise(period, actor, version=report.version)
 
 
 def paragraphs(markdown_text: str) -> list[str]:

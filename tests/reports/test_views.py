@@ -163,7 +163,8 @@ def _live_events(client) -> int:
 def test_a_final_report_is_frozen_public_and_says_who_finalised_it(app, client, coordinator):
     assert client.post(f"/en/figures/report/edit?{PERIOD}",
                        data=_texts(0, intro_en="Our year.")).status_code == 302
-    response = client.post(f"/en/figures/report/finalise?{PERIOD}", data={"version": 1})
+    response = client.post(f"/en/figures/report/edit?{PERIOD}",
+                           data=_texts(1, intro_en="Our year.", finalise="1"))
     assert response.status_code == 302
     before = client.get(REPORT).get_data(as_text=True)
     assert "Final report, finalised on" in before and "by Aysel Qasımova" in before
@@ -193,10 +194,13 @@ def test_a_final_report_is_frozen_public_and_says_who_finalised_it(app, client, 
 
 
 def test_a_report_not_yet_final_is_for_coordinators_only(client, login_as, demonstrators):
-    response = client.get(REPORT)
-    assert response.status_code == 302 and "/accounts/login" in response.headers["Location"]
+    response = client.get(REPORT)  # not signed in: told, not sent to a sign-in
+    assert response.status_code == 403
+    assert "This report is not final yet" in response.get_data(as_text=True)
     login_as("focal_point")
-    assert client.get(REPORT).status_code == 403
+    response = client.get(REPORT)
+    assert response.status_code == 403
+    assert "This report is not final yet" in response.get_data(as_text=True)
     assert client.get(f"/en/figures/report.pdf?{PERIOD}").status_code == 403
     assert client.post(f"/en/figures/report/edit?{PERIOD}",
                        data=_texts(0, intro_en="x")).status_code == 403
