@@ -204,3 +204,78 @@ def test_a_report_not_yet_final_is_for_coordinators_only(client, login_as, demon
     assert client.get(f"/en/figures/report.pdf?{PERIOD}").status_code == 403
     assert client.post(f"/en/figures/report/edit?{PERIOD}",
                        data=_texts(0, intro_en="x")).status_code == 403
+
+
+def _section(page: str, anchor: str) -> str:
+    """One section of the report page, as its HTML."""
+    return re.search(rf'<section aria-labelledby="{anchor}">.*?</section>', page, re.S).group(0)
+
+
+def test_new_members_read_n_a_with_the_reason_in_every_format(client, coordinator):
+    page = client.get(REPORT).get_data(as_text=True)
+    figures = _figures_table(page)
+    assert "not yet tracked" not in figures
+    row = re.search(r"New members</th>.*?</tr>", figures, re.S).group(0)
+    assert "<strong>n/a</strong>" in row and "new members of the period cannot be counted" in row
+    pdf_text = _text(client.get(f"/en/figures/report.pdf?{PERIOD}").data)
+    assert "not yet tracked" not in pdf_text
+    assert "new members of the period cannot be counted" in pdf_text
+    document = docx.Document(io.BytesIO(client.get(f"/en/figures/report.docx?{PERIOD}").data))
+    cells = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
+    assert cells["New members"].splitlines()[0] == "n/a"
+    assert "new members of the period cannot be counted" in cells["New members"]
+
+
+def test_the_events_listed_are_those_the_key_figure_counts(client, coordinator):
+    page = client.get(REPORT).get_data(as_text=True)
+    events = _section(page, "s-events")
+    rows = re.findall(r'<th scope="row">(.*?)</th>', events)
+    assert len(rows) == _live_events(client)  # the figure "events" of the same period
+    assert not any("fair" in title.lower() or "Batumi" in title for title in rows)
+    assert any("Study tour" in title for title in rows)
+    # The Lankaran session has no attendance recorded: "—", not a count of 0.
+    lankaran = re.search(r"<tr>(?:(?!</tr>).)*Lankaran.*?</tr>", events, re.S).group(0)
+    assert lankaran.count(">—<") == 4 and ">0<" not in lankaran
+
+
+def test_the_report_says_what_its_quotes_and_plan_statuses_are(client, coordinator):
+    page = client.get(REPORT).get_data(as_text=True)
+    assert "Voices from the demonstrators — the records give no date for these quotes" in page
+    status = _section(page, "s-p4eg")
+    assert "All plans by their status on" in status and "not only the plans of the period" \
+        in status
+
+
+def test_a_final_report_offers_no_edit_button_and_is_listed_for_everyone(client, coordinator):
+    assert client.post(f"/en/figures/report/edit?{PERIOD}",
+                       data=_texts(0, finalise="1")).status_code == 302
+    assert "Write the introduction and notes" not in client.get(REPORT).get_data(as_text=True)
+    client.post("/en/accounts/logout")
+    figures = client.get("/en/figures/").get_data(as_text=True)
+    assert 'href="/en/figures/report">Annual reports</a>' in figures
+    listing = client.get("/en/figures/report").get_data(as_text=True)
+    assert "Key highlights May 2023 – May 2024, Azerbaijan" in listing
+    assert 'href="/en/figures/report?from=2023-05&amp;to=2024-05"' in listing
+    assert 'name="from"' not in listing  # the period picker is for coordinators
+
+
+def test_finalising_saves_what_was_typed_and_a_stale_tab_finalises_nothing(client,
+                                                                          coordinator):
+    url = f"/en/figures/report/edit?{PERIOD}"
+    assert client.post(url, data=_texts(0, intro_en="Tab one.")).status_code == 302
+    # A second tab opened on version 0 (before tab one saved): its stale save is refused,
+    # and the page it shows carries the version it saw, not the current one.
+    stale = client.post(url, data=_texts(0, intro_en="Tab two."))
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert 'name="version" value="0"' in page and "Save and mark final" in page
+    assert "Mark the report final" not in page
+    refused = client.post(url, data=_texts(0, intro_en="Tab two.", finalise="1"))
+    assert refused.status_code == 409
+    assert "it was not marked final" in refused.get_data(as_text=True)
+    assert "Draft:" in client.get(REPORT).get_data(as_text=True)
+    # The current tab: what it typed and did not save yet is saved, then made final.
+    done = client.post(url, data=_texts(1, intro_en="Typed, never saved.", finalise="1"))
+    assert done.status_code == 302
+    report = client.get(REPORT).get_data(as_text=True)
+    assert "Final report, finalised on" in report and "Typed, never saved." in report
