@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from ..core.pdf import add_dejavu
-from . import layout, services
+from ..core.pdf import FONTS_DIR, add_dejavu
+from . import layout, richtext, services
 
 FONT = "DejaVu"
 INK, MUTED, RULE, BRAND = (29, 39, 51), (90, 100, 112), (180, 188, 196), (0, 51, 153)
@@ -23,6 +23,10 @@ class _ReportPDF(FPDF):
     def __init__(self):
         super().__init__(format="A4")
         add_dejavu(self, FONT)
+        # DejaVu Sans has no italic file here: a note's *emphasis* prints upright (bold
+        # stays bold) rather than failing.
+        self.add_font(FONT, "I", str(FONTS_DIR / "DejaVuSans.ttf"))
+        self.add_font(FONT, "BI", str(FONTS_DIR / "DejaVuSans-Bold.ttf"))
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(True, margin=22)
         self.alias_nb_pages()
@@ -82,6 +86,15 @@ class _ReportPDF(FPDF):
                       for i, w in enumerate(result)]
         return result
 
+    def markdown(self, text: str, size: float = 9.5) -> None:
+        """A coordinator's Markdown: paragraphs, bulleted and numbered lists, bold, and
+        each link as "text (URL)" (fpdf2's ``write_html`` on the sanitised HTML)."""
+        self.set_font(FONT, "", size)
+        self.write_html(richtext.printable_html(text), font_family=FONT, ul_bullet_char="•",
+                        li_prefix_color=INK, warn_on_tags_not_matching=False)
+        self.set_x(self.l_margin)
+        self.ln(1.5)
+
     def table_of(self, widths, header, rows, groups=(), width=None) -> None:
         """A table of ``rows`` (lists of text) under ``header``; rows whose index is in
         ``groups`` span the whole width as a group heading. A short table is not split
@@ -111,8 +124,9 @@ class _ReportPDF(FPDF):
 
 
 def _note(pdf: _ReportPDF, context: dict, section: str) -> None:
-    for text in services.paragraphs(context["note"](context["report"], section)):
-        pdf.paragraph(text, 9.5)
+    text = context["note"](context["report"], section)
+    if text:
+        pdf.markdown(text)
 
 
 def report_pdf(context: dict) -> bytes:
@@ -137,8 +151,7 @@ def report_pdf(context: dict) -> bytes:
 
     if layout.intro(context):
         pdf.heading(_("Introduction"))
-        for text in services.paragraphs(layout.intro(context)):
-            pdf.paragraph(text)
+        pdf.markdown(layout.intro(context), 10)
 
     pdf.heading(services.section_title("municipalities"))
     header, rows, groups = layout.track_table(context)

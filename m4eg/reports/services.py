@@ -8,10 +8,8 @@ the same data, and a final report renders its stored snapshot of it in either la
 
 from __future__ import annotations
 
-import html
 from datetime import date
 
-import nh3
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,7 +21,6 @@ from ..core import time as clock
 from ..core import versions
 from ..core.errors import DomainError
 from ..core.i18n import LANGUAGES
-from ..core.markdown import render_plan_text
 from ..core.privacy import SmallCell, suppress
 from ..core.text import az_sort_key
 from ..courses import services as courses
@@ -380,13 +377,6 @@ def save_and_finalise(period: figures.Period, data: dict, actor, *,
                               "was not marked final. Your text is kept below: reload the "
                               "page, read the saved texts and mark it final again.")) from None
     return finalise(period, actor, version=report.version)
-
-
-def paragraphs(markdown_text: str) -> list[str]:
-    """A note's Markdown as plain paragraphs, for the PDF and the Word file (sanitised and
-    rendered as on the page, then its text without markup)."""
-    text = nh3.clean(str(render_plan_text(markdown_text)), tags=set())
-    return [html.unescape(line).strip() for line in text.splitlines() if line.strip()]
 
 
 def sessions_line(data: dict, t, n) -> str:

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import docx
+import pdfplumber
 import pytest
 
 from m4eg.extensions import db
@@ -279,3 +280,26 @@ def test_finalising_saves_what_was_typed_and_a_stale_tab_finalises_nothing(clien
     assert done.status_code == 302
     report = client.get(REPORT).get_data(as_text=True)
     assert "Final report, finalised on" in report and "Typed, never saved." in report
+
+
+def test_markdown_notes_keep_bullets_bold_and_link_addresses_in_pdf_and_word(client,
+                                                                           coordinator):
+    note = ("Bu il **şəbəkə** böyüdü:\n\n- Lənkəran seminarı\n- Şəki seminarı\n\n"
+            "Ətraflı: [keçid](https://m4eg.example/az/hesabat)")
+    assert client.post(f"/az/figures/report/edit?{PERIOD}",
+                       data=_texts(0, note_events_az=note)).status_code == 302
+    pdf = client.get(f"/az/figures/report.pdf?{PERIOD}").data
+    text = _text(pdf)
+    assert "• Lənkəran seminarı" in text and "• Şəki seminarı" in text
+    assert "keçid (https://m4eg.example/az/hesabat)" in text
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        bold = {word["text"] for page in document.pages
+                for word in page.extract_words(extra_attrs=["fontname"])
+                if "Bold" in word["fontname"]}
+    assert "şəbəkə" in bold and "böyüdü:" not in bold
+    document = docx.Document(io.BytesIO(client.get(f"/az/figures/report.docx?{PERIOD}").data))
+    paragraphs = {p.text: p for p in document.paragraphs}
+    assert paragraphs["Lənkəran seminarı"].style.name == "List Bullet"
+    assert "Ətraflı: keçid (https://m4eg.example/az/hesabat)" in paragraphs
+    intro = paragraphs["Bu il şəbəkə böyüdü:"]
+    assert [run.text for run in intro.runs if run.bold] == ["şəbəkə"]
