@@ -54,7 +54,7 @@ class _ReportPDF(FPDF):
         self.ln(4)
         self.set_font(FONT, "B", 13)
         self.set_text_color(*BRAND)
-        self.multi_cell(self.body_width, 6.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(self.body_width, 6.5, text, new_x="LMARGIN", new_y="NEXT", align="L")
         self.set_text_color(*INK)
         self.ln(1.5)
 
