@@ -150,8 +150,9 @@ def _by_sex_recorded(counts: dict) -> dict | None:
 def _figures(period) -> list[dict]:
     return [{"key": figure.key, "label": _both(figure.label), "value": _count(figure.value),
              "unavailable": _both(figure.unavailable) if figure.unavailable else None,
-             "parts": [{"label": _both(label), "value": _count(value)}
-                       for _key, label, value in figure.parts]}
+             "parts": [{"label": _both(SEX_REPORT_LABELS["not_stated"] if key == "not_stated"
+                                       else label), "value": _count(value)}
+                       for key, label, value in figure.parts]}
             for figure in figures.compute(period)]
 
 

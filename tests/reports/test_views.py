@@ -80,6 +80,7 @@ def test_every_word_of_the_pdf_is_inside_the_a4_page_and_none_overlaps(client, c
         assert "Cinsi göstərilməyib" in text
         words = {word["text"] for _w, _h, page_words, _t in pages for word in page_words}
         assert "göstərilməyib" in words and not words & {"göstəril", "məyib", "Bildirm"}
+        assert "Bildirmək istəmirəm" not in text  # the person's own answer, not a count's
     else:
         assert "Members of the network" in text and "Sex not stated" in text
         assert "Urban Imaginaries" in text and "Khirdalan" in text
