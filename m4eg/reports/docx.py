@@ -10,7 +10,7 @@ from docx import Document
 from docx.shared import Mm, Pt
 from flask_babel import gettext as _
 
-from . import layout, services
+from . import layout, richtext, services
 
 TABLE_STYLE = "Table Grid"
 
@@ -39,9 +39,19 @@ def _table(document, header, rows, groups=()):
     return table
 
 
+def _markdown(document, text: str) -> None:
+    """A coordinator's Markdown as Word paragraphs: list items in Word's list styles
+    (bullets, numbers), bold and italic runs, each link as "text (URL)"."""
+    for block in richtext.blocks(text):
+        style = {"": None, "•": "List Bullet"}.get(block.bullet, "List Number")
+        paragraph = document.add_paragraph(style=style)
+        for run_text, bold, italic in block.runs:
+            run = paragraph.add_run(run_text)
+            run.bold, run.italic = bold or None, italic or None
+
+
 def _note(document, context: dict, section: str) -> None:
-    for text in services.paragraphs(context["note"](context["report"], section)):
-        document.add_paragraph(text)
+    _markdown(document, context["note"](context["report"], section))
 
 
 def report_docx(context: dict) -> bytes:
@@ -65,8 +75,7 @@ def report_docx(context: dict) -> bytes:
 
     if layout.intro(context):
         document.add_heading(_("Introduction"), level=1)
-        for text in services.paragraphs(layout.intro(context)):
-            document.add_paragraph(text)
+        _markdown(document, layout.intro(context))
 
     document.add_heading(services.section_title("municipalities"), level=1)
     header, rows, groups = layout.track_table(context)
@@ -98,6 +107,7 @@ def report_docx(context: dict) -> bytes:
 
     document.add_heading(services.section_title("p4eg"), level=1)
     document.add_paragraph(services.plans_line(data, n))
+    document.add_paragraph(layout.status_caption(context))
     _table(document, *layout.status_table(context))
     _note(document, context, "p4eg")
 

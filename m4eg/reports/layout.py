@@ -13,7 +13,8 @@ from . import services
 def figure_rows(context: dict) -> list[list[str]]:
     """The key figures: the figure, and its value with the breakdown on the lines below."""
     t, n = context["t"], context["n"]
-    return [[t(figure["label"]), "\n".join([n(figure["value"]), *(
+    return [[t(figure["label"]), "\n".join([services.figure_value(figure, n), *(
+        [t(figure["unavailable"])] if figure.get("unavailable") else []), *(
         f"{t(part['label'])}: {n(part['value'])}" for part in figure["parts"])])]
         for figure in context["data"]["figures"]]
 
@@ -37,7 +38,7 @@ def event_table(context: dict) -> tuple[list[str], list[list[str]]]:
     header = [_("Date"), _("Event"), _("Place"),
               *(t(label) for label in data["ulc"]["sex_labels"]), _("People reached")]
     return header, [[context["when"](event), t(event["title"]), t(event["place"]) or "—",
-                     *(n(event["by_sex"][key]) for key in data["sex_keys"]),
+                     *(services.attendance(event, key, n) for key in data["sex_keys"]),
                      n(event["reached"]) if event["reached"] is not None else "—"]
                     for event in data["events"]]
 
@@ -46,7 +47,12 @@ def course_table(context: dict) -> tuple[list[str], list[list[str]]]:
     t, n = context["t"], context["n"]
     return ([_("Course"), _("Enrolments"), _("Completions"), _("Certificates")],
             [[t(course["title"]), n(course["enrolled"]), n(course["completed"]),
-              n(course["certificates"])] for course in context["data"]["ulc"]["courses"]])
+              n(course["certificates"])]
+             for course in services.sorted_courses(context["data"], context["lang"])])
+
+
+def status_caption(context: dict) -> str:
+    return services.status_caption(context["data"], context["format_date"])
 
 
 def status_table(context: dict) -> tuple[list[str], list[list[str]]]:

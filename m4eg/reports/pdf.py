@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from ..core.pdf import add_dejavu
-from . import layout, services
+from ..core.pdf import FONTS_DIR, add_dejavu
+from . import layout, richtext, services
 
 FONT = "DejaVu"
 INK, MUTED, RULE, BRAND = (29, 39, 51), (90, 100, 112), (180, 188, 196), (0, 51, 153)
 HEADING = FontFace(emphasis="BOLD", fill_color=(228, 235, 242))
+PADDING = 1.2
 GROUP = FontFace(emphasis="BOLD", fill_color=(244, 246, 249))
 
 
@@ -22,6 +23,10 @@ class _ReportPDF(FPDF):
     def __init__(self):
         super().__init__(format="A4")
         add_dejavu(self, FONT)
+        # DejaVu Sans has no italic file here: a note's *emphasis* prints upright (bold
+        # stays bold) rather than failing.
+        self.add_font(FONT, "I", str(FONTS_DIR / "DejaVuSans.ttf"))
+        self.add_font(FONT, "BI", str(FONTS_DIR / "DejaVuSans-Bold.ttf"))
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(True, margin=22)
         self.alias_nb_pages()
@@ -49,7 +54,7 @@ class _ReportPDF(FPDF):
         self.ln(4)
         self.set_font(FONT, "B", 13)
         self.set_text_color(*BRAND)
-        self.multi_cell(self.body_width, 6.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(self.body_width, 6.5, text, new_x="LMARGIN", new_y="NEXT", align="L")
         self.set_text_color(*INK)
         self.ln(1.5)
 
@@ -58,16 +63,50 @@ class _ReportPDF(FPDF):
         self.multi_cell(self.body_width, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
         self.ln(1.5)
 
+    def _header_widths(self, widths, header, total: float) -> list[float]:
+        """Column widths (mm) in the proportions of ``widths``, each header column at
+        least as wide as its longest word in bold, so that a heading wraps only at spaces
+        («Cinsi göstərilməyib», never «göstəril/məyib»); the room comes from the columns
+        that have some to spare."""
+        scale = total / sum(widths)
+        result = [w * scale for w in widths]
+        if not header:
+            return result
+        self.set_font(FONT, "B", 9)
+        need = [max(self.get_string_width(word) for word in (text.split() or [""]))
+                + 2 * PADDING + 0.5 for text in header]
+        for _round in range(len(result)):
+            short = sum(max(0.0, n - w) for n, w in zip(need, result, strict=True))
+            if short <= 0.01:
+                break
+            spare = {i: w - need[i] for i, w in enumerate(result) if w > need[i]}
+            room = sum(spare.values())
+            take = min(short, room)
+            result = [max(w, need[i]) if i not in spare else w - take * spare[i] / room
+                      for i, w in enumerate(result)]
+        return result
+
+    def markdown(self, text: str, size: float = 9.5) -> None:
+        """A coordinator's Markdown: paragraphs, bulleted and numbered lists, bold, and
+        each link as "text (URL)" (fpdf2's ``write_html`` on the sanitised HTML)."""
+        self.set_font(FONT, "", size)
+        self.write_html(richtext.printable_html(text), font_family=FONT, ul_bullet_char="•",
+                        li_prefix_color=INK, warn_on_tags_not_matching=False)
+        self.set_x(self.l_margin)
+        self.ln(1.5)
+
     def table_of(self, widths, header, rows, groups=(), width=None) -> None:
         """A table of ``rows`` (lists of text) under ``header``; rows whose index is in
         ``groups`` span the whole width as a group heading. A short table is not split
         over two pages."""
+        total = width or self.body_width
+        widths = self._header_widths(widths, header, total)
         self.set_font(FONT, "", 9)
         if len(rows) <= 8 and self.get_y() + 6.5 * (len(rows) + 1) > self.page_break_trigger:
             self.add_page()
-        with self.table(col_widths=widths, width=width or self.body_width,
+        with self.table(col_widths=widths, width=total,
                         align="LEFT", headings_style=HEADING,
-                        line_height=4.6, padding=1.2, text_align="LEFT",
+                        line_height=4.6, padding=PADDING, text_align="LEFT",
                         first_row_as_headings=bool(header),
                         borders_layout="HORIZONTAL_LINES") as table:
             if header:
@@ -85,8 +124,9 @@ class _ReportPDF(FPDF):
 
 
 def _note(pdf: _ReportPDF, context: dict, section: str) -> None:
-    for text in services.paragraphs(context["note"](context["report"], section)):
-        pdf.paragraph(text, 9.5)
+    text = context["note"](context["report"], section)
+    if text:
+        pdf.markdown(text)
 
 
 def report_pdf(context: dict) -> bytes:
@@ -111,8 +151,7 @@ def report_pdf(context: dict) -> bytes:
 
     if layout.intro(context):
         pdf.heading(_("Introduction"))
-        for text in services.paragraphs(layout.intro(context)):
-            pdf.paragraph(text)
+        pdf.markdown(layout.intro(context), 10)
 
     pdf.heading(services.section_title("municipalities"))
     header, rows, groups = layout.track_table(context)
@@ -146,6 +185,7 @@ def report_pdf(context: dict) -> bytes:
 
     pdf.heading(services.section_title("p4eg"))
     pdf.paragraph(services.plans_line(data, n))
+    pdf.paragraph(layout.status_caption(context), 9)
     pdf.table_of((3, 1), *layout.status_table(context), width=100)
     _note(pdf, context, "p4eg")
     return bytes(pdf.output())

@@ -8,10 +8,8 @@ the same data, and a final report renders its stored snapshot of it in either la
 
 from __future__ import annotations
 
-import html
 from datetime import date
 
-import nh3
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,8 +21,8 @@ from ..core import time as clock
 from ..core import versions
 from ..core.errors import DomainError
 from ..core.i18n import LANGUAGES
-from ..core.markdown import render_plan_text
 from ..core.privacy import SmallCell, suppress
+from ..core.text import az_sort_key
 from ..courses import services as courses
 from ..extensions import db
 from ..figures import services as figures
@@ -36,11 +34,17 @@ from .models import SECTIONS, AnnualReport
 
 NOTE_MAX = 20_000
 
+# The report counts people at events, where "not stated" means nobody recorded it (as for
+# workshop guests), not the person's own "I prefer not to say".
+SEX_REPORT_LABELS = {**accounts.SEX_LABELS, "not_stated": _l("Sex not stated")}
+
 SECTION_TITLES = {
     "figures": _l("Key figures"),
     "municipalities": _l("Future Ready Municipalities"),
     "events": _l("Events of the period"),
-    "quotes": _l("In their words"),
+    # The records give a story no date (it belongs to a portfolio, not to an activity or a
+    # session), so the section says so rather than passing them off as the period's.
+    "quotes": _l("Voices from the demonstrators — the records give no date for these quotes"),
     "ulc": _l("Urban Learning Center"),
     "p4eg": _l("Pathways for Economic Growth"),
 }
@@ -95,6 +99,15 @@ def get_report(period: figures.Period) -> AnnualReport | None:
         AnnualReport.period_from == period_from, AnnualReport.period_to == period_to))
 
 
+def final_reports() -> list[tuple[figures.Period, AnnualReport]]:
+    """Every final report (public), newest period first, with its period."""
+    reports = db.session.scalars(select(AnnualReport).where(
+        AnnualReport.finalised_at.is_not(None))
+        .order_by(AnnualReport.period_to.desc(), AnnualReport.period_from.desc()))
+    return [(figures.Period.from_args({"from": report.period_from, "to": report.period_to}),
+             report) for report in reports]
+
+
 def is_public(report: AnnualReport | None) -> bool:
     """A final report is public; until then only those who write it read it."""
     return report is not None and report.is_final
@@ -127,17 +140,26 @@ def _by_sex(counts: dict) -> dict:
     return {key: _count(suppress(counts.get(key, 0))) for key in accounts.SEX_LABELS}
 
 
+def _by_sex_recorded(counts: dict) -> dict | None:
+    """Participants by sex, or None when the records hold no attendance (shown "—")."""
+    if not any(counts.get(key) for key in accounts.SEX_LABELS):
+        return None
+    return _by_sex(counts)
+
+
 def _figures(period) -> list[dict]:
     return [{"key": figure.key, "label": _both(figure.label), "value": _count(figure.value),
-             "parts": [{"label": _both(label), "value": _count(value)}
-                       for _key, label, value in figure.parts]}
+             "unavailable": _both(figure.unavailable) if figure.unavailable else None,
+             "parts": [{"label": _both(SEX_REPORT_LABELS["not_stated"] if key == "not_stated"
+                                       else label), "value": _count(value)}
+                       for key, label, value in figure.parts]}
             for figure in figures.compute(period)]
 
 
 def _tracks(period) -> list[dict]:
     rows = {}
     for portfolio in portfolios.portfolios():
-        if portfolio.start_date and period.end and portfolio.start_date >= period.end:
+        if not _listed(portfolio, period):
             continue
         rows.setdefault(portfolio.track, []).append({
             "municipality": _names(portfolio.municipality, "name"),
@@ -156,26 +178,39 @@ def _sessions(held: list) -> list[dict]:
         sessions.append({
             "date": clock.as_utc(workshop.starts_at).astimezone(clock.zone()).date().isoformat(),
             "precision": session.date_precision or "day", "title": title,
-            "place": _names(workshop, "city"), "by_sex": _by_sex(session.participants),
+            "place": _names(workshop, "city"),
+            "by_sex": _by_sex_recorded(session.participants),
             "reached": None, "kind": "ulc_session"})
     return sessions
 
 
 def _events(period, sessions: list[dict]) -> list[dict]:
+    """The events the key figure "events" counts: activities of the kinds that count as
+    events, and the ULC sessions held."""
     events = [{
         "date": activity.on_date.isoformat(), "precision": activity.date_precision,
         "title": _names(activity, "title"), "place": _names(activity, "place"),
-        "by_sex": _by_sex({"female": activity.women, "male": activity.men,
-                           "not_stated": activity.not_stated}),
+        "by_sex": _by_sex_recorded({"female": activity.women, "male": activity.men,
+                                    "not_stated": activity.not_stated}),
         "reached": activity.people_reached, "kind": "activity"}
-        for activity in portfolios.activities_between(period.start, period.end)]
+        for activity in portfolios.activities_in(period.start, period.end,
+                                                 kinds=figures.counting_kinds())]
     events.extend(sessions)
     return sorted(events, key=lambda event: event["date"])
 
 
-def _quotes() -> list[dict]:
+def _listed(portfolio, period) -> bool:
+    """A portfolio the report's table lists: started before the period's end."""
+    return not (portfolio.start_date and period.end and portfolio.start_date >= period.end)
+
+
+def _quotes(period) -> list[dict]:
+    """The public quotes of the demonstrators the report lists. A story has no date of its
+    own (only its portfolio), so the section's title says so."""
+    listed = {portfolio.id for portfolio in portfolios.portfolios() if _listed(portfolio, period)}
     return [{"quote": _names(story, "quote"), "name": _names(story, "person_name"),
-             "role": _names(story, "person_role")} for story in portfolios.public_stories()]
+             "role": _names(story, "person_role")} for story in portfolios.public_stories()
+            if story.portfolio_id in listed]
 
 
 def _ulc(start, end, held: list) -> dict:
@@ -185,7 +220,7 @@ def _ulc(start, end, held: list) -> dict:
             attendance[key] = attendance.get(key, 0) + value
     return {"courses": courses.period_summary(start, end),
             "sessions": len(held), "attendance": _by_sex(attendance),
-            "sex_labels": [_both(label) for label in accounts.SEX_LABELS.values()]}
+            "sex_labels": [_both(label) for label in SEX_REPORT_LABELS.values()]}
 
 
 def _p4eg(start, end) -> dict:
@@ -208,7 +243,7 @@ def gather(period: figures.Period) -> dict:
         "figures": _figures(period),
         "tracks": _tracks(period),
         "events": _events(period, _sessions(held)),
-        "quotes": _quotes(),
+        "quotes": _quotes(period),
         "ulc": _ulc(start, end, held),
         "p4eg": _p4eg(start, end),
         "sex_keys": list(accounts.SEX_LABELS),
@@ -233,8 +268,8 @@ def pick(texts: dict | None, lang: str) -> str:
 
 def count_text(value, format_number) -> str:
     """A count for people: formatted for the page's language, a small cell as words."""
-    if value is None:
-        return _("not yet tracked")
+    if value is None:  # no attendance recorded, or a figure not yet tracked
+        return "—"
     if isinstance(value, dict):  # as core.privacy.SmallCell words it on pages
         if value["small"]:
             return _("fewer than %(number)s", number=format_number(value["threshold"]))
@@ -331,11 +366,18 @@ def finalise(period: figures.Period, actor, *, version: int | None) -> AnnualRep
     return report
 
 
-def paragraphs(markdown_text: str) -> list[str]:
-    """A note's Markdown as plain paragraphs, for the PDF and the Word file (sanitised and
-    rendered as on the page, then its text without markup)."""
-    text = nh3.clean(str(render_plan_text(markdown_text)), tags=set())
-    return [html.unescape(line).strip() for line in text.splitlines() if line.strip()]
+def save_and_finalise(period: figures.Period, data: dict, actor, *,
+                      version: int | None) -> AnnualReport:
+    """Save the texts as typed, then mark the report final, both on the version the
+    coordinator's page was opened on: a page opened before someone else's save finalises
+    nothing (another tab's texts are never made final unseen)."""
+    try:
+        report = save_texts(period, data, version=version)
+    except EditConflict:
+        raise EditConflict(_l("Someone saved this report while you were editing it, so it "
+                              "was not marked final. Your text is kept below: reload the "
+                              "page, read the saved texts and mark it final again.")) from None
+    return finalise(period, actor, version=report.version)
 
 
 def sessions_line(data: dict, t, n) -> str:
@@ -361,6 +403,37 @@ def disclaimer() -> str:
 
 
 def quoted(text: str) -> str:
-    """A quote in «…», unless the text is already in them."""
+    """A quote in «…»: as it is when already one quote in them; otherwise wrapped, its own
+    «…» (a name it quotes) turned into the inner quotes “…”, never ««…».»"""
     text = text.strip()
-    return text if text.startswith("«") and text.endswith("»") else f"«{text}»"
+    inner = text[1:-1]
+    if text.startswith("«") and text.endswith("»") and "«" not in inner and "»" not in inner:
+        return text
+    return "«{}»".format(text.replace("«", "“").replace("»", "”"))
+
+
+def figure_value(figure: dict, n) -> str:
+    """A key figure's value: "n/a" when the records cannot give it (the reason apart)."""
+    return _("n/a") if figure.get("unavailable") else n(figure["value"])
+
+
+def attendance(event: dict, key: str, n) -> str:
+    """An event's participants of one sex, "—" when the records hold no attendance."""
+    return n(event["by_sex"][key]) if event.get("by_sex") else "—"
+
+
+def sorted_courses(data: dict, lang: str) -> list[dict]:
+    """The ULC courses in the alphabetical order of ``lang`` (Azerbaijani: ç after c, ə
+    after e, …)."""
+    def key(course):
+        title = pick(course["title"], lang)
+        return az_sort_key(title) if lang == "az" else title.casefold()
+
+    return sorted(data["ulc"]["courses"], key=key)
+
+
+def status_caption(data: dict, format_date) -> str:
+    """What the P4EG status table counts: every plan as it stood the day it was counted."""
+    return _("All plans by their status on %(date)s, the day the report was counted (not "
+             "only the plans of the period).",
+             date=format_date(date.fromisoformat(data["generated_on"]), "d MMMM y"))

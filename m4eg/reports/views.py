@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, make_response, render_template, request, url_for
+from flask import abort, make_response, render_template, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,9 +14,8 @@ from flask_login import current_user
 from ..core.i18n import current_language
 from ..core.markdown import render_plan_text
 from ..core.numbers import format_number
-from ..core.params import to_int
-from ..core.permissions import PUBLIC, allow, authorize
-from ..core.views import act, submit
+from ..core.permissions import PUBLIC, allow, can
+from ..core.views import submit
 from . import bp, services
 from .docx import report_docx
 from .forms import ReportTextsForm, texts
@@ -30,17 +29,19 @@ def _opened():
     try:
         period = services.parse_period(request.args)
     except services.ReportError as error:
-        abort(make_response(render_template("reports/period.html", error=error.message), 400))
+        abort(make_response(render_template("reports/period.html", error=error.message,
+                                            finals=services.final_reports()), 400))
     report = services.get_report(period)
     return period, report
 
 
 def _readable(report) -> None:
-    if services.is_public(report):
+    """A final report is for everyone; a draft for those who write it. Anyone else, signed
+    in or not, is told that it is not final yet (403), not sent to a sign-in that would
+    not open it either."""
+    if services.is_public(report) or can(current_user, "reports.edit"):
         return
-    if not current_user.is_authenticated:
-        abort(current_app.login_manager.unauthorized())
-    authorize("reports.edit")
+    abort(make_response(render_template("reports/not_final.html"), 403))
 
 
 def render_helpers(lang: str) -> dict:
@@ -50,7 +51,7 @@ def render_helpers(lang: str) -> dict:
             "when": lambda event: services.event_date(event, format_date),
             "note": lambda report, section: services.pick(
                 (report.notes or {}).get(section) if report else None, lang),
-            "lang": lang}
+            "format_date": format_date, "lang": lang}
 
 
 def _status(report, data: dict) -> str:
@@ -77,12 +78,17 @@ def _context(period, report) -> dict:
 @allow(PUBLIC)
 def show():
     if not request.args.get("from") and not request.args.get("to"):
-        return render_template("reports/period.html", error=None)
+        return render_template("reports/period.html", error=None,
+                               finals=services.final_reports())
     period, report = _opened()
     _readable(report)
     return render_template("reports/show.html", markdown=render_plan_text,
                            plans_line=services.plans_line, sessions_line=services.sessions_line,
                            disclaimer=services.disclaimer, quoted=services.quoted,
+                           figure_value=services.figure_value,
+                           attendance=services.attendance,
+                           sorted_courses=services.sorted_courses,
+                           status_caption=services.status_caption,
                            **_context(period, report))
 
 
@@ -115,6 +121,8 @@ def docx():
 @bp.route("/report/edit", methods=["GET", "POST"])
 @allow(action="reports.edit")
 def edit():
+    """The texts' form; its second button ("Save and mark final") saves what is typed and
+    marks the report final, on the version the page was opened on."""
     period, report = _opened()
     form = ReportTextsForm(data=services.texts_of(report) if request.method == "GET" else None)
 
@@ -124,19 +132,13 @@ def edit():
 
     if report is not None and report.is_final and request.method == "GET":
         return page()
+    if "finalise" in request.form:
+        return submit(form, lambda version: services.save_and_finalise(
+            period, texts(form), current_user, version=version), page=page,
+            then=url_for("reports.show", **period.as_args()), versioned=True,
+            done=_("The report is final: its figures and texts will no longer change, and "
+                   "anyone may read it."))
     return submit(form, lambda version: services.save_texts(period, texts(form),
                                                             version=version),
                   page=page, then=url_for("reports.show", **period.as_args()),
                   done=_("The report's texts have been saved."), versioned=True)
-
-
-@bp.route("/report/finalise", methods=["POST"])
-@allow(action="reports.edit")
-def finalise():
-    period, _report = _opened()
-    return act(lambda: services.finalise(period, current_user,
-                                         version=to_int(request.form.get("version", ""))),
-               then=url_for("reports.show", **period.as_args()),
-               refused=url_for("reports.edit", **period.as_args()),
-               done=_("The report is final: it will show what it shows now, and anyone may "
-                      "read it."))

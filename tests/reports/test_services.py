@@ -61,3 +61,18 @@ def test_attendance_by_sex_of_a_few_people_is_not_shown_exactly(english, make_us
     assert shown == "fewer than 5"
     session = next(event for event in data["events"] if event["place"]["en"] == "Mingachevir")
     assert services.count_text(session["by_sex"]["female"], format_number) == "fewer than 5"
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("Bu layihə bizə kömək etdi.", "«Bu layihə bizə kömək etdi.»"),
+    ("«Bu layihə bizə kömək etdi.»", "«Bu layihə bizə kömək etdi.»"),
+    ("«Şəhər təsəvvürləri»ni həyata keçirmək", "«“Şəhər təsəvvürləri”ni həyata keçirmək»")])
+def test_a_quote_is_in_one_pair_of_guillemets(text, shown):
+    assert services.quoted(text) == shown
+
+
+def test_the_ulc_courses_read_in_azerbaijani_alphabetical_order():
+    titles = ["Əməkdaşlıq", "Çevik idarəetmə", "Dinləmə", "Ciddi oyunlar", "Elm"]
+    data = {"ulc": {"courses": [{"title": {"az": title, "en": title}} for title in titles]}}
+    assert [course["title"]["az"] for course in services.sorted_courses(data, "az")] == [
+        "Ciddi oyunlar", "Çevik idarəetmə", "Dinləmə", "Elm", "Əməkdaşlıq"]

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import docx
+import pdfplumber
 import pytest
 
 from m4eg.extensions import db
@@ -73,9 +74,15 @@ def test_every_word_of_the_pdf_is_inside_the_a4_page_and_none_overlaps(client, c
     text = _text(response.data)
     if lang == "az":
         assert "Xırdalan şəhər bələdiyyəsi" in text and "İçərişəhər" in text
-        assert "Lənkəran" in text and "1.000" in text  # az number format
+        assert "Lənkəran" in text
+        # The events' sex column is the records' "not stated", its heading wrapped only
+        # between words (not «göstəril / məyib»).
+        assert "Cinsi göstərilməyib" in text
+        words = {word["text"] for _w, _h, page_words, _t in pages for word in page_words}
+        assert "göstərilməyib" in words and not words & {"göstəril", "məyib", "Bildirm"}
+        assert "Bildirmək istəmirəm" not in text  # the person's own answer, not a count's
     else:
-        assert "Members of the network" in text and "1,000" in text
+        assert "Members of the network" in text and "Sex not stated" in text
         assert "Urban Imaginaries" in text and "Khirdalan" in text
     assert f"1 / {len(pages)}" in text
 
@@ -158,7 +165,8 @@ def _live_events(client) -> int:
 def test_a_final_report_is_frozen_public_and_says_who_finalised_it(app, client, coordinator):
     assert client.post(f"/en/figures/report/edit?{PERIOD}",
                        data=_texts(0, intro_en="Our year.")).status_code == 302
-    response = client.post(f"/en/figures/report/finalise?{PERIOD}", data={"version": 1})
+    response = client.post(f"/en/figures/report/edit?{PERIOD}",
+                           data=_texts(1, intro_en="Our year.", finalise="1"))
     assert response.status_code == 302
     before = client.get(REPORT).get_data(as_text=True)
     assert "Final report, finalised on" in before and "by Aysel Qasımova" in before
@@ -188,10 +196,111 @@ def test_a_final_report_is_frozen_public_and_says_who_finalised_it(app, client, 
 
 
 def test_a_report_not_yet_final_is_for_coordinators_only(client, login_as, demonstrators):
-    response = client.get(REPORT)
-    assert response.status_code == 302 and "/accounts/login" in response.headers["Location"]
+    response = client.get(REPORT)  # not signed in: told, not sent to a sign-in
+    assert response.status_code == 403
+    assert "This report is not final yet" in response.get_data(as_text=True)
     login_as("focal_point")
-    assert client.get(REPORT).status_code == 403
+    response = client.get(REPORT)
+    assert response.status_code == 403
+    assert "This report is not final yet" in response.get_data(as_text=True)
     assert client.get(f"/en/figures/report.pdf?{PERIOD}").status_code == 403
     assert client.post(f"/en/figures/report/edit?{PERIOD}",
                        data=_texts(0, intro_en="x")).status_code == 403
+
+
+def _section(page: str, anchor: str) -> str:
+    """One section of the report page, as its HTML."""
+    return re.search(rf'<section aria-labelledby="{anchor}">.*?</section>', page, re.S).group(0)
+
+
+def test_new_members_read_n_a_with_the_reason_in_every_format(client, coordinator):
+    page = client.get(REPORT).get_data(as_text=True)
+    figures = _figures_table(page)
+    assert "not yet tracked" not in figures
+    row = re.search(r"New members</th>.*?</tr>", figures, re.S).group(0)
+    assert "<strong>n/a</strong>" in row and "new members of the period cannot be counted" in row
+    pdf_text = _text(client.get(f"/en/figures/report.pdf?{PERIOD}").data)
+    assert "not yet tracked" not in pdf_text
+    assert "new members of the period cannot be counted" in pdf_text
+    document = docx.Document(io.BytesIO(client.get(f"/en/figures/report.docx?{PERIOD}").data))
+    cells = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
+    assert cells["New members"].splitlines()[0] == "n/a"
+    assert "new members of the period cannot be counted" in cells["New members"]
+
+
+def test_the_events_listed_are_those_the_key_figure_counts(client, coordinator):
+    page = client.get(REPORT).get_data(as_text=True)
+    events = _section(page, "s-events")
+    rows = re.findall(r'<th scope="row">(.*?)</th>', events)
+    assert len(rows) == _live_events(client)  # the figure "events" of the same period
+    assert not any("fair" in title.lower() or "Batumi" in title for title in rows)
+    assert any("Study tour" in title for title in rows)
+    # The Lankaran session has no attendance recorded: "—", not a count of 0.
+    lankaran = re.search(r"<tr>(?:(?!</tr>).)*Lankaran.*?</tr>", events, re.S).group(0)
+    assert lankaran.count(">—<") == 4 and ">0<" not in lankaran
+
+
+def test_the_report_says_what_its_quotes_and_plan_statuses_are(client, coordinator):
+    page = client.get(REPORT).get_data(as_text=True)
+    assert "Voices from the demonstrators — the records give no date for these quotes" in page
+    status = _section(page, "s-p4eg")
+    assert "All plans by their status on" in status and "not only the plans of the period" \
+        in status
+
+
+def test_a_final_report_offers_no_edit_button_and_is_listed_for_everyone(client, coordinator):
+    assert client.post(f"/en/figures/report/edit?{PERIOD}",
+                       data=_texts(0, finalise="1")).status_code == 302
+    assert "Write the introduction and notes" not in client.get(REPORT).get_data(as_text=True)
+    client.post("/en/accounts/logout")
+    figures = client.get("/en/figures/").get_data(as_text=True)
+    assert 'href="/en/figures/report">Annual reports</a>' in figures
+    listing = client.get("/en/figures/report").get_data(as_text=True)
+    assert "Key highlights May 2023 – May 2024, Azerbaijan" in listing
+    assert 'href="/en/figures/report?from=2023-05&amp;to=2024-05"' in listing
+    assert 'name="from"' not in listing  # the period picker is for coordinators
+
+
+def test_finalising_saves_what_was_typed_and_a_stale_tab_finalises_nothing(client,
+                                                                          coordinator):
+    url = f"/en/figures/report/edit?{PERIOD}"
+    assert client.post(url, data=_texts(0, intro_en="Tab one.")).status_code == 302
+    # A second tab opened on version 0 (before tab one saved): its stale save is refused,
+    # and the page it shows carries the version it saw, not the current one.
+    stale = client.post(url, data=_texts(0, intro_en="Tab two."))
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert 'name="version" value="0"' in page and "Save and mark final" in page
+    assert "Mark the report final" not in page
+    refused = client.post(url, data=_texts(0, intro_en="Tab two.", finalise="1"))
+    assert refused.status_code == 409
+    assert "it was not marked final" in refused.get_data(as_text=True)
+    assert "Draft:" in client.get(REPORT).get_data(as_text=True)
+    # The current tab: what it typed and did not save yet is saved, then made final.
+    done = client.post(url, data=_texts(1, intro_en="Typed, never saved.", finalise="1"))
+    assert done.status_code == 302
+    report = client.get(REPORT).get_data(as_text=True)
+    assert "Final report, finalised on" in report and "Typed, never saved." in report
+
+
+def test_markdown_notes_keep_bullets_bold_and_link_addresses_in_pdf_and_word(client,
+                                                                           coordinator):
+    note = ("Bu il **şəbəkə** böyüdü:\n\n- Lənkəran seminarı\n- Şəki seminarı\n\n"
+            "Ətraflı: [keçid](https://m4eg.example/az/hesabat)")
+    assert client.post(f"/az/figures/report/edit?{PERIOD}",
+                       data=_texts(0, note_events_az=note)).status_code == 302
+    pdf = client.get(f"/az/figures/report.pdf?{PERIOD}").data
+    text = _text(pdf)
+    assert "• Lənkəran seminarı" in text and "• Şəki seminarı" in text
+    assert "keçid (https://m4eg.example/az/hesabat)" in text
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        bold = {word["text"] for page in document.pages
+                for word in page.extract_words(extra_attrs=["fontname"])
+                if "Bold" in word["fontname"]}
+    assert "şəbəkə" in bold and "böyüdü:" not in bold
+    document = docx.Document(io.BytesIO(client.get(f"/az/figures/report.docx?{PERIOD}").data))
+    paragraphs = {p.text: p for p in document.paragraphs}
+    assert paragraphs["Lənkəran seminarı"].style.name == "List Bullet"
+    assert "Ətraflı: keçid (https://m4eg.example/az/hesabat)" in paragraphs
+    intro = paragraphs["Bu il şəbəkə böyüdü:"]
+    assert [run.text for run in intro.runs if run.bold] == ["şəbəkə"]
