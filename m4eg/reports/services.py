@@ -36,7 +36,7 @@ NOTE_MAX = 20_000
 
 # The report counts people at events, where "not stated" means nobody recorded it (as for
 # workshop guests), not the person's own "I prefer not to say".
-SEX_REPORT_LABELS = {**accounts.SEX_LABELS, "not_stated": _l("Sex not stated")}
+SEX_REPORT_LABELS = accounts.SEX_COUNT_LABELS  # "Sex not stated", not the person's words
 
 SECTION_TITLES = {
     "figures": _l("Key figures"),
