@@ -1,7 +1,8 @@
 """The printable sign-in sheet of a session: A4, the session's facts, a table with the
 confirmed participants' names and blank rows for walk-ins, with columns for organisation or
-municipality, sex (walk-ins are recorded with it) and a signature. fpdf2 lays the table out (wrapping cells, repeating the
-heading row on a new page); only the column widths are chosen here."""
+municipality, sex (walk-ins are recorded with it) and a signature. fpdf2 lays the table out
+(wrapping cells, repeating the heading row on a new page); only the column widths are chosen
+here."""
 
 from __future__ import annotations
 
