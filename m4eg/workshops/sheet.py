@@ -1,7 +1,8 @@
 """The printable sign-in sheet of a session: A4, the session's facts, a table with the
 confirmed participants' names and blank rows for walk-ins, with columns for organisation or
-municipality and a signature. fpdf2 lays the table out (wrapping cells, repeating the
-heading row on a new page); only the column widths are chosen here."""
+municipality, sex (walk-ins are recorded with it) and a signature. fpdf2 lays the table out
+(wrapping cells, repeating the heading row on a new page); only the column widths are chosen
+here."""
 
 from __future__ import annotations
 
@@ -14,9 +15,18 @@ from ..core.pdf import add_dejavu
 from . import services
 
 FONT = "DejaVu"
-BLANK_ROWS = 10  # for the walk-ins who sign at the door
+# Blank rows for the walk-ins who sign at the door: enough to fill the session's seats, at
+# least MIN_BLANK_ROWS (a full session still gets walk-ins), at most MAX_BLANK_ROWS (about two
+# A4 pages of rows: a hall of hundreds signs on several printed copies, not on a 60-page file).
+MIN_BLANK_ROWS = 5
+MAX_BLANK_ROWS = 60
 HEADING_FILL = (228, 235, 242)
-COLUMNS = (8, 58, 62, 46)  # mm: number, name, organisation / municipality, signature
+COLUMNS = (8, 52, 56, 26, 42)  # mm: number, name, organisation / municipality, sex, signature
+
+
+def blank_rows(workshop, names: int) -> int:
+    """How many empty rows the sheet has after the ``names`` confirmed participants."""
+    return min(MAX_BLANK_ROWS, max(MIN_BLANK_ROWS, workshop.capacity - names))
 
 
 def sign_in_sheet_pdf(workshop) -> bytes:
@@ -52,14 +62,17 @@ def sign_in_sheet_pdf(workshop) -> bytes:
     rows = services.sign_in_rows(workshop)
     with pdf.table(col_widths=COLUMNS, line_height=8, headings_style=bold,
                    first_row_as_headings=True) as table:
-        table.row(("#", _("Name"), _("Organisation or municipality"), _("Signature")))
+        table.row(("#", _("Name"), _("Organisation or municipality"), _("Sex (F/M/–)"),
+                   _("Signature")))
         for number, (name, municipality) in enumerate(rows, start=1):
-            table.row((str(number), name, municipality, ""))
-        for number in range(len(rows) + 1, len(rows) + 1 + BLANK_ROWS):
-            table.row((str(number), "", "", ""))
+            table.row((str(number), name, municipality, "", ""))
+        for number in range(len(rows) + 1, len(rows) + 1 + blank_rows(workshop, len(rows))):
+            table.row((str(number), "", "", "", ""))
     pdf.ln(3)
     pdf.set_font(FONT, "", 8)
     pdf.multi_cell(0, 4.5, _("Those without a registration write their name, organisation "
                              "or municipality in an empty row."), new_x="LMARGIN",
                    new_y="NEXT")
+    pdf.multi_cell(0, 4.5, _("Sex: F female, M male, – prefer not to say."),
+                   new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

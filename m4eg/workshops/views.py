@@ -202,4 +202,5 @@ def my_learning_section(user):
     """The learner's workshop registrations, with status and waitlist place (a section of
     courses' "My learning" page)."""
     return render_template("workshops/_my_workshops.html",
-                           registrations=services.registrations_of(user))
+                           registrations=services.registrations_of(user),
+                           courses={c.slug: c for c in services.course_list()})

@@ -181,7 +181,7 @@ def test_the_coordinators_roster_shows_statuses_and_attendance_in_the_page_langu
     with time_machine.travel(utcnow() + timedelta(days=10, hours=1)):
         login_as("coordinator")
         page = client.get(f"/az/workshops/{workshop_id}/attendance").get_data(as_text=True)
-    assert "<td>təsdiqlənib</td>" in page and "<td>gözləmə siyahısında</td>" in page
+    assert ">təsdiqlənib</td>" in page and ">gözləmə siyahısında</td>" in page
     assert '<option value="present">İştirak etdi</option>' in page
     assert '<option value="excused">Üzrlü səbəbdən iştirak etmədi</option>' in page
 
@@ -203,7 +203,7 @@ def test_index_lists_upcoming_and_past_apart_with_times_as_10_00(client, make_wo
         page = client.get(f"/{lang}/workshops/").get_data(as_text=True)
         assert ", 10:00</td>" in page and ":00:00" not in page and " AM" not in page
         if past_heading:
-            assert "<td>0</td>" in page  # nobody recorded present at the past one
+            assert '<td data-label="Present">0</td>' in page  # nobody recorded present
             assert page.index("Upcoming sessions") < page.index("Lankaran") \
                 < page.index(past_heading) < page.index("Mingachevir")
 
@@ -358,3 +358,95 @@ def test_a_new_sessions_date_reads_in_the_long_format(client, login_as):
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "12 mart 2030, 10:00" in page and "12 mar 2030" not in page
+
+
+def _stacked_tables(page: str) -> list:
+    """The tables of ``page`` that turn into cards on a phone, each checked cell by cell: every
+    value cell carries its column's label (an empty label only on a row of its own: "nobody
+    has registered yet", or a button)."""
+    from lxml import html
+
+    tables = html.fromstring(page).xpath("//main//table")
+    for table in tables:
+        assert "stack" in table.get("class", "").split(), html.tostring(table)[:200]
+        headings = [th.text_content().strip() for th in table.xpath("./thead/tr/th")]
+        for row in table.xpath("./tbody/tr"):
+            cells = row.xpath("./td|./th")
+            if len(cells) == 1:
+                continue
+            for heading, cell in zip(headings, cells, strict=True):
+                button_only = cell.get("data-label") == "" and cell.xpath(".//button")
+                if cell.tag == "td" and not button_only:
+                    assert cell.get("data-label") == heading, (heading, html.tostring(cell))
+    return tables
+
+
+def test_the_workshop_tables_become_labelled_cards_on_a_phone(
+        app, client, login_as, make_user, make_workshop):
+    """Index (upcoming and past), attendance register (participants and guests) and My
+    learning: each cell says which column it belongs to, so the stacked card reads "Present 3"
+    and the attendance select has its label above it."""
+    from m4eg.courses import services as courses
+
+    past_id = make_workshop(SLUG, capacity=3, days=-2, city_en="Lankaran")
+    make_workshop(SLUG, capacity=3, days=10)
+    staff = login_as("staff")
+    with app.app_context():
+        from m4eg.accounts.services import get_user
+
+        user = get_user(staff.id)
+        courses.enrol(user, courses.get_course(SLUG))
+        services.add_participant(services.get_workshop(past_id), user)
+        services.add_guest(services.get_workshop(past_id), organisation="UNDP")
+        db.session.commit()
+    page = client.get("/en/courses/my-learning").get_data(as_text=True)
+    assert len(_stacked_tables(page)) == 2  # the courses, then the workshops
+    assert 'data-label="Certificate"' in page and 'data-label="Course">Community' in page
+    page = client.get("/en/workshops/").get_data(as_text=True)
+    assert len(_stacked_tables(page)) == 2
+    assert 'data-label="Present">2</td>' in page  # the staff member and the guest
+    login_as("coordinator")
+    page = client.get(f"/en/workshops/{past_id}/attendance").get_data(as_text=True)
+    assert len(_stacked_tables(page)) == 2
+    assert re.search(r'<td data-label="Attendance">\s*<label[^>]*>[^<]*</label>\s*<select', page)
+
+
+def test_the_stylesheet_stacks_those_tables_and_puts_labels_above_values_on_a_phone():
+    """One responsive-table pattern (class "stack", the label from data-label) and the facts
+    list in one column under 40rem, with values wrapped between words only."""
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "static/css/site.css").read_text()
+    blocks = re.findall(r"@media \(max-width: (\d+)rem\) \{(.*?)\n\}", css, re.S)
+    phone = "".join(body for width, body in blocks if int(width) <= 48)
+    assert "table.stack:not(.edit-table) td::before { content: attr(data-label);" in phone
+    assert re.search(r"table\.stack td select \{[^}]*width: 100%", phone)
+    narrow = "".join(body for width, body in blocks if int(width) <= 40)
+    assert ".facts { grid-template-columns: minmax(0, 1fr);" in narrow
+    assert not re.search(r"\.facts dd \{[^}]*overflow-wrap: anywhere", css)
+
+
+@pytest.mark.parametrize(("capacity", "blank"), [(1, 5), (12, 11), (500, 60)])
+def test_the_sign_in_sheet_has_blank_rows_up_to_the_capacity_and_a_sex_column(
+        app, client, login_as, make_user, make_workshop, capacity, blank):
+    """Walk-ins get rows up to the session's seats (at least 5, at most 60) and a column to
+    give their sex, as the register records it."""
+    from m4eg.accounts.services import get_user
+
+    workshop_id = make_workshop(SLUG, capacity=capacity)
+    with app.app_context():
+        services.register(get_user(make_user(name="Günay Şərifova").id),
+                          services.get_workshop(workshop_id))
+        db.session.commit()
+    login_as("coordinator")
+    data = client.get(f"/en/workshops/{workshop_id}/sign-in-sheet.pdf").data
+    pages = _pdf_words(data)
+    text = "\n".join(page_text for *_, page_text in pages)
+    assert "Sex (F/M/–)" in text and "Sex: F female, M male" in text
+    numbers = [int(w["text"]) for *_, words, _ in pages for w in words
+               if w["text"].isdigit() and w["x0"] < 50]
+    assert numbers == list(range(1, 2 + blank))
+    for width, height, words, _ in pages:
+        for word in words:
+            assert word["x0"] >= 20 and word["x1"] <= width - 20, word
+            assert word["top"] >= 20 and word["bottom"] <= height - 20, word
