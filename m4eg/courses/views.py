@@ -30,6 +30,17 @@ from . import bp, certificates_bp, services
 from .certificate import certificate_pdf
 from .labels import TOPIC_LABELS
 
+OWNER_HEADER = "X-M4EG-User"
+
+
+@bp.after_request
+def _name_the_user(response):
+    """Whose page this is (the user's id, empty for a visitor): the service worker refreshes
+    a course page kept for offline reading only with a response for the same person
+    (static/js/offline-sw.js)."""
+    response.headers[OWNER_HEADER] = str(current_user.id) if current_user.is_authenticated else ""
+    return response
+
 
 @bp.route("/")
 @cached_page

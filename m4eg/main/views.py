@@ -69,6 +69,14 @@ def privacy():
     return render_template("main/privacy.html")
 
 
+@bp.route("/offline")
+@allow(PUBLIC)
+def offline():
+    """The page the service worker shows, without a connection, for a course page that was
+    not kept for offline reading (static/js/offline-sw.js)."""
+    return render_template("main/offline.html")
+
+
 @bp.route("/admin/mail")
 @allow(action="mail.manage")
 def mail_queue():

@@ -5,7 +5,9 @@
 // not. A "Mark as done" pressed without a connection is queued in localStorage with the form's
 // CSRF token and sent when the connection returns; a token the server refuses (it expired) is
 // replaced by a fresh one from the lesson page and the request sent again. A queued "done" is
-// dropped only once the server has answered it, and the panel says how many wait.
+// dropped only once the server has answered it, and the panel says how many wait. The saved
+// pages belong to the learner who kept them ("m4eg-offline-owner", recorded before anything
+// is saved): static/js/offline-owner.js forgets them on any page of another person.
 (function () {
   "use strict";
   var panel = document.querySelector("[data-offline]");
@@ -16,10 +18,14 @@
   var CACHE = "m4eg-offline-v1";  // the same name as in offline-sw.js
   var KEPT = "m4eg-offline-courses";
   var QUEUE = "m4eg-offline-queue";
+  var OWNER = "m4eg-offline-owner";  // the name used by offline-owner.js
   var user = panel.getAttribute("data-offline-user");
   var lang = panel.getAttribute("data-offline-lang");
   var key = user + ":" + lang + ":" + panel.getAttribute("data-offline");
   var pages = JSON.parse(panel.getAttribute("data-offline-urls"));
+  // The offline page of each language (shown for a course page that was not saved): shared
+  // by every kept course, so removing one course leaves them.
+  var shared = JSON.parse(panel.getAttribute("data-offline-shared") || "[]");
   var status = panel.querySelector(".offline-status");
   var queueStatus = panel.querySelector(".offline-queue");
   var keepButton = panel.querySelector("[data-offline-keep]");
@@ -67,19 +73,21 @@
     var files = [];
     document.querySelectorAll("link[rel=stylesheet][href], link[rel=icon][href], script[src], img[src]")
       .forEach(function (node) { files.push(node.getAttribute("href") || node.getAttribute("src")); });
-    return pages.concat(files);
+    return pages.concat(shared, files);
   }
 
   function keep() {
     keepButton.disabled = true;
     show(msg("saving"));
+    store.setItem(OWNER, user);
     navigator.serviceWorker.ready.then(function () {
       return caches.open(CACHE);
     }).then(function (cache) {
       return cache.addAll(urls());
     }).then(function () {
       var all = read(KEPT, {});
-      all[key] = { saved: new Date().toISOString(), urls: urls() };
+      all[key] = { saved: new Date().toISOString(), urls: urls(),
+                   title: panel.getAttribute("data-offline-title") };
       write(KEPT, all);
       show();
     }).catch(function () {

@@ -40,6 +40,7 @@ def _main(ids):
     return [
         ("main.index", GET, "/en/", EVERYONE),
         ("main.privacy", GET, "/en/privacy", EVERYONE),
+        ("main.offline", GET, "/en/offline", EVERYONE),
         ("root.choose_language", GET, "/", EVERYONE),
         ("root.healthz", GET, "/healthz", EVERYONE),
         ("root.service_worker", GET, "/sw.js", EVERYONE),
