@@ -282,7 +282,7 @@ def test_the_sign_in_sheet_is_an_a4_pdf_with_the_confirmed_names_for_coordinator
     assert "Sign-in sheet" in text and "Sheki" in text and "Zal" in text
     assert "Günay Şərifova" in text and "Waiting Person" not in text
     assert "Signature" in text and "Organisation or municipality" in text
-    assert re.search(r"\b11\b", text)  # blank rows for walk-ins follow the one name
+    assert re.search(r"\b6\b", text)  # at least five blank rows for walk-ins follow the name
 
 
 def test_my_learning_lists_my_workshops_with_the_waitlist_place(app, client, login_as,
