@@ -33,7 +33,7 @@ def test_ranking_catalogue_and_profile_in_both_languages(client, demo_values):
 
 def test_export_and_api(client, demo_values):
     csv = client.get("/en/readiness/export.csv?kind=rayon").get_data(as_text=True)
-    assert csv.startswith("\ufeffCode,Name,Rank,Class,Index,Data coverage,"
+    assert csv.startswith("\ufeffCode,Name,Year,Rank,Class,Official class,Index,Data coverage,"
                           "Not classed: too little data,Economic sources for local development,")
     az = client.get("/az/readiness/export.csv?kind=rayon").get_data(as_text=True)
     assert az.startswith("\ufeffKod,Ad,")
