@@ -102,8 +102,8 @@ def test_weight_sets_and_sensitivity(app_ctx, roster):
         "Governance only", dict.fromkeys(DIMENSIONS, 0.0) | {"governance": 1.0})
     moved = services.sensitivity("village", None, governance_only)
     assert moved, "a one-dimension weighting moves some village between classes"
-    before = services.ranking("village").by_area()
-    after = services.ranking("village", governance_only).by_area()
+    before = services.ranking("village").result.by_area()
+    after = services.ranking("village", governance_only).result.by_area()
     assert all(before[a].klass == b and after[a].klass == c for a, b, c in moved)
     with pytest.raises(services.ReadinessError):
         services.save_weight_set("Governance only", dict.fromkeys(DIMENSIONS, 1.0))
