@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DecimalField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
-from ..core.forms import Form
+from ..core.forms import Form, select_choices
 from ..core.numbers import NumberInputError, parse_number
 from ..core.params import to_int
 
@@ -48,16 +48,16 @@ class LocaleNumberField(StringField):
                                  ) from None
 
 
-REFERENCE_CHOICES = (
+REFERENCE_CHOICES = select_choices((
     ("none", _l("None: relative to the areas computed together")),
     ("base_year", _l("The platform's areas in the base year")),
     ("national", _l("Imported national bounds")),
-)
-CUT_CHOICES = (
+))
+CUT_CHOICES = select_choices((
     ("quintiles", _l("Quintiles of the areas computed together")),
     ("equal_width", _l("Five equal-width bands of the index")),
     ("fixed", _l("Four fixed thresholds")),
-)
+))
 
 
 class SettingsForm(Form):
