@@ -27,12 +27,22 @@ from ..core.imports import ImportPlan, RowResult, RowStatus
 from ..core.params import to_int
 from ..extensions import db
 from ..municipalities import services as municipalities
-from .compute import (CLASSES, CUT_METHODS, DIMENSIONS, Bound, Cuts, Indicator, Result,
-                      changes, compute, equal_weights, movement, valid_thresholds,
-                      valid_weights)
+from .compute import (
+    CUT_METHODS,
+    DIMENSIONS,
+    Bound,
+    Cuts,
+    Indicator,
+    Result,
+    changes,
+    compute,
+    equal_weights,
+    movement,
+    valid_thresholds,
+    valid_weights,
+)
 from .labels import DIMENSION_LABELS  # noqa: F401 - for other domains (plans)
-from .models import (Cluster, IndicatorValue, OfficialClass, ReferenceBound, Settings,
-                     WeightSet)
+from .models import Cluster, IndicatorValue, OfficialClass, ReferenceBound, Settings, WeightSet
 
 DATA = Path(__file__).parent / "data"
 AREA_KINDS = ("village", "rayon")  # kinds that carry values
