@@ -113,14 +113,20 @@ def openapi_document() -> dict:
                                                      "summaries and lesson lists"}},
             }},
             "/api/v1/readiness": {"get": {
-                "summary": "Smart Village Readiness ranking (village municipalities or rayons)",
+                "summary": "Smart Village Readiness ranking (village municipalities, rayons or "
+                           "village clusters) in one year",
                 "parameters": [
-                    {"name": "kind", "in": "query", "schema": {"enum": ["village", "rayon"]}},
+                    {"name": "kind", "in": "query",
+                     "schema": {"enum": ["village", "rayon", "cluster"]}},
+                    {"name": "year", "in": "query", "schema": {"type": "integer"},
+                     "description": "A year with values; the latest by default."},
                     {"name": "weights", "in": "query", "schema": {"type": "integer"},
                      "description": "A saved weight set; equal weights by default."}],
-                "responses": {"200": {"description": "Areas with rank, class, index, "
-                                                     "dimension scores and data coverage; "
-                                                     "`demo: true` marks synthetic data"}},
+                "responses": {"200": {"description": "Areas with rank, class, official "
+                                                     "class, index, dimension scores, gaps "
+                                                     "and data coverage; `demo: true` marks "
+                                                     "synthetic data"},
+                              "400": {"description": "`year` is no year with values"}},
             }},
             "/api/v1/figures": {"get": {
                 "summary": "Key figures of the network, computed from records",

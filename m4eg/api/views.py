@@ -127,19 +127,30 @@ def course_list():
 @bp.route("/readiness")
 @allow(PUBLIC)
 def readiness_ranking():
+    """The ranking of ``kind`` in ``year`` (the latest by default); a year without values
+    answers 400 with a translated message."""
     kind = request.args.get("kind", "village")
     if kind not in readiness.KINDS:
         kind = "village"
+    try:
+        year = readiness.parse_year(kind, request.args.get("year"))
+    except readiness.ReadinessError as error:
+        return jsonify(error=str(error.message), field=error.field), 400
     weight_set = readiness.get_weight_set(request.args.get("weights"))
     names = readiness.areas(kind)
-    result = readiness.ranking(kind, weight_set)
-    return jsonify(kind=kind, weights=weight_set.weights if weight_set else "equal",
-                   demo=readiness.has_demo_values(kind), areas=[{
+    shown = readiness.ranking(kind, weight_set, year)
+    official = readiness.official_classes(kind)
+    return jsonify(kind=kind, year=shown.year, years=readiness.years(kind),
+                   weights=weight_set.weights if weight_set else "equal",
+                   reference=readiness.settings().reference, relative=shown.relative,
+                   left_out=shown.left_out, demo=readiness.has_demo_values(kind), areas=[{
                        "code": a.area, "name": {k: names.get(a.area, {}).get(k)
                                                 for k in ("az", "en")},
-                       "rank": a.rank, "class": a.klass, "index": a.index,
-                       "dimensions": a.dimensions, "coverage": a.coverage,
-                       "flagged": a.flagged} for a in result.areas])
+                       "rank": a.rank, "class": a.klass,
+                       "official_class": official[a.area].klass if a.area in official
+                       else None, "index": a.index,
+                       "dimensions": a.dimensions, "gaps": a.gaps, "coverage": a.coverage,
+                       "flagged": a.flagged} for a in shown.result.areas])
 
 
 @bp.route("/openapi.json")

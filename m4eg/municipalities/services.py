@@ -583,9 +583,13 @@ def village_areas() -> dict[str, dict]:
 
 
 def rayon_areas() -> dict[str, dict]:
-    """The rayons by code: names in both languages (a rayon has no page)."""
-    rows = db.session.execute(select(Rayon.code, Rayon.name_az, Rayon.name_en)).all()
-    return {r.code: {"az": r.name_az, "en": r.name_en, "slug": None} for r in rows}
+    """The rayons by code: names in both languages and the economic region's code (a rayon
+    has no page)."""
+    rows = db.session.execute(select(Rayon.code, Rayon.name_az, Rayon.name_en, Region.code
+                                     .label("region")).join(Region, Rayon.region_id == Region.id)
+                              ).all()
+    return {r.code: {"az": r.name_az, "en": r.name_en, "slug": None, "region": r.region}
+            for r in rows}
 
 
 def count_by_join_year() -> dict[int | None, int]:

@@ -227,6 +227,12 @@ def _readiness(ids):
         ("readiness.import_values", BOTH, "/en/readiness/import", NETWORK),
         ("readiness.confirm_import", POST, "/en/readiness/import/confirm", NETWORK),
         ("readiness.weights", BOTH, "/en/readiness/weights", NETWORK),
+        ("readiness.method", GET, "/en/readiness/method", EVERYONE),
+        ("readiness.settings", BOTH, "/en/readiness/settings", NETWORK),
+        *(row for what in ("clusters", "bounds", "classes") for row in (
+            ("readiness.import_table", BOTH, f"/en/readiness/import/{what}", NETWORK),
+            ("readiness.confirm_table", POST, f"/en/readiness/import/{what}/confirm",
+             NETWORK))),
     ]
 
 

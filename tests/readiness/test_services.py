@@ -63,7 +63,7 @@ def test_bad_rows_are_listed_and_nothing_is_written(app_ctx, roster):
     assert "area AZ-999 is not a village municipality or a rayon" in reasons[3]
     assert "unknown indicator number 54" in reasons[4]
     assert "value many is not a number" in reasons[5]
-    assert "value -4 is negative" in reasons[6]
+    assert "value -4 is outside the range of indicator 3 (0 or more, minutes)" in reasons[6]
     assert "duplicate of line 2" in reasons[7]
     assert "year 1800 is not a year" in reasons[8]
     assert 2 not in reasons
@@ -88,10 +88,12 @@ def test_importing_twice_changes_nothing(app_ctx, roster):
     assert row.status is RowStatus.CHANGED and row.changes == {"value": [12.5, 13.0]}
 
 
-def test_latest_year_counts(app_ctx, roster):
+def test_values_are_kept_per_year_and_the_latest_year_is_shown(app_ctx, roster):
     services.apply_import(services.plan_import(_rows("AZ-036,1,10,2021,", "AZ-036,1,30,2023,",
                                                      "AZ-036,1,20,2022,")))
-    assert services.latest_values("village") == {"AZ-036": {1: 30.0}}
+    assert services.years("village") == [2021, 2022, 2023]
+    assert services.values_for("village", 2022) == {"AZ-036": {1: 20.0}}
+    assert services.ranking("village").year == 2023
 
 
 def test_weight_sets_and_sensitivity(app_ctx, roster):
@@ -100,8 +102,8 @@ def test_weight_sets_and_sensitivity(app_ctx, roster):
         "Governance only", dict.fromkeys(DIMENSIONS, 0.0) | {"governance": 1.0})
     moved = services.sensitivity("village", None, governance_only)
     assert moved, "a one-dimension weighting moves some village between classes"
-    before = services.ranking("village").by_area()
-    after = services.ranking("village", governance_only).by_area()
+    before = services.ranking("village").result.by_area()
+    after = services.ranking("village", governance_only).result.by_area()
     assert all(before[a].klass == b and after[a].klass == c for a, b, c in moved)
     with pytest.raises(services.ReadinessError):
         services.save_weight_set("Governance only", dict.fromkeys(DIMENSIONS, 1.0))
@@ -111,7 +113,8 @@ def test_weight_sets_and_sensitivity(app_ctx, roster):
 
 def test_demo_values_cover_all_village_municipalities_and_rayons(app_ctx, roster):
     assert services.ensure_demo_values() > 0
-    assert len(services.latest_values("village")) == 24
-    assert len(services.latest_values("rayon")) == len(services.areas("rayon"))
+    assert services.years("village") == list(services.DEMO_YEARS)
+    assert len(services.values_for("village", 2024)) == 24
+    assert len(services.values_for("rayon", 2022)) == len(services.areas("rayon"))
     assert services.has_demo_values("village")
     assert services.ensure_demo_values() == 0

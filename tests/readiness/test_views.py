@@ -1,6 +1,7 @@
 """Readiness pages over HTTP: public pages in both languages, coordinators' tools."""
 
 import io
+import re
 
 import pytest
 
@@ -25,7 +26,8 @@ def test_ranking_catalogue_and_profile_in_both_languages(client, demo_values):
     catalogue = client.get("/en/readiness/indicators").get_data(as_text=True)
     assert catalogue.count("<tr><td>") == 53 and "less readiness" in catalogue
     profile = client.get("/en/readiness/village/AZ-006").get_data(as_text=True)
-    assert "Network median" in profile and "Interventions the World Bank paper" in profile
+    assert "Network median" in profile
+    assert "Kinds of intervention the World Bank paper suggests" in profile
     assert client.get("/en/readiness/rayon/guba").status_code == 200
     assert client.get("/en/readiness/village/AZ-002").status_code == 404  # a city
     assert client.get("/en/readiness/town/AZ-006").status_code == 404
@@ -33,7 +35,7 @@ def test_ranking_catalogue_and_profile_in_both_languages(client, demo_values):
 
 def test_export_and_api(client, demo_values):
     csv = client.get("/en/readiness/export.csv?kind=rayon").get_data(as_text=True)
-    assert csv.startswith("\ufeffCode,Name,Rank,Class,Index,Data coverage,"
+    assert csv.startswith("\ufeffCode,Name,Year,Rank,Class,Official class,Index,Data coverage,"
                           "Not classed: too little data,Economic sources for local development,")
     az = client.get("/az/readiness/export.csv?kind=rayon").get_data(as_text=True)
     assert az.startswith("\ufeffKod,Ad,")
@@ -122,3 +124,98 @@ def test_value_import_preview_lists_only_the_rejected_rows(client, roster, login
     assert "<strong>1</strong> to create" in page and "<strong>1</strong> rejected" in page
     assert '<tr class="row-error">' in page and "<td>guba</td><td>7 · 2023</td>" in page
     assert "AZ-036" not in page.split("<tbody>")[-1]  # the good row is not listed
+
+
+def test_the_method_page_says_what_the_paper_defines_and_what_the_platform_chose(client,
+                                                                                demo_values):
+    en = client.get("/en/readiness/method").get_data(as_text=True)
+    for text in ("What the World Bank paper defines", "What the platform chose",
+                 "does not publish how the indicators were scaled",
+                 "the top fifth of our areas", "Absheron district", "Sumgayit city",
+                 "footnote 36", "the platform&#39;s areas in the base year 2022"):
+        assert text in en, text
+    az = client.get("/az/readiness/method").get_data(as_text=True)
+    for text in ("Hesabat göstəricilərin necə miqyaslandığını", "Abşeron rayonu",
+                 "Sumqayıt şəhəri", "36-cı qeyd", "platformanındır"):
+        assert text in az, text
+    assert "follow section 5" not in en
+
+
+def test_indicator_page_marks_the_platforms_reading_and_the_realigned_rows(client):
+    page = client.get("/en/readiness/indicators").get_data(as_text=True)
+    assert "A higher value means (platform's reading)" in page
+    assert "Inferred: Annex I gives no measurement" in page
+    assert page.count("Realigned: in Annex I") == 8
+    assert "% change (may be negative); -100 or more" in page
+
+
+def test_a_profile_shows_progress_gaps_and_the_papers_hedged_wording(client, demo_values):
+    page = client.get("/en/readiness/rayon/guba").get_data(as_text=True)
+    assert "Progress since the base year" in page and "Scores by year" in page
+    assert "2022 (base year)" in page and 'font-size="13"' in page
+    assert "Indicators below the reference median" in page
+    assert "While each village cluster is different" in page and "in broad terms" in page
+    cluster = client.get("/en/readiness/cluster/guba-gusar-khachmaz").get_data(as_text=True)
+    assert "Guba district" in cluster and "Official class" in cluster
+    assert "section 5.6" in cluster
+    earlier = client.get("/en/readiness/rayon/guba?year=2022").get_data(as_text=True)
+    assert "This is the base year (2022)" in earlier
+    assert client.get("/en/readiness/rayon/guba?year=1999").status_code == 400
+    assert client.get("/en/readiness/?year=abc").status_code == 400
+
+
+def test_the_network_view_counts_class_changes_and_leaves_baku_out(client, demo_values):
+    page = client.get("/en/readiness/?kind=village&year=2024").get_data(as_text=True)
+    assert "Class changes since 2022" in page and "moved up a class" in page
+    rayons = client.get("/en/readiness/?kind=rayon").get_data(as_text=True)
+    assert "14 rayons of Baku and its metropolitan area are left out" in rayons
+    assert "Sabail district" not in rayons.split("<tbody>")[1]
+    clusters = client.get("/en/readiness/?kind=cluster").get_data(as_text=True)
+    assert "Shamkir–Tovuz cluster (demo)" in clusters and "Official class" in clusters
+
+
+def test_the_api_takes_a_year(client, demo_values):
+    data = client.get("/api/v1/readiness?kind=rayon&year=2023").get_json()
+    assert data["year"] == 2023 and data["years"] == [2022, 2023, 2024]
+    assert len(data["left_out"]) == 14 and data["reference"] == "base_year"
+    for bad in ("1999", "abc", "²"):
+        response = client.get(f"/api/v1/readiness?year={bad}")
+        assert response.status_code == 400 and response.get_json()["field"] == "year"
+    clusters = client.get("/api/v1/readiness?kind=cluster").get_json()
+    assert {a["official_class"] for a in clusters["areas"]} == {"amplify"}
+
+
+def test_coordinator_changes_the_method_settings(client, demo_values, login_as):
+    login_as("coordinator")
+    page = client.get("/en/readiness/settings").get_data(as_text=True)
+    version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"',
+                        page).group(1)
+    data = {"reference": "base_year", "base_year": "2022", "cuts": "fixed",
+            "amplify": "0.7", "accelerate_high": "0.6", "accelerate_medium": "0.8",
+            "accelerate_low": "0.2", "version": version}
+    refused = client.post("/en/readiness/settings", data=data)
+    assert refused.status_code == 200 and "four thresholds" in refused.get_data(as_text=True)
+    saved = client.post("/en/readiness/settings", data={**data, "accelerate_medium": "0.4"})
+    assert saved.status_code == 302
+    stale = client.post("/en/readiness/settings", data={**data, "cuts": "quintiles"})
+    assert stale.status_code == 409
+    method = client.get("/en/readiness/method").get_data(as_text=True)
+    assert "four fixed thresholds: 0.70 · 0.60 · 0.40 · 0.20" in method
+
+
+def test_coordinator_imports_clusters_with_a_dry_run(client, roster, login_as):
+    login_as("coordinator")
+    content = b"code,name_az,name_en,areas\ngg,Q,G,guba;gusar\nbad,B,B,guba;nowhere\n"
+    page = client.post("/en/readiness/import/clusters", data={
+        "file": (io.BytesIO(content), "c.csv")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert "area nowhere is not a village municipality" in page
+    assert "area guba is named twice" in page and "Import now" not in page
+    good = client.post("/en/readiness/import/clusters", data={
+        "file": (io.BytesIO(content.rsplit(b"bad", 1)[0]), "c.csv")},
+        content_type="multipart/form-data").get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([a-f0-9]{64})"', good).group(1)
+    done = client.post("/en/readiness/import/clusters/confirm", data={"token": token})
+    assert done.status_code == 302
+    listing = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Guba district; Gusar district" in listing
