@@ -9,7 +9,7 @@ def init_app(app: Flask) -> None:
     """Register the routes and permission policies (they register on import, so they are
     imported here and not when another domain imports this package's services)."""
     from ..core.sections import register_section
-    from . import blockform, policies, views  # noqa: F401
+    from . import blockform, policies, views, views_workbook  # noqa: F401
     from .models import PlanStatus
 
     app.register_blueprint(bp, url_prefix="/<lang:lang_code>/plans")
