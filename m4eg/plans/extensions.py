@@ -146,7 +146,7 @@ def ask(plan: Plan, user, reason: str, today: date | None = None) -> DeadlineExt
         _mail(person, extension, lambda: _(
             "%(municipality)s asks for more time to hand in its P4EG plan for the cycle "
             "%(cycle)s (due %(deadline)s).\n\nReason:\n%(reason)s"),
-            lambda: _("P4EG plan: a request for more time"), "plans.extensions")
+            lambda: _("P4EG plan: a request for more time"), "plans.extension_list")
     return extension
 
 

@@ -75,14 +75,19 @@ def panel(plan) -> dict:
 def withhold(plan_id):
     plan = get_or_404(services.get_plan(plan_id), "plans.review")
     form = WithholdForm()
+    then = url_for("plans.show", plan_id=plan.id) + "#public-heading"
+    done = _("The plan is withheld from the public pages. The reason is kept on record.")
+    publicity = panel(plan)["publicity"]
+    if publicity is None or publicity["withheld"] is not None:
+        # No form on the page to show the refusal on (not approved, or withheld already).
+        return act(lambda: openplans.withhold(plan, current_user, form.reason.data),
+                   then=then, done=done)
     from .views import _overview
 
     return submit_form(
         form, lambda: openplans.withhold(plan, current_user, form.reason.data),
-        then=url_for("plans.show", plan_id=plan.id) + "#public-heading", status=400,
-        page=lambda: _overview(plan, **{"publicity": {**panel(plan)["publicity"],
-                                                      "form": form}})[0],
-        done=_("The plan is withheld from the public pages. The reason is kept on record."))
+        then=then, status=400, done=done,
+        page=lambda: _overview(plan, publicity={**publicity, "form": form})[0])
 
 
 @bp.route("/<int:plan_id>/publish", methods=["POST"])
