@@ -23,7 +23,7 @@ def load_demo():
     from .courses import services as courses
     from .figures import services as figures
     from .municipalities import services as municipalities
-    from .plans.cli import ensure_demo_plans
+    from .plans.cli import ensure_demo_open_plan_and_extension, ensure_demo_plans
     from .portfolios.cli import load_demonstrators
     from .readiness.services import ensure_demo_values
     from .workshops import services as workshops
@@ -34,6 +34,7 @@ def load_demo():
     workshops.ensure_demo_workshops()
     load_demonstrators()
     ensure_demo_plans()
+    ensure_demo_open_plan_and_extension()
     ensure_demo_values()
     figures.ensure_demo_reach()
     db.session.commit()

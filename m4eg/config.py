@@ -199,4 +199,6 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "REDIS_RETRY_SECONDS": _whole(env, "M4EG_REDIS_RETRY_SECONDS", 5, minimum=1),
         # Public counts of people from 1 to this minus 1 show as "fewer than N" (0: none).
         "SMALL_CELL_THRESHOLD": _whole(env, "M4EG_SMALL_CELL_THRESHOLD", 5),
+        # How many days after a plan's deadline its municipality may still ask for more time.
+        "PLAN_EXTENSION_GRACE_DAYS": _whole(env, "M4EG_PLAN_EXTENSION_GRACE_DAYS", 14),
     }

@@ -78,6 +78,53 @@ _BAD_PERIOD = {"description": "A month not written as YYYY-MM, `from` after `to`
                               "`field`)"}
 
 
+_PLAN_PARAMETERS = [
+    {"name": "type", "in": "query", "schema": {"enum": ["city", "district", "village"]},
+     "description": "Municipality type."},
+    {"name": "region", "in": "query", "schema": {"type": "string"},
+     "description": "Economic region code (e.g. SZQ)."},
+    {"name": "rayon", "in": "query", "schema": {"type": "string"},
+     "description": "Rayon code."},
+    {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 2000,
+                                                "maximum": 2100},
+     "description": "Year the plan was approved."},
+    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100},
+     "description": "Search in the municipality's names; ignores case and Azerbaijani "
+                    "letters (Seki, Sheki and Şəki are the same)."},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                    "maximum": 100}},
+]
+_PLAN = {
+    "type": "object",
+    "description": "An approved P4EG plan that no coordinator withheld. No personal data: "
+                   "no names, emails, review comments or history; the action plan's "
+                   "`responsible` column is left out.",
+    "properties": {
+        "id": {"type": "integer"},
+        "municipality": {"type": "object", "properties": {
+            "code": {"type": "string"}, "slug": {"type": "string"}, "name": _NAME,
+            "type": {"enum": ["city", "district", "village"]},
+            "rayon": {"type": ["string", "null"]}, "region": {"type": ["string", "null"]}}},
+        "cycle": {"type": "string"},
+        "template": {"type": "object", "properties": {"code": {"type": "string"},
+                                                      "version": {"type": "integer"}}},
+        "approved_on": {"type": ["string", "null"], "format": "date"},
+        "demo": {"type": "boolean", "description": "An example plan, not real data."},
+        "content": {"type": "object", "description": "Section key → field key → value, as "
+                                                     "the template (plans/data) defines "
+                                                     "them."},
+        "budget": {"type": "object", "description": "Action-plan budget totals (AZN): "
+                                                    "by_source, by_year, unscheduled, "
+                                                    "total."},
+        "url": {"type": "string", "format": "uri"},
+    },
+}
+_PLAN_REF = {"$ref": "#/components/schemas/Plan"}
+_BAD_PLAN_PARAMETER = {"description": "A filter or page value that is not one (a translated "
+                                      "`error` and the `field`)"}
+
+
 def openapi_document() -> dict:
     """The API description."""
     return {
@@ -106,6 +153,29 @@ def openapi_document() -> dict:
                     "200": {"description": "The member", "content": {"application/json": {
                         "schema": _REF}}},
                     "404": {"description": "No member has this slug"}},
+            }},
+            "/api/v1/plans": {"get": {
+                "summary": "Approved P4EG plans (open data)", "parameters": _PLAN_PARAMETERS,
+                "responses": {
+                    "200": {"description": "A page of plans, the latest approved first",
+                            "content": {"application/json": {"schema": {
+                                "type": "object", "properties": {
+                                    "items": {"type": "array", "items": _PLAN_REF},
+                                    "page": {"type": "integer"},
+                                    "per_page": {"type": "integer"},
+                                    "total": {"type": "integer"},
+                                    "pages": {"type": "integer"}}}}}},
+                    "400": _BAD_PLAN_PARAMETER},
+            }},
+            "/api/v1/plans/{plan_id}": {"get": {
+                "summary": "One approved P4EG plan",
+                "parameters": [{"name": "plan_id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {
+                    "200": {"description": "The plan", "content": {"application/json": {
+                        "schema": _PLAN_REF}}},
+                    "404": {"description": "No public plan has this id (not approved, "
+                                           "withheld, or none)"}},
             }},
             "/api/v1/courses": {"get": {
                 "summary": "The Urban Learning Center's course catalogue (no learner data)",
@@ -153,5 +223,6 @@ def openapi_document() -> dict:
                                            "`error`)"}},
             }},
         },
-        "components": {"schemas": {"Municipality": _MUNICIPALITY, "Figure": _FIGURE}},
+        "components": {"schemas": {"Municipality": _MUNICIPALITY, "Figure": _FIGURE,
+                                   "Plan": _PLAN}},
     }

@@ -14,6 +14,7 @@ from ..core.views import get_or_404
 from ..courses import services as courses
 from ..figures import services as figures
 from ..municipalities import services as municipalities
+from ..plans import services as plans
 from ..readiness import services as readiness
 from . import bp
 from .openapi import openapi_document
@@ -151,6 +152,47 @@ def readiness_ranking():
                        else None, "index": a.index,
                        "dimensions": a.dimensions, "gaps": a.gaps, "coverage": a.coverage,
                        "flagged": a.flagged} for a in shown.result.areas])
+
+
+def _plan_url(plan) -> str:
+    return url_for("plans.open_plan", slug=plan.municipality.slug, plan_id=plan.id,
+                   lang_code="en", _external=True)
+
+
+def _bad_parameter(field: str, value: str):
+    with force_locale(request.accept_languages.best_match(LANGUAGES, default="en")):
+        return jsonify(error=_("“%(value)s” is not a valid value of %(field)s.",
+                               value=value[:40], field=field), field=field), 400
+
+
+@bp.route("/plans")
+@allow(PUBLIC)
+def plan_list():
+    """Approved plans that are not withheld, with their content and budget totals (no
+    person: no names, emails or comments); filters as on the public list."""
+    problems = plans.OpenFilters.problems(request.args)
+    for field, maximum in (("page", 100_000), ("per_page", MAX_PER_PAGE)):
+        given = request.args.get(field)
+        if given is not None and to_int(given, minimum=1, maximum=maximum) is None:
+            problems[field] = given
+    if problems:
+        field, value = next(iter(problems.items()))
+        return _bad_parameter(field, value)
+    page = to_int(request.args.get("page"), default=1, minimum=1, maximum=100_000)
+    per_page = to_int(request.args.get("per_page"), default=20, minimum=1,
+                      maximum=MAX_PER_PAGE)
+    pagination = plans.open_plans(plans.OpenFilters.from_args(request.args), page=page,
+                                  per_page=per_page)
+    return jsonify(items=[plans.public_record(p, _plan_url(p)) for p in pagination.items],
+                   page=pagination.page, per_page=per_page, total=pagination.total,
+                   pages=pagination.pages)
+
+
+@bp.route("/plans/<int:plan_id>")
+@allow(PUBLIC)
+def plan_detail(plan_id):
+    plan = get_or_404(plans.get_open_plan(plan_id))
+    return jsonify(plans.public_record(plan, _plan_url(plan)))
 
 
 @bp.route("/openapi.json")

@@ -172,6 +172,29 @@ def _check_zip(content: bytes) -> None:
                            size=MAX_UNPACKED_BYTES // 1024 // 1024))
 
 
+def check_workbook(filename: str, content: bytes, *, max_bytes: int) -> None:
+    """Refuse, before openpyxl opens it, an uploaded workbook that is too large, empty, not
+    an ``.xlsx`` file, a zip bomb or one that carries macros (an ``.xlsm`` file, or a
+    ``vbaProject.bin`` part whatever the file is called). Raises :class:`TableError`."""
+    if len(content) > max_bytes:
+        raise TableError(_("The file is larger than %(size)s MB.",
+                           size=round(max_bytes / 1024 / 1024)))
+    if not content.strip():
+        raise TableError(_("The file is empty."))
+    suffix = Path(filename or "").suffix.lower()
+    if suffix in {".xlsm", ".xlsb", ".xltm"}:
+        raise TableError(_("Workbooks with macros are not accepted. Save the workbook as an "
+                           "Excel workbook (.xlsx) and upload it again."))
+    if suffix != ".xlsx":
+        raise TableError(_("Upload an XLSX file."))
+    _check_zip(content)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = [name.lower() for name in archive.namelist()]
+    if any(name.endswith("vbaproject.bin") for name in names):
+        raise TableError(_("Workbooks with macros are not accepted. Save the workbook as an "
+                           "Excel workbook (.xlsx) and upload it again."))
+
+
 def stash_upload(folder: Path, filename: str, content: bytes) -> str:
     """Keep an uploaded file between the dry run and the confirmation; returns its token
     (the content's SHA-256, so the same file always gets the same token)."""

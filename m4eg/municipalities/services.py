@@ -612,3 +612,15 @@ def members_joined_in(years, *, lang: str) -> list[Municipality]:
     return list(db.session.scalars(
         select(Municipality).where(Municipality.status != MemberStatus.LEFT.value, condition)
         .order_by(order, Municipality.id)))
+
+
+def member_ids(*, type: str = "", region: str = "", rayon: str = "", q: str = ""):
+    """A query of the ids of the members of ``type`` in the economic ``region`` or the
+    ``rayon`` (codes) whose name matches ``q`` however it is typed (``Seki``, ``ŞƏKİ``,
+    ``Sheki``: core/text.py); an empty argument filters nothing."""
+    query = _filtered(select(Municipality.id),
+                      Filters(type=type, region=region, q=(q or "").strip()[:100]))
+    if rayon:
+        query = query.where(Municipality.rayon_id.in_(select(Rayon.id).where(
+            Rayon.code == rayon)))
+    return query

@@ -9,10 +9,20 @@ def init_app(app: Flask) -> None:
     """Register the routes and permission policies (they register on import, so they are
     imported here and not when another domain imports this package's services)."""
     from ..core.sections import register_section
-    from . import blockform, policies, views  # noqa: F401
+    from . import (  # noqa: F401
+        blockform,
+        policies,
+        views,
+        views_extensions,
+        views_public,
+        views_workbook,
+    )
     from .models import PlanStatus
 
     app.register_blueprint(bp, url_prefix="/<lang:lang_code>/plans")
+    # An approved plan's public page lives under its member's page.
+    app.add_url_rule("/<lang:lang_code>/municipalities/<slug>/plans/<int:plan_id>",
+                     endpoint="plans.open_plan", view_func=views_public.open_plan)
     # The templates name the block form's inputs and compare statuses through these.
     app.jinja_env.globals.update(plan_blockform=blockform, PlanStatus=PlanStatus)
     register_section(app, "member", "plans", views.member_section, order=20)

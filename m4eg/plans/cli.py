@@ -64,3 +64,54 @@ def ensure_demo_plans() -> None:
         plan = services.start_plan(khirdalan.id, cycle, get_by_email("focal@example.org"),
                                    template)
         plan.is_demo = True
+
+
+def _demo_value(item: dict):
+    """A valid placeholder for a template field or column (the demo plan is an example)."""
+    kind = item["type"]
+    if kind == "text":
+        return "Demo example — not a real plan. / Nümunə mətn — real plan deyil."
+    if kind == "number":
+        return "2030" if item.get("key") == "year" or item.get("year") else str(
+            max(item.get("min", 1) or 1, 1))
+    if kind == "choice":
+        return item["choices"][0]["key"]
+    if kind == "date":
+        return "2026-01-01"
+    if kind == "sdgs":
+        return "8, 11"
+    return [{column["key"]: _demo_value(column) for column in item["columns"]}]
+
+
+def ensure_demo_open_plan_and_extension() -> None:
+    """Urva's demo plan approved (public on its member page) and a pending demo request for
+    more time on Khirdalan's draft (idempotent; both labelled demo)."""
+    from ..accounts.services import get_by_email
+    from ..municipalities.services import get_by_slug
+    from . import blockform, extensions
+    from .models import Cycle, PlanStatus
+
+    cycle = db.session.scalar(db.select(Cycle).where(Cycle.name == "2025–2027 (demo)"))
+    coordinator = get_by_email("coordinator@example.org")
+    urva, focal = get_by_slug("urva"), get_by_email("focal.urva@example.org")
+    if cycle is None or coordinator is None or focal is None or urva is None:
+        return
+    if not services.plans_of(urva.id):
+        plan = services.start_plan(urva.id, cycle, focal, services.latest_template())
+        plan.is_demo = True
+        for block in plan.template.blocks:
+            values = {f["key"]: _demo_value(f) for f in block["fields"]}
+            services.save_block(plan, block["key"], blockform.encode(block, values), focal,
+                                version=plan.block_version(block["key"]), lang="en")
+        services.submit(plan, focal)
+        services.start_review(plan, coordinator)
+        services.approve(plan, coordinator)
+    khirdalan_plan = next(iter(services.plans_of(get_by_slug("khirdalan").id)), None)
+    khirdalan_focal = get_by_email("focal@example.org")
+    if (khirdalan_plan is not None and khirdalan_focal is not None
+            and khirdalan_plan.status == PlanStatus.DRAFT
+            and extensions.request_for(khirdalan_plan.municipality_id, cycle) is None):
+        request = extensions.ask(khirdalan_plan, khirdalan_focal,
+                                 "Demo request: the municipal meeting that approves the plan "
+                                 "meets after the deadline.")
+        request.is_demo = True

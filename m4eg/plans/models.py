@@ -105,6 +105,8 @@ class Cycle(db.Model):
     deadline: Mapped[date] = mapped_column(Date)
     reminder_days: Mapped[int] = mapped_column(Integer, default=14)
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # Optimistic locking of the cycle's edit form (core/versions.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Plan(db.Model):
@@ -243,3 +245,68 @@ class ReminderSent(db.Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycles.id"))
     kind: Mapped[str] = mapped_column(String(40))
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ---------------------------------------------------------------- open plans, deadline extensions
+# (issue 21: m4eg/plans/openplans.py and m4eg/plans/extensions.py hold their rules)
+
+
+class Withholding(db.Model):
+    """A coordinator kept an approved plan off the public pages, with the reason; undoing it
+    stamps ``released_at`` (rows are never deleted, so every decision and its reason stay on
+    record). The plan is withheld while a row without ``released_at`` exists."""
+
+    __tablename__ = "plan_withholdings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    withheld_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withheld_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    withheld_by = relationship("User", lazy="joined", foreign_keys=[withheld_by_id])
+    released_by = relationship("User", lazy="joined", foreign_keys=[released_by_id])
+
+
+class ExtensionStatus(_Stored):
+    """Where a request for more time stands (``plan_deadline_extensions.status``)."""
+
+    PENDING = "pending", _l("Waiting for a decision")
+    GRANTED = "granted", _l("Granted")
+    REFUSED = "refused", _l("Refused")
+
+
+class DeadlineExtension(db.Model):
+    """A municipality's request to hand in its plan for a cycle later than the cycle's
+    deadline, and the coordinator's decision. One request per municipality and cycle."""
+
+    __tablename__ = "plan_deadline_extensions"
+    __table_args__ = (UniqueConstraint("cycle_id", "municipality_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycles.id"), index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The deadline in force when the request was made (what the decision extends).
+    previous_deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=ExtensionStatus.PENDING.value,
+                                        index=True)
+    new_deadline: Mapped[date | None] = mapped_column(Date)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+    cycle: Mapped[Cycle] = relationship(lazy="joined")
+    municipality = relationship("Municipality", lazy="joined")
+    requested_by = relationship("User", lazy="joined", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", lazy="joined", foreign_keys=[decided_by_id])
+
+    @property
+    def status_label(self) -> str:
+        status = ExtensionStatus.parse(self.status)
+        return str(status.label) if status else self.status

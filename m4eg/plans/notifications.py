@@ -15,6 +15,7 @@ from ..core import time as clock
 from ..core.outbox import queue_mail
 from ..core.security import public_url
 from ..extensions import db
+from . import extensions
 from .models import EDITABLE, Comment, Cycle, Plan, PlanAction, ReminderSent
 from .plan_templates import cycles
 
@@ -91,19 +92,25 @@ def remind(today: date | None = None) -> int:
     for user in accounts.focal_points_of_active_members():
         by_municipality[user.municipality_id].append(user)
     for cycle in cycles():
+        # A municipality granted more time is reminded before its own deadline.
+        granted = extensions.granted_deadlines(cycle)
         left = (cycle.deadline - today).days
-        if left < 0 or left > cycle.reminder_days:
+        if not granted and (left < 0 or left > cycle.reminder_days):
             continue
-        kind = f"deadline-{cycle.reminder_days}"
-        done = set(db.session.scalars(select(ReminderSent.municipality_id).where(
-            ReminderSent.cycle_id == cycle.id, ReminderSent.kind == kind)))
+        done = set(db.session.execute(select(ReminderSent.municipality_id, ReminderSent.kind)
+                                      .where(ReminderSent.cycle_id == cycle.id)).all())
         submitted = set(db.session.scalars(select(Plan.municipality_id).where(
             Plan.cycle_id == cycle.id, Plan.status.not_in(EDITABLE))))
         for municipality_id, users in by_municipality.items():
-            if municipality_id in done or municipality_id in submitted:
+            deadline = granted.get(municipality_id, cycle.deadline)
+            left = (deadline - today).days
+            if left < 0 or left > cycle.reminder_days:
+                continue
+            kind = _reminder_kind(cycle, deadline)
+            if (municipality_id, kind) in done or municipality_id in submitted:
                 continue
             for user in users:
-                _queue_reminder(user, cycle, left)
+                _queue_reminder(user, cycle, left, deadline)
                 sent += 1
             db.session.add(ReminderSent(municipality_id=municipality_id, cycle_id=cycle.id,
                                         kind=kind))
@@ -111,13 +118,19 @@ def remind(today: date | None = None) -> int:
     return sent
 
 
-def _queue_reminder(user, cycle: Cycle, left: int) -> None:
+def _reminder_kind(cycle: Cycle, deadline: date) -> str:
+    """What a reminder is about: the cycle's deadline, or a granted one (then its date)."""
+    kind = f"deadline-{cycle.reminder_days}"
+    return kind if deadline == cycle.deadline else f"{kind}-{deadline.isoformat()}"
+
+
+def _queue_reminder(user, cycle: Cycle, left: int, deadline: date) -> None:
     language = user.preferred_language
     with force_locale(language):
         body = _("Hello %(name)s,\n\nThe P4EG plan of your municipality for the cycle "
                  "%(cycle)s is due on %(deadline)s and has not been submitted yet.",
                  name=user.name, cycle=cycle.name,
-                 deadline=format_date(cycle.deadline, "long"))
+                 deadline=format_date(deadline, "long"))
         link = _public_link("plans.index", language)
         if link:
             body += "\n\n" + _("Open your plans: %(link)s", link=link)

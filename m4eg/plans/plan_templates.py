@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..core import time as clock
 from ..extensions import db
+from . import extensions
 from .errors import PlanError
 from .models import Cycle, Plan, PlanTemplate
 
@@ -83,5 +84,7 @@ def save_cycle(cycle: Cycle | None, *, name: str, deadline: date, reminder_days:
 
 
 def days_left(plan: Plan, today: date | None = None) -> int:
-    return (plan.cycle.deadline - (today or clock.today())).days
+    """Days to the deadline in force for the plan (a granted extension counts)."""
+    return (extensions.deadline_for(plan.municipality_id, plan.cycle)
+            - (today or clock.today())).days
 

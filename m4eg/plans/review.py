@@ -17,7 +17,7 @@ from ..core import time as clock
 from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
-from . import notifications
+from . import extensions, notifications
 from .drafting import as_text, clean_text, missing, record_event
 from .errors import PlanError
 from .models import (
@@ -55,7 +55,7 @@ def _queue_query(*, status: str = "", cycle_id: int | None = None, region: str =
         query = query.where(Plan.municipality_id.in_(municipalities.ids_in_region(region)))
     if overdue:
         query = (query.join(Cycle, Cycle.id == Plan.cycle_id)
-                 .where(Cycle.deadline < (today or clock.today()),
+                 .where(extensions.deadline_expression() < (today or clock.today()),
                         Plan.status.in_(EDITABLE)))
     return query
 

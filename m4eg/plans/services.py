@@ -7,7 +7,9 @@ below directly). The rules themselves live in focused modules:
   missing, the plan as text, budget totals;
 - :mod:`.review` — the queue, the state machine, comments, history, revisions and diffs;
 - :mod:`.notifications` — the mail of status changes and comments, deadline reminders;
-- :mod:`.blockform` — the block form's field names.
+- :mod:`.blockform` — the block form's field names;
+- :mod:`.openplans` — approved plans in public, withholding one; :mod:`.extensions` —
+  requests for more time and the deadline in force; :mod:`.workbook` — the offline workbook.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .drafting import (
 from .errors import PlanConflict, PlanError
 from .models import EDITABLE, PlanAction, PlanStatus
 from .notifications import notify, plan_link, remind
+from .openplans import OpenFilters, get_open_plan, open_plans, open_plans_of, public_record
 from .plan_templates import (
     DATA,
     cycles,
@@ -74,4 +77,6 @@ __all__ = [
     "resolve_comment", "reviewer_note", "revision_counts", "revisions", "save_block",
     "save_cycle", "start_plan", "start_review", "status_counts", "status_for", "steps",
     "submit", "totals",
+    # open plans (issue 21)
+    "OpenFilters", "get_open_plan", "open_plans", "open_plans_of", "public_record",
 ]

@@ -152,7 +152,15 @@ def _overview(plan, http_status=200, **extra):
         can_comment=can(current_user, "plans.comment", plan),
         comment_form=extra.pop("comment_form", None) or CommentForm(formdata=None),
         changes_form=extra.pop("changes_form", None) or ChangesForm(formdata=None),
-        render_markdown=render_plan_text, readiness=_readiness(plan), **extra), http_status
+        render_markdown=render_plan_text, readiness=_readiness(plan),
+        **{**_panels(plan), **extra}), http_status
+
+
+def _panels(plan) -> dict:
+    """The plan page's panels of the open plans and the deadline extensions."""
+    from . import views_extensions, views_public
+
+    return {**views_public.panel(plan), **views_extensions.panel(plan)}
 
 
 @bp.route("/<int:plan_id>")
@@ -398,4 +406,5 @@ def pdf(plan_id):
 def member_section(municipality):
     """The member page's P4EG plan section (registered in ``init_app``)."""
     return render_template("plans/_member_section.html",
-                           plans=services.status_for(municipality.id))
+                           plans=services.status_for(municipality.id),
+                           public={p.id for p in services.open_plans_of(municipality.id)})

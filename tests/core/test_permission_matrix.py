@@ -213,6 +213,22 @@ def _plans(ids):
         ("plans.start_review", POST, f"{plan}/review", NETWORK),
         ("plans.approve", BOTH, f"{plan}/approve", NETWORK),
         ("plans.request_changes", POST, f"{plan}/request-changes", NETWORK),
+        ("plans.open_list", GET, "/en/plans/open", EVERYONE),
+        ("plans.open_plan", GET, f"/en/municipalities/urva/plans/{ids['open_plan']}",
+         EVERYONE),
+        ("plans.workbook_page", GET, f"{plan}/workbook", readers),
+        ("plans.workbook_download", GET, f"{plan}/workbook/az.xlsx", readers),
+        ("plans.workbook_check", POST, f"{plan}/workbook/check", {FOCAL_A}),
+        ("plans.workbook_apply", POST, f"{plan}/workbook/apply", {FOCAL_A}),
+        ("plans.ask_extension", BOTH, f"{plan}/extension", {FOCAL_A}),
+        ("plans.extension_list", GET, "/en/plans/extensions", NETWORK),
+        ("plans.grant_extension", POST, f"/en/plans/extensions/{ids['extension']}/grant",
+         NETWORK),
+        ("plans.refuse_extension", POST, f"/en/plans/extensions/{ids['extension']}/refuse",
+         NETWORK),
+        ("plans.edit_cycle", BOTH, f"/en/plans/cycles/{ids['cycle']}/edit", NETWORK),
+        ("plans.withhold", POST, f"{plan}/withhold", NETWORK),
+        ("plans.publish", POST, f"{plan}/publish", NETWORK),
     ]
 
 
@@ -242,7 +258,7 @@ LAST = ("accounts.logout", "accounts.end_all_sessions")
 # Ids for the tests that read the table's routes, not its objects.
 ANY_IDS = dict.fromkeys(("message", "staff", "unconfirmed", "municipality", "lesson", "workshop",
                          "guest", "certificate", "option", "milestone", "plan", "comment",
-                         "reach"), 1)
+                         "reach", "open_plan", "extension", "cycle"), 1)
 
 
 def _table(ids):
@@ -287,6 +303,12 @@ def _build():
                              reminder_days=14)
     plan = plans.start_plan(members["a"], cycle, get_user(owner.id), template)
     comment = plans.add_comment(plan, "vision", "A reviewer's note.", get_user(reviewer.id))
+    from m4eg.plans import extensions
+
+    extension = extensions.ask(plan, get_user(owner.id), "More time, please.")
+    # An approved plan of B, public (a plan of A stays a draft for the routes above).
+    open_plan = plans.start_plan(members["b"], cycle, None, template)
+    open_plan.status, open_plan.approved_at = "approved", utcnow()
     option = portfolios.get_by_slug(PORTFOLIO).options[0]
     milestone = db.session.scalar(select(Milestone.id).where(
         Milestone.option_id == option.id)) or portfolios.add_milestone(option, {
@@ -313,6 +335,7 @@ def _build():
     message.status = FAILED  # one the administrator may queue again
     db.session.commit()
     return {"municipality": "khirdalan", "plan": plan.id, "comment": comment.id,
+            "extension": extension.id, "cycle": cycle.id, "open_plan": open_plan.id,
             "option": option.id, "milestone": milestone, "workshop": workshop.id,
             "guest": guest.id,
             "certificate": "AAAA-BBBB-CCCC", "lesson": courses.get_course(COURSE).lessons[0].slug,

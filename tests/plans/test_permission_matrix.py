@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from m4eg.extensions import db
-from m4eg.plans import services
+from m4eg.plans import extensions, services
 from m4eg.plans.models import Plan, PlanTemplate
 from tests.plans.conftest import block_form
 
@@ -27,6 +27,20 @@ ROUTES = (  # (method, path, what it needs)
     ("post", "/en/plans/{plan}/request-changes", REVIEW),
     ("get", "/en/plans/queue", REVIEW),
     ("get", "/en/plans/queue.csv", REVIEW),
+    # issue 21: the offline workbook, deadline extensions, cycle edits, withholding
+    ("get", "/en/plans/{plan}/workbook", READ),
+    ("get", "/en/plans/{plan}/workbook/en.xlsx", READ),
+    ("post", "/en/plans/{plan}/workbook/check", WRITE),
+    ("post", "/en/plans/{plan}/workbook/apply", WRITE),
+    ("get", "/en/plans/{plan}/extension", WRITE),
+    ("post", "/en/plans/{plan}/extension", WRITE),
+    ("get", "/en/plans/extensions", REVIEW),
+    ("post", "/en/plans/extensions/{extension}/grant", REVIEW),
+    ("post", "/en/plans/extensions/{extension}/refuse", REVIEW),
+    ("get", "/en/plans/cycles/{cycle}/edit", REVIEW),
+    ("post", "/en/plans/cycles/{cycle}/edit", REVIEW),
+    ("post", "/en/plans/{plan}/withhold", REVIEW),
+    ("post", "/en/plans/{plan}/publish", REVIEW),
 )
 # Who may do what, as the permission mechanism must decide it.
 PEOPLE = {
@@ -53,9 +67,11 @@ def plan_ids(app, make_plan, member_id, make_user):
         plan = db.session.get(Plan, plan_id)
         comment = services.add_comment(plan, "vision", "Internal review comment.",
                                        get_user(reviewer.id))
+        extension = extensions.ask(plan, get_user(owner.id), "Internal review comment.")
         db.session.commit()
         return {"plan": plan.id, "comment": comment.id, "khirdalan": khirdalan,
-                "urva": member_id("urva")}
+                "urva": member_id("urva"), "extension": extension.id,
+                "cycle": plan.cycle_id}
 
 
 @pytest.mark.parametrize("who", list(PEOPLE))
@@ -80,6 +96,18 @@ def test_each_person_reaches_exactly_the_plan_routes_they_may(app, client, login
         if not reached:
             assert "Internal review comment." not in response.get_data(as_text=True)
     assert wrong == []
+
+
+def test_the_public_plan_pages_and_the_api_are_open_to_everyone(client, plan_ids):
+    """The open list and the API answer a visitor; a plan that is not approved has no public
+    page (404, never its content)."""
+    assert client.get("/en/plans/open").status_code == 200
+    assert client.get("/api/v1/plans").status_code == 200
+    for url in (f"/en/municipalities/khirdalan/plans/{plan_ids['plan']}",
+                f"/api/v1/plans/{plan_ids['plan']}"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "Internal review comment." not in response.get_data(as_text=True)
 
 
 def test_a_visitor_is_sent_to_sign_in_from_every_plan_route(client, plan_ids):
