@@ -199,4 +199,10 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "REDIS_RETRY_SECONDS": _whole(env, "M4EG_REDIS_RETRY_SECONDS", 5, minimum=1),
         # Public counts of people from 1 to this minus 1 show as "fewer than N" (0: none).
         "SMALL_CELL_THRESHOLD": _whole(env, "M4EG_SMALL_CELL_THRESHOLD", 5),
+        # How long the link that confirms a new account's email address works.
+        "EMAIL_CONFIRMATION_HOURS": _whole(env, "M4EG_EMAIL_CONFIRMATION_HOURS", 72,
+                                           minimum=1),
+        # Where people write about their personal data (named on the privacy page); unset,
+        # the page sends them to the network's coordinators.
+        "PRIVACY_CONTACT": (env.get("M4EG_PRIVACY_CONTACT") or "").strip(),
     }
