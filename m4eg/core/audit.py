@@ -50,24 +50,30 @@ def record(action: str, *, actor=None, target=None, before=None, after=None, ip=
     return entry
 
 
-def _replace(value, secrets: tuple[str, ...], pseudonym: str):
-    """``value`` with every string that contains one of ``secrets`` replaced by
-    ``pseudonym`` (recursively through dicts and lists)."""
+# Keys of a recorded state that hold a person's own data: in the events of an erased person
+# their values become the pseudonym, whatever they are ("female" names nobody by itself).
+PERSONAL_KEYS = frozenset({"name", "email", "position", "sex"})
+
+
+def _replace(value, secrets: tuple[str, ...], pseudonym: str, keys=frozenset()):
+    """``value`` with every string that contains one of ``secrets``, and every value under
+    one of ``keys``, replaced by ``pseudonym`` (recursively through dicts and lists)."""
     if isinstance(value, str):
         lowered = value.lower()
         return pseudonym if any(secret.lower() in lowered for secret in secrets) else value
     if isinstance(value, dict):
-        return {key: _replace(item, secrets, pseudonym) for key, item in value.items()}
+        return {key: pseudonym if key in keys and item not in (None, "")
+                else _replace(item, secrets, pseudonym, keys) for key, item in value.items()}
     if isinstance(value, list):
-        return [_replace(item, secrets, pseudonym) for item in value]
+        return [_replace(item, secrets, pseudonym, keys) for item in value]
     return value
 
 
 def redact_person(user_id: int, secrets, pseudonym: str) -> int:
     """Erasure on request, the one change the log allows: in the events the person did or
     that concern their account, and in any event whose states mention their address,
-    strings holding ``secrets`` (name, email, position) become ``pseudonym`` and the IP
-    address is dropped. The events themselves (what happened, when, to which record) stay.
+    strings holding ``secrets`` (name, email, position) become ``pseudonym``; in their own
+    events the values of :data:`PERSONAL_KEYS` do too, and the IP address is dropped. The events themselves (what happened, when, to which record) stay.
     Written as SQL UPDATEs, not through the ORM, whose hooks refuse any change; returns how
     many events changed."""
     from sqlalchemy import String, cast, or_, select, update
@@ -81,8 +87,9 @@ def redact_person(user_id: int, secrets, pseudonym: str) -> int:
         select(AuditEvent.id, AuditEvent.before, AuditEvent.after, own.label("own"))
         .where(or_(own, *mentions))).all()
     for row in rows:
-        values = {"before": _replace(row.before, secrets, pseudonym),
-                  "after": _replace(row.after, secrets, pseudonym)}
+        keys = PERSONAL_KEYS if row.own else frozenset()
+        values = {"before": _replace(row.before, secrets, pseudonym, keys),
+                  "after": _replace(row.after, secrets, pseudonym, keys)}
         if row.own:
             values["ip"] = None
         db.session.execute(update(AuditEvent).where(AuditEvent.id == row.id).values(**values)
