@@ -122,7 +122,7 @@ def erase_user(actor: User, target: User, *, version: int | None,
     target.email = f"{pseudonym.lower()}@{ERASED_DOMAIN}"
     target.position = ""
     target.sex = Sex.NOT_STATED.value
-    target.password_hash = "!erased"  # no password verifies against it
+    target.password_hash = "!erased"  # noqa: S105 - not a hash: no password verifies against it
     target.role = ROLE_AFTER_ERASURE
     target.last_login_at = None
     target.deactivated_at = target.deactivated_at or now

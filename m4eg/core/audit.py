@@ -73,7 +73,8 @@ def redact_person(user_id: int, secrets, pseudonym: str) -> int:
     """Erasure on request, the one change the log allows: in the events the person did or
     that concern their account, and in any event whose states mention their address,
     strings holding ``secrets`` (name, email, position) become ``pseudonym``; in their own
-    events the values of :data:`PERSONAL_KEYS` do too, and the IP address is dropped. The events themselves (what happened, when, to which record) stay.
+    events the values of :data:`PERSONAL_KEYS` do too, and the IP address is dropped. The
+    events themselves (what happened, when, to which record) stay.
     Written as SQL UPDATEs, not through the ORM, whose hooks refuse any change; returns how
     many events changed."""
     from sqlalchemy import String, cast, or_, select, update

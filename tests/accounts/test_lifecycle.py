@@ -331,7 +331,7 @@ def _audit_fixture(app, make_user):
     with app.app_context():
         aysel, tural = (db.session.get(User, p.id) for p in people)
         old = utcnow() - timedelta(days=40)
-        for n in range(60):  # more than a page
+        for _n in range(60):  # more than a page
             audit.record("login", actor=aysel, target=aysel, ip="10.0.0.1")
         audit.record("profile.updated", actor=tural, target=tural,
                      before={"name": "Tural"}, after={"name": "Tural Qasımov"})
@@ -400,3 +400,15 @@ def test_the_audit_log_stays_append_only(app_ctx):
     with pytest.raises(AuditLogIsAppendOnly):
         db.session.commit()
     db.session.rollback()
+
+
+def test_the_privacy_page_names_the_controller_the_contact_and_the_rights(app, client):
+    page = client.get("/en/privacy").get_data(as_text=True)
+    assert "United Nations Development Programme (UNDP) Azerbaijan Office" in page
+    assert "to the network's coordinators" in page and "mailto:" not in page
+    assert "120 minutes without activity" in page and "72 hours" in page
+    assert "Have it erased" in page and "See your data" in page
+    app.config["PRIVACY_CONTACT"] = "privacy@example.org"
+    page = client.get("/en/privacy").get_data(as_text=True)
+    assert 'href="mailto:privacy@example.org"' in page
+    assert client.get("/az/privacy").status_code == 200
