@@ -680,17 +680,27 @@ def ensure_demo_users(members: dict) -> list[User]:
     return users
 
 
+def ensure_demo_newcomer(members: dict) -> User:
+    """A demo registration that is still new: its address and its municipality are not
+    confirmed yet (the profile says so; Khirdalan's focal point sees it to confirm)."""
+    return ensure_demo_account("new@example.org", "Günel Kərimova (demo)", role="staff",
+                               municipality_id=members["khirdalan"].id,
+                               position="Mütəxəssis", confirmed=False)
+
+
 def ensure_demo_account(email: str, name: str, *, role: str, municipality_id: int | None,
-                        position: str = "", sex: str = Sex.NOT_STATED) -> User:
+                        position: str = "", sex: str = Sex.NOT_STATED,
+                        confirmed: bool = True) -> User:
     """The demo account with ``email`` (labelled demo), created if missing; an existing one
-    is returned unchanged."""
+    is returned unchanged. ``confirmed``: its address and municipality count as confirmed."""
     user = get_by_email(email)
     if user is None:
         user = User(
             email=email, name=name, role=role, password_hash=hash_password(DEMO_PASSWORD),
             municipality_id=municipality_id, position=position, sex=sex,
-            preferred_language="az", is_demo=True, email_confirmed_at=utcnow(),
-            municipality_confirmed_at=utcnow() if municipality_id else None,
+            preferred_language="az", is_demo=True,
+            email_confirmed_at=utcnow() if confirmed else None,
+            municipality_confirmed_at=utcnow() if municipality_id and confirmed else None,
         )
         db.session.add(user)
         db.session.flush()
