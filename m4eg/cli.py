@@ -30,6 +30,7 @@ def load_demo():
 
     members = municipalities.ensure_demo_municipalities()
     accounts.ensure_demo_users(members)
+    accounts.ensure_demo_newcomer(members)
     courses.sync_lessons()
     workshops.ensure_demo_workshops()
     load_demonstrators()

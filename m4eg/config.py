@@ -201,4 +201,10 @@ def load_config(environ: os._Environ | dict | None = None, instance_path: Path |
         "SMALL_CELL_THRESHOLD": _whole(env, "M4EG_SMALL_CELL_THRESHOLD", 5),
         # How many days after a plan's deadline its municipality may still ask for more time.
         "PLAN_EXTENSION_GRACE_DAYS": _whole(env, "M4EG_PLAN_EXTENSION_GRACE_DAYS", 14),
+        # How long the link that confirms a new account's email address works.
+        "EMAIL_CONFIRMATION_HOURS": _whole(env, "M4EG_EMAIL_CONFIRMATION_HOURS", 72,
+                                           minimum=1),
+        # Where people write about their personal data (named on the privacy page); unset,
+        # the page sends them to the network's coordinators.
+        "PRIVACY_CONTACT": (env.get("M4EG_PRIVACY_CONTACT") or "").strip(),
     }

@@ -355,7 +355,8 @@ def make_municipality(app):
 
 
 def new_user(role="staff", email=None, password=PASSWORD, municipality_id=None, name=None,
-             preferred_language="az", confirmed=True, sex="not_stated", n=0):
+             preferred_language="az", confirmed=True, sex="not_stated", n=0,
+             email_confirmed=True):
     """Add a user inside an app context (what :func:`make_user` does, for a set-up built
     outside a test); returns the plain namespace of :func:`make_user`."""
     from m4eg.accounts.models import User
@@ -368,6 +369,7 @@ def new_user(role="staff", email=None, password=PASSWORD, municipality_id=None, 
         municipality_id=municipality_id, position="Tester", sex=sex,
         preferred_language=preferred_language,
         municipality_confirmed_at=utcnow() if confirmed and municipality_id else None,
+        email_confirmed_at=utcnow() if email_confirmed else None,
     )
     db.session.add(user)
     db.session.commit()
@@ -382,7 +384,9 @@ def make_user(app, make_municipality):
 
     def make(role="staff", municipality_id=..., **kwargs):
         """``confirmed``: the municipality has confirmed that the person works for it (as
-        its focal point or a coordinator would); False for a mere claim."""
+        its focal point or a coordinator would); False for a mere claim.
+        ``email_confirmed``: the owner opened the link mailed to the address (False: a new
+        account that may read but not act)."""
         n = next(counter)
         if municipality_id is ...:
             municipality_id = (

@@ -1,8 +1,25 @@
 """Account forms. Labels are lazy so that they follow the page's language."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    ValidationError,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from ..core.forms import Form, select_choices
 from .models import SEX_LABELS, Sex
@@ -93,3 +110,29 @@ class ProfileForm(ProfileFields, Form):
 class RoleForm(Form):
     role = SelectField(_l("Role"), validators=[DataRequired()])
     version = _version_field()
+
+
+class AccountActionForm(Form):
+    """The confirmation page of deactivating, reactivating or erasing an account: the
+    account's version when the page was opened (a change meanwhile is not overwritten)."""
+
+    version = _version_field()
+
+
+class AuditFilterForm(Form):
+    """The audit viewer's filters (a GET form: nothing to protect from forgery)."""
+
+    class Meta:
+        csrf = False
+
+    person = StringField(_l("Person (name or email)"), validators=[Optional(), Length(max=120)])
+    action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
+    object = SelectField(_l("Object"), validators=[Optional()], validate_choice=False)
+    object_id = IntegerField(_l("Object number"),
+                             validators=[Optional(), NumberRange(min=1, max=2_147_483_647)])
+    start = DateField(_l("From (day)"), validators=[Optional()])
+    end = DateField(_l("To (day, inclusive)"), validators=[Optional()])
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_l("The end date must not be before the start date."))

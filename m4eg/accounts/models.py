@@ -39,8 +39,9 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     # Covers the key figures' "registered at the ULC in the period, by sex" count: the
     # database answers it from the index alone, without reading 200,000 user rows.
+    # Only confirmed members count, so the confirmation is part of the index too.
     __table_args__ = (Index("ix_users_ulc_registered", "ulc_registered_at", "sex",
-                            "municipality_id"),)
+                            "municipality_id", "municipality_confirmed_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -64,6 +65,15 @@ class User(UserMixin, db.Model):
     # When the person first enrolled in a ULC course (kept by courses.services.enrol), so the
     # key figures count registered learners without grouping every enrolment.
     ulc_registered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The owner opened the single-use link mailed to the address (accounts registered before
+    # the confirmation existed, and demo accounts, count as confirmed). Until then the person
+    # may read but not act (core.permissions refuses their POSTs).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A deactivated account cannot sign in and has no live session; an erased one is also
+    # deactivated, its personal data replaced by a pseudonym (accounts.services.erase_user).
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deactivated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Incremented on every profile save; a form that carries an older value was edited by
     # someone else in the meantime and is refused instead of overwriting.
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -77,6 +87,20 @@ class User(UserMixin, db.Model):
         """Whether the person's municipality has been confirmed by its focal point or a
         coordinator (never true without a municipality)."""
         return self.municipality_id is not None and self.municipality_confirmed_at is not None
+
+    @property
+    def email_confirmed(self) -> bool:
+        """Whether the owner has confirmed the email address (read by core.permissions)."""
+        return self.email_confirmed_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login's notion: a deactivated (or erased) account is not signed in."""
+        return self.deactivated_at is None
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
 
     # The raw token of the sign-in session this object was loaded for (never stored).
     session_token = None
@@ -119,6 +143,20 @@ class PasswordResetToken(db.Model):
     """A single-use, expiring password-reset link; only the token's hash is stored."""
 
     __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EmailConfirmationToken(db.Model):
+    """A single-use, expiring link that confirms an account's email address; only the
+    token's hash is stored."""
+
+    __tablename__ = "email_confirmation_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

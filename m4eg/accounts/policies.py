@@ -1,6 +1,6 @@
 """Who may act on accounts (registered with the core permission mechanism)."""
 
-from ..core.permissions import grant, has_role, policy
+from ..core.permissions import ROLES, grant, has_role, policy
 from .roles import assignable_roles
 
 grant("users.manage", "coordinator")
@@ -29,3 +29,19 @@ def _confirm_affiliation(user, target) -> bool:
 @policy("users.review_affiliations", "focal_point", "coordinator")
 def _review_affiliations(user, obj) -> bool:
     return has_role(user, "coordinator") or user.affiliation_confirmed
+
+
+@policy("users.administer", "coordinator", on_object=True)
+def _administer(user, target) -> bool:
+    # Deactivate, reactivate and erase: administrators any account (their own included, the
+    # last administrator excepted by the service); coordinators the municipal accounts.
+    return target is not None and target.role in assignable_roles(user)
+
+
+@policy("users.export_data", *ROLES, on_object=True)
+def _export_data(user, target) -> bool:
+    # One's own data only: an administrator handles a request without reading the export.
+    return target is not None and target.id == user.id
+
+
+grant("audit.read", "admin")

@@ -43,3 +43,17 @@ def coordinator_condition(role_column):
     """SQL condition on a user's role: the network coordinators (told when a plan is
     submitted; administrators review too but are not mailed)."""
     return role_column == "coordinator"
+
+
+def admin_condition(role_column):
+    """SQL condition on a user's role: the administrators (of whom one must stay active)."""
+    return role_column == "admin"
+
+
+def is_administrator(user) -> bool:
+    """Whether ``user`` holds the administrator role itself (not merely its powers)."""
+    return user.role == "admin"
+
+
+# What an erased account keeps of a role: none of its powers, no municipal mandate.
+ROLE_AFTER_ERASURE = "staff"

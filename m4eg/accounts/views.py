@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
+from ..core import audit
+from ..core.exports import csv_response
 from ..core.forms import add_error, select_choices
 from ..core.i18n import current_language
 from ..core.params import to_int
@@ -17,8 +28,10 @@ from ..core.security import is_safe_next, public_url
 from ..core.views import act, get_or_404, submit
 from ..extensions import db, limiter
 from ..municipalities import services as municipalities
-from . import bp, services
+from . import bp, lifecycle, services
 from .forms import (
+    AccountActionForm,
+    AuditFilterForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
@@ -98,8 +111,10 @@ def register():
         login_link=lambda lang: url_for("accounts.login", lang_code=lang, _external=True),
         forgot_link=lambda lang: url_for("accounts.forgot_password", lang_code=lang,
                                          _external=True),
-    ), done=lambda _user: _("Thank you. We have sent a message to %(email)s: log in with this "
-                            "address and your password.",
+        confirm_link=_confirm_link,
+        confirm_hours=current_app.config["EMAIL_CONFIRMATION_HOURS"],
+    ), done=lambda _user: _("Thank you. We have sent a message to %(email)s: open its link to "
+                            "confirm your address, then log in with it and your password.",
                             email=services.normalise_email(form.email.data)),
         then=url_for("accounts.login"),
         page=lambda: render_template("accounts/register.html", form=form))
@@ -123,9 +138,11 @@ def login():
             form.form_errors.append(f"{error.message} {_wait_text(error.wait)}")
             page = render_template("accounts/login.html", form=form)
             return page, 429, {"Retry-After": str(error.wait)}
-        except services.InvalidCredentials as error:
+        except (services.InvalidCredentials, services.AccountDeactivated) as error:
             db.session.commit()  # keep the audit record of the failed attempt
             add_error(form, error)
+            return render_template("accounts/login.html", form=form), (
+                403 if isinstance(error, services.AccountDeactivated) else 200)
         else:
             _sign_in(user)
             target = form.next.data if is_safe_next(form.next.data) else url_for("main.index")
@@ -134,7 +151,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@allow(AUTHENTICATED)
+@allow(AUTHENTICATED, unconfirmed=True)
 def logout():
     return act(lambda: _signed_out(services.end_session(current_user.session_token)),
                done=_("You have logged out."), then=url_for("main.index"))
@@ -178,7 +195,7 @@ def reset_password(token):
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@allow(AUTHENTICATED)
+@allow(AUTHENTICATED, unconfirmed=True)
 @limiter.limit("20 per hour", methods=["POST"])
 @limiter.limit("10 per hour", key_func=_signed_in_key, methods=["POST"])
 def change_password():
@@ -197,7 +214,7 @@ def change_password():
 
 
 @bp.route("/profile", methods=["GET", "POST"])
-@allow(AUTHENTICATED)
+@allow(AUTHENTICATED, unconfirmed=True)
 def profile():
     user = current_user._get_current_object()
     form = ProfileForm(obj=user if request.method == "GET" else None)
@@ -217,7 +234,7 @@ def profile():
 
 
 @bp.route("/sessions/end-others", methods=["POST"])
-@allow(AUTHENTICATED)
+@allow(AUTHENTICATED, unconfirmed=True)
 def end_other_sessions():
     user = current_user._get_current_object()
     return act(lambda: services.end_other_sessions(user, user.session_token,
@@ -227,7 +244,7 @@ def end_other_sessions():
 
 
 @bp.route("/sessions/end-all", methods=["POST"])
-@allow(AUTHENTICATED)
+@allow(AUTHENTICATED, unconfirmed=True)
 def end_all_sessions():
     return act(lambda: _signed_out(services.end_other_sessions(
         current_user._get_current_object(), None, ip=request.remote_addr)),
@@ -297,3 +314,173 @@ def confirm_affiliation(user_id):
                                         "%(municipality)s.", name=confirmed.name,
                                         municipality=confirmed.municipality.name),
                then=url_for("accounts.affiliations"))
+
+
+# ---------------------------------------------------------------- confirming the address
+
+
+def _confirm_link(token: str, lang: str) -> str:
+    return public_url("accounts.confirm_email", token=token, lang_code=lang)
+
+
+def _resend_key() -> str:
+    return f"confirm-resend:{current_user.id}"
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("20 per 15 minutes", methods=["POST"])
+def confirm_email(token):
+    """The link of the confirmation mail: a page with one button (a mail scanner that
+    follows links must not spend it), which confirms the address."""
+    try:
+        services.check_confirmation(token)
+    except services.InvalidConfirmation as error:
+        return render_template("accounts/confirm_invalid.html", message=error.message), 410
+    if request.method == "POST":
+        try:
+            services.confirm_email(token, ip=request.remote_addr)
+        except services.InvalidConfirmation as error:
+            db.session.rollback()
+            return render_template("accounts/confirm_invalid.html", message=error.message), 410
+        db.session.commit()
+        flash(_("Thank you: your email address is confirmed."), "success")
+        return redirect(url_for("accounts.profile" if current_user.is_authenticated
+                                else "accounts.login"))
+    return render_template("accounts/confirm_email.html")
+
+
+@bp.route("/confirm/resend", methods=["POST"])
+@allow(AUTHENTICATED, unconfirmed=True)
+@limiter.limit("3 per hour", key_func=_resend_key, methods=["POST"])
+def resend_confirmation():
+    user = current_user._get_current_object()
+    return act(lambda: services.resend_confirmation(
+        user, _confirm_link, hours=current_app.config["EMAIL_CONFIRMATION_HOURS"]),
+        done=_("We have sent a new link to %(email)s. Earlier links no longer work.",
+               email=user.email),
+        then=url_for("accounts.profile", _anchor="confirm-address"))
+
+
+# ---------------------------------------------------------------- account administration
+
+
+def _account_or_404(user_id):
+    return get_or_404(lifecycle.account(user_id), "users.administer")
+
+
+@bp.route("/users/<int:user_id>")
+@allow(action="users.administer")
+def account(user_id):
+    """One account as its administrators see it, with what they may do to it."""
+    target = _account_or_404(user_id)
+    return render_template("accounts/account.html", target=target,
+                           form=_action_form(target))
+
+
+def _action_form(target, formdata=None):
+    form = AccountActionForm(formdata=formdata)
+    if formdata is None:
+        form.version.data = str(target.version)
+    return form
+
+
+def _account_action(user_id, operation, *, template, done):
+    """The confirmation page of an account action (GET) and the action itself (POST)."""
+    target = _account_or_404(user_id)
+    if request.method == "GET":
+        return render_template(template, target=target, form=_action_form(target))
+    form = _action_form(target, formdata=request.form)
+    return submit(form, lambda version: operation(current_user._get_current_object(), target,
+                                                  version=version, ip=request.remote_addr),
+                  versioned=True, done=done,
+                  then=url_for("accounts.account", user_id=target.id),
+                  page=lambda: render_template(template, target=target, form=form),
+                  status=400)
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@allow(action="users.administer")
+def deactivate(user_id):
+    return _account_action(user_id, lifecycle.deactivate_user,
+                           template="accounts/deactivate.html",
+                           done=lambda user: _("%(name)s's account is deactivated and signed "
+                                               "out everywhere.", name=user.name))
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@allow(action="users.administer")
+def reactivate(user_id):
+    return _account_action(user_id, lifecycle.reactivate_user,
+                           template="accounts/account.html",
+                           done=lambda user: _("%(name)s can log in again.", name=user.name))
+
+
+@bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
+@allow(action="users.administer")
+def erase(user_id):
+    return _account_action(user_id, lifecycle.erase_user, template="accounts/erase.html",
+                           done=lambda user: _("The account's personal data has been erased; "
+                                               "it is now %(pseudonym)s.",
+                                               pseudonym=user.name))
+
+
+# ---------------------------------------------------------------- one's own data
+
+
+@bp.route("/users/<int:user_id>/data.zip")
+@allow(action="users.export_data", unconfirmed=True)
+def export_data(user_id):
+    """Everything the platform holds about the reader, as a ZIP of JSON and CSV files."""
+    user = get_or_404(services.get_user(user_id), "users.export_data")
+    archive = lifecycle.personal_data_zip(user)
+    db.session.commit()  # the audit record of the download
+    return Response(archive, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="m4eg-my-data-{user.id}.zip"'})
+
+
+# ---------------------------------------------------------------- the audit log
+
+
+def _audit_filter():
+    """The filter form on the query string and the filter it gives (None when invalid)."""
+    form = AuditFilterForm(formdata=request.args)
+    form.action.choices = select_choices(
+        [("", _("All actions")), *((action, lifecycle.action_label(action))
+                                   for action in audit.actions())])
+    form.object.choices = select_choices(
+        [("", _("All objects")), *((kind, lifecycle.object_label(kind))
+                                   for kind in audit.target_types())])
+    if not form.validate():
+        return form, None
+    return form, lifecycle.AuditFilter(
+        person=(form.person.data or "").strip(), action=form.action.data or "",
+        target_type=form.object.data or "", target_id=form.object_id.data,
+        start=form.start.data, end=form.end.data)
+
+
+@bp.route("/audit")
+@allow(action="audit.read")
+def audit_log():
+    form, selection = _audit_filter()
+    if selection is None:
+        return render_template("accounts/audit.html", form=form, pagination=None, people={},
+                               args={}), 400
+    page = to_int(request.args.get("page"), default=1, minimum=1, maximum=100_000)
+    pagination, people = lifecycle.audit_page(selection, page)
+    return render_template("accounts/audit.html", form=form, pagination=pagination,
+                           people=people, args=selection.as_args(),
+                           action_label=lifecycle.action_label,
+                           object_label=lifecycle.object_label)
+
+
+@bp.route("/audit.csv")
+@allow(action="audit.read")
+def export_audit_log():
+    form, selection = _audit_filter()
+    if selection is None:
+        return render_template("accounts/audit.html", form=form, pagination=None, people={},
+                               args={}), 400
+    headers = [_("When (UTC)"), _("Who"), _("Action"), _("Object"), _("Object number"),
+               _("Before"), _("After"), _("IP address")]
+    return csv_response(lifecycle.audit_rows(selection, headers), "audit-log.csv")

@@ -277,6 +277,18 @@ def retry(row_id: int) -> bool:
 
 # --- The worker loop ---------------------------------------------------------------------------
 
+def forget_address(address: str) -> int:
+    """Delete every message to ``address`` (the erasure of its owner's account): those not
+    yet sent are never sent, those sent no longer keep the name and text they carried. A
+    message a worker holds at this moment (``sending``) is left to it. Returns how many."""
+    from sqlalchemy import delete
+
+    result = db.session.execute(delete(OutboxMessage).where(
+        func.lower(OutboxMessage.to_address) == address.strip().lower(),
+        OutboxMessage.status != SENDING).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
 def work(*, poll_seconds: float, stop: threading.Event | None = None) -> None:
     """Deliver until stopped (SIGTERM or SIGINT); a database that is down is waited for."""
     stop = stop or threading.Event()

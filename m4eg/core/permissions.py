@@ -9,6 +9,11 @@ a rule on the object (a focal point acts for their own municipality only). At th
 hook runs the policy without an object; a policy marked ``on_object`` needs the object, so there
 the hook checks its roles and the view calls :func:`authorize` with the object. Views,
 services and templates ask :func:`can`; they never compare roles or owners inline.
+
+An account whose email address is not confirmed yet may read but not act: the hook refuses
+its every POST (enrol, register for a workshop, save a plan…) with a message saying why,
+except on the few routes declared ``@allow(..., unconfirmed=True)`` (signing out, asking for
+a new confirmation link, one's own profile and password).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .rescue import rescue_response
@@ -37,7 +43,12 @@ _IMPLIED = {
 # holds it, so the role is written once, in the policy.
 _AUDIENCES = {PUBLIC, ANONYMOUS, AUTHENTICATED}
 ACCESS_ATTR = "m4eg_access"
+UNCONFIRMED_ATTR = "m4eg_unconfirmed_may_act"
 ACTION_PREFIX = "action:"
+# Requests that change nothing: open to an account whose address is not confirmed yet.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+UNCONFIRMED_MESSAGE = _l("Confirm your email address first: open the link we sent you. Your "
+                         "profile page sends a new link if the first one did not arrive.")
 
 
 @dataclass(frozen=True)
@@ -50,10 +61,11 @@ class _Policy:
 _POLICIES: dict[str, _Policy] = {}
 
 
-def allow(*audience: str, action: str | None = None):
+def allow(*audience: str, action: str | None = None, unconfirmed: bool = False):
     """Declare who may use a view: ``@allow(PUBLIC)``, ``@allow(ANONYMOUS)``,
     ``@allow(AUTHENTICATED)``, or the action whose policy decides,
-    ``@allow(action="portfolios.manage")``."""
+    ``@allow(action="portfolios.manage")``. ``unconfirmed=True``: an account whose email
+    address is not confirmed may post to it too (every other POST refuses it)."""
     if action is not None:
         if audience:
             raise ValueError("declare an audience or an action, not both")
@@ -65,6 +77,7 @@ def allow(*audience: str, action: str | None = None):
 
     def decorate(view):
         setattr(view, ACCESS_ATTR, frozenset(audience))
+        setattr(view, UNCONFIRMED_ATTR, unconfirmed)
         return view
 
     return decorate
@@ -156,12 +169,31 @@ def _enforce():
     if not current_user.is_authenticated:
         rescued = rescue_response(signed_in=False)
         return rescued if rescued is not None else current_app.login_manager.unauthorized()
+    if not _may_act(current_user):
+        from .errors import render_error
+
+        return render_error(403, UNCONFIRMED_MESSAGE)
     if AUTHENTICATED in audience:
         return None
     actions = [a.removeprefix(ACTION_PREFIX) for a in audience if a.startswith(ACTION_PREFIX)]
     if any(_may_reach(current_user, action) for action in actions):
         return None
     abort(403)
+
+
+def address_confirmed(user) -> bool:
+    """Whether ``user``'s email address is confirmed (a user object without the notion,
+    or an anonymous one, counts as confirmed: the sign-in check comes first)."""
+    return bool(getattr(user, "email_confirmed", True))
+
+
+def _may_act(user) -> bool:
+    """The request may change something in the name of ``user``: always for a GET, and for
+    a POST once the address is confirmed or on a route declared ``unconfirmed=True``."""
+    if request.method in SAFE_METHODS or address_confirmed(user):
+        return True
+    return bool(getattr(current_app.view_functions.get(request.endpoint), UNCONFIRMED_ATTR,
+                        False))
 
 
 def init_app(app: Flask) -> None:

@@ -603,3 +603,34 @@ def period_summary(start=None, end=None) -> list[dict]:
              "enrolled": enrolled.get(course.slug, 0), "completed": completed.get(course.slug, 0),
              "certificates": issued.get(course.slug, 0)}
             for course in catalogue().courses]
+
+
+# ---------------------------------------------------------------- a person's own data
+
+
+def export_for_user(user_id: int) -> dict[str, list[dict]]:
+    """The person's learning records (core.personal_data): enrolments, lessons done, quiz
+    attempts and certificates."""
+    def rows(model, *columns):
+        return [{column: getattr(record, column) for column in columns}
+                for record in db.session.scalars(select(model).where(
+                    model.user_id == user_id).order_by(model.id))]
+
+    return {
+        "enrolments": rows(Enrolment, "course_slug", "enrolled_at", "completed_at"),
+        "lesson_progress": rows(LessonProgress, "course_slug", "lesson_slug", "completed_at"),
+        "quiz_attempts": rows(QuizAttempt, "course_slug", "at", "score", "max_score",
+                              "percent", "passed", "answers"),
+        "certificates": rows(Certificate, "code", "course_slug", "learner_name",
+                             "course_title_en", "hours", "language", "issued_at",
+                             "revoked_at"),
+    }
+
+
+def erase_for_user(user_id: int) -> None:
+    """Erasure (core.personal_data): certificates keep their code and course but print the
+    account's pseudonym instead of the name they were issued to."""
+    pseudonym = accounts.get_user(user_id).name
+    db.session.execute(update(Certificate).where(Certificate.user_id == user_id)
+                       .values(learner_name=pseudonym)
+                       .execution_options(synchronize_session="fetch"))

@@ -66,7 +66,12 @@ def index():
 @bp.route("/privacy")
 @allow(PUBLIC)
 def privacy():
-    return render_template("main/privacy.html")
+    config = current_app.config
+    return render_template("main/privacy.html", contact=config["PRIVACY_CONTACT"],
+                           idle_minutes=config["SESSION_IDLE_MINUTES"],
+                           max_hours=config["SESSION_MAX_HOURS"],
+                           confirm_hours=config["EMAIL_CONFIRMATION_HOURS"],
+                           reset_minutes=config["PASSWORD_RESET_MAX_AGE"] // 60)
 
 
 @bp.route("/offline")

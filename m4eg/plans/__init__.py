@@ -8,10 +8,12 @@ bp = Blueprint("plans", __name__, template_folder="templates")
 def init_app(app: Flask) -> None:
     """Register the routes and permission policies (they register on import, so they are
     imported here and not when another domain imports this package's services)."""
+    from ..core.personal_data import register_personal_data
     from ..core.sections import register_section
     from . import (  # noqa: F401
         blockform,
         policies,
+        services,
         views,
         views_extensions,
         views_public,
@@ -26,3 +28,4 @@ def init_app(app: Flask) -> None:
     # The templates name the block form's inputs and compare statuses through these.
     app.jinja_env.globals.update(plan_blockform=blockform, PlanStatus=PlanStatus)
     register_section(app, "member", "plans", views.member_section, order=20)
+    register_personal_data(app, "plans", export=services.export_for_user)

@@ -374,3 +374,35 @@ def plan_figures(start=None, end=None) -> dict[str, int]:
         return db.session.scalar(query)
 
     return {"submitted": count(Plan.submitted_at), "approved": count(Plan.approved_at)}
+
+
+# ---------------------------------------------------------------- a person's own data
+
+
+def export_for_user(user_id: int) -> dict[str, list[dict]]:
+    """The person's work on plans (core.personal_data): what they did to plans (started,
+    saved, submitted, reviewed…), the revisions they submitted, the blocks they saved last
+    and the comments they wrote."""
+    from .models import PlanBlock
+
+    events = db.session.scalars(select(PlanEvent).where(PlanEvent.actor_id == user_id)
+                                .order_by(PlanEvent.id))
+    submitted = db.session.scalars(select(Revision).where(Revision.submitted_by_id == user_id)
+                                   .order_by(Revision.id))
+    blocks = db.session.scalars(select(PlanBlock).where(PlanBlock.updated_by_id == user_id)
+                                .order_by(PlanBlock.id))
+    written = db.session.scalars(select(Comment).where(Comment.author_id == user_id)
+                                 .order_by(Comment.id))
+    return {
+        "plan_edits": [{"plan_id": e.plan_id, "action": e.action, "from_status": e.from_status,
+                        "to_status": e.to_status, "note": e.note, "at": e.at}
+                       for e in events],
+        "plan_revisions_submitted": [{"plan_id": r.plan_id, "number": r.number,
+                                      "submitted_at": r.submitted_at} for r in submitted],
+        "plan_blocks_last_saved": [{"plan_id": b.plan_id, "block": b.block_key,
+                                    "updated_at": b.updated_at, "content": b.content}
+                                   for b in blocks],
+        "plan_comments": [{"plan_id": c.plan_id, "block": c.block_key, "body": c.body,
+                           "created_at": c.created_at, "reply_to": c.parent_id}
+                          for c in written],
+    }

@@ -47,6 +47,7 @@ from .review import (
     comments,
     diff,
     events,
+    export_for_user,
     get_comment,
     get_plan,
     history,
@@ -70,7 +71,8 @@ from .review import (
 __all__ = [
     "DATA", "EDITABLE", "TEXT_MAX", "PlanAction", "PlanConflict", "PlanError", "PlanStatus",
     "add_comment", "approve", "as_text", "budget_tables", "comments",
-    "conflict_versions", "cycles", "days_left", "diff", "events", "get_comment", "get_cycle",
+    "conflict_versions", "cycles", "days_left", "diff", "events", "export_for_user",
+    "get_comment", "get_cycle",
     "get_plan", "history", "is_year", "latest_template", "load_template", "missing",
     "next_block", "notify", "open_comment_counts", "parse_block", "plan_figures", "plan_link",
     "plans_of", "progress", "queue", "queue_count", "remind", "request_changes",

@@ -11,6 +11,9 @@ def init_app(app: Flask) -> None:
     """Register the routes and the permission policies (imported here, not when another
     domain imports this package's services). The report lives under the figures' URL,
     ``/<lang>/figures/report``; the figures blueprint holds no rule there."""
-    from . import policies, views  # noqa: F401
+    from ..core.personal_data import register_personal_data
+    from . import policies, services, views  # noqa: F401
 
     app.register_blueprint(bp, url_prefix="/<lang:lang_code>/figures")
+    register_personal_data(app, "reports", export=services.export_for_user,
+                           erase=services.erase_for_user)

@@ -437,3 +437,25 @@ def status_caption(data: dict, format_date) -> str:
     return _("All plans by their status on %(date)s, the day the report was counted (not "
              "only the plans of the period).",
              date=format_date(date.fromisoformat(data["generated_on"]), "d MMMM y"))
+
+
+# ---------------------------------------------------------------- a person's own data
+
+
+def export_for_user(user_id: int) -> dict[str, list[dict]]:
+    """The annual reports the person finalised (core.personal_data)."""
+    return {"reports_finalised": [
+        {"period_from": report.period_from, "period_to": report.period_to,
+         "finalised_at": report.finalised_at, "name_printed": report.finalised_by_name}
+        for report in db.session.scalars(select(AnnualReport).where(
+            AnnualReport.finalised_by_id == user_id).order_by(AnnualReport.id))]}
+
+
+def erase_for_user(user_id: int) -> None:
+    """Erasure (core.personal_data): a final report names the account's pseudonym as the
+    person who finalised it."""
+    pseudonym = accounts.get_user(user_id).name
+    for report in db.session.scalars(select(AnnualReport).where(
+            AnnualReport.finalised_by_id == user_id)):
+        report.finalised_by_name = pseudonym
+    db.session.flush()

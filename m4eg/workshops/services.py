@@ -618,3 +618,21 @@ def ensure_demo_workshops() -> list[Workshop]:
                 add_guest(workshop, organisation=organisation, is_demo=True)
     db.session.flush()
     return [*launch.values(), *upcoming]
+
+
+# ---------------------------------------------------------------- a person's own data
+
+
+def export_for_user(user_id: int) -> dict[str, list[dict]]:
+    """The person's workshop registrations (core.personal_data), with the session's course,
+    place and time, the registration's status and the attendance recorded."""
+    query = (select(WorkshopRegistration, Workshop)
+             .join(Workshop, Workshop.id == WorkshopRegistration.workshop_id)
+             .where(WorkshopRegistration.user_id == user_id)
+             .order_by(WorkshopRegistration.id))
+    return {"workshop_registrations": [{
+        "workshop_id": workshop.id, "course_slug": workshop.course_slug,
+        "city": workshop.city_en, "venue": workshop.venue, "starts_at": workshop.starts_at,
+        "registered_at": record.created_at, "status": record.status,
+        "attendance": record.attendance,
+    } for record, workshop in db.session.execute(query)]}

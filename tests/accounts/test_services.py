@@ -56,7 +56,8 @@ def _register(municipality_id, **overrides):
     data = dict(email="Leyla@Example.org", password="quiet river stone", name="Leyla",
                 municipality_id=municipality_id, position="Specialist", sex="female",
                 preferred_language="az", login_link=lambda lang: f"/{lang}/login",
-                forgot_link=lambda lang: f"/{lang}/forgot")
+                forgot_link=lambda lang: f"/{lang}/forgot",
+                confirm_link=lambda token, lang: f"/{lang}/confirm/{token}")
     data.update(overrides)
     return services.register_user(**data)
 

@@ -420,7 +420,9 @@ def test_demo_command_is_idempotent_and_refused_in_production(app, make_app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
-    assert _count(app, User) == 5 + 6  # one per role, and the six ULC staff of 2023–2024
+    # One per role, the six ULC staff of 2023–2024 and one new registration awaiting both
+    # confirmations.
+    assert _count(app, User) == 5 + 6 + 1
     production = make_app(M4EG_ENV="production")
     result = production.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0 and "M4EG_ENV=production" in result.output

@@ -66,6 +66,22 @@ def _accounts(ids):
         ("accounts.confirm_affiliation", POST, f"{users}/{ids['unconfirmed']}/confirm",
          {FOCAL_A, COORDINATOR, ADMIN}),
         ("accounts.end_other_sessions", POST, "/en/accounts/sessions/end-others", SIGNED_IN),
+        # Confirmed already: told so, nothing sent.
+        ("accounts.resend_confirmation", POST, "/en/accounts/confirm/resend", SIGNED_IN),
+        # Account administration: a coordinator manages municipal accounts, an administrator
+        # any. Posted without the page's version: served (the page again), nothing changed.
+        ("accounts.account", GET, f"{users}/{ids['managed']}", NETWORK),
+        ("accounts.deactivate", BOTH, f"{users}/{ids['managed']}/deactivate", NETWORK),
+        ("accounts.reactivate", POST, f"{users}/{ids['managed']}/reactivate", NETWORK),
+        ("accounts.erase", BOTH, f"{users}/{ids['managed']}/erase", NETWORK),
+        ("accounts.account", GET, f"{users}/{ids['network']}", {ADMIN}),
+        ("accounts.deactivate", BOTH, f"{users}/{ids['network']}/deactivate", {ADMIN}),
+        ("accounts.erase", BOTH, f"{users}/{ids['network']}/erase", {ADMIN}),
+        # One's own data only, whoever asks.
+        ("accounts.export_data", GET, f"{users}/{ids['staff_a']}/data.zip", {STAFF_A}),
+        ("accounts.export_data", GET, f"{users}/{ids['coordinator']}/data.zip", {COORDINATOR}),
+        ("accounts.audit_log", GET, "/en/accounts/audit", {ADMIN}),
+        ("accounts.export_audit_log", GET, "/en/accounts/audit.csv", {ADMIN}),
         # These two end the session: the walk sends them last.
         ("accounts.logout", POST, "/en/accounts/logout", SIGNED_IN),
         ("accounts.end_all_sessions", POST, "/en/accounts/sessions/end-all", SIGNED_IN),
@@ -258,7 +274,8 @@ LAST = ("accounts.logout", "accounts.end_all_sessions")
 # Ids for the tests that read the table's routes, not its objects.
 ANY_IDS = dict.fromkeys(("message", "staff", "unconfirmed", "municipality", "lesson", "workshop",
                          "guest", "certificate", "option", "milestone", "plan", "comment",
-                         "reach", "open_plan", "extension", "cycle"), 1)
+                         "reach", "open_plan", "extension", "cycle", "managed", "network",
+                         "staff_a", "coordinator"), 1)
 
 
 def _table(ids):
@@ -296,8 +313,11 @@ def _build():
     reviewer = new_user("coordinator", n=2)
     learner = new_user("staff", municipality_id=members["a"], n=3)
     unconfirmed = new_user("staff", municipality_id=members["a"], confirmed=False, n=4)
-    people = {person: new_user(role, municipality_id=members.get(member), n=10 + k).email
-              for k, (person, (role, member)) in enumerate(PEOPLE_ROLES.items())}
+    made = {person: new_user(role, municipality_id=members.get(member), n=10 + k)
+            for k, (person, (role, member)) in enumerate(PEOPLE_ROLES.items())}
+    people = {person: user.email for person, user in made.items()}
+    managed = new_user("staff", municipality_id=members["b"], n=5)
+    network = new_user("coordinator", n=6)
     template, _ = plans.load_template(DEFAULT_TEMPLATE)
     cycle = plans.save_cycle(None, name="2025–2027", deadline=date(2030, 3, 31),
                              reminder_days=14)
@@ -340,7 +360,8 @@ def _build():
             "guest": guest.id,
             "certificate": "AAAA-BBBB-CCCC", "lesson": courses.get_course(COURSE).lessons[0].slug,
             "message": message.id, "staff": learner.id, "reach": reach.id,
-            "unconfirmed": unconfirmed.id,
+            "unconfirmed": unconfirmed.id, "managed": managed.id, "network": network.id,
+            "staff_a": made[STAFF_A].id, "coordinator": made[COORDINATOR].id,
             "people": people}
 
 
