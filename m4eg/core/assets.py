@@ -18,6 +18,7 @@ COMPRESSIBLE = {"text/html", "text/css", "text/csv", "text/plain", "application/
                 "text/javascript", "application/json", "image/svg+xml"}
 MIN_SIZE = 512
 YEAR = 365 * 24 * 3600
+MONTH = 30 * 24 * 3600
 _lock = threading.Lock()
 _versions: dict[str, str] = {}
 _static_gzip: dict[tuple[str, float], bytes] = {}
@@ -95,11 +96,20 @@ def _compress_response(response):
 
 
 def _cache_static(response):
-    if request.endpoint == "static" and response.status_code in (200, 304) \
-            and request.args.get("v"):
+    if request.endpoint != "static" or response.status_code not in (200, 304):
+        return response
+    if request.args.get("v"):
+        # send_file says "no-cache" (revalidate every time): a versioned file never changes.
+        response.cache_control.no_cache = None
         response.cache_control.public = True
         response.cache_control.max_age = YEAR
         response.cache_control.immutable = True
+    elif request.view_args.get("filename", "").startswith("fonts/"):
+        # The stylesheet names the fonts without a version (url() in site.css); a changed
+        # font gets a new file name, and a month's cache spares a village connection.
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = MONTH
     return response
 
 

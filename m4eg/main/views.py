@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import (
@@ -14,13 +15,15 @@ from flask import (
     render_template,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import text
 
 from ..core import outbox
 from ..core.cache import cached_page
-from ..core.i18n import saved_language
+from ..core.i18n import LANGUAGES, saved_language
 from ..core.permissions import PUBLIC, allow
 from ..courses import services as courses
 from ..extensions import db
@@ -80,6 +83,25 @@ def offline():
     """The page the service worker shows, without a connection, for a course page that was
     not kept for offline reading (static/js/offline-sw.js)."""
     return render_template("main/offline.html")
+
+
+@bp.route("/style")
+@allow(action="style.view")
+def style():
+    """The living style page: the colour and type scale, the icons and every shared component
+    (m4eg/templates/_macros/ui.html), rendered once in each language."""
+    samples = {}
+    for code in LANGUAGES:
+        with force_locale(code):
+            html = render_template("main/_style_samples.html", sample_lang=code)
+            samples[code] = Markup(html)  # noqa: S704 - our own template, autoescaped
+    return render_template("main/style.html", samples=samples,
+                           icons=_sprite_icons())
+
+
+def _sprite_icons() -> list[str]:
+    sprite = Path(current_app.static_folder, "img", "icons.svg").read_text()
+    return re.findall(r'<symbol id="([^"]+)"', sprite)
 
 
 @bp.route("/admin/mail")

@@ -126,9 +126,12 @@ def test_static_files_have_versioned_urls_cached_for_a_year(client, roster):
     assert response.status_code == 200
     assert "max-age=31536000" in response.headers["Cache-Control"]
     assert "immutable" in response.headers["Cache-Control"]
+    assert "no-cache" not in response.headers["Cache-Control"]  # else browsers ask every time
     assert gzip.decompress(response.data) == (ROOT / "static/css/site.css").read_bytes()
     with client.get("/static/css/site.css") as unversioned:
         assert "max-age=31536000" not in unversioned.headers.get("Cache-Control", "")
+    with client.get("/static/fonts/noto-sans-400.woff2") as font:  # named by site.css
+        assert font.headers["Cache-Control"] == "public, max-age=2592000"
 
 
 def test_sql_count_header_is_off_by_default_and_counts_when_asked(make_app, roster):

@@ -45,6 +45,7 @@ def _main(ids):
         ("root.healthz", GET, "/healthz", EVERYONE),
         ("root.service_worker", GET, "/sw.js", EVERYONE),
         ("main.mail_queue", GET, "/en/admin/mail", {ADMIN}),
+        ("main.style", GET, "/en/style", {ADMIN}),
         ("main.retry_mail", POST, f"/en/admin/mail/{ids['message']}/retry", {ADMIN}),
     ]
 

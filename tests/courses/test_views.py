@@ -35,7 +35,7 @@ def test_catalogue_filters_by_topic_and_shows_hours_and_level(client):
     page = client.get("/en/courses/?topic=p4eg").get_data(as_text=True)
     assert "Designing a" in page and "Community and social listening" not in page
     everything = client.get("/en/courses/?topic=unknown").get_data(as_text=True)
-    assert everything.count('<article class="card">') == 6
+    assert everything.count('<article class="card link-card">') == 6
     assert "hours" in everything and "Introductory" in everything
 
 
@@ -56,7 +56,7 @@ def test_a_topic_no_course_carries_is_not_offered(app, client, monkeypatch):
     assert "?topic=sdgs" not in page and "?topic=monitoring" in page
     filtered = client.get("/en/courses/?topic=sdgs").get_data(as_text=True)
     assert "No course on this topic yet" not in filtered
-    assert filtered.count('<article class="card">') == len(without_sdgs)
+    assert filtered.count('<article class="card link-card">') == len(without_sdgs)
 
 
 def test_the_whole_learner_journey(app, client, login_as):
