@@ -157,7 +157,7 @@ def import_table(what):
                                template="readiness/import_table.html", what=what,
                                clusters=services.clusters(), bounds=services.bounds("national"),
                                official=services.official_classes("cluster"),
-                               classes=services.classes(),
+                               classes=services.classes(), kind_nouns=KIND_NOUNS,
                                names={k: services.areas(k) for k in services.AREA_KINDS})
 
 
