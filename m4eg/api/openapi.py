@@ -188,6 +188,10 @@ def openapi_document() -> dict:
                 "parameters": [
                     {"name": "kind", "in": "query",
                      "schema": {"enum": ["village", "rayon", "cluster"]}},
+                    {"name": "of", "in": "query", "schema": {"enum": ["village", "rayon"]},
+                     "description": "With kind=cluster: the clusters built from village "
+                                    "municipalities or from rayons, ranked separately; the "
+                                    "first kind with clusters by default."},
                     {"name": "year", "in": "query", "schema": {"type": "integer"},
                      "description": "A year with values; the latest by default."},
                     {"name": "weights", "in": "query", "schema": {"type": "integer"},

@@ -128,20 +128,23 @@ def course_list():
 @bp.route("/readiness")
 @allow(PUBLIC)
 def readiness_ranking():
-    """The ranking of ``kind`` in ``year`` (the latest by default); a year without values
-    answers 400 with a translated message."""
+    """The ranking of ``kind`` in ``year`` (the latest by default); for clusters, those built
+    from ``of`` (village or rayon); a year without values answers 400 with a translated
+    message."""
     kind = request.args.get("kind", "village")
     if kind not in readiness.KINDS:
         kind = "village"
+    # Clusters of village municipalities and of rayons are ranked separately (``of``).
+    of = readiness.cluster_group(request.args.get("of")) if kind == "cluster" else None
     try:
-        year = readiness.parse_year(kind, request.args.get("year"))
+        year = readiness.parse_year(kind, request.args.get("year"), of)
     except readiness.ReadinessError as error:
         return jsonify(error=str(error.message), field=error.field), 400
     weight_set = readiness.get_weight_set(request.args.get("weights"))
     names = readiness.areas(kind)
-    shown = readiness.ranking(kind, weight_set, year)
+    shown = readiness.ranking(kind, weight_set, year, of=of)
     official = readiness.official_classes(kind)
-    return jsonify(kind=kind, year=shown.year, years=readiness.years(kind),
+    return jsonify(kind=kind, of=of, year=shown.year, years=readiness.years(kind, of),
                    weights=weight_set.weights if weight_set else "equal",
                    reference=readiness.settings().reference, relative=shown.relative,
                    left_out=shown.left_out, demo=readiness.has_demo_values(kind), areas=[{

@@ -19,12 +19,20 @@ the method page (``/<lang>/readiness/method``) and, where it makes sense, set by
    dimensions the area has data for; equal weights by default);
 4. missing values are left out of the means; the share of indicators an area has is its
    coverage, and an area below the minimum coverage is flagged and not classed;
-5. classes are cut by quintiles of the areas computed together (an area's class is fixed by
-   how many areas score strictly higher, so tied areas share a class), by five equal-width
-   bands of the index, or by four fixed thresholds;
-6. an indicator *lags* when its scaled value is below the scaled reference median; an area's
-   gap in a dimension is the share of its indicators there that lag (the paper's measure of
-   gaps, its footnote 36, taken per area), and a class's gap the same share over its areas.
+5. classes are cut by five equal-width bands of the index (the default: an area's class
+   then depends on its own index only, so under a fixed reference adding an area changes no
+   other area's class), by four fixed thresholds, or by quintiles of the areas computed
+   together (an area's class is fixed by how many areas score strictly higher, so tied areas
+   share a class, and one area moving up can move another down);
+6. an indicator is counted as *lagging* when its scaled value is below the scaled reference
+   median (the paper does not define "lagging"); an area's gap in a dimension is the share
+   of its indicators there that lag, counted per area, and a class's gap the same share over
+   its areas: an approximation of the paper's footnote 36, which divides the lagging
+   indicators of a thematic area "by the total area of SV index classification groups".
+
+The paper scored 100 m² grid cells and aggregated them (its section 4, step 3); here an area
+is scored whole, from one value per indicator, and a cluster takes the plain mean of its
+areas' values.
 """
 
 from __future__ import annotations
@@ -36,7 +44,8 @@ from statistics import median
 DIMENSIONS = ("economic_sources", "infrastructure_services", "human_capital",
               "economic_potential", "governance")
 CLASSES = ("amplify", "accelerate_high", "accelerate_medium", "accelerate_low", "activate")
-CUT_METHODS = ("quintiles", "equal_width", "fixed")
+CUT_METHODS = ("equal_width", "fixed", "quintiles")
+DEFAULT_CUTS = "equal_width"
 EQUAL_WIDTH = (0.8, 0.6, 0.4, 0.2)
 DEFAULT_MIN_COVERAGE = 0.6
 
@@ -66,11 +75,12 @@ class Bound:
 
 @dataclass(frozen=True)
 class Cuts:
-    """How the index is cut into the five classes: ``quintiles`` of the areas computed
-    together, ``equal_width`` bands, or ``fixed`` thresholds (the lowest index of Amplify,
-    Accelerate-high, Accelerate-medium and Accelerate-low, falling, each between 0 and 1)."""
+    """How the index is cut into the five classes: ``equal_width`` bands (the default),
+    ``fixed`` thresholds (the lowest index of Amplify, Accelerate-high, Accelerate-medium and
+    Accelerate-low, falling, each between 0 and 1) or ``quintiles`` of the areas computed
+    together (the only cut where an area's class depends on the others)."""
 
-    method: str = "quintiles"
+    method: str = DEFAULT_CUTS
     thresholds: tuple[float, ...] = ()
 
     def __post_init__(self):

@@ -54,9 +54,9 @@ REFERENCE_CHOICES = select_choices((
     ("national", _l("Imported national bounds")),
 ))
 CUT_CHOICES = select_choices((
-    ("quintiles", _l("Quintiles of the areas computed together")),
     ("equal_width", _l("Five equal-width bands of the index")),
     ("fixed", _l("Four fixed thresholds")),
+    ("quintiles", _l("Quintiles of the areas computed together")),
 ))
 
 
@@ -71,8 +71,10 @@ class SettingsForm(Form):
     accelerate_high = LocaleNumberField(_l("Lowest index of Accelerate-high"))
     accelerate_medium = LocaleNumberField(_l("Lowest index of Accelerate-medium"))
     accelerate_low = LocaleNumberField(_l("Lowest index of Accelerate-low"))
-    include_metro = BooleanField(_l("Include Baku and its metropolitan area (the 12 Baku "
-                                    "districts, Absheron, Sumgayit) in the rayon ranking"))
+    include_metro = BooleanField(_l(
+        "Include Baku and its metropolitan area in the rayon ranking (the platform's reading "
+        "of the paper's “Baku and its surrounding metropolitan area”, para. 40: the 12 Baku "
+        "districts, Absheron, Sumgayit)"))
     version = HiddenField()  # read by core.forms.form_version
 
     THRESHOLDS = ("amplify", "accelerate_high", "accelerate_medium", "accelerate_low")

@@ -51,7 +51,7 @@ class Settings(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), default="none")  # none, base_year, national
     base_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    cuts: Mapped[str] = mapped_column(String(16), default="quintiles")
+    cuts: Mapped[str] = mapped_column(String(16), default="equal_width")
     thresholds: Mapped[list] = mapped_column(JSON, default=list)
     include_metro: Mapped[bool] = mapped_column(Boolean, default=False)
     reference_fixed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),

@@ -28,7 +28,9 @@ from ..core.params import to_int
 from ..extensions import db
 from ..municipalities import services as municipalities
 from .compute import (
+    CLASSES,
     CUT_METHODS,
+    DEFAULT_CUTS,
     DIMENSIONS,
     Bound,
     Cuts,
@@ -41,7 +43,12 @@ from .compute import (
     valid_thresholds,
     valid_weights,
 )
-from .labels import DIMENSION_LABELS  # noqa: F401 - for other domains (plans)
+from .labels import (
+    DIMENSION_LABELS,  # noqa: F401 - for other domains (plans)
+    KIND_NOUNS,
+    PAPER_SOURCE,
+    source_label,
+)
 from .models import Cluster, IndicatorValue, OfficialClass, ReferenceBound, Settings, WeightSet
 
 DATA = Path(__file__).parent / "data"
@@ -51,11 +58,12 @@ REFERENCES = ("none", "base_year", "national")
 COLUMNS = ("area", "indicator", "value", "year", "source")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
+PREVIEW_ROWS = 500  # rows of a values dry run listed with their old and new value
 FIRST_YEAR = 1990
 DEMO_SOURCE = "Synthetic demo data (not real)"
 # The paper leaves "the capital city of Baku and its surrounding metropolitan area" out of
-# its analysis (section 5.2): the twelve districts of Baku (economic region BAK), Absheron
-# and Sumgayit.
+# its analysis (section 5.2, para. 40) without listing the areas: the platform reads it as
+# the twelve districts of Baku (economic region BAK), Absheron and Sumgayit.
 METRO_REGION = "BAK"
 METRO_EXTRA = ("absheron", "sumgayit")
 
@@ -144,8 +152,33 @@ def method_text() -> dict:
     return yaml.safe_load((DATA / "method.yml").read_text(encoding="utf-8"))
 
 
-def clusters() -> list[Cluster]:
-    return list(db.session.scalars(select(Cluster).order_by(Cluster.code)))
+def clusters(of: str | None = None) -> list[Cluster]:
+    """The village clusters, or only those built from areas of kind ``of``."""
+    query = select(Cluster).order_by(Cluster.code)
+    if of is not None:
+        query = query.where(Cluster.area_kind == of)
+    return list(db.session.scalars(query))
+
+
+def cluster_groups() -> list[str]:
+    """The kinds of area (village, rayon) the clusters are built from. Clusters of village
+    municipalities and clusters of rayons are ranked separately: their values are means
+    over different units, so one scale would mix them."""
+    present = set(db.session.scalars(select(Cluster.area_kind).distinct()))
+    return [kind for kind in AREA_KINDS if kind in present]
+
+
+def cluster_group(text) -> str | None:
+    """The group of clusters a request asks for (``of``): that kind when clusters are built
+    from it, else the first kind they are built from (None without clusters)."""
+    groups = cluster_groups()
+    if text in groups:
+        return text
+    return groups[0] if groups else None
+
+
+def _group(kind: str, of: str | None) -> str | None:
+    return cluster_group(of) if kind == "cluster" else None
 
 
 def areas(kind: str) -> dict[str, dict]:
@@ -181,6 +214,32 @@ def _parse_number(text) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _judge(line: int, reasons: list, **fields) -> RowResult:
+    """:meth:`RowResult.judge` with each reason once (a row naming the same unknown area
+    three times is told so once)."""
+    unique = list({str(reason): reason for reason in reasons}.values())
+    return RowResult.judge(line, unique, **fields)
+
+
+def class_names(keys=CLASSES) -> str:
+    """The classes of ``keys`` as a list for a sentence in the page's language: on an
+    Azerbaijani page each Azerbaijani name with the paper's English term in brackets."""
+    labels, lang = classes(), current_language()
+    names = []
+    for key in keys:
+        english = labels[key]["label"]["en"]
+        if lang == "en":
+            names.append(english)
+        else:
+            own = labels[key]["label"][lang].removesuffix(f" ({english})")
+            names.append(f"{own} ({english})")
+    return ", ".join(names)
+
+
+def _blank(text) -> bool:
+    return not str(text or "").strip()
+
+
 def _parse_year(text) -> int | None:
     return to_int(str(text or "").removesuffix(".0"), minimum=FIRST_YEAR,
                   maximum=clock.today().year)
@@ -193,7 +252,7 @@ def settings() -> Settings:
     """The method settings (their defaults until a coordinator saves them)."""
     current = db.session.get(Settings, 1)
     if current is None:
-        current = Settings(id=1, reference="none", base_year=None, cuts="quintiles",
+        current = Settings(id=1, reference="none", base_year=None, cuts=DEFAULT_CUTS,
                            thresholds=[], include_metro=False, version=0)
     return current
 
@@ -221,9 +280,9 @@ def save_settings(data: dict, version: int | None) -> Settings:
     if method not in CUT_METHODS:
         raise ReadinessError(_l("Choose how the classes are cut."), field="cuts")
     if method == "fixed" and not valid_thresholds(thresholds):
-        raise ReadinessError(_l("Give four thresholds between 0 and 1, each lower than the "
-                                "one before (Amplify, Accelerate-high, Accelerate-medium, "
-                                "Accelerate-low)."), field="amplify")
+        raise ReadinessError(_("Give four thresholds between 0 and 1, each lower than the "
+                               "one before: the lowest index of %(classes)s.",
+                               classes=class_names(CLASSES[:4])), field="amplify")
     if base_year is not None and base_year not in all_years():
         raise ReadinessError(_l("There are no indicator values for %(year)d: choose a year "
                                 "with data.", year=base_year), field="base_year")
@@ -302,31 +361,33 @@ def all_years() -> list[int]:
     return sorted(db.session.scalars(select(IndicatorValue.year).distinct()))
 
 
-def years(kind: str) -> list[int]:
-    """The years with values for areas of ``kind`` (for clusters: of their areas)."""
+def years(kind: str, of: str | None = None) -> list[int]:
+    """The years with values for areas of ``kind`` (for clusters: of the areas of the
+    clusters built from kind ``of``)."""
     if kind in AREA_KINDS:
         return sorted(db.session.scalars(select(IndicatorValue.year).distinct().where(
             IndicatorValue.area_kind == kind)))
     found = set()
-    for cluster in clusters():
+    for cluster in clusters(_group(kind, of)):
         found |= set(db.session.scalars(select(IndicatorValue.year).distinct().where(
             IndicatorValue.area_kind == cluster.area_kind,
             IndicatorValue.area_code.in_(cluster.areas))))
     return sorted(found)
 
 
-def values_for(kind: str, year: int) -> dict[str, dict[int, float]]:
+def values_for(kind: str, year: int, of: str | None = None) -> dict[str, dict[int, float]]:
     """Each area's values of ``year`` (values are not carried over from other years). A
-    cluster's value of an indicator is the mean of its areas' values, so a cluster is read
-    on the same scale as its areas."""
+    cluster's value of an indicator is the plain mean of its areas' values, so a cluster is
+    read on the same scale as its areas; only the clusters built from kind ``of``."""
     if kind in AREA_KINDS:
         return _year_values(kind, year)
-    by_kind = {k: _year_values(k, year) for k in AREA_KINDS}
+    group = _group(kind, of)
+    by_area = _year_values(group, year) if group else {}
     values = {}
-    for cluster in clusters():
+    for cluster in clusters(group):
         found = defaultdict(list)
         for code in cluster.areas:
-            for number, value in by_kind[cluster.area_kind].get(code, {}).items():
+            for number, value in by_area.get(code, {}).items():
                 found[number].append(value)
         if found:
             values[cluster.code] = {n: sum(v) / len(v) for n, v in found.items()}
@@ -340,13 +401,13 @@ def has_demo_values(kind: str) -> bool:
         is not None
 
 
-def parse_year(kind: str, text) -> int | None:
+def parse_year(kind: str, text, of: str | None = None) -> int | None:
     """The year a request asks for: None when it asks for none (the latest is shown);
-    refused when it is no year with data for ``kind``."""
+    refused when it is no year with data for ``kind`` (clusters: built from ``of``)."""
     if text is None or str(text).strip() == "":
         return None
     year = to_int(text, minimum=FIRST_YEAR, maximum=9999)
-    if year is None or year not in years(kind):
+    if year is None or year not in years(kind, of):
         raise ReadinessError(_("%(value)s is not a year with indicator values.",
                                value=tables.shown(text, 20)), field="year")
     return year
@@ -392,26 +453,19 @@ class Ranking:
     result: Result
     left_out: list[str] = field(default_factory=list)
     relative: bool = True
-
-
-def _reference_for(kind: str):
-    """(reference, per-area references) for ``kind``: clusters take their areas' kind's."""
-    if kind in AREA_KINDS:
-        return reference_bounds(kind), None
-    references = {k: reference_bounds(k) for k in AREA_KINDS}
-    if references["village"] is None:
-        return None, None
-    return {}, {c.code: references[c.area_kind] for c in clusters()}
+    group: str | None = None
 
 
 def ranking(kind: str, weight_set: WeightSet | None = None, year: int | None = None,
-            include_metro: bool | None = None) -> Ranking:
+            include_metro: bool | None = None, of: str | None = None) -> Ranking:
     """The computed index for every area of ``kind`` with values in ``year`` (by default the
     latest year with data); Baku and its metropolitan area are left out of the rayon
-    ranking unless the settings (or ``include_metro``) include them."""
-    known = years(kind)
+    ranking unless the settings (or ``include_metro``) include them. Clusters are ranked
+    within one group, those built from kind ``of``, against that kind's reference."""
+    group = _group(kind, of)
+    known = years(kind, group)
     year = year if year is not None else (known[-1] if known else None)
-    values = values_for(kind, year) if year is not None else {}
+    values = values_for(kind, year, group) if year is not None else {}
     left_out = []
     if include_metro is None:
         include_metro = settings().include_metro
@@ -419,37 +473,40 @@ def ranking(kind: str, weight_set: WeightSet | None = None, year: int | None = N
         metro = metro_codes()
         left_out = sorted(code for code in values if code in metro)
         values = {code: v for code, v in values.items() if code not in metro}
-    reference, area_references = _reference_for(kind)
+    reference = reference_bounds(group or kind) if group or kind in AREA_KINDS else None
     result = compute([entry.as_indicator() for entry in catalogue()], values,
                      weight_set.weights if weight_set else equal_weights(),
-                     reference=reference, cuts=cuts(), area_references=area_references)
-    return Ranking(kind, year, result, left_out, reference is None)
+                     reference=reference, cuts=cuts())
+    return Ranking(kind, year, result, left_out, reference is None, group)
 
 
 def sensitivity(kind: str, first: WeightSet | None, second: WeightSet | None,
-                year: int | None = None):
+                year: int | None = None, of: str | None = None):
     """Areas whose class changes between two weight sets."""
-    return changes(ranking(kind, first, year).result, ranking(kind, second, year).result)
+    return changes(ranking(kind, first, year, of=of).result,
+                   ranking(kind, second, year, of=of).result)
 
 
-def base_year(kind: str) -> int | None:
+def base_year(kind: str, of: str | None = None) -> int | None:
     """The year progress is counted from: the settings' base year when ``kind`` has values
     for it, else the first year with values."""
-    known = years(kind)
+    known = years(kind, of)
     chosen = settings().base_year
     if chosen in known:
         return chosen
     return known[0] if known else None
 
 
-def class_movement(kind: str, year: int | None, weight_set: WeightSet | None = None):
+def class_movement(kind: str, year: int | None, weight_set: WeightSet | None = None,
+                   of: str | None = None):
     """How many areas moved up or down a class between the base year and ``year``: a
-    :class:`~.compute.Movement`, or None when there is no earlier year to compare with."""
-    start = base_year(kind)
-    shown = ranking(kind, weight_set, year)
+    :class:`~.compute.Movement`, or None when there is no earlier year to compare with.
+    Under quintile cuts the count says little (a class is a rank among the areas)."""
+    start = base_year(kind, of)
+    shown = ranking(kind, weight_set, year, of=of)
     if start is None or shown.year is None or shown.year <= start:
         return None
-    return start, movement(ranking(kind, weight_set, start).result, shown.result)
+    return start, movement(ranking(kind, weight_set, start, of=of).result, shown.result)
 
 
 def official_classes(kind: str) -> dict[str, OfficialClass]:
@@ -463,28 +520,37 @@ def profile(kind: str, code: str, weight_set: WeightSet | None = None,
     down, its gaps per dimension, its official class and its progress: index and dimension
     scores in every year with data, and the change of each since the base year."""
     include = kind == "rayon" and code in metro_codes() and not settings().include_metro
-    shown = ranking(kind, weight_set, year, include_metro=True if include else None)
+    cluster = db.session.scalar(select(Cluster).where(Cluster.code == code)) \
+        if kind == "cluster" else None
+    of = cluster.area_kind if cluster else None
+    shown = ranking(kind, weight_set, year, include_metro=True if include else None, of=of)
     area = shown.result.by_area().get(code)
     if area is None:
         return None
     catalogue_entries = entries()
-    ordered = sorted(area.normalised.items(), key=lambda item: item[1])
+    ordered = sorted(area.normalised.items(), key=lambda item: (item[1], item[0]))
+    # Up to five each way, and never the same indicator in both lists.
+    each_way = min(5, len(ordered) // 2)
     history = []
-    for each in years(kind):
-        found = ranking(kind, weight_set, each, True if include else None).result.by_area()
+    for each in years(kind, of):
+        found = ranking(kind, weight_set, each, True if include else None, of).result.by_area()
         if code in found:
             history.append((each, found[code]))
-    start = base_year(kind)
+    start = base_year(kind, of)
+    official = official_classes(kind).get(code)
     before = dict(history).get(start)
     change = None
     if before is not None and shown.year != start:
         change = {d: _difference(area.dimensions[d], before.dimensions[d]) for d in DIMENSIONS}
         change["index"] = _difference(area.index, before.index)
     return {"area": area, "medians": shown.result.medians, "year": shown.year,
-            "years": years(kind), "relative": shown.relative, "left_out": include,
-            "weakest": [(catalogue_entries[n], v) for n, v in ordered[:5]],
-            "strongest": [(catalogue_entries[n], v) for n, v in reversed(ordered[-5:])],
-            "official": official_classes(kind).get(code), "history": history,
+            "years": years(kind, of), "relative": shown.relative, "left_out": include,
+            "group": of,
+            "weakest": [(catalogue_entries[n], v) for n, v in ordered[:each_way]],
+            "strongest": [(catalogue_entries[n], v)
+                          for n, v in reversed(ordered[len(ordered) - each_way:])],
+            "official": official, "history": history,
+            "official_source": source_label(official.source) if official else "",
             "base_year": start, "change": change,
             "prefaces": {key: method_text()[key] for key in ("gaps_preface",
                                                              "interventions_preface")}}
@@ -500,10 +566,10 @@ def profile_for_municipality(code: str):
 
 
 def export_rows(kind: str, weight_set: WeightSet | None = None, lang: str = "en",
-                year: int | None = None) -> list[list]:
+                year: int | None = None, of: str | None = None) -> list[list]:
     """The ranking as a table for people: headers, names and classes in ``lang``; scores as
     numbers (the spreadsheet formats them). The API keeps the keys."""
-    shown = ranking(kind, weight_set, year)
+    shown = ranking(kind, weight_set, year, of=of)
     names, labels = areas(kind), classes()
     official = official_classes(kind)
     table = [[_("Code"), _("Name"), _("Year"), _("Rank"), _("Class"), _("Official class"),
@@ -548,18 +614,22 @@ def plan_import(rows: list[dict]) -> ImportPlan:
         reasons = []
         code = row.get("area", "")
         kind = _area_kind(code, villages, rayons)
-        if kind is None:
+        if not code.strip():
+            reasons.append(_("the area code is missing"))
+        elif kind is None:
             reasons.append(_("area %(code)s is not a village municipality or a rayon of the "
-                             "register", code=tables.shown(code or "—")))
+                             "register", code=tables.shown(code)))
         number = to_int(row.get("indicator", ""))
         entry = catalogue_entries.get(number)
         if entry is None:
-            reasons.append(_("unknown indicator number %(value)s (1–53)",
-                             value=tables.shown(row.get("indicator")) or "—"))
+            reasons.append(_("the indicator number is missing") if _blank(row.get("indicator"))
+                           else _("unknown indicator number %(value)s (1–53)",
+                                  value=tables.shown(row.get("indicator"))))
         value = _parse_number(row.get("value"))
         if value is None:
-            reasons.append(_("value %(value)s is not a number",
-                             value=tables.shown(row.get("value")) or "—"))
+            reasons.append(_("the value is missing") if _blank(row.get("value"))
+                           else _("value %(value)s is not a number",
+                                  value=tables.shown(row.get("value"))))
         elif entry is not None and not entry.allows(value):
             reasons.append(_("value %(value)s is outside the range of indicator %(number)d "
                              "(%(range)s, %(unit)s)", value=tables.shown(row.get("value")),
@@ -567,8 +637,10 @@ def plan_import(rows: list[dict]) -> ImportPlan:
                              unit=entry.unit[current_language()]))
         year = _parse_year(row.get("year"))
         if year is None:
-            reasons.append(_("year %(value)s is not a year",
-                             value=tables.shown(row.get("year")) or "—"))
+            reasons.append(_("the year is missing") if _blank(row.get("year"))
+                           else _("year %(value)s is not a year from %(first)d to %(last)d",
+                                  value=tables.shown(row.get("year")), first=FIRST_YEAR,
+                                  last=clock.today().year))
         key = (kind, code, number, year)
         if not reasons and key in seen:
             reasons.append(_("duplicate of line %(line)d (same area, indicator and year)",
@@ -576,7 +648,7 @@ def plan_import(rows: list[dict]) -> ImportPlan:
         seen.setdefault(key, line)
         current = existing.get(key)
         data = {"value": value, "source": row.get("source", "")[:200]}
-        plan.rows.append(RowResult.judge(
+        plan.rows.append(_judge(
             line, reasons, after=data, key=key, data=data, code=tables.shown(code),
             name=f"{tables.shown(row.get('indicator'))} · {tables.shown(row.get('year'))}",
             existing={"value": current.value, "source": current.source} if current else None))
@@ -606,9 +678,14 @@ CLUSTER_COLUMNS = ("code", "name_az", "name_en", "areas")
 def plan_clusters(rows: list[dict]) -> ImportPlan:
     """The dry run of village clusters: one row per cluster, its areas separated by ``;``
     (all village municipality codes or all rayon codes). Rejected: an unknown area, an area
-    named twice (in one cluster or in two), a cluster of both kinds, a code twice."""
+    named twice (in one cluster or in two of the file), an area of a cluster that stays as
+    it is (one the file does not redefine), a cluster of both kinds, a code twice."""
     villages, rayons = set(areas("village")), set(areas("rayon"))
     existing = {c.code: c for c in clusters()}
+    redefined = {row.get("code", "").strip() for row in rows}
+    held = {member: c.code for c in existing.values() if c.code not in redefined
+            for member in c.areas}
+    lang = current_language()
     codes, owners, plan = {}, {}, ImportPlan()
     for line, row in enumerate(rows, start=2):
         reasons = []
@@ -636,6 +713,9 @@ def plan_clusters(rows: list[dict]) -> ImportPlan:
             if member in owners and owners[member][1] != line:
                 reasons.append(_("area %(code)s is named twice (also on line %(line)d)",
                                  code=tables.shown(member), line=owners[member][1]))
+            elif member in held:
+                reasons.append(_("area %(code)s is already in cluster %(cluster)s",
+                                 code=tables.shown(member), cluster=held[member]))
             owners.setdefault(member, (code, line))
         duplicates = sorted({m for m in members if members.count(m) > 1})
         for member in duplicates:
@@ -646,9 +726,9 @@ def plan_clusters(rows: list[dict]) -> ImportPlan:
             reasons.append(_("a cluster's areas are all village municipalities or all rayons"))
         current = existing.get(code)
         data = {**names, "area_kind": next(iter(kinds), "rayon"), "areas": members}
-        plan.rows.append(RowResult.judge(
+        plan.rows.append(_judge(
             line, reasons, after=data, key=code, data=data, code=tables.shown(code),
-            name=tables.shown(names["name_en"] or names["name_az"]),
+            name=tables.shown(names[f"name_{lang}"] or names["name_az"] or names["name_en"]),
             existing={"name_az": current.name_az, "name_en": current.name_en,
                       "area_kind": current.area_kind, "areas": list(current.areas)}
             if current else None))
@@ -684,13 +764,15 @@ def plan_bounds(rows: list[dict]) -> ImportPlan:
         reasons = []
         kind = row.get("kind", "").strip().lower()
         if kind not in AREA_KINDS:
-            reasons.append(_("kind %(value)s is not village or rayon",
-                             value=tables.shown(row.get("kind")) or "—"))
+            reasons.append(_("the kind is missing") if _blank(row.get("kind"))
+                           else _("kind %(value)s is not one of the codes village, rayon",
+                                  value=tables.shown(row.get("kind"))))
         number = to_int(row.get("indicator", ""))
         entry = catalogue_entries.get(number)
         if entry is None:
-            reasons.append(_("unknown indicator number %(value)s (1–53)",
-                             value=tables.shown(row.get("indicator")) or "—"))
+            reasons.append(_("the indicator number is missing") if _blank(row.get("indicator"))
+                           else _("unknown indicator number %(value)s (1–53)",
+                                  value=tables.shown(row.get("indicator"))))
         found = {}
         for column in ("min", "max", "median"):
             text = row.get(column, "")
@@ -699,8 +781,9 @@ def plan_bounds(rows: list[dict]) -> ImportPlan:
                 continue
             found[column] = _parse_number(text)
             if found[column] is None:
-                reasons.append(_("%(column)s %(value)s is not a number", column=column,
-                                 value=tables.shown(text) or "—"))
+                reasons.append(_("%(column)s is missing", column=column) if _blank(text)
+                               else _("%(column)s %(value)s is not a number", column=column,
+                                      value=tables.shown(text)))
             elif entry is not None and not entry.allows(found[column]):
                 reasons.append(_("%(column)s %(value)s is outside the range of indicator "
                                  "%(number)d (%(range)s)", column=column,
@@ -709,7 +792,7 @@ def plan_bounds(rows: list[dict]) -> ImportPlan:
         low, high, middle = found.get("min"), found.get("max"), found.get("median")
         if low is not None and high is not None:
             if low >= high:
-                reasons.append(_("min %(low)s is not below max %(high)s",
+                reasons.append(_("the minimum %(low)s is not below the maximum %(high)s",
                                  low=tables.shown(row.get("min")),
                                  high=tables.shown(row.get("max"))))
             elif middle is not None and not low <= middle <= high:
@@ -722,8 +805,9 @@ def plan_bounds(rows: list[dict]) -> ImportPlan:
         current = existing.get(key)
         data = {"low": low, "high": high, "median": middle,
                 "source": row.get("source", "")[:200]}
-        plan.rows.append(RowResult.judge(
-            line, reasons, after=data, key=key, data=data, code=tables.shown(kind),
+        plan.rows.append(_judge(
+            line, reasons, after=data, key=key, data=data,
+            code=str(KIND_NOUNS[kind]) if kind in AREA_KINDS else tables.shown(kind),
             name=tables.shown(row.get("indicator")),
             existing={"low": current.low, "high": current.high, "median": current.median,
                       "source": current.source} if current else None))
@@ -769,25 +853,30 @@ def plan_official(rows: list[dict]) -> ImportPlan:
         reasons = []
         kind, code = row.get("kind", "").strip().lower(), row.get("area", "").strip()
         if kind not in KINDS:
-            reasons.append(_("kind %(value)s is not village, rayon or cluster",
-                             value=tables.shown(row.get("kind")) or "—"))
+            reasons.append(_("the kind is missing") if _blank(row.get("kind"))
+                           else _("kind %(value)s is not one of the codes village, rayon, "
+                                  "cluster", value=tables.shown(row.get("kind"))))
+        elif not code:
+            reasons.append(_("the area code is missing"))
         elif code not in known[kind]:
-            reasons.append(_("there is no %(kind)s with the code %(code)s", kind=kind,
-                             code=tables.shown(code) or "—"))
+            reasons.append(_("no %(kind)s has the code %(code)s", kind=KIND_NOUNS[kind],
+                             code=tables.shown(code)))
         klass = _class_key(row.get("class", ""))
         if klass is None:
-            reasons.append(_("class %(value)s is none of Amplify, Accelerate-high, "
-                             "Accelerate-medium, Accelerate-low, Activate",
-                             value=tables.shown(row.get("class")) or "—"))
+            reasons.append(_("the class is missing") if _blank(row.get("class"))
+                           else _("class %(value)s is none of: %(classes)s",
+                                  value=tables.shown(row.get("class")),
+                                  classes=class_names()))
         key = (kind, code)
         if not reasons and key in seen:
             reasons.append(_("duplicate of line %(line)d (same area)", line=seen[key]))
         seen.setdefault(key, line)
         current = existing.get(key)
         data = {"klass": klass, "source": row.get("source", "")[:200]}
-        plan.rows.append(RowResult.judge(
+        plan.rows.append(_judge(
             line, reasons, after=data, key=key, data=data, code=tables.shown(code),
-            name=tables.shown(row.get("class")),
+            name=classes()[klass]["label"][current_language()] if klass
+            else tables.shown(row.get("class")),
             existing={"klass": current.klass, "source": current.source} if current else None))
     return plan
 
@@ -839,7 +928,6 @@ DEMO_CLUSTERS = (
     ("shamkir-tovuz", "Şəmkir–Tovuz klasteri (demo)", "Shamkir–Tovuz cluster (demo)",
      ["shamkir", "tovuz"]),
 )
-PAPER_SOURCE = "World Bank, Smart Villages in Azerbaijan, section 5.6"
 
 
 def _demo_scale(entry: CatalogueEntry) -> tuple[float, float]:
@@ -887,5 +975,5 @@ def ensure_demo_values(seed: int = 2026) -> int:
         db.session.flush()
     if db.session.get(Settings, 1) is None and DEMO_YEARS[0] in all_years():
         save_settings({"reference": "base_year", "base_year": DEMO_YEARS[0],
-                       "cuts": "quintiles"}, 0)
+                       "cuts": DEFAULT_CUTS}, 0)
     return count

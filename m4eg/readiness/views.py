@@ -13,12 +13,20 @@ from ..core.forms import select_choices
 from ..core.i18n import current_language
 from ..core.numbers import format_number
 from ..core.permissions import PUBLIC, allow
+from ..core.text import az_sort_key
 from ..core.views import get_or_404, submit
 from . import bp, services
-from .chart import change_chart, index_chart
+from .chart import change_chart, index_chart, signed_score
 from .compute import CLASSES, DEFAULT_MIN_COVERAGE, DIMENSIONS
 from .forms import ConfirmForm, ImportForm, SettingsForm, TableImportForm, WeightSetForm
-from .labels import DIMENSION_LABELS, KIND_LABELS, cut_label, reference_label
+from .labels import (
+    CLUSTER_GROUP_LABELS,
+    DIMENSION_LABELS,
+    KIND_LABELS,
+    KIND_NOUNS,
+    cut_label,
+    reference_label,
+)
 
 
 def _kind():
@@ -30,11 +38,16 @@ def _weights(arg="weights"):
     return services.get_weight_set(request.args.get(arg))
 
 
-def _year(kind):
+def _group(kind):
+    """For clusters: the kind of area the clusters shown are built from (``of``)."""
+    return services.cluster_group(request.args.get("of")) if kind == "cluster" else None
+
+
+def _year(kind, of=None):
     """The year asked for in the query string (None: the latest); 400 when it is no year
     with values, as for the API."""
     try:
-        return services.parse_year(kind, request.args.get("year"))
+        return services.parse_year(kind, request.args.get("year"), of)
     except services.ReadinessError as error:
         abort(400, description=str(error.message))
 
@@ -43,7 +56,9 @@ def _common():
     return {"classes": services.classes(), "dimensions": DIMENSIONS,
             "dimension_labels": DIMENSION_LABELS, "kinds": KIND_LABELS, "class_order": CLASSES,
             "settings": services.settings(), "cut_label": cut_label,
-            "reference_label": reference_label}
+            "reference_label": reference_label,
+            "signed": signed_score, "kind_nouns": KIND_NOUNS,
+            "group_labels": CLUSTER_GROUP_LABELS}
 
 
 @bp.route("/")
@@ -51,15 +66,17 @@ def _common():
 @allow(PUBLIC)
 def index():
     kind, weight_set, compare = _kind(), _weights(), _weights("compare")
-    year = _year(kind)
-    shown = services.ranking(kind, weight_set, year)
-    moved = services.sensitivity(kind, weight_set, compare, shown.year) \
+    of = _group(kind)
+    year = _year(kind, of)
+    shown = services.ranking(kind, weight_set, year, of=of)
+    moved = services.sensitivity(kind, weight_set, compare, shown.year, of) \
         if "compare" in request.args else None
     names = services.areas(kind)
     return render_template(
-        "readiness/index.html", kind=kind, shown=shown, result=shown.result, names=names,
-        weight_set=weight_set, compare=compare, moved=moved, years=services.years(kind),
-        movement=services.class_movement(kind, shown.year, weight_set),
+        "readiness/index.html", kind=kind, of=of, groups=services.cluster_groups(),
+        shown=shown, result=shown.result, names=names,
+        weight_set=weight_set, compare=compare, moved=moved, years=services.years(kind, of),
+        movement=services.class_movement(kind, shown.year, weight_set, of),
         official=services.official_classes(kind), weight_sets=services.weight_sets(),
         demo=services.has_demo_values(kind), chart=index_chart(shown.result, names),
         min_coverage=round(DEFAULT_MIN_COVERAGE * 100), **_common())
@@ -69,10 +86,11 @@ def index():
 @cached_page
 @allow(PUBLIC)
 def method():
+    rayons, lang = services.areas("rayon"), current_language()
+    names = sorted((rayons.get(code, {}).get(lang, code) for code in services.metro_codes()),
+                   key=az_sort_key if lang == "az" else str.casefold)
     return render_template("readiness/method.html", text=services.method_text(),
-                           metro=sorted(services.metro_codes()),
-                           rayons=services.areas("rayon"), weight_sets=services.weight_sets(),
-                           **_common())
+                           metro=names, weight_sets=services.weight_sets(), **_common())
 
 
 @bp.route("/indicators")
@@ -88,7 +106,8 @@ def indicators():
 @allow(PUBLIC)
 def profile(kind, code):
     name = get_or_404(services.areas(kind).get(code))
-    data = services.profile(kind, code, _weights(), _year(kind))
+    data = services.profile(kind, code, _weights(), _year(kind, name.get("kind")
+                                                             if kind == "cluster" else None))
     labels = [(d, DIMENSION_LABELS[d]) for d in DIMENSIONS] + [("index", _("Index"))]
     chart = change_chart(data["change"], labels) if data and data["change"] else None
     members = services.areas(name["kind"]) if kind == "cluster" else {}
@@ -102,8 +121,9 @@ def profile(kind, code):
 @allow(PUBLIC)
 def export(fmt):
     kind = _kind()
+    of = _group(kind)
     return table_response(services.export_rows(kind, _weights(), current_language(),
-                                               _year(kind)), fmt,
+                                               _year(kind, of), of), fmt,
                           f"m4eg-readiness-{kind}", sheet_title="SVR index")
 
 
@@ -116,7 +136,9 @@ def _read_values(filename, content):
 def import_values():
     return imports.upload_page(ImportForm(), _read_values, services.MAX_IMPORT_BYTES,
                                confirm_form=ConfirmForm, template="readiness/import.html",
-                               catalogue=services.catalogue())
+                               names={k: services.areas(k) for k in services.AREA_KINDS},
+                               entries=services.entries(),
+                               shown_rows=services.PREVIEW_ROWS)
 
 
 @bp.route("/import/confirm", methods=["POST"])
@@ -135,7 +157,7 @@ def import_table(what):
                                template="readiness/import_table.html", what=what,
                                clusters=services.clusters(), bounds=services.bounds("national"),
                                official=services.official_classes("cluster"),
-                               classes=services.classes(),
+                               classes=services.classes(), kind_nouns=KIND_NOUNS,
                                names={k: services.areas(k) for k in services.AREA_KINDS})
 
 

@@ -4,7 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from m4eg.readiness.compute import CLASSES, DIMENSIONS, Indicator, changes, compute
+from m4eg.readiness.compute import CLASSES, DIMENSIONS, Cuts, Indicator, changes, compute
+
+QUINTILES = Cuts("quintiles")
 
 # Two indicators in one dimension (one where lower is better), one in another dimension.
 INDICATORS = [Indicator(1, "economic_sources"), Indicator(2, "economic_sources", False),
@@ -13,7 +15,7 @@ INDICATORS = [Indicator(1, "economic_sources"), Indicator(2, "economic_sources",
 
 def test_hand_computed_example():
     values = {"A": {1: 10, 2: 30, 3: 5}, "B": {1: 20, 2: 10, 3: 5}, "C": {1: 0, 2: 20}}
-    result = compute(INDICATORS, values, min_coverage=0.5).by_area()
+    result = compute(INDICATORS, values, min_coverage=0.5, cuts=QUINTILES).by_area()
     # Indicator 1 (higher better): A 0.5, B 1, C 0. Indicator 2 (lower better): A 0, B 1,
     # C 0.5. Indicator 3: A and B equal → 0.5 each; C has no value.
     assert result["A"].normalised == {1: 0.5, 2: 0.0, 3: 0.5}
@@ -46,12 +48,13 @@ def test_low_coverage_is_flagged_not_classed():
 def test_quintile_edges_with_ten_areas_and_ties():
     indicators = [Indicator(1, "governance")]
     values = {f"area{i}": {1: i} for i in range(10)}
-    result = compute(indicators, values).by_area()
+    result = compute(indicators, values, cuts=QUINTILES).by_area()
     expected = {9: "amplify", 8: "amplify", 7: "accelerate_high", 6: "accelerate_high",
                 5: "accelerate_medium", 4: "accelerate_medium", 3: "accelerate_low",
                 2: "accelerate_low", 1: "activate", 0: "activate"}
     assert {i: result[f"area{i}"].klass for i in range(10)} == expected
-    tied = compute(indicators, {"a": {1: 1}, "b": {1: 1}, "c": {1: 0}}).by_area()
+    tied = compute(indicators, {"a": {1: 1}, "b": {1: 1}, "c": {1: 0}},
+                   cuts=QUINTILES).by_area()
     assert tied["a"].klass == tied["b"].klass == "amplify" and tied["a"].rank == 1
 
 
@@ -62,9 +65,9 @@ def test_bad_weights_are_refused():
 
 def test_changes_lists_areas_that_move_class():
     values = {"A": {1: 10, 2: 30, 3: 5}, "B": {1: 20, 2: 10, 3: 1}}
-    equal = compute(INDICATORS, values)
+    equal = compute(INDICATORS, values, cuts=QUINTILES)
     governance = compute(INDICATORS, values,
-                         dict.fromkeys(DIMENSIONS, 0.0) | {"governance": 1.0})
+                         dict.fromkeys(DIMENSIONS, 0.0) | {"governance": 1.0}, cuts=QUINTILES)
     # Equal weights tie A and B (0.5 each: both amplify); governance alone separates them.
     assert changes(equal, governance) == [("B", "amplify", "accelerate_medium")]
 
@@ -91,7 +94,7 @@ def test_raising_a_higher_is_better_value_never_lowers_the_index(values, area, i
 @settings(max_examples=150, deadline=None)
 @given(area_values)
 def test_classes_always_partition_the_ranked_areas(values):
-    result = compute(INDICATORS, values, min_coverage=0.5)
+    result = compute(INDICATORS, values, min_coverage=0.5, cuts=QUINTILES)
     ranked = [r for r in result.areas if not r.flagged]
     assert all(r.klass in CLASSES for r in ranked)
     assert all(r.klass is None for r in result.areas if r.flagged)

@@ -224,9 +224,9 @@ def test_national_bounds_and_official_classes(app_ctx, roster):
     bad = bounds.read("b.csv", f"{header}\nrayon,1,50,10,,AZStat\nrayon,16,0,140,,\n"
                       "town,2,0,1,,\nrayon,1,0,100,200,\n".encode())
     reasons = {row.line: " ".join(str(m) for m in row.messages) for row in bad.errors}
-    assert "min 50 is not below max 10" in reasons[2]
+    assert "the minimum 50 is not below the maximum 10" in reasons[2]
     assert "max 140 is outside the range of indicator 16" in reasons[3]
-    assert "kind town is not village or rayon" in reasons[4]
+    assert "kind town is not one of the codes village, rayon" in reasons[4]
     assert "the median is not between min and max" in reasons[5]
     with pytest.raises(services.ReadinessError):
         bounds.apply(bad)
@@ -240,8 +240,8 @@ def test_national_bounds_and_official_classes(app_ctx, roster):
     plan = official.read("o.csv", b"kind,area,class,source\nrayon,guba,Accelerate-high,MoA\n"
                          b"rayon,nowhere,amplify,\nrayon,gusar,best,\n")
     reasons = {row.line: " ".join(str(m) for m in row.messages) for row in plan.errors}
-    assert "there is no rayon with the code nowhere" in reasons[3]
-    assert "class best is none of Amplify" in reasons[4]
+    assert "no rayon has the code nowhere" in reasons[3]
+    assert "class best is none of: Amplify" in reasons[4]
     official.apply(official.read("o.csv", b"kind,area,class,source\nrayon,guba,"
                                  b"Accelerate-high,MoA\n"))
     assert services.profile("rayon", "guba")["official"].klass == "accelerate_high"

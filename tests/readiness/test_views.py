@@ -146,7 +146,7 @@ def test_indicator_page_marks_the_platforms_reading_and_the_realigned_rows(clien
     assert "A higher value means (platform's reading)" in page
     assert "Inferred: Annex I gives no measurement" in page
     assert page.count("Realigned: in Annex I") == 8
-    assert "% change (may be negative); -100 or more" in page
+    assert "% change, -100 or more" in page
 
 
 def test_a_profile_shows_progress_gaps_and_the_papers_hedged_wording(client, demo_values):
