@@ -18,7 +18,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
@@ -28,6 +28,7 @@ from ..core.outbox import queue_mail
 from ..core.time import as_utc, utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
+from ..notifications import services as notifications
 from . import throttle
 from .models import (  # noqa: F401 - SEX_LABELS, SEX_COUNT_LABELS and Sex: for other domains
     SEX_COUNT_LABELS,
@@ -518,7 +519,24 @@ def set_role(actor: User, target: User, role: str, *, version: int,
         _confirm(actor, target)  # appointing the focal point confirms the municipality
     audit.record("role.changed", actor=actor, target=target, before=before,
                  after={"role": role}, ip=ip)
+    _notify_role(target)
     return target
+
+
+def _notify_role(target: User) -> None:
+    """Tell the person their new role, in the platform and (unless they turned it off) by
+    mail, each in its language (the role's label is read inside the language asked for)."""
+    def title():
+        return gettext("Your role on the M4EG platform is now: %(role)s",
+                       role=target.role_label)
+
+    if not notifications.notify(target, notifications.Kind.ROLE_GRANTED, title, "main.index"):
+        return
+    with force_locale(target.preferred_language):
+        queue_mail(target.email, gettext("Your role on the M4EG platform has changed"), gettext(
+            "Hello %(name)s,\n\nYour role on the M4EG Azerbaijan platform is now: %(role)s. "
+            "Your home page shows what it lets you do.\n\nM4EG Azerbaijan",
+            name=target.name, role=target.role_label))
 
 
 def _confirm(actor: User, target: User) -> None:
