@@ -30,7 +30,8 @@ from ..extensions import db
 from ..municipalities import services as municipalities
 from ..notifications import services as notifications
 from . import throttle
-from .models import (  # noqa: F401 - SEX_LABELS, SEX_COUNT_LABELS and Sex: for other domains
+from .models import (  # noqa: F401 - labels and Sex: for other domains
+    ROLE_LABELS,
     SEX_COUNT_LABELS,
     SEX_LABELS,
     PasswordResetToken,
@@ -567,6 +568,26 @@ def pending_affiliations(municipality_id: int | None = None) -> list[User]:
     if municipality_id is not None:
         query = query.where(User.municipality_id == municipality_id)
     return list(db.session.scalars(query.order_by(User.created_at, User.id)))
+
+
+def pending_affiliation_summary(municipality_id: int | None = None,
+                                limit: int = 5) -> tuple[int, list[User]]:
+    """How many people await a confirmation of their municipality (of one, or of all), and
+    the ``limit`` who have waited longest: two queries."""
+    where = [User.municipality_id.is_not(None), User.municipality_confirmed_at.is_(None)]
+    if municipality_id is not None:
+        where.append(User.municipality_id == municipality_id)
+    count = db.session.scalar(select(func.count()).select_from(User).where(*where))
+    people = db.session.scalars(select(User).where(*where)
+                                .order_by(User.created_at, User.id).limit(limit))
+    return count, list(people)
+
+
+def count_by_role() -> dict[str, int]:
+    """How many accounts hold each role (every role, zero included): one query."""
+    counts = dict.fromkeys(ROLE_LABELS, 0)
+    counts.update(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    return counts
 
 
 def list_users(*, q: str = "", role: str = "", page: int = 1, per_page: int = 50):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -48,3 +48,10 @@ def record(action: str, *, actor=None, target=None, before=None, after=None, ip=
     )
     db.session.add(entry)
     return entry
+
+
+def recent(limit: int = 10) -> list[AuditEvent]:
+    """The newest audit events, newest first (for the administrator's home)."""
+    return list(db.session.scalars(select(AuditEvent)
+                                   .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                   .limit(limit)))

@@ -316,6 +316,25 @@ def registrations_of(user) -> list[MyRegistration]:
     return [*reversed(upcoming), *(m for m in mine if m.workshop.has_started)]
 
 
+def upcoming_of(user, limit: int = 5) -> list[tuple[Workshop, WorkshopRegistration]]:
+    """A person's next sessions (a seat or a waitlist place), soonest first: one query."""
+    rows = db.session.execute(
+        select(Workshop, WorkshopRegistration)
+        .join(WorkshopRegistration, WorkshopRegistration.workshop_id == Workshop.id)
+        .where(WorkshopRegistration.user_id == user.id, Workshop.starts_at >= utcnow(),
+               WorkshopRegistration.status != RegistrationStatus.CANCELLED)
+        .order_by(Workshop.starts_at, Workshop.id).limit(limit))
+    return [tuple(row) for row in rows]
+
+
+def upcoming_with_seats(limit: int = 5) -> list[Workshop]:
+    """The next sessions that still have a free seat, soonest first: one query."""
+    return list(db.session.scalars(
+        select(Workshop).where(Workshop.starts_at >= utcnow(),
+                               Workshop.seats_taken < Workshop.capacity)
+        .order_by(Workshop.starts_at, Workshop.id).limit(limit)))
+
+
 def roster(workshop: Workshop) -> list[WorkshopRegistration]:
     return list(db.session.scalars(
         select(WorkshopRegistration)
