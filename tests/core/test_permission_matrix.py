@@ -61,6 +61,9 @@ def _accounts(ids):
         ("accounts.profile", BOTH, "/en/accounts/profile", SIGNED_IN),
         ("accounts.users", GET, f"{users}/", NETWORK),
         ("accounts.set_role", POST, f"{users}/{ids['staff']}/role", NETWORK),
+        # The confirmation page of a role change (the list's Save asks there first).
+        ("accounts.set_role", GET, f"{users}/{ids['staff']}/role?u{ids['staff']}-role="
+         f"focal_point&u{ids['staff']}-version=1", NETWORK),
         ("accounts.affiliations", GET, "/en/accounts/affiliations",
          {FOCAL_A, FOCAL_B, COORDINATOR, ADMIN}),
         ("accounts.confirm_affiliation", POST, f"{users}/{ids['unconfirmed']}/confirm",
@@ -80,6 +83,8 @@ def _municipalities(ids):
         ("municipalities.create", BOTH, "/en/municipalities/new", NETWORK),
         ("municipalities.edit", BOTH, f"{base}/edit", NETWORK),
         ("municipalities.set_status", POST, f"{base}/status", NETWORK),
+        ("municipalities.set_status", GET, f"{base}/status?status=suspended&version=1",
+         NETWORK),
         ("municipalities.import_roster", BOTH, "/en/municipalities/import", NETWORK),
         ("municipalities.confirm_import", POST, "/en/municipalities/import/confirm", NETWORK),
         ("municipalities.export", GET, "/en/municipalities/export.csv", NETWORK),
@@ -216,6 +221,20 @@ def _plans(ids):
     ]
 
 
+def _notifications(ids):
+    """Everyone signed in reads their own notifications; another person's id is not found
+    (404), which the walk counts as refused for everyone but its owner."""
+    base = "/en/notifications"
+    mine = ids["notification"]
+    return [
+        ("notifications.index", GET, f"{base}/", SIGNED_IN),
+        ("notifications.preferences", BOTH, f"{base}/preferences", SIGNED_IN),
+        ("notifications.mark_all_read", POST, f"{base}/read-all", SIGNED_IN),
+        ("notifications.mark_read", POST, f"{base}/{mine}/read", {STAFF_A}, None, 404),
+        ("notifications.open_one", POST, f"{base}/{mine}/open", {STAFF_A}, None, 404),
+    ]
+
+
 def _readiness(ids):
     return [
         ("readiness.index", GET, "/en/readiness/", EVERYONE),
@@ -231,17 +250,20 @@ def _readiness(ids):
 
 
 DOMAINS = (_main, _accounts, _municipalities, _figures_and_api, _reports, _courses,
-           _portfolios, _plans, _readiness)
+           _portfolios, _plans, _readiness, _notifications)
 LAST = ("accounts.logout", "accounts.end_all_sessions")
 # Ids for the tests that read the table's routes, not its objects.
 ANY_IDS = dict.fromkeys(("message", "staff", "unconfirmed", "municipality", "lesson", "workshop",
                          "guest", "certificate", "option", "milestone", "plan", "comment",
-                         "reach"), 1)
+                         "reach", "notification"), 1)
 
 
 def _table(ids):
-    """(endpoint, method, url, who, text or None): one request a row, in the walk's order."""
-    rows = [(endpoint, method, url, who, rest[0] if rest else None)
+    """(endpoint, method, url, who, text or None, refusal status): one request a row, in the
+    walk's order. A row may name the text its people see and the status others get (403
+    unless it says 404: another person's notification is not found)."""
+    rows = [(endpoint, method, url, who, rest[0] if rest else None,
+             rest[1] if len(rest) > 1 else 403)
             for domain in DOMAINS for endpoint, methods, url, who, *rest in domain(ids)
             for method in methods]
     return sorted(rows, key=lambda row: row[0] in LAST)  # stable: the rest keep their order
@@ -267,6 +289,7 @@ def _build():
     from m4eg.portfolios import services as portfolios
     from m4eg.portfolios.models import Milestone
     from m4eg.reports import services as reports
+    from m4eg.notifications.models import Notification
     from m4eg.workshops.models import Workshop, WorkshopGuest
 
     members = {"a": get_by_slug("khirdalan").id, "b": get_by_slug("urva").id}
@@ -303,6 +326,12 @@ def _build():
                                       "ends_on": date(2024, 1, 31), "note": ""})
     reports.finalise(reports.parse_period({"from": "2020-01", "to": "2020-12"}),
                      get_user(reviewer.id), version=0)
+    from m4eg.accounts.services import get_by_email
+    from m4eg.notifications import services as notifications
+
+    staff_a = get_by_email(people[STAFF_A])
+    notifications.notify(staff_a, notifications.Kind.PLAN_STATUS, lambda: "A plan changed",
+                         "plans.show", plan_id=plan.id)
     message = queue_mail("someone@test.example", "Subject", "Body")
     message.status = FAILED  # one the administrator may queue again
     db.session.commit()
@@ -312,6 +341,8 @@ def _build():
             "certificate": "AAAA-BBBB-CCCC", "lesson": courses.get_course(COURSE).lessons[0].slug,
             "message": message.id, "staff": learner.id, "reach": reach.id,
             "unconfirmed": unconfirmed.id,
+            "notification": db.session.scalar(select(Notification.id).where(
+                Notification.user_id == staff_a.id)),
             "people": people}
 
 
@@ -370,7 +401,7 @@ def test_the_table_names_only_real_routes(app):
 def test_each_person_reaches_exactly_the_routes_they_may(client, objects, person):
     _sign_in(client, objects, person)
     wrong = []
-    for endpoint, method, url, who, text in _table(objects):
+    for endpoint, method, url, who, text, refusal in _table(objects):
         if endpoint in LAST:
             _sign_in(client, objects, person)  # the previous one ended the session
         response = getattr(client, method)(url)
@@ -389,6 +420,6 @@ def test_each_person_reaches_exactly_the_routes_they_may(client, objects, person
         elif person == ANON:
             if not to_login and status != 401:
                 wrong.append(f"{method.upper()} {url} ({endpoint}): {status}, not sign-in")
-        elif status != 403:
-            wrong.append(f"{method.upper()} {url} ({endpoint}): {status}, not refused")
+        elif status != refusal:
+            wrong.append(f"{method.upper()} {url} ({endpoint}): {status}, not {refusal}")
     assert wrong == []
