@@ -8,6 +8,7 @@ from .models import Kind
 
 class PreferencesForm(Form):
     # Unticked boxes are not posted: an empty list turns every kind's mail off.
-    email = SelectMultipleField(_l("Also send me an email when"), choices=select_choices(Kind.choices()),
+    email = SelectMultipleField(_l("Also send me an email when"),
+                                choices=select_choices(Kind.choices()),
                                 widget=ListWidget(prefix_label=False),
                                 option_widget=CheckboxInput(), validate_choice=True)

@@ -284,12 +284,12 @@ def _build():
     from m4eg.courses.models import Certificate
     from m4eg.figures import services as figures
     from m4eg.municipalities.services import get_by_slug
+    from m4eg.notifications.models import Notification
     from m4eg.plans import services as plans
     from m4eg.plans.cli import DEFAULT_TEMPLATE
     from m4eg.portfolios import services as portfolios
     from m4eg.portfolios.models import Milestone
     from m4eg.reports import services as reports
-    from m4eg.notifications.models import Notification
     from m4eg.workshops.models import Workshop, WorkshopGuest
 
     members = {"a": get_by_slug("khirdalan").id, "b": get_by_slug("urva").id}
