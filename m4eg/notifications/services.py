@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import url_for
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from ..core.errors import DomainError
@@ -58,7 +59,7 @@ def save_preferences(user_id: int, by_mail: set[str]) -> None:
     """Keep the kinds in ``by_mail`` by email and turn the others off."""
     unknown = by_mail - {kind.value for kind in Kind}
     if unknown:
-        raise NotificationError("unknown kinds")
+        raise NotificationError(_l("Choose among the kinds listed."), field="email")
     db.session.execute(delete(MailPreference).where(MailPreference.user_id == user_id))
     db.session.add_all(MailPreference(user_id=user_id, kind=kind.value,
                                       email=kind.value in by_mail) for kind in Kind)
