@@ -19,7 +19,7 @@ ICONS = [
     "sliders-horizontal", "chevron-right", "chevron-down", "arrow-left", "arrow-right", "check",
     "circle-check", "x", "triangle-alert", "info", "calendar", "map-pin", "download", "upload",
     "mail", "users", "clock", "plus", "pencil", "trash-2", "printer", "inbox", "award",
-    "shield-check",
+    "shield-check", "bell",
 ]
 OUT = Path(__file__).resolve().parents[1] / "static" / "img" / "icons.svg"
 

@@ -43,6 +43,7 @@ def _init_extensions(app: Flask) -> None:
         cache,
         diagnostics,
         errors,
+        flashes,
         i18n,
         outbox,  # noqa: F401 - its table belongs to the schema
         permissions,
@@ -57,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    flashes.init_app(app)
     _init_login(app, login_manager)
     permissions.init_app(app)
     diagnostics.init_app(app)
@@ -87,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
         figures,
         main,
         municipalities,
+        notifications,
         plans,
         portfolios,
         readiness,
@@ -94,8 +97,8 @@ def _register_blueprints(app: Flask) -> None:
         workshops,
     )
 
-    for domain in (main, accounts, municipalities, figures, courses, workshops, portfolios,
-                   plans, readiness, reports, api):
+    for domain in (main, accounts, notifications, municipalities, figures, courses, workshops,
+                   portfolios, plans, readiness, reports, api):
         domain.init_app(app)
 
 

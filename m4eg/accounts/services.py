@@ -18,7 +18,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
@@ -28,8 +28,10 @@ from ..core.outbox import queue_mail
 from ..core.time import as_utc, utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
+from ..notifications import services as notifications
 from . import throttle
-from .models import (  # noqa: F401 - SEX_LABELS, SEX_COUNT_LABELS and Sex: for other domains
+from .models import (  # noqa: F401 - labels and Sex: for other domains
+    ROLE_LABELS,
     SEX_COUNT_LABELS,
     SEX_LABELS,
     EmailConfirmationToken,
@@ -614,7 +616,24 @@ def set_role(actor: User, target: User, role: str, *, version: int,
         _confirm(actor, target)  # appointing the focal point confirms the municipality
     audit.record("role.changed", actor=actor, target=target, before=before,
                  after={"role": role}, ip=ip)
+    _notify_role(target)
     return target
+
+
+def _notify_role(target: User) -> None:
+    """Tell the person their new role, in the platform and (unless they turned it off) by
+    mail, each in its language (the role's label is read inside the language asked for)."""
+    def title():
+        return gettext("Your role on the M4EG platform is now: %(role)s",
+                       role=target.role_label)
+
+    if not notifications.notify(target, notifications.Kind.ROLE_GRANTED, title, "main.index"):
+        return
+    with force_locale(target.preferred_language):
+        queue_mail(target.email, gettext("Your role on the M4EG platform has changed"), gettext(
+            "Hello %(name)s,\n\nYour role on the M4EG Azerbaijan platform is now: %(role)s. "
+            "Your home page shows what it lets you do.\n\nM4EG Azerbaijan",
+            name=target.name, role=target.role_label))
 
 
 def _confirm(actor: User, target: User) -> None:
@@ -645,6 +664,26 @@ def pending_affiliations(municipality_id: int | None = None) -> list[User]:
     if municipality_id is not None:
         query = query.where(User.municipality_id == municipality_id)
     return list(db.session.scalars(query.order_by(User.created_at, User.id)))
+
+
+def pending_affiliation_summary(municipality_id: int | None = None,
+                                limit: int = 5) -> tuple[int, list[User]]:
+    """How many people await a confirmation of their municipality (of one, or of all), and
+    the ``limit`` who have waited longest: two queries."""
+    where = [User.municipality_id.is_not(None), User.municipality_confirmed_at.is_(None)]
+    if municipality_id is not None:
+        where.append(User.municipality_id == municipality_id)
+    count = db.session.scalar(select(func.count()).select_from(User).where(*where))
+    people = db.session.scalars(select(User).where(*where)
+                                .order_by(User.created_at, User.id).limit(limit))
+    return count, list(people)
+
+
+def count_by_role() -> dict[str, int]:
+    """How many accounts hold each role (every role, zero included): one query."""
+    counts = dict.fromkeys(ROLE_LABELS, 0)
+    counts.update(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    return counts
 
 
 def list_users(*, q: str = "", role: str = "", page: int = 1, per_page: int = 50):

@@ -268,8 +268,10 @@ def users():
                            role=role, q=request.args.get("q", ""), roles=ROLE_LABELS)
 
 
-def _role_form(user, formdata=None):
-    form = RoleForm(formdata=formdata, prefix=f"u{user.id}")
+def _role_form(user, formdata=None, *, csrf=True):
+    # The confirmation page is asked with GET: no token there, the POST it makes carries one.
+    form = RoleForm(formdata=formdata, prefix=f"u{user.id}", **({} if csrf else {
+        "meta": {"csrf": False}}))
     assignable = assignable_roles(current_user)
     form.role.choices = select_choices(
         (key, label) for key, label in ROLE_LABELS.items() if key in assignable
@@ -280,20 +282,27 @@ def _role_form(user, formdata=None):
     return form
 
 
-@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
 @allow(action="users.set_role")
 def set_role(user_id):
+    """The user list's Save asks first on a page of its own (GET, the chosen role in the
+    address); the confirmation posts the change."""
     target = get_or_404(services.get_user(user_id), "users.set_role")
-    form = _role_form(target, formdata=request.form)
+    asking = request.method == "GET"
+    form = _role_form(target, formdata=request.args if asking else request.form,
+                      csrf=not asking)
     if not form.validate():
         flash(_("Choose a role from the list."), "error")
         return redirect(url_for("accounts.users"))
+    if asking:
+        return render_template("accounts/confirm_role.html", form=form, target=target,
+                               role_label=ROLE_LABELS[form.role.data])
     return act(lambda: services.set_role(current_user, target, form.role.data,
                                          version=int(form.version.data),
                                          ip=request.remote_addr),
                done=lambda changed: _("%(name)s is now: %(role)s.", name=changed.name,
                                       role=changed.role_label),
-               then=url_for("accounts.users"))
+               then=url_for("accounts.users", q=target.email) + f"#user-{target.id}")
 
 
 @bp.route("/affiliations")

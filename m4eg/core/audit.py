@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -140,3 +140,10 @@ def events_query(*, person_ids=None, action: str = "", target_type: str = "",
     if end is not None:
         query = query.where(AuditEvent.at < end)
     return query
+
+
+def recent(limit: int = 10) -> list[AuditEvent]:
+    """The newest audit events, newest first (for the administrator's home)."""
+    return list(db.session.scalars(select(AuditEvent)
+                                   .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                   .limit(limit)))

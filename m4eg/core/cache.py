@@ -36,9 +36,10 @@ from .failover import Failover
 CACHED_ATTR = "m4eg_cached_page"
 # Writes to these tables change no cached page (sign-ins, audit trail, reset links).
 # The mail queue and the form rescue stash show on no cached page either (the delivery
-# worker writes every few seconds: counting it would keep the cache empty).
+# worker writes every few seconds: counting it would keep the cache empty), nor do a
+# person's notifications and their mail choices (only signed-in pages show them).
 IGNORED_TABLES = {"user_sessions", "audit_events", "password_reset_tokens", "outbox_messages",
-                  "form_stashes"}
+                  "form_stashes", "notifications", "notification_preferences"}
 # Columns that no cached page shows, written as bookkeeping: a change of a row confined to
 # them is no write for the cache. A sign-in stamps last_login_at and may upgrade the
 # password hash (services._verify); failed attempts are counted in the limiter's storage.

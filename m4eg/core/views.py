@@ -15,6 +15,7 @@ from flask import abort, flash, redirect
 
 from ..extensions import db
 from .errors import DomainError
+from .flashes import aim
 from .forms import add_error, form_version
 from .permissions import authorize
 from .versions import conflict_status
@@ -58,9 +59,11 @@ def submit(form, save: Callable, *, page: Callable, then, done=None, versioned=F
         add_error(form, error)
         return page(), conflict_status(error, status)
     db.session.commit()
+    target = _target(then, result)
     if done:
         flash(_target(done, result), "success")
-    return redirect(_target(then, result))
+        aim(target)
+    return redirect(target)
 
 
 def act(operation: Callable, *, then, done=None, refused=None, category="success"):
@@ -73,8 +76,12 @@ def act(operation: Callable, *, then, done=None, refused=None, category="success
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
-        return redirect(refused or _target(then, None))
+        target = refused or _target(then, None)
+        aim(target)
+        return redirect(target)
     db.session.commit()
+    target = _target(then, result)
     if done:
         flash(_target(done, result), _target(category, result))
-    return redirect(_target(then, result))
+        aim(target)
+    return redirect(target)

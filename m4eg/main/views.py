@@ -25,9 +25,9 @@ from ..core import outbox
 from ..core.cache import cached_page
 from ..core.i18n import LANGUAGES, saved_language
 from ..core.permissions import PUBLIC, allow
-from ..courses import services as courses
 from ..extensions import db
 from . import bp, root
+from .home import home
 
 
 @root.route("/")
@@ -62,8 +62,9 @@ def healthz():
 @cached_page
 @allow(PUBLIC)
 def index():
-    resume = courses.resume(current_user) if current_user.is_authenticated else []
-    return render_template("main/index.html", resume=resume)
+    if not current_user.is_authenticated:
+        return render_template("main/index.html")
+    return render_template("main/home.html", **home(current_user._get_current_object()))
 
 
 @bp.route("/privacy")

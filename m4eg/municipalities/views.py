@@ -45,7 +45,7 @@ def show(slug):
         "municipalities/show.html", municipality=municipality,
         member_sections=render_sections("member", municipality),
         history=services.history_entries(municipality) if manage else None,
-        status_form=StatusForm() if manage else None, manage=manage, statuses=MemberStatus,
+        manage=manage, statuses=MemberStatus,
     )
 
 
@@ -100,18 +100,26 @@ def edit(slug):
         page=_edit_page(form, municipality))
 
 
-@bp.route("/<slug>/status", methods=["POST"])
+@bp.route("/<slug>/status", methods=["GET", "POST"])
 @allow(action="municipalities.manage")
 def set_status(slug):
+    """Suspending, restoring or marking a member as left asks first on a page of its own
+    (GET, from the member page's buttons); the confirmation posts the change."""
     municipality = get_or_404(services.get_by_slug(slug))
-    form = StatusForm()
-    if not form.validate():
+    # The confirmation page is asked with GET: no token there, the POST it makes carries one.
+    form = (StatusForm(formdata=request.args, meta={"csrf": False})
+            if request.method == "GET" else StatusForm())
+    if not form.validate() or MemberStatus.get(form.status.data) is None:
         abort(400)
+    if request.method == "GET":
+        return render_template("municipalities/confirm_status.html", form=form,
+                               municipality=municipality,
+                               status=MemberStatus.get(form.status.data))
     return act(lambda: services.set_status(municipality, form.status.data, current_user,
                                            version=int(form.version.data)),
                done=lambda _result: _("Status changed to: %(status)s.",
                                       status=municipality.status_label),
-               then=_shown(municipality))
+               then=_shown(municipality) + "#manage-heading")
 
 
 def _read_roster(filename, content):

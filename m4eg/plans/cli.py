@@ -64,6 +64,12 @@ def ensure_demo_plans() -> None:
         plan = services.start_plan(khirdalan.id, cycle, get_by_email("focal@example.org"),
                                    template)
         plan.is_demo = True
+        # A reviewer's question, so that the focal point's home and notifications show an
+        # open comment (the demo's own words, no real review).
+        reviewer = get_by_email("coordinator@example.org")
+        if reviewer is not None:
+            services.add_comment(plan, "vision", "(Demo) Could the vision name the two or three "
+                                 "sectors the municipality wants to grow first?", reviewer)
 
 
 def _demo_value(item: dict):

@@ -1,20 +1,24 @@
-"""The mail the plan rules send: status changes, new comments and deadline reminders, each
-in the language of the person it goes to."""
+"""The notifications and mail the plan rules send: status changes, new comments and deadline
+reminders, each in the language of the person it goes to (a notification in the platform
+always; the mail unless the person turned that kind off)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
 
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..accounts import services as accounts
 from ..core import time as clock
+from ..core.i18n import current_language
 from ..core.outbox import queue_mail
 from ..core.security import public_url
 from ..extensions import db
+from ..notifications import services as notifications
+from ..notifications.services import Kind
 from . import extensions
 from .models import EDITABLE, Comment, Cycle, Plan, PlanAction, ReminderSent
 from .plan_templates import cycles
@@ -33,7 +37,16 @@ def notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author)
         people.update({person.id: person for person in accounts.coordinators()})
     people.pop(author.id, None)
     block = plan.template.block(comment.block_key)
+
+    def title():
+        return _("%(author)s wrote about «%(section)s» in the P4EG plan of %(municipality)s",
+                 author=author.name, municipality=plan.municipality.name,
+                 section=block["title"][current_language()] if block else comment.block_key)
+
     for person in people.values():
+        if not notifications.notify(person, Kind.PLAN_COMMENT, title, "plans.show",
+                                    plan_id=plan.id, anchor=f"#block-{comment.block_key}"):
+            continue
         language = person.preferred_language
         with force_locale(language):
             municipality = plan.municipality.name
@@ -66,7 +79,15 @@ def notify(plan: Plan, action: str, note: str = "") -> int:
     """Email the people concerned by a status change, each in their own language."""
     people = (accounts.coordinators() if action == PlanAction.SUBMITTED
               else accounts.focal_points(plan.municipality_id))
+
+    def title():
+        return _("The P4EG plan of %(municipality)s is now: %(status)s",
+                 municipality=plan.municipality.name, status=plan.status_label)
+
     for person in people:
+        if not notifications.notify(person, Kind.PLAN_STATUS, title, "plans.show",
+                                    plan_id=plan.id):
+            continue
         with force_locale(person.preferred_language):
             municipality = plan.municipality.name
             status = plan.status_label
@@ -125,6 +146,13 @@ def _reminder_kind(cycle: Cycle, deadline: date) -> str:
 
 
 def _queue_reminder(user, cycle: Cycle, left: int, deadline: date) -> None:
+    def title():
+        return ngettext("The P4EG plan for the cycle %(cycle)s is due in %(num)d day",
+                        "The P4EG plan for the cycle %(cycle)s is due in %(num)d days", left,
+                        cycle=cycle.name)
+
+    if not notifications.notify(user, Kind.PLAN_REMINDER, title, "plans.index"):
+        return
     language = user.preferred_language
     with force_locale(language):
         body = _("Hello %(name)s,\n\nThe P4EG plan of your municipality for the cycle "

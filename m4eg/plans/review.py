@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,7 +18,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
 from . import extensions, notifications
-from .drafting import as_text, clean_text, missing, record_event
+from .drafting import as_text, clean_text, missing, progress, record_event
 from .errors import PlanError
 from .models import (
     EDITABLE,
@@ -406,3 +406,37 @@ def export_for_user(user_id: int) -> dict[str, list[dict]]:
                            "created_at": c.created_at, "reply_to": c.parent_id}
                           for c in written],
     }
+
+
+# ---------------------------------------------------------------- home pages
+
+
+def municipality_summary(municipality_id: int, today: date | None = None) -> dict | None:
+    """What a focal point's home shows of their municipality's newest plan: the plan, its
+    status as steps, sections complete, days to the deadline, open comment threads and the
+    day of the deadline reminder (None once it is past or the plan is submitted). Five
+    queries, whatever the number of plans, comments and events; None without a plan."""
+    today = today or clock.today()
+    plans = plans_of(municipality_id)
+    if not plans:
+        return None
+    plan = plans[0]
+    editable = plan.status in EDITABLE
+    reminder_on = plan.cycle.deadline - timedelta(days=plan.cycle.reminder_days)
+    done, total = progress(plan)
+    open_counts = open_comment_counts(plan)
+    return {"plan": plan, "steps": steps(plan), "done": done, "sections": total,
+            "days_left": (plan.cycle.deadline - today).days if editable else None,
+            "open_comments": sum(open_counts.values()),
+            "first_open": next(iter(open_counts), None),
+            "reminder_on": reminder_on if editable and reminder_on >= today else None,
+            "other_plans": plans[1:]}
+
+
+def network_summary(today: date | None = None, limit: int = 5) -> dict:
+    """What a coordinator's home shows of the plans: how many at each status, and the
+    overdue ones (past their cycle's deadline, not submitted): the first ``limit`` and how
+    many in all. A constant number of queries."""
+    return {"by_status": status_counts(),
+            "overdue": queue(overdue=True, today=today, limit=limit),
+            "overdue_count": queue_count(overdue=True, today=today)}

@@ -325,6 +325,10 @@ def approve(plan_id):
 def request_changes(plan_id):
     plan = get_or_404(services.get_plan(plan_id), "plans.review")
     form = ChangesForm()
+    if request.form.get("confirmed") != "1" and form.validate_on_submit():
+        # The note written on the plan page: asked once more, on a page of its own.
+        return render_template("plans/confirm.html", plan=plan, action="request_changes",
+                               form=form)
     # Posted from the plan page: shown again with the errors, it answers 400.
     return submit_form(form, lambda: services.request_changes(plan, current_user, form.note.data),
                   then=_to_plan(plan), status=400,

@@ -453,3 +453,12 @@ def activities_in(start: date | None, end: date | None, *, kinds=None) -> list[A
     if kinds is not None:
         query = query.where(Activity.kind.in_(list(kinds)))
     return list(db.session.scalars(query.order_by(Activity.on_date, Activity.id)))
+
+
+def needing_attention(today: date | None = None) -> dict:
+    """What a coordinator's home shows of the demonstrators: the stalled portfolios, those
+    with overdue milestones and how many milestones are overdue (the board's four queries)."""
+    rows = board(today=today)
+    return {"stalled": [row for row in rows if row.stalled],
+            "overdue": [row for row in rows if row.overdue],
+            "overdue_milestones": sum(len(row.overdue) for row in rows)}

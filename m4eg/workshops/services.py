@@ -23,6 +23,8 @@ from ..core.time import as_utc, utcnow
 from ..courses import services as courses
 from ..extensions import db
 from ..municipalities import services as municipalities
+from ..notifications import services as notifications
+from ..notifications.services import Kind
 from .models import (
     Attendance,
     DatePrecision,
@@ -209,8 +211,21 @@ def _promote_waitlist(workshop: Workshop) -> list[WorkshopRegistration]:
 
 def mail_seat(record: WorkshopRegistration, workshop: Workshop, *, promoted: bool) -> None:
     """Queue the seat confirmation, in the learner's language, with the session as an
-    ``.ics`` file for their calendar."""
+    ``.ics`` file for their calendar (and a notification in the platform; the mail only
+    when the learner has not turned that kind off)."""
     user = record.user
+
+    def title():
+        if promoted:
+            return _("A seat has become free: your place in the ULC workshop in %(city)s on "
+                     "%(day)s is confirmed", city=workshop.city,
+                     day=format_date(workshop.starts_at, "long"))
+        return _("Your seat in the ULC workshop in %(city)s on %(day)s is confirmed",
+                 city=workshop.city, day=format_date(workshop.starts_at, "long"))
+
+    if not notifications.notify(user, Kind.WORKSHOP_SEAT, title, "workshops.show",
+                                workshop_id=workshop.id):
+        return
     language = user.preferred_language
     with force_locale(language):
         city = workshop.city
@@ -299,6 +314,25 @@ def registrations_of(user) -> list[MyRegistration]:
     mine = [MyRegistration(w, r, waitlist_position(w, r)) for r, w in rows]
     upcoming = [m for m in mine if not m.workshop.has_started]
     return [*reversed(upcoming), *(m for m in mine if m.workshop.has_started)]
+
+
+def upcoming_of(user, limit: int = 5) -> list[tuple[Workshop, WorkshopRegistration]]:
+    """A person's next sessions (a seat or a waitlist place), soonest first: one query."""
+    rows = db.session.execute(
+        select(Workshop, WorkshopRegistration)
+        .join(WorkshopRegistration, WorkshopRegistration.workshop_id == Workshop.id)
+        .where(WorkshopRegistration.user_id == user.id, Workshop.starts_at >= utcnow(),
+               WorkshopRegistration.status != RegistrationStatus.CANCELLED)
+        .order_by(Workshop.starts_at, Workshop.id).limit(limit))
+    return [tuple(row) for row in rows]
+
+
+def upcoming_with_seats(limit: int = 5) -> list[Workshop]:
+    """The next sessions that still have a free seat, soonest first: one query."""
+    return list(db.session.scalars(
+        select(Workshop).where(Workshop.starts_at >= utcnow(),
+                               Workshop.seats_taken < Workshop.capacity)
+        .order_by(Workshop.starts_at, Workshop.id).limit(limit)))
 
 
 def roster(workshop: Workshop) -> list[WorkshopRegistration]:

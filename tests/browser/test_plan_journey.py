@@ -244,6 +244,9 @@ def test_plan_journey_on_a_phone_in_azerbaijani(live_server, demo_plan, new_cont
     expect(coordinator.locator("#block-actions .comment-body").first).to_have_text(COMMENT)
     coordinator.get_by_label(t("What should the municipality change?")).fill(NOTE)
     coordinator.get_by_role("button", name=t("Request changes")).click()
+    # Asked once more, on a page of its own, with the note still editable.
+    expect(coordinator.get_by_label(t("What should the municipality change?"))).to_have_value(NOTE)
+    coordinator.get_by_role("button", name=t("Yes, request changes")).click()
     _flash(coordinator, t("Changes have been requested. The focal points have been told."))
     journey.check(coordinator, "changes-requested")
 

@@ -79,7 +79,8 @@ def test_focal_point_fills_submits_and_coordinator_approves(app, client, khirdal
     client.post(f"/en/plans/{plan_id}/review")
     client.post(f"/en/plans/{plan_id}/comments", data={"block": "vision",
                                                        "body": "Add a baseline year."})
-    client.post(f"/en/plans/{plan_id}/request-changes", data={"note": "See the comments."})
+    client.post(f"/en/plans/{plan_id}/request-changes",
+                data={"note": "See the comments.", "confirmed": "1"})
     log_in(client, khirdalan_plan["focal"].email)
     page = client.get(f"/en/plans/{plan_id}").get_data(as_text=True)
     assert "Changes requested" in page and "Add a baseline year." in page
@@ -492,7 +493,8 @@ def _submitted_twice_with_a_comment(app, client, khirdalan_plan, login_as):
     client.post(f"/en/plans/{plan_id}/review")
     client.post(f"/en/plans/{plan_id}/comments", data={"block": "vision",
                                                        "body": "Internal: weak targets."})
-    client.post(f"/en/plans/{plan_id}/request-changes", data={"note": "Confidential note."})
+    client.post(f"/en/plans/{plan_id}/request-changes",
+                data={"note": "Confidential note.", "confirmed": "1"})
     log_in(client, khirdalan_plan["focal"].email)
     client.post(f"/en/plans/{plan_id}/submit")
     with app.app_context():
