@@ -7,11 +7,15 @@ below directly). The rules themselves live in focused modules:
   missing, the plan as text, budget totals;
 - :mod:`.review` — the queue, the state machine, comments, history, revisions and diffs;
 - :mod:`.notifications` — the mail of status changes and comments, deadline reminders;
+- :mod:`.monitoring` — reporting rounds and monitoring reports of approved plans;
+- :mod:`.checks` — the consistency checks a template version defines;
+- :mod:`.progress` — targets, actions and budget as the accepted monitoring reports show them;
 - :mod:`.blockform` — the block form's field names.
 """
 
 from __future__ import annotations
 
+from .checks import blocking, plan_findings
 from .drafting import (
     TEXT_MAX,
     as_text,
@@ -28,6 +32,35 @@ from .drafting import (
 )
 from .errors import PlanConflict, PlanError
 from .models import EDITABLE, PlanAction, PlanStatus
+from .monitoring import (
+    NARRATIVE,
+    SECTIONS,
+    accept_report,
+    add_report_comment,
+    get_report,
+    get_report_comment,
+    get_round,
+    monitoring_figures,
+    plan_rows,
+    report_comments,
+    report_findings,
+    report_history,
+    report_missing,
+    report_revisions,
+    reports_of,
+    resolve_report_comment,
+    return_note,
+    return_report,
+    rounds,
+    rounds_to_report,
+    save_report,
+    save_round,
+    source_labels,
+    start_report,
+    start_report_review,
+    submit_report,
+)
+from .monitoring_models import NEEDS_REASON, REPORT_EDITABLE, ActionProgress, ReportStatus
 from .notifications import notify, plan_link, remind
 from .plan_templates import (
     DATA,
@@ -38,6 +71,7 @@ from .plan_templates import (
     load_template,
     save_cycle,
 )
+from .progress import plan_progress
 from .review import (
     add_comment,
     approve,
@@ -74,4 +108,12 @@ __all__ = [
     "resolve_comment", "reviewer_note", "revision_counts", "revisions", "save_block",
     "save_cycle", "start_plan", "start_review", "status_counts", "status_for", "steps",
     "submit", "totals",
+    # monitoring (issue 21, part A)
+    "NARRATIVE", "NEEDS_REASON", "REPORT_EDITABLE", "SECTIONS", "ActionProgress",
+    "ReportStatus", "accept_report", "add_report_comment", "blocking", "get_report",
+    "get_report_comment", "get_round", "monitoring_figures", "plan_findings", "plan_progress",
+    "plan_rows", "report_comments", "report_findings", "report_history", "report_missing",
+    "report_revisions", "reports_of", "resolve_report_comment", "return_note", "return_report",
+    "rounds", "rounds_to_report", "save_report", "save_round", "source_labels", "start_report",
+    "start_report_review", "submit_report",
 ]
