@@ -32,6 +32,7 @@ from ..municipalities import services as municipalities
 from ..readiness import services as readiness
 from . import blockform, bp, services
 from .forms import ChangesForm, CommentForm, CycleForm, StartForm
+from .monitoring_views import plan_extras
 from .pdf import plan_pdf
 
 
@@ -152,7 +153,8 @@ def _overview(plan, http_status=200, **extra):
         can_comment=can(current_user, "plans.comment", plan),
         comment_form=extra.pop("comment_form", None) or CommentForm(formdata=None),
         changes_form=extra.pop("changes_form", None) or ChangesForm(formdata=None),
-        render_markdown=render_plan_text, readiness=_readiness(plan), **extra), http_status
+        render_markdown=render_plan_text, readiness=_readiness(plan), **plan_extras(plan),
+        **extra), http_status
 
 
 @bp.route("/<int:plan_id>")
