@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from datetime import date
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -153,13 +153,25 @@ def plan_rows(report: MonitoringReport) -> tuple[list[dict], list[dict]]:
     return actions, targets
 
 
-def source_labels(plan: Plan, lang: str) -> dict[str, str]:
-    """Funding source key → label in ``lang``, in the template's order."""
-    block = plan.template.block("actions") or {"fields": []}
+def source_labels(plan: Plan | None, lang: str | None = None) -> dict[str, str]:
+    """Funding source key → label in ``lang``, in the order of the plan's template (of the
+    newest template without a plan; in the page's language without ``lang``)."""
+    from .plan_templates import latest_template
+
+    lang = lang or str(get_locale() or "az")
+    template = plan.template if plan is not None else latest_template()
+    if template is None:
+        return {}
+    block = template.block("actions") or {"fields": []}
     table = next((f for f in block["fields"] if f["key"] == "action_plan"), {"columns": []})
     column = next((c for c in table["columns"] if c["key"] == "funding_source"),
                   {"choices": []})
     return {c["key"]: c["label"][lang] for c in column.get("choices", [])}
+
+
+def funding_source_labels() -> dict[str, str]:
+    """The funding sources of the newest template, key → label in the page's language."""
+    return source_labels(None)
 
 
 def parse_report(report: MonitoringReport, values, lang: str) -> tuple[dict, dict]:

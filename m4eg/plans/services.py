@@ -37,6 +37,7 @@ from .monitoring import (
     SECTIONS,
     accept_report,
     add_report_comment,
+    funding_source_labels,
     get_report,
     get_report_comment,
     get_round,
@@ -110,7 +111,8 @@ __all__ = [
     "submit", "totals",
     # monitoring (issue 21, part A)
     "NARRATIVE", "NEEDS_REASON", "REPORT_EDITABLE", "SECTIONS", "ActionProgress",
-    "ReportStatus", "accept_report", "add_report_comment", "blocking", "get_report",
+    "ReportStatus", "accept_report", "add_report_comment", "blocking", "funding_source_labels",
+    "get_report",
     "get_report_comment", "get_round", "monitoring_figures", "plan_findings", "plan_progress",
     "plan_rows", "report_comments", "report_findings", "report_history", "report_missing",
     "report_revisions", "reports_of", "resolve_report_comment", "return_note", "return_report",
