@@ -64,3 +64,6 @@ def ensure_demo_plans() -> None:
         plan = services.start_plan(khirdalan.id, cycle, get_by_email("focal@example.org"),
                                    template)
         plan.is_demo = True
+    from .monitoring_demo import ensure_demo_monitoring
+
+    ensure_demo_monitoring()
