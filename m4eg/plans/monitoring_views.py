@@ -109,6 +109,10 @@ def _typed(form) -> dict:
 def edit_report(report_id):
     report = get_or_404(services.get_report(report_id), "plans.edit")
     if request.method == "GET":
+        if report.status not in services.REPORT_EDITABLE:
+            flash(_("This monitoring report is %(status)s and cannot be edited now.",
+                    status=report.status_label), "error")
+            return redirect(_to_report(report))
         return _report_page(report, "plans/monitoring_edit.html", typed=None, problems={},
                             version=report.version)
     version = to_int(request.form.get("version"), default=0)
