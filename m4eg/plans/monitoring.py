@@ -101,6 +101,18 @@ def reports_of(plan: Plan) -> list[MonitoringReport]:
         .order_by(MonitoringRound.ends_on.desc(), MonitoringReport.id.desc())))
 
 
+def reports_in_rounds() -> list[MonitoringReport]:
+    """Every monitoring report for the coordinators' list: those waiting for review first
+    (oldest submission first), then the others by round, latest first."""
+    waiting = {ReportStatus.SUBMITTED: 0, ReportStatus.IN_REVIEW: 1}
+    reports = list(db.session.scalars(select(MonitoringReport).join(MonitoringRound)
+                                      .order_by(MonitoringRound.ends_on.desc(),
+                                                MonitoringReport.id)))
+    return sorted(reports, key=lambda r: (waiting.get(r.status, 2),
+                                          r.submitted_at.timestamp() if r.submitted_at
+                                          and r.status in waiting else 0))
+
+
 def rounds_to_report(plan: Plan) -> list[MonitoringRound]:
     """The rounds of the plan's cycle that the plan has no report for yet (none unless the
     plan is approved)."""

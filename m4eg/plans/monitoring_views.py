@@ -51,7 +51,8 @@ def rounds():
             starts_on=form.starts_on.data, ends_on=form.ends_on.data,
             deadline=form.deadline.data),
         page=lambda: render_template("plans/monitoring_rounds.html", form=form,
-                                     rounds=services.rounds()),
+                                     rounds=services.rounds(),
+                                     reports=services.reports_in_rounds()),
         then=url_for("plans.rounds"), done=_("The reporting round has been created."))
 
 

@@ -48,6 +48,7 @@ from .monitoring import (
     report_history,
     report_missing,
     report_revisions,
+    reports_in_rounds,
     reports_of,
     resolve_report_comment,
     return_note,
@@ -115,7 +116,8 @@ __all__ = [
     "get_report",
     "get_report_comment", "get_round", "monitoring_figures", "plan_findings", "plan_progress",
     "plan_rows", "report_comments", "report_findings", "report_history", "report_missing",
-    "report_revisions", "reports_of", "resolve_report_comment", "return_note", "return_report",
+    "report_revisions", "reports_in_rounds", "reports_of", "resolve_report_comment",
+    "return_note", "return_report",
     "rounds", "rounds_to_report", "save_report", "save_round", "source_labels", "start_report",
     "start_report_review", "submit_report",
 ]

@@ -284,3 +284,20 @@ def test_coordinators_set_rounds_and_a_bad_period_is_refused(app, client, approv
     data.update(starts_on="2026-01-01", ends_on="2026-12-31")
     assert client.post("/az/plans/rounds", data=data).status_code == 302
     assert "2026" in client.get("/az/plans/rounds").get_data(as_text=True)
+
+
+def test_coordinators_find_the_reports_waiting_for_review_first(app, client, approved):
+    log_in(client, approved["focal"])
+    report_id = _start(client, approved)
+    client.post(f"/en/plans/monitoring/{report_id}/edit", data=report_form(1))
+    client.post(f"/en/plans/monitoring/{report_id}/submit")
+    log_in(client, approved["coordinator"])
+    assert "/en/plans/rounds" in client.get("/en/plans/queue").get_data(as_text=True)
+    page = client.get("/en/plans/rounds").get_data(as_text=True)
+    listed = page.split("<h2>Monitoring reports</h2>", 1)[1]
+    assert f"/en/plans/monitoring/{report_id}" in listed and "Submitted" in listed
+    # Once submitted, the form is closed: its address opens the report's page.
+    log_in(client, approved["focal"])
+    response = client.get(f"/en/plans/monitoring/{report_id}/edit")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/en/plans/monitoring/{report_id}")
