@@ -35,6 +35,7 @@ from .monitoring_models import (
     ReportStatus,
 )
 from .notifications import _public_link
+from .review import _diff_lines as diff_lines
 
 NARRATIVE = (("changed", _l("What changed")), ("learnt", _l("What was learnt")),
              ("help", _l("What needs help")))
@@ -407,6 +408,50 @@ def report_history(report: MonitoringReport) -> list[dict]:
             "status": str(status.label) if status else "",
             "note": event.note if event.action == PlanAction.REPORT_RETURNED else ""})
     return entries
+
+
+def report_as_text(report: MonitoringReport, content: dict, lang: str) -> dict[str, list]:
+    """The report's sections as plain lines in ``lang`` (for the diff between revisions and
+    the two versions of a refused save): one line per action and per target."""
+    actions, targets = plan_rows(report)
+    labels = source_labels(report.plan, lang)
+    entries = {e["row"]: e for e in (content or {}).get("actions") or []}
+    actuals = {e["row"]: e for e in (content or {}).get("targets") or []}
+
+    def number(value):
+        return "—" if value is None else format_number(value, locale=lang)
+
+    action_lines = []
+    for action in actions:
+        entry = entries.get(action["row"], {})
+        status = ActionProgress.parse(entry.get("status"))
+        parts = [f"{_('Status')}: {status.label if status else '—'}"]
+        if entry.get("reason"):
+            parts.append(f"{_('Reason')}: {entry['reason']}")
+        parts.append(f"{_('Share done')}: {number(entry.get('done_pct'))} %")
+        parts += [f"{labels.get(k, k)}: {number(v)}" for k, v in (entry.get("spent") or {}).items()]
+        if entry.get("note"):
+            parts.append(f"{_('Note')}: {entry['note']}")
+        action_lines.append(f"{action['name']} | " + " | ".join(parts))
+    target_lines = [f"{t['name']}: {number(actuals.get(t['row'], {}).get('actual'))} "
+                    f"({actuals.get(t['row'], {}).get('date') or '—'})" for t in targets]
+    narrative_lines = []
+    for key, label in NARRATIVE:
+        text = ((content or {}).get("narrative") or {}).get(key) or "—"
+        narrative_lines += [f"{label}:", *[f"  {line}" for line in text.splitlines()]]
+    return {"actions": action_lines, "targets": target_lines, "narrative": narrative_lines}
+
+
+def report_diff(report: MonitoringReport, old: dict, new: dict, lang: str) -> list[dict]:
+    """A readable diff per section between two contents of the report (the plans' own
+    line diff)."""
+    before, after = report_as_text(report, old, lang), report_as_text(report, new, lang)
+    result = []
+    for key, label in SECTIONS.items():
+        lines = diff_lines(before[key], after[key])
+        result.append({"title": str(label), "lines": lines,
+                       "changed": any(kind != "same" for kind, _line in lines)})
+    return result
 
 
 # ---------------------------------------------------------------- comments

@@ -124,9 +124,16 @@ def edit_report(report_id):
         db.session.rollback()
         conflict = isinstance(error, services.PlanConflict)
         db.session.refresh(report)
+        versions = None
+        if conflict:
+            mine, _problems = services.parse_report(report, request.form, current_language())
+            versions = {"theirs": services.report_as_text(report, report.content,
+                                                          current_language()),
+                        "mine": services.report_as_text(report, mine, current_language()),
+                        "by": report.updated_by, "at": report.updated_at}
         return _report_page(report, "plans/monitoring_edit.html", 409 if conflict else 400,
                             typed=_typed(request.form), problems=error.problems,
-                            message=error.message,
+                            message=error.message, conflict=versions,
                             version=report.version if conflict else version)
     db.session.commit()
     flash(_("Saved."), "success")
@@ -203,6 +210,19 @@ def resolve_report_comment(report_id, comment_id):
 @allow(AUTHENTICATED)
 def report_history(report_id):
     report = get_or_404(services.get_report(report_id), "plans.read")
+    revisions = services.report_revisions(report)
+    numbers = [r.number for r in revisions]
+    a, b = to_int(request.args.get("a")), to_int(request.args.get("b"))
+    comparison = None
+    if len(revisions) >= 2:
+        a = a if a in numbers else numbers[-2]
+        b = b if b in numbers else numbers[-1]
+        by_number = {r.number: r for r in revisions}
+        comparison = services.report_diff(report, by_number[a].content,
+                                          by_number[b].content, current_language())
+    elif revisions:
+        comparison = services.report_diff(report, revisions[0].content, report.content,
+                                          current_language())
     return render_template("plans/monitoring_history.html", report=report, plan=report.plan,
-                           entries=services.report_history(report),
-                           revisions=services.report_revisions(report))
+                           entries=services.report_history(report), revisions=revisions,
+                           comparison=comparison, a=a, b=b)

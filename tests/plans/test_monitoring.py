@@ -301,3 +301,35 @@ def test_coordinators_find_the_reports_waiting_for_review_first(app, client, app
     response = client.get(f"/en/plans/monitoring/{report_id}/edit")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/en/plans/monitoring/{report_id}")
+
+
+def test_the_history_compares_revisions_and_a_stale_save_shows_both_versions(app, client,
+                                                                              approved):
+    log_in(client, approved["focal"])
+    report_id = _start(client, approved)
+    client.post(f"/en/plans/monitoring/{report_id}/edit", data=report_form(1))
+    client.post(f"/en/plans/monitoring/{report_id}/submit")
+    log_in(client, approved["coordinator"])
+    client.post(f"/en/plans/monitoring/{report_id}/review")
+    client.post(f"/en/plans/monitoring/{report_id}/return", data={"note": "Source?"})
+    log_in(client, approved["focal"])
+    with app.app_context():
+        version = db.session.get(MonitoringReport, report_id).version
+    data = report_form(version, narrative="Guesthouses opened (tourism register).")
+    assert client.post(f"/en/plans/monitoring/{report_id}/edit", data=data).status_code == 302
+    client.post(f"/en/plans/monitoring/{report_id}/submit")
+    page = client.get(f"/en/plans/monitoring/{report_id}/history").get_data(as_text=True)
+    assert "Revision 2" in page
+    assert "− " in page and "+ " in page and "Guesthouses opened (tourism register)." in page
+
+    # A save on a version someone else saved after: 409, both versions side by side.
+    log_in(client, approved["coordinator"])
+    client.post(f"/en/plans/monitoring/{report_id}/review")
+    client.post(f"/en/plans/monitoring/{report_id}/return", data={"note": "Again."})
+    log_in(client, approved["focal"])
+    stale = report_form(version, narrative="My older text.")
+    response = client.post(f"/en/plans/monitoring/{report_id}/edit", data=stale)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Two versions of this report" in page and "My older text." in page
+    assert "Guesthouses opened (tourism register)." in page
