@@ -37,7 +37,7 @@ _REF = {"$ref": "#/components/schemas/Municipality"}
 # The keys of m4eg.figures.services.KEYS (the API may not import the figures' internals).
 FIGURE_KEYS = ("members", "deep_demonstrators", "new_members", "communications_reach",
                "events", "event_participants", "ulc_staff", "plans_submitted",
-               "plans_approved")
+               "plans_approved", "plans_monitored", "actions_completed", "budget_mobilised")
 _MONTH = {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}
 _FIGURE_PARAMETERS = [
     {"name": "from", "in": "query", "schema": _MONTH, "description": "First month, YYYY-MM."},

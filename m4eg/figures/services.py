@@ -124,7 +124,8 @@ class Figure:
 
 
 KEYS = ("members", "deep_demonstrators", "new_members", "communications_reach", "events",
-        "event_participants", "ulc_staff", "plans_submitted", "plans_approved")
+        "event_participants", "ulc_staff", "plans_submitted", "plans_approved",
+        "plans_monitored", "actions_completed", "budget_mobilised")
 # The programme's definition of an event (the annual report 2023–2024 counts the Deep
 # Demonstrators meeting, the two study tours and the ULC launch in-person sessions): kinds
 # with no row in activity_kinds take this (the migration writes the same rows).
@@ -148,6 +149,8 @@ def compute(period: Period) -> list[Figure]:
     kinds = counting_kinds()
     participants = events["participants"]
     plan_counts = plans.plan_figures(start, end)
+    monitored = plans.monitoring_figures(start, end)
+    sources = plans.funding_source_labels()
     new_members, why_not = count_new_members(period)
     return [
         Figure("members", _l("Members of the network"), sum(by_type.values()),
@@ -182,6 +185,18 @@ def compute(period: Period) -> list[Figure]:
                source=_l("Plans first submitted in the period")),
         Figure("plans_approved", _l("P4EG plans approved"), plan_counts["approved"],
                source=_l("Plans approved in the period")),
+        Figure("plans_monitored", _l("P4EG plans with an accepted monitoring report"),
+               monitored["plans"],
+               source=_l("Plans with a monitoring report accepted in the period")),
+        Figure("actions_completed", _l("P4EG plan actions completed"), monitored["completed"],
+               source=_l("Plan actions marked completed in the monitoring reports accepted "
+                         "in the period (each action of a plan once)")),
+        Figure("budget_mobilised", _l("Budget mobilised for P4EG plans (AZN)"),
+               round(sum(monitored["spent"].values())),
+               [(key, label, round(monitored["spent"][key]))
+                for key, label in sources.items() if monitored["spent"].get(key)],
+               _l("Money reported spent, by funding source, in the monitoring reports "
+                  "accepted in the period")),
     ]
 
 

@@ -53,7 +53,8 @@ def export():
 
 
 ELSEWHERE = {"ulc_staff": "courses.reports", "plans_submitted": "plans.queue",
-             "plans_approved": "plans.queue"}
+             "plans_approved": "plans.queue", "plans_monitored": "plans.queue",
+             "actions_completed": "plans.queue", "budget_mobilised": "plans.queue"}
 
 
 @bp.route("/<key>/records")

@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from ..core.sections import register_section
     from . import (  # noqa: F401
         blockform,
+        monitoring_views,
         policies,
         services,
         views,
@@ -20,12 +21,14 @@ def init_app(app: Flask) -> None:
         views_workbook,
     )
     from .models import PlanStatus
+    from .monitoring_models import ReportStatus
 
     app.register_blueprint(bp, url_prefix="/<lang:lang_code>/plans")
     # An approved plan's public page lives under its member's page.
     app.add_url_rule("/<lang:lang_code>/municipalities/<slug>/plans/<int:plan_id>",
                      endpoint="plans.open_plan", view_func=views_public.open_plan)
     # The templates name the block form's inputs and compare statuses through these.
-    app.jinja_env.globals.update(plan_blockform=blockform, PlanStatus=PlanStatus)
+    app.jinja_env.globals.update(plan_blockform=blockform, PlanStatus=PlanStatus,
+                                 ReportStatus=ReportStatus)
     register_section(app, "member", "plans", views.member_section, order=20)
     register_personal_data(app, "plans", export=services.export_for_user)

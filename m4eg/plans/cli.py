@@ -71,6 +71,10 @@ def ensure_demo_plans() -> None:
             services.add_comment(plan, "vision", "(Demo) Could the vision name the two or three "
                                  "sectors the municipality wants to grow first?", reviewer)
 
+    from .monitoring_demo import ensure_demo_monitoring
+
+    ensure_demo_monitoring()
+
 
 def _demo_value(item: dict):
     """A valid placeholder for a template field or column (the demo plan is an example)."""

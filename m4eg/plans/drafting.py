@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from ..core.numbers import NumberInputError, format_number, number_examples, parse_number
 from ..core.params import to_int
+from ..core.text import search_fold
 from ..core.time import as_utc, utcnow
 from ..extensions import db
 from . import blockform
@@ -32,11 +33,13 @@ from .models import (
 TEXT_MAX = 20_000
 
 
-def record_event(plan, user, action, from_status, to_status, note="") -> None:
-    """Add an entry to the plan's history (who did what, and the status it reached)."""
+def record_event(plan, user, action, from_status, to_status, note="", *,
+                 report_id=None) -> None:
+    """Add an entry to the plan's history (who did what, and the status it reached), or with
+    ``report_id`` to the history of one of its monitoring reports."""
     db.session.add(PlanEvent(plan_id=plan.id, actor_id=getattr(user, "id", None),
                              action=action, from_status=from_status, to_status=to_status,
-                             note=note))
+                             note=note, report_id=report_id))
 
 
 def start_plan(municipality_id: int, cycle: Cycle, user, template: PlanTemplate) -> Plan:
@@ -164,6 +167,12 @@ def clean_text(raw: str) -> str:
 
 
 CELL_MAX = 1000
+
+
+def read_cell(raw, column: dict, errors: list, label: str):
+    """One value as typed, read like a table cell of type ``column["type"]`` (number, date,
+    choice, sdgs or text) in the page's language; problems are appended to ``errors``."""
+    return _cell(raw, column, errors, label)
 
 
 def _cell(raw, column, errors, label):
@@ -401,12 +410,15 @@ def totals(plan: Plan) -> dict:
     """Action-plan budget totals (computed, never typed): by funding source, and by year with
     a multi-year action's budget spread over its years in proportion to its months (an
     action without an end date counts in its start year; one without a start in none)."""
-    rows = ((plan.content or {}).get("actions", {}) or {}).get("action_plan") or []
+    actions = (plan.content or {}).get("actions", {}) or {}
+    rows = actions.get("action_plan") or []
+    lines = funding_lines(actions)
     by_source, by_year = defaultdict(float), defaultdict(float)
     unscheduled = 0.0
     for row in rows:
         budget = row.get("budget_azn") or 0
-        by_source[row.get("funding_source") or "other"] += budget
+        for source, amount in sources_of(row, lines).items():
+            by_source[source] += amount
         if not row.get("start"):
             unscheduled += budget
             continue
@@ -418,6 +430,33 @@ def totals(plan: Plan) -> dict:
             by_year[str(year)] += budget * share / count
     return {"by_source": dict(by_source), "by_year": dict(sorted(by_year.items())),
             "unscheduled": unscheduled, "total": sum(by_source.values())}
+
+
+def action_key(name) -> str:
+    """An action's name as funding lines and monitoring refer to it: case, spacing and
+    Azerbaijani letters typed without an Azerbaijani keyboard do not matter."""
+    return " ".join(search_fold(str(name or "")).split())
+
+
+def funding_lines(actions_block: dict) -> dict[str, dict[str, float]]:
+    """The action block's funding lines (template version 3 on) by action, then source."""
+    by_action: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for line in actions_block.get("funding_lines") or []:
+        if line.get("action"):
+            by_action[action_key(line["action"])][line.get("funding_source") or "other"] += (
+                line.get("budget_azn") or 0)
+    return by_action
+
+
+def sources_of(row: dict, lines: dict) -> dict[str, float]:
+    """An action's budget by funding source: its funding lines where it has any (scaled to
+    its budget, so that totals always add up to the budgets), else its one source."""
+    budget = row.get("budget_azn") or 0
+    own = lines.get(action_key(row.get("action")))
+    total = sum(own.values()) if own else 0
+    if not total:
+        return {row.get("funding_source") or "other": budget}
+    return {source: budget * amount / total for source, amount in own.items()}
 
 
 def budget_tables(plan: Plan, lang: str) -> dict:

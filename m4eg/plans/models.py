@@ -63,6 +63,13 @@ class PlanAction(_Stored):
     COMMENTED = "commented", _l("commented on")
     REPLIED = "replied", _l("replied on")
     RESOLVED = "resolved", _l("marked a comment resolved on")
+    # A monitoring report's history (events with a report_id).
+    REPORT_STARTED = "report_started", _l("started the monitoring report")
+    REPORT_SAVED = "report_saved", _l("saved the monitoring report")
+    REPORT_SUBMITTED = "report_submitted", _l("submitted the monitoring report")
+    REPORT_REVIEW_STARTED = "report_review_started", _l("took the monitoring report into review")
+    REPORT_RETURNED = "report_returned", _l("returned the monitoring report for changes")
+    REPORT_ACCEPTED = "report_accepted", _l("accepted the monitoring report")
 
 
 # The statuses in which the municipality may still write in its plan.
@@ -206,6 +213,9 @@ class Comment(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("plan_comments.id"), index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set on a comment about a monitoring report of the plan (None: about the plan itself).
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_reports.id"),
+                                                  index=True)
 
     author = relationship("User", lazy="joined", foreign_keys=[author_id])
     resolved_by = relationship("User", lazy="joined", foreign_keys=[resolved_by_id])
@@ -229,6 +239,9 @@ class PlanEvent(db.Model):
     to_status: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set on an event of a monitoring report of the plan (None: of the plan itself).
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_reports.id"),
+                                                  index=True)
 
     actor = relationship("User", lazy="joined")
 

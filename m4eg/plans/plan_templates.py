@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..core import time as clock
 from ..extensions import db
-from . import extensions
+from . import checks, extensions
 from .errors import PlanError
 from .models import Cycle, Plan, PlanTemplate
 
@@ -56,6 +56,7 @@ def _check_template(definition, path) -> None:
             bilingual(field.get("label"), f"{block['key']}.{field['key']} label")
             if field["type"] not in ("text", "number", "choice", "table"):
                 raise ValueError(f"{path}: {field['key']}: unknown type {field['type']}")
+    checks.validate(definition, path)
 
 
 def latest_template(code: str = "p4eg") -> PlanTemplate | None:

@@ -10,14 +10,14 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import lazyload
 
 from ..core import time as clock
 from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
-from . import extensions, notifications
+from . import checks, extensions, notifications, workflow
 from .drafting import as_text, clean_text, missing, progress, record_event
 from .errors import PlanError
 from .models import (
@@ -115,7 +115,8 @@ def revisions(plan: Plan) -> list[Revision]:
 def comments(plan: Plan) -> dict[str, list[dict]]:
     """Each block's threads, oldest first: ``{"comment": …, "replies": […]}`` (one query)."""
     grouped, threads = defaultdict(list), {}
-    for comment in db.session.scalars(select(Comment).where(Comment.plan_id == plan.id)
+    for comment in db.session.scalars(select(Comment).where(Comment.plan_id == plan.id,
+                                                            Comment.report_id.is_(None))
                                       .order_by(Comment.created_at, Comment.id)):
         if comment.parent_id is None:
             threads[comment.id] = {"comment": comment, "replies": []}
@@ -126,7 +127,8 @@ def comments(plan: Plan) -> dict[str, list[dict]]:
 
 
 def events(plan: Plan) -> list[PlanEvent]:
-    return list(db.session.scalars(select(PlanEvent).where(PlanEvent.plan_id == plan.id)
+    return list(db.session.scalars(select(PlanEvent).where(PlanEvent.plan_id == plan.id,
+                                                           PlanEvent.report_id.is_(None))
                                    .order_by(PlanEvent.at, PlanEvent.id)))
 
 
@@ -139,22 +141,13 @@ def status_for(municipality_id: int) -> list[Plan]:
 
 
 def _move(plan: Plan, user, allowed_from: set, to_status: str, action: str, note="") -> None:
-    if plan.status not in allowed_from:
-        raise PlanError(_l("A plan that is %(status)s cannot be %(action)s.",
-                           status=plan.status_label, action=_action_label(action)))
-    before = plan.status
-    # The status seen is the UPDATE's condition: of two people acting on the plan at once
-    # (two reviewers, or a save racing a submission) only one moves it.
-    moved = db.session.execute(
-        update(Plan).where(Plan.id == plan.id, Plan.status == before)
-        .values(status=to_status, version=Plan.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False))
-    if moved.rowcount != 1:
-        db.session.refresh(plan)
-        raise PlanError(_l("Someone else changed this plan a moment ago: it is now "
-                           "%(status)s. Look at it again before you act.",
-                           status=plan.status_label))
-    db.session.expire(plan, ["status", "version", "updated_at"])
+    before = workflow.move(
+        plan, Plan, allowed_from, to_status,
+        refused=lambda: _l("A plan that is %(status)s cannot be %(action)s.",
+                           status=plan.status_label, action=_action_label(action)),
+        raced=lambda: _l("Someone else changed this plan a moment ago: it is now "
+                         "%(status)s. Look at it again before you act.",
+                         status=plan.status_label))
     record_event(plan, user, action, before, to_status, note)
     db.session.flush()
     notifications.notify(plan, action, note)
@@ -173,16 +166,16 @@ def submit(plan: Plan, user) -> Revision:
     if plan.status in EDITABLE and gaps:
         raise PlanError(_l("The plan cannot be submitted yet: some required fields are "
                            "empty."), problems={"missing": gaps})
+    blocking = checks.blocking(checks.plan_findings(plan)) if plan.status in EDITABLE else []
+    if blocking:
+        raise PlanError(_l("The plan cannot be submitted yet: the checks below must pass "
+                           "first."), problems={"checks": blocking})
     _move(plan, user, EDITABLE, PlanStatus.SUBMITTED, PlanAction.SUBMITTED)
     # Read after the status UPDATE holds the plan's row: a save that committed before it is
     # in the revision, and one that comes after it is refused (the plan is no longer a draft).
     db.session.expire(plan, ["blocks"])
-    number = (db.session.scalar(select(func.max(Revision.number))
-                                .where(Revision.plan_id == plan.id)) or 0) + 1
-    revision = Revision(plan_id=plan.id, number=number, content=plan.content,
-                        submitted_by_id=getattr(user, "id", None))
+    revision = workflow.freeze(Revision, Revision.plan_id, plan.id, plan.content, user)
     plan.submitted_at = plan.submitted_at or utcnow()
-    db.session.add(revision)
     db.session.flush()
     return revision
 
@@ -208,7 +201,8 @@ def reviewer_note(plan: Plan) -> PlanEvent | None:
     if plan.status != PlanStatus.CHANGES_REQUESTED:
         return None
     return db.session.scalar(select(PlanEvent).where(
-        PlanEvent.plan_id == plan.id, PlanEvent.action == PlanAction.CHANGES_REQUESTED)
+        PlanEvent.plan_id == plan.id, PlanEvent.action == PlanAction.CHANGES_REQUESTED,
+        PlanEvent.report_id.is_(None))
         .order_by(PlanEvent.at.desc(), PlanEvent.id.desc()).limit(1))
 
 
@@ -262,7 +256,7 @@ def open_comment_counts(plan: Plan) -> dict[str, int]:
     return dict(db.session.execute(
         select(Comment.block_key, func.count(Comment.id))
         .where(Comment.plan_id == plan.id, Comment.parent_id.is_(None),
-               Comment.resolved_at.is_(None))
+               Comment.resolved_at.is_(None), Comment.report_id.is_(None))
         .group_by(Comment.block_key)).all())
 
 
@@ -273,7 +267,8 @@ def steps(plan: Plan) -> list[dict]:
     """The status as steps: each with its label and whether it is done, current or to come
     ("changes requested" is shown only when the plan went through it)."""
     reached = set(db.session.scalars(select(PlanEvent.to_status).where(
-        PlanEvent.plan_id == plan.id, PlanEvent.to_status.is_not(None))))
+        PlanEvent.plan_id == plan.id, PlanEvent.to_status.is_not(None),
+        PlanEvent.report_id.is_(None))))
     current = STEPS.index(plan.status) if plan.status in STEPS else 0
     result = []
     for index, key in enumerate(STEPS):

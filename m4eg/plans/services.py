@@ -7,6 +7,9 @@ below directly). The rules themselves live in focused modules:
   missing, the plan as text, budget totals;
 - :mod:`.review` — the queue, the state machine, comments, history, revisions and diffs;
 - :mod:`.notifications` — the mail of status changes and comments, deadline reminders;
+- :mod:`.monitoring` — reporting rounds and monitoring reports of approved plans;
+- :mod:`.checks` — the consistency checks a template version defines;
+- :mod:`.progress` — targets, actions and budget as the accepted monitoring reports show them;
 - :mod:`.blockform` — the block form's field names;
 - :mod:`.openplans` — approved plans in public, withholding one; :mod:`.extensions` —
   requests for more time and the deadline in force; :mod:`.workbook` — the offline workbook.
@@ -14,6 +17,7 @@ below directly). The rules themselves live in focused modules:
 
 from __future__ import annotations
 
+from .checks import blocking, plan_findings
 from .drafting import (
     TEXT_MAX,
     as_text,
@@ -30,6 +34,40 @@ from .drafting import (
 )
 from .errors import PlanConflict, PlanError
 from .models import EDITABLE, PlanAction, PlanStatus
+from .monitoring import (
+    NARRATIVE,
+    SECTIONS,
+    accept_report,
+    add_report_comment,
+    funding_source_labels,
+    get_report,
+    get_report_comment,
+    get_round,
+    monitoring_figures,
+    parse_report,
+    plan_rows,
+    report_as_text,
+    report_comments,
+    report_diff,
+    report_findings,
+    report_history,
+    report_missing,
+    report_revisions,
+    reports_in_rounds,
+    reports_of,
+    resolve_report_comment,
+    return_note,
+    return_report,
+    rounds,
+    rounds_to_report,
+    save_report,
+    save_round,
+    source_labels,
+    start_report,
+    start_report_review,
+    submit_report,
+)
+from .monitoring_models import NEEDS_REASON, REPORT_EDITABLE, ActionProgress, ReportStatus
 from .notifications import notify, plan_link, remind
 from .openplans import OpenFilters, get_open_plan, open_plans, open_plans_of, public_record
 from .plan_templates import (
@@ -41,6 +79,7 @@ from .plan_templates import (
     load_template,
     save_cycle,
 )
+from .progress import plan_progress
 from .review import (
     add_comment,
     approve,
@@ -84,4 +123,14 @@ __all__ = [
     "submit", "totals",
     # open plans (issue 21)
     "OpenFilters", "get_open_plan", "open_plans", "open_plans_of", "public_record",
+    # monitoring (issue 21, part A)
+    "NARRATIVE", "NEEDS_REASON", "REPORT_EDITABLE", "SECTIONS", "ActionProgress",
+    "ReportStatus", "accept_report", "add_report_comment", "blocking", "funding_source_labels",
+    "get_report",
+    "get_report_comment", "get_round", "monitoring_figures", "plan_findings", "plan_progress",
+    "plan_rows", "report_comments", "report_findings", "report_history", "report_missing",
+    "report_revisions", "reports_in_rounds", "reports_of", "resolve_report_comment",
+    "return_note", "return_report", "parse_report", "report_as_text", "report_diff",
+    "rounds", "rounds_to_report", "save_report", "save_round", "source_labels", "start_report",
+    "start_report_review", "submit_report",
 ]

@@ -32,6 +32,7 @@ from ..municipalities import services as municipalities
 from ..readiness import services as readiness
 from . import blockform, bp, services
 from .forms import ChangesForm, CommentForm, CycleForm, StartForm
+from .monitoring_views import plan_extras
 from .pdf import plan_pdf
 
 
@@ -153,7 +154,7 @@ def _overview(plan, http_status=200, **extra):
         comment_form=extra.pop("comment_form", None) or CommentForm(formdata=None),
         changes_form=extra.pop("changes_form", None) or ChangesForm(formdata=None),
         render_markdown=render_plan_text, readiness=_readiness(plan),
-        **{**_panels(plan), **extra}), http_status
+        **{**_panels(plan), **plan_extras(plan), **extra}), http_status
 
 
 def _panels(plan) -> dict:

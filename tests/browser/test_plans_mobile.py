@@ -53,6 +53,8 @@ def _block_values(template, key, *, actions_text):
                             else f"2027-0{1 + i % 9}-28"
                     elif column["key"] == "year":
                         value = "2027"
+                    elif column.get("year"):  # the baseline year (template v3)
+                        value = "2024"
                     elif kind == "number":
                         value = f"{(i + 1) * 125000}"
                     elif kind == "choice":

@@ -216,6 +216,7 @@ def _plans(ids):
     plan = f"/en/plans/{ids['plan']}"
     readers = {STAFF_A, FOCAL_A, COORDINATOR, ADMIN}
     commenters = {FOCAL_A, COORDINATOR, ADMIN}
+    report = f"/en/plans/monitoring/{ids['report']}"
     return [
         ("plans.index", GET, "/en/plans/", SIGNED_IN),
         ("plans.start", POST, "/en/plans/start", {FOCAL_A, FOCAL_B}),  # each for their own
@@ -251,6 +252,19 @@ def _plans(ids):
         ("plans.edit_cycle", BOTH, f"/en/plans/cycles/{ids['cycle']}/edit", NETWORK),
         ("plans.withhold", POST, f"{plan}/withhold", NETWORK),
         ("plans.publish", POST, f"{plan}/publish", NETWORK),
+        # Monitoring (an approved plan of A and its draft report).
+        ("plans.rounds", BOTH, "/en/plans/rounds", NETWORK),
+        ("plans.start_report", POST, f"/en/plans/{ids['approved']}/monitoring", {FOCAL_A}),
+        ("plans.report", GET, report, readers),
+        ("plans.report_history", GET, f"{report}/history", readers),
+        ("plans.edit_report", BOTH, f"{report}/edit", {FOCAL_A}),
+        ("plans.submit_report", BOTH, f"{report}/submit", {FOCAL_A}),
+        ("plans.report_comment", POST, f"{report}/comments", commenters),
+        ("plans.resolve_report_comment", POST,
+         f"{report}/comments/{ids['report_comment']}/resolve", commenters),
+        ("plans.review_report", POST, f"{report}/review", NETWORK),
+        ("plans.accept_report", BOTH, f"{report}/accept", NETWORK),
+        ("plans.return_report", POST, f"{report}/return", NETWORK),
     ]
 
 
@@ -295,7 +309,8 @@ LAST = ("accounts.logout", "accounts.end_all_sessions")
 ANY_IDS = dict.fromkeys(("message", "staff", "unconfirmed", "municipality", "lesson", "workshop",
                          "guest", "certificate", "option", "milestone", "plan", "comment",
                          "reach", "open_plan", "extension", "cycle", "managed", "network",
-                         "staff_a", "coordinator", "notification"), 1)
+                         "staff_a", "coordinator", "notification", "approved", "report",
+                         "report_comment"), 1)
 
 
 def _table(ids):
@@ -331,6 +346,7 @@ def _build():
     from m4eg.portfolios.models import Milestone
     from m4eg.reports import services as reports
     from m4eg.workshops.models import Workshop, WorkshopGuest
+    from tests.plans.monitoring_support import approve_plan
 
     members = {"a": get_by_slug("khirdalan").id, "b": get_by_slug("urva").id}
     owner = new_user("focal_point", municipality_id=members["a"], n=1)
@@ -353,6 +369,15 @@ def _build():
     # An approved plan of B, public (a plan of A stays a draft for the routes above).
     open_plan = plans.start_plan(members["b"], cycle, None, template)
     open_plan.status, open_plan.approved_at = "approved", utcnow()
+    earlier = plans.save_cycle(None, name="2022–2024", deadline=date(2024, 3, 31),
+                               reminder_days=14)
+    approved = plans.start_plan(members["a"], earlier, get_user(owner.id), template)
+    approve_plan(approved, get_user(owner.id), get_user(reviewer.id))
+    report = plans.start_report(approved, plans.save_round(
+        earlier, name="2023", starts_on=date(2023, 1, 1), ends_on=date(2023, 12, 31),
+        deadline=date(2024, 2, 28)), get_user(owner.id))
+    report_comment = plans.add_report_comment(report, "narrative", "A reviewer's question.",
+                                              get_user(reviewer.id))
     option = portfolios.get_by_slug(PORTFOLIO).options[0]
     milestone = db.session.scalar(select(Milestone.id).where(
         Milestone.option_id == option.id)) or portfolios.add_milestone(option, {
@@ -386,6 +411,7 @@ def _build():
     db.session.commit()
     return {"municipality": "khirdalan", "plan": plan.id, "comment": comment.id,
             "extension": extension.id, "cycle": cycle.id, "open_plan": open_plan.id,
+            "approved": approved.id, "report": report.id, "report_comment": report_comment.id,
             "option": option.id, "milestone": milestone, "workshop": workshop.id,
             "guest": guest.id,
             "certificate": "AAAA-BBBB-CCCC", "lesson": courses.get_course(COURSE).lessons[0].slug,

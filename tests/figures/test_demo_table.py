@@ -64,7 +64,8 @@ def test_the_demo_gives_the_reports_members_demonstrators_reach_and_new_members(
     assert "no year of joining" in api["new_members"]["unavailable_reason"]
     assert list(api) == ["members", "deep_demonstrators", "new_members",
                          "communications_reach", "events", "event_participants", "ulc_staff",
-                         "plans_submitted", "plans_approved"]
+                         "plans_submitted", "plans_approved", "plans_monitored",
+                         "actions_completed", "budget_mobilised"]
 
 
 def test_the_demo_events_are_the_reports_list_and_brussels_falls_outside(demo, client,

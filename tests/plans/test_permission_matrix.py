@@ -1,6 +1,8 @@
 """Who reaches which plan route: every role, with and without a confirmed affiliation, of the
 plan's municipality and of another, against every route of the plans domain."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -8,6 +10,7 @@ from m4eg.extensions import db
 from m4eg.plans import extensions, services
 from m4eg.plans.models import Plan, PlanTemplate
 from tests.plans.conftest import block_form
+from tests.plans.monitoring_support import approve_plan
 
 READ, WRITE, REVIEW = "read", "write", "review"
 ROUTES = (  # (method, path, what it needs)
@@ -41,6 +44,22 @@ ROUTES = (  # (method, path, what it needs)
     ("post", "/en/plans/cycles/{cycle}/edit", REVIEW),
     ("post", "/en/plans/{plan}/withhold", REVIEW),
     ("post", "/en/plans/{plan}/publish", REVIEW),
+    # Monitoring: an approved plan of the municipality and its report.
+    ("post", "/en/plans/{approved}/monitoring", WRITE),
+    ("get", "/en/plans/monitoring/{report}", READ),
+    ("get", "/en/plans/monitoring/{report}/history", READ),
+    ("get", "/en/plans/monitoring/{report}/edit", WRITE),
+    ("post", "/en/plans/monitoring/{report}/edit", WRITE),
+    ("get", "/en/plans/monitoring/{report}/submit", WRITE),
+    ("post", "/en/plans/monitoring/{report}/submit", WRITE),
+    ("post", "/en/plans/monitoring/{report}/comments", "comment"),
+    ("post", "/en/plans/monitoring/{report}/comments/{report_comment}/resolve", "comment"),
+    ("post", "/en/plans/monitoring/{report}/review", REVIEW),
+    ("get", "/en/plans/monitoring/{report}/accept", REVIEW),
+    ("post", "/en/plans/monitoring/{report}/accept", REVIEW),
+    ("post", "/en/plans/monitoring/{report}/return", REVIEW),
+    ("get", "/en/plans/rounds", REVIEW),
+    ("post", "/en/plans/rounds", REVIEW),
 )
 # Who may do what, as the permission mechanism must decide it.
 PEOPLE = {
@@ -68,9 +87,22 @@ def plan_ids(app, make_plan, member_id, make_user):
         comment = services.add_comment(plan, "vision", "Internal review comment.",
                                        get_user(reviewer.id))
         extension = extensions.ask(plan, get_user(owner.id), "Internal review comment.")
+        earlier = services.save_cycle(None, name="2022–2024", deadline=date(2024, 3, 31),
+                                      reminder_days=14)
+        approved = services.start_plan(khirdalan, earlier, get_user(owner.id), plan.template)
+        approve_plan(approved, get_user(owner.id), get_user(reviewer.id))
+        report = services.start_report(approved, services.save_round(
+            earlier, name="2023", starts_on=date(2023, 1, 1), ends_on=date(2023, 12, 31),
+            deadline=date(2024, 2, 28)), get_user(owner.id))
+        services.save_report(report, {"version": "1", "n-changed": "Internal progress note."},
+                             get_user(owner.id), version=1, lang="en")
+        report_comment = services.add_report_comment(report, "narrative",
+                                                     "Internal review comment.",
+                                                     get_user(reviewer.id))
         db.session.commit()
         return {"plan": plan.id, "comment": comment.id, "khirdalan": khirdalan,
-                "urva": member_id("urva"), "extension": extension.id,
+                "urva": member_id("urva"), "approved": approved.id, "report": report.id,
+                "report_comment": report_comment.id, "extension": extension.id,
                 "cycle": plan.cycle_id}
 
 
@@ -94,7 +126,9 @@ def test_each_person_reaches_exactly_the_plan_routes_they_may(app, client, login
         if reached != (needs in allowed):
             wrong.append(f"{method.upper()} {url}: {response.status_code}")
         if not reached:
-            assert "Internal review comment." not in response.get_data(as_text=True)
+            page = response.get_data(as_text=True)
+            assert "Internal review comment." not in page
+            assert "Internal progress note." not in page
     assert wrong == []
 
 

@@ -288,11 +288,12 @@ def _vision_title(template):
     return next(b for b in template.blocks if b["key"] == "vision")["title"]["az"]
 
 
-def test_plans_started_on_v1_keep_it_and_new_plans_start_on_v2(app, app_ctx, member_id,
-                                                                make_user):
+def test_plans_started_on_v1_keep_it_and_new_plans_start_on_the_newest(app, app_ctx,
+                                                                       member_id, make_user):
     from m4eg.plans.cli import DEFAULT_TEMPLATE, TEMPLATE_FILES
 
-    assert [path.name for path in TEMPLATE_FILES] == ["p4eg-v1.yml", "p4eg-v2.yml"]
+    assert [path.name for path in TEMPLATE_FILES] == ["p4eg-v1.yml", "p4eg-v2.yml",
+                                                   "p4eg-v3.yml"]
     focal = get_user(make_user(role="focal_point", municipality_id=member_id("khirdalan")).id)
     v1, _ = services.load_template(TEMPLATE_FILES[0])
     cycle = services.save_cycle(None, name="2025–2027", deadline=date(2030, 3, 31),
@@ -302,20 +303,20 @@ def test_plans_started_on_v1_keep_it_and_new_plans_start_on_v2(app, app_ctx, mem
     old_id = old.id
 
     result = app.test_cli_runner().invoke(args=["plans", "load-template"])
-    assert result.exit_code == 0 and "p4eg version 2: loaded" in result.output
-    assert DEFAULT_TEMPLATE.name == "p4eg-v2.yml"
+    assert result.exit_code == 0 and "p4eg version 3: loaded" in result.output
+    assert DEFAULT_TEMPLATE.name == "p4eg-v3.yml"
 
     db.session.expire_all()
     old = db.session.get(Plan, old_id)
     assert old.template.version == 1
     assert _vision_title(old.template) == "Baxış (vizyon) və hədəflər"
     latest = services.latest_template()
-    assert latest.version == 2
+    assert latest.version == 3
     new = services.start_plan(member_id("urva"), cycle, focal, latest)
-    assert new.template.version == 2 and _vision_title(new.template) == "Vizyon və hədəflər"
+    assert new.template.version == 3 and _vision_title(new.template) == "Vizyon və hədəflər"
     # Loading v1 again (as `flask demo load` does) changes neither plan nor the latest version.
     assert services.load_template(TEMPLATE_FILES[0]) == (v1, False)
-    assert services.latest_template().version == 2
+    assert services.latest_template().version == 3
 
 
 def test_demo_load_starts_the_demo_plan_on_the_newest_template(app, app_ctx, roster):
@@ -325,12 +326,12 @@ def test_demo_load_starts_the_demo_plan_on_the_newest_template(app, app_ctx, ros
     assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
     db.session.expire_all()
     versions = db.session.scalars(select(PlanTemplate.version).order_by(PlanTemplate.version))
-    assert list(versions) == [1, 2]
+    assert list(versions) == [1, 2, 3]
     (plan,) = services.plans_of(get_by_slug("khirdalan").id)
-    assert plan.template.version == 2
+    assert plan.template.version == 3
 
 
-def test_template_v2_speaks_the_glossary(app_ctx):
+def test_templates_from_v2_speak_the_glossary(app_ctx):
     """v2 exists to use the glossary's terms; v1 stays as released (plans started on it)."""
     import yaml
 
@@ -343,9 +344,9 @@ def test_template_v2_speaks_the_glossary(app_ctx):
                                   "dayandırmaq")
                 if term in texts]
 
-    v1, v2 = TEMPLATE_FILES
+    v1, v2, v3 = TEMPLATE_FILES
     assert wrong_terms(v1)  # what v2 corrects
-    assert wrong_terms(v2) == []
+    assert wrong_terms(v2) == [] and wrong_terms(v3) == []
     assert services.load_template(v2)[0].definition["version"] == 2
 
 
