@@ -73,7 +73,11 @@
     var files = [];
     document.querySelectorAll("link[rel=stylesheet][href], link[rel=icon][href], script[src], img[src]")
       .forEach(function (node) { files.push(node.getAttribute("href") || node.getAttribute("src")); });
-    return pages.concat(shared, files);
+    // Once each: Cache.addAll refuses a list that names a file twice (the EU emblem stands in
+    // the header and the footer).
+    return pages.concat(shared, files).filter(function (url, i, all) {
+      return all.indexOf(url) === i;
+    });
   }
 
   function keep() {

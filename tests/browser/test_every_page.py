@@ -38,7 +38,7 @@ TAP = 44
 MAX_PAGES_PER_ROLE = 90
 BLOCKING_IMPACTS = {"serious", "critical"}
 # Links the crawl never follows: downloads and files, the API, static files.
-SKIP_PATH = re.compile(r"\.(csv|xlsx|pdf|docx|ics|json|js)$|^/(static|api)/|^/healthz")
+SKIP_PATH = re.compile(r"\.(csv|xlsx|pdf|docx|ics|json|js|zip)$|^/(static|api)/|^/healthz")
 SKIP_ENDPOINTS = {"accounts.logout", "static", "root.choose_language", "root.service_worker",
                   "csp_report"}
 # Pages of areas that other branches rewrite at the same time (plans, readiness): the

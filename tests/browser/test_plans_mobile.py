@@ -141,7 +141,8 @@ def _small_targets(page):
         'main button, main .button, main select, main input:not([type=hidden]), main textarea,'
         + ' main summary')]
         .filter(e => e.offsetParent !== null)
-        .map(e => [e, e.getBoundingClientRect()])
+        // A checkbox or radio is tapped through its row: the label beside it takes the tap.
+        .map(e => [e, (e.closest('.check-row, .field.checkbox') || e).getBoundingClientRect()])
         .filter(([e, r]) => r.height < 44 || r.width < 44)
         .map(([e, r]) => `${e.tagName}#${e.id}.${e.className} `
                          + `${Math.round(r.width)}x${Math.round(r.height)}`)
