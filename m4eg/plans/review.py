@@ -422,11 +422,13 @@ def municipality_summary(municipality_id: int, today: date | None = None) -> dic
         return None
     plan = plans[0]
     editable = plan.status in EDITABLE
-    reminder_on = plan.cycle.deadline - timedelta(days=plan.cycle.reminder_days)
+    deadline = extensions.deadline_for(plan.municipality_id, plan.cycle)
+    reminder_on = deadline - timedelta(days=plan.cycle.reminder_days)
     done, total = progress(plan)
     open_counts = open_comment_counts(plan)
     return {"plan": plan, "steps": steps(plan), "done": done, "sections": total,
-            "days_left": (plan.cycle.deadline - today).days if editable else None,
+            "deadline": deadline, "extended": deadline != plan.cycle.deadline,
+            "days_left": (deadline - today).days if editable else None,
             "open_comments": sum(open_counts.values()),
             "first_open": next(iter(open_counts), None),
             "reminder_on": reminder_on if editable and reminder_on >= today else None,

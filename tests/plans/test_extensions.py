@@ -168,3 +168,37 @@ def test_a_coordinator_edits_a_cycles_deadline_and_reminder_days(app, client, se
             date(2030, 5, 31), 30, 2)
     page = client.get(f"/en/plans/{setup['plan']}").get_data(as_text=True)
     assert "May 31, 2030" in page
+
+
+def _grant(app, setup, new=date(2030, 6, 30)):
+    from m4eg.accounts.services import get_user
+
+    with app.test_request_context("/en/"):
+        plan = db.session.get(Plan, setup["plan"])
+        extension = extensions.ask(plan, get_user(setup["focal"].id), "More time",
+                                   today=date(2030, 3, 1))
+        extensions.grant(extension, get_user(setup["coordinator"].id), new,
+                         today=date(2030, 3, 1))
+        db.session.commit()
+
+
+def test_the_home_and_the_queue_export_show_the_granted_date(app, client, setup):
+    _grant(app, setup)
+    log_in(client, setup["focal"].email)
+    home = client.get("/en/").get_data(as_text=True)
+    assert "June 30, 2030 (extended)" in home and "March 31, 2030" not in home
+    log_in(client, setup["coordinator"].email)
+    exported = client.get("/en/plans/queue.csv").get_data(as_text=True)
+    assert "Jun 30, 2030" in exported and "Mar 31, 2030" not in exported
+
+
+def test_the_queue_shows_no_days_left_for_a_plan_handed_in(app, client, setup):
+    with app.app_context():
+        db.session.get(Plan, setup["plan"]).status = "approved"
+        db.session.commit()
+    log_in(client, setup["coordinator"].email)
+    page = client.get("/en/plans/queue").get_data(as_text=True)
+    cell = page.split("data-label=\"Days left\">")[1].split("<")[0]
+    assert cell == "—"
+    exported = client.get("/en/plans/queue.csv").get_data(as_text=True).splitlines()
+    assert exported[1].endswith('2030",,,0') or exported[1].split('"')[2].startswith(",,")
