@@ -17,7 +17,7 @@ from flask import current_app, g, has_app_context
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import services as accounts
@@ -100,7 +100,9 @@ def requests() -> list[DeadlineExtension]:
 
 
 def pending_count() -> int:
-    return len([r for r in requests() if r.status == ExtensionStatus.PENDING])
+    """How many requests wait for a coordinator's decision: one query."""
+    return db.session.scalar(select(func.count(DeadlineExtension.id)).where(
+        DeadlineExtension.status == ExtensionStatus.PENDING.value)) or 0
 
 
 def _reason(text: str, field: str) -> str:

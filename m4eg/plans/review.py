@@ -438,7 +438,9 @@ def municipality_summary(municipality_id: int, today: date | None = None) -> dic
 def network_summary(today: date | None = None, limit: int = 5) -> dict:
     """What a coordinator's home shows of the plans: how many at each status, and the
     overdue ones (past their cycle's deadline, not submitted): the first ``limit`` and how
-    many in all. A constant number of queries."""
+    many in all, and how many extension requests wait for a decision. A constant number of
+    queries."""
     return {"by_status": status_counts(),
+            "extensions_pending": extensions.pending_count(),
             "overdue": queue(overdue=True, today=today, limit=limit),
             "overdue_count": queue_count(overdue=True, today=today)}

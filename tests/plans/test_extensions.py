@@ -202,3 +202,17 @@ def test_the_queue_shows_no_days_left_for_a_plan_handed_in(app, client, setup):
     assert cell == "—"
     exported = client.get("/en/plans/queue.csv").get_data(as_text=True).splitlines()
     assert exported[1].endswith('2030",,,0') or exported[1].split('"')[2].startswith(",,")
+
+
+def test_the_coordinator_home_counts_the_requests_waiting(app, client, setup):
+    from m4eg.accounts.services import get_user
+
+    log_in(client, setup["coordinator"].email)
+    assert "No request for more time waits" in client.get("/en/").get_data(as_text=True)
+    with app.test_request_context("/en/"):
+        extensions.ask(db.session.get(Plan, setup["plan"]), get_user(setup["focal"].id),
+                       "More time", today=date(2030, 3, 1))
+        db.session.commit()
+    home = client.get("/en/").get_data(as_text=True)
+    assert ('<a href="/en/plans/extensions"><strong>1 request for more time waits for a '
+            'decision') in home
