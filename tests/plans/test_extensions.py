@@ -216,3 +216,19 @@ def test_the_coordinator_home_counts_the_requests_waiting(app, client, setup):
     home = client.get("/en/").get_data(as_text=True)
     assert ('<a href="/en/plans/extensions"><strong>1 request for more time waits for a '
             'decision') in home
+
+
+def test_asking_and_deciding_notify_in_the_platform(app, client, setup):
+    from m4eg.notifications.models import Notification
+
+    _grant(app, setup)
+    with app.app_context():
+        rows = {(n.user_id, n.kind, n.title_en) for n in db.session.scalars(
+            select(Notification))}
+    assert (setup["coordinator"].id, "plan_extension",
+            "Khirdalan City Municipality asks for more time for its P4EG plan") in rows
+    assert (setup["focal"].id, "plan_extension",
+            "More time for your P4EG plan is granted: until June 30, 2030") in rows
+    log_in(client, setup["focal"].email)
+    assert "More time for your P4EG plan is granted" in client.get(
+        "/en/notifications/").get_data(as_text=True)
