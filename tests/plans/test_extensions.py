@@ -232,3 +232,13 @@ def test_asking_and_deciding_notify_in_the_platform(app, client, setup):
     log_in(client, setup["focal"].email)
     assert "More time for your P4EG plan is granted" in client.get(
         "/en/notifications/").get_data(as_text=True)
+
+
+def test_the_request_page_shows_the_request_instead_of_the_form(app, client, setup):
+    log_in(client, setup["focal"].email)
+    assert 'name="reason"' in client.get(
+        f"/en/plans/{setup['plan']}/extension").get_data(as_text=True)
+    client.post(f"/en/plans/{setup['plan']}/extension", data={"reason": "Postponed."})
+    page = client.get(f"/en/plans/{setup['plan']}/extension").get_data(as_text=True)
+    assert 'name="reason"' not in page and "Send the request" not in page
+    assert "Your municipality has already asked: Waiting for a decision." in page
