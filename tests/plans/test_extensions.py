@@ -242,3 +242,13 @@ def test_the_request_page_shows_the_request_instead_of_the_form(app, client, set
     page = client.get(f"/en/plans/{setup['plan']}/extension").get_data(as_text=True)
     assert 'name="reason"' not in page and "Send the request" not in page
     assert "Your municipality has already asked: Waiting for a decision." in page
+
+
+def test_the_audit_log_names_the_plan_actions_and_objects(app, client, setup, login_as):
+    _grant(app, setup)
+    login_as("admin")
+    page = client.get("/en/accounts/audit").get_data(as_text=True)
+    assert "More time asked for a plan" in page and "More time granted for a plan" in page
+    assert "Request for more time" in page and ">DeadlineExtension" not in page
+    home = client.get("/en/").get_data(as_text=True).split('id="home-audit"')[1]
+    assert "More time granted for a plan" in home and "plans.extension" not in home
