@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from email.utils import parseaddr
-
 import re
+from email.utils import parseaddr
 from pathlib import Path
 
 from flask import (

@@ -49,7 +49,8 @@ def test_the_header_counts_unread_and_the_list_shows_them_first_in_the_readers_l
     client.post(f"/en/notifications/{new}/read")
     page = client.get("/en/notifications/").get_data(as_text=True)
     assert page.index("Older news") < page.index("Newer news")  # the unread one first
-    assert re.search(r'class="bell has-unread">.*?<span>Notifications</span> <span class="count"[^>]*>1<', page)
+    assert re.search(r'class="bell has-unread">.*?<span>Notifications</span> '
+                     r'<span class="count"[^>]*>1<', page)
     assert "Older news (az)" in client.get("/az/notifications/").get_data(as_text=True)
     assert old != new
 
