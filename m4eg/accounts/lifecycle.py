@@ -234,11 +234,21 @@ ACTION_LABELS = {
     "user.data_exported": _l("Own data downloaded"),
     "certificate.revoked": _l("Certificate revoked"),
     "reach.deleted": _l("Reach record deleted"),
+    "plans.cycle_edited": _l("Plan cycle edited"),
+    "plans.published": _l("Approved plan published again"),
+    "plans.withheld": _l("Approved plan withheld from the public pages"),
+    "plans.workbook_applied": _l("Plan workbook written into the draft"),
+    "plans.extension_asked": _l("More time asked for a plan"),
+    "plans.extension_granted": _l("More time granted for a plan"),
+    "plans.extension_refused": _l("More time refused for a plan"),
 }
 OBJECT_LABELS = {
     "User": _l("Account"),
     "Certificate": _l("Certificate"),
     "ReachRecord": _l("Reach record"),
+    "Plan": _l("P4EG plan"),
+    "Cycle": _l("Plan cycle"),
+    "DeadlineExtension": _l("Request for more time"),
 }
 
 

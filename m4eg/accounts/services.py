@@ -814,3 +814,17 @@ def ulc_registered_by_sex(start=None, end=None) -> dict[str, int]:
     counts = dict.fromkeys(Sex, 0)
     counts.update(dict(db.session.execute(query.group_by(User.sex)).all()))
     return counts
+
+
+def audit_action_label(action: str) -> str:
+    """What the audit viewer calls a recorded action (the admin home lists them too)."""
+    from .lifecycle import action_label
+
+    return action_label(action)
+
+
+def audit_object_label(kind: str | None) -> str:
+    """What the audit viewer calls a kind of object."""
+    from .lifecycle import object_label
+
+    return object_label(kind)

@@ -41,11 +41,12 @@ class DomainError(Exception):
         self.problems = dict(problems or {})
 
 
-def render_error(code: int, message=None):
+def render_error(code: int, message=None, link: tuple[str, str] | None = None):
+    """The error page; ``link`` (an address and its label) names where to go next."""
     title, default_message = MESSAGES.get(code, MESSAGES[500])
     return render_template(
-        "errors/error.html", code=code, title=title, message=message or default_message
-    ), code
+        "errors/error.html", code=code, title=title, message=message or default_message,
+        link=link), code
 
 
 def _http_error(error: HTTPException):

@@ -172,7 +172,9 @@ def _enforce():
     if not _may_act(current_user):
         from .errors import render_error
 
-        return render_error(403, UNCONFIRMED_MESSAGE)
+        return render_error(403, UNCONFIRMED_MESSAGE, link=(
+            url_for("accounts.profile", _anchor="confirm-address"),
+            _l("Open my profile to get a new link")))
     if AUTHENTICATED in audience:
         return None
     actions = [a.removeprefix(ACTION_PREFIX) for a in audience if a.startswith(ACTION_PREFIX)]

@@ -64,4 +64,6 @@ def _platform() -> dict:
         | {e.target_id for e in events if e.target_type == "User" and e.target_id})}
     return {"roles": accounts.count_by_role(), "role_labels": accounts.ROLE_LABELS,
             "mail": outbox.counts(), "undeliverable": outbox.needing_attention(limit=5),
-            "events": events, "people": people}
+            "events": events, "people": people,
+            "action_label": accounts.audit_action_label,
+            "object_label": accounts.audit_object_label}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from email.utils import parseaddr
 from pathlib import Path
 
 from flask import (
@@ -67,11 +68,23 @@ def index():
     return render_template("main/home.html", **home(current_user._get_current_object()))
 
 
+def _platform_address(config) -> str:
+    """The address the platform's mail comes from, when people can write to it (not a
+    no-reply or local one): where a privacy request goes without M4EG_PRIVACY_CONTACT."""
+    address = parseaddr(str(config.get("MAIL_DEFAULT_SENDER") or ""))[1].strip()
+    local, _at, domain = address.partition("@")
+    if not domain or domain == "localhost" or local.lower().replace("-", "").replace(
+            "_", "") in {"noreply", "donotreply"}:
+        return ""
+    return address
+
+
 @bp.route("/privacy")
 @allow(PUBLIC)
 def privacy():
     config = current_app.config
     return render_template("main/privacy.html", contact=config["PRIVACY_CONTACT"],
+                           platform_address=_platform_address(config),
                            idle_minutes=config["SESSION_IDLE_MINUTES"],
                            max_hours=config["SESSION_MAX_HOURS"],
                            confirm_hours=config["EMAIL_CONFIRMATION_HOURS"],

@@ -21,6 +21,8 @@ class Kind(LabelledEnum):
     PLAN_STATUS = "plan_status", _l("A P4EG plan changes status")
     PLAN_COMMENT = "plan_comment", _l("A new comment or reply on a P4EG plan")
     PLAN_REMINDER = "plan_reminder", _l("A P4EG plan's deadline is near")
+    PLAN_EXTENSION = "plan_extension", _l("More time for a P4EG plan is asked, granted or "
+                                          "refused")
     ROLE_GRANTED = "role_granted", _l("My role on the platform changes")
     WORKSHOP_SEAT = "workshop_seat", _l("A workshop seat is confirmed or becomes free for me")
 

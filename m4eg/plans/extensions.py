@@ -17,7 +17,7 @@ from flask import current_app, g, has_app_context
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import services as accounts
@@ -27,6 +27,8 @@ from ..core.outbox import queue_mail
 from ..core.security import public_url
 from ..core.time import utcnow
 from ..extensions import db
+from ..notifications import services as notifications
+from ..notifications.services import Kind
 from .drafting import clean_text
 from .errors import PlanError
 from .models import EDITABLE, Cycle, DeadlineExtension, ExtensionStatus, Plan
@@ -100,7 +102,9 @@ def requests() -> list[DeadlineExtension]:
 
 
 def pending_count() -> int:
-    return len([r for r in requests() if r.status == ExtensionStatus.PENDING])
+    """How many requests wait for a coordinator's decision: one query."""
+    return db.session.scalar(select(func.count(DeadlineExtension.id)).where(
+        DeadlineExtension.status == ExtensionStatus.PENDING.value)) or 0
 
 
 def _reason(text: str, field: str) -> str:
@@ -143,7 +147,9 @@ def ask(plan: Plan, user, reason: str, today: date | None = None) -> DeadlineExt
            after={"cycle": plan.cycle_id, "municipality": plan.municipality_id,
                   "reason": reason})
     for person in accounts.coordinators():
-        _mail(person, extension, lambda: _(
+        _mail(person, extension, lambda: _("%(municipality)s asks for more time for its P4EG "
+                                           "plan", municipality=extension.municipality.name),
+              lambda: _(
             "%(municipality)s asks for more time to hand in its P4EG plan for the cycle "
             "%(cycle)s (due %(deadline)s).\n\nReason:\n%(reason)s"),
             lambda: _("P4EG plan: a request for more time"), "plans.extension_list")
@@ -200,15 +206,23 @@ def _tell_focal_points(extension: DeadlineExtension) -> None:
             words += "\n\n" + _("Coordinator's note:") + "\n%(note)s"
         return words
 
+    def title():
+        if extension.status == ExtensionStatus.GRANTED:
+            return _("More time for your P4EG plan is granted: until %(date)s",
+                     date=format_date(extension.new_deadline, "long"))
+        return _("More time for your P4EG plan is refused")
+
     for person in accounts.focal_points(extension.municipality_id):
-        _mail(person, extension, text, lambda: _("P4EG plan: your request for more time"),
+        _mail(person, extension, title, text, lambda: _("P4EG plan: your request for more time"),
               "plans.index")
 
 
-def _mail(person, extension: DeadlineExtension, text, subject, endpoint: str) -> None:
-    """Queue a mail to ``person`` in their language: ``text`` and ``subject`` are
-    functions, called in that language (``text`` has %(name)s placeholders for the
-    request's facts)."""
+def _mail(person, extension: DeadlineExtension, title, text, subject, endpoint: str) -> None:
+    """Notify ``person`` (``title``) and, unless they turned that kind off, queue a mail in
+    their language: ``title``, ``text`` and ``subject`` are functions, called in that
+    language (``text`` has %(name)s placeholders for the request's facts)."""
+    if not notifications.notify(person, Kind.PLAN_EXTENSION, title, endpoint):
+        return
     language = person.preferred_language
     with force_locale(language):
         body = _("Hello %(name)s,", name=person.name) + "\n\n" + text() % {

@@ -84,6 +84,11 @@ def save_cycle(cycle: Cycle | None, *, name: str, deadline: date, reminder_days:
     return cycle
 
 
+def deadline_for(plan: Plan) -> date:
+    """The deadline in force for the plan (a granted extension counts)."""
+    return extensions.deadline_for(plan.municipality_id, plan.cycle)
+
+
 def days_left(plan: Plan, today: date | None = None) -> int:
     """Days to the deadline in force for the plan (a granted extension counts)."""
     return (extensions.deadline_for(plan.municipality_id, plan.cycle)

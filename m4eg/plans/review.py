@@ -417,11 +417,13 @@ def municipality_summary(municipality_id: int, today: date | None = None) -> dic
         return None
     plan = plans[0]
     editable = plan.status in EDITABLE
-    reminder_on = plan.cycle.deadline - timedelta(days=plan.cycle.reminder_days)
+    deadline = extensions.deadline_for(plan.municipality_id, plan.cycle)
+    reminder_on = deadline - timedelta(days=plan.cycle.reminder_days)
     done, total = progress(plan)
     open_counts = open_comment_counts(plan)
     return {"plan": plan, "steps": steps(plan), "done": done, "sections": total,
-            "days_left": (plan.cycle.deadline - today).days if editable else None,
+            "deadline": deadline, "extended": deadline != plan.cycle.deadline,
+            "days_left": (deadline - today).days if editable else None,
             "open_comments": sum(open_counts.values()),
             "first_open": next(iter(open_counts), None),
             "reminder_on": reminder_on if editable and reminder_on >= today else None,
@@ -431,7 +433,9 @@ def municipality_summary(municipality_id: int, today: date | None = None) -> dic
 def network_summary(today: date | None = None, limit: int = 5) -> dict:
     """What a coordinator's home shows of the plans: how many at each status, and the
     overdue ones (past their cycle's deadline, not submitted): the first ``limit`` and how
-    many in all. A constant number of queries."""
+    many in all, and how many extension requests wait for a decision. A constant number of
+    queries."""
     return {"by_status": status_counts(),
+            "extensions_pending": extensions.pending_count(),
             "overdue": queue(overdue=True, today=today, limit=limit),
             "overdue_count": queue_count(overdue=True, today=today)}

@@ -74,6 +74,7 @@ from .plan_templates import (
     DATA,
     cycles,
     days_left,
+    deadline_for,
     get_cycle,
     latest_template,
     load_template,
@@ -112,7 +113,7 @@ from .review import (
 __all__ = [
     "DATA", "EDITABLE", "TEXT_MAX", "PlanAction", "PlanConflict", "PlanError", "PlanStatus",
     "add_comment", "approve", "as_text", "budget_tables", "comments",
-    "conflict_versions", "cycles", "days_left", "diff", "events", "export_for_user",
+    "conflict_versions", "cycles", "days_left", "deadline_for", "diff", "events", "export_for_user",
     "get_comment", "get_cycle",
     "get_plan", "history", "is_year", "latest_template", "load_template", "missing",
     "municipality_summary", "network_summary",

@@ -109,7 +109,8 @@ def export_queue(fmt):
     revisions = services.revision_counts([plan.id for plan in plans])
     for plan in plans:
         rows.append([plan.municipality.name, plan.cycle.name, str(plan.status_label),
-                     format_date(plan.cycle.deadline), services.days_left(plan),
+                     format_date(services.deadline_for(plan)),
+                     services.days_left(plan) if plan.status in services.EDITABLE else "",
                      format_date(plan.submitted_at) if plan.submitted_at else "",
                      revisions.get(plan.id, 0)])
     return table_response(rows, fmt, "m4eg-p4eg-plans", sheet_title="Plans")

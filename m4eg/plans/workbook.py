@@ -123,6 +123,9 @@ class Reading:
     base_versions: dict[str, int]
     downloaded_at: str
     sheets: dict[str, str] = field(default_factory=dict)
+    # Per section the fields with an error: left out of the changes (a value not read is
+    # not a deletion).
+    invalid: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -633,11 +636,20 @@ def _row_of(by_column) -> int:
     return next(iter(by_column.values())).row
 
 
-def read(subject: Subject, filename: str, content: bytes) -> Reading:
+def _field_of(section: dict, key: str) -> str:
+    """The field a problem's key names: the field itself or one of its table's cells."""
+    keys = sorted((item["key"] for item in section["fields"]), key=len, reverse=True)
+    return next((k for k in keys if key == k or key.startswith(f"{k}-")), key)
+
+
+def read(subject: Subject, filename: str, content: bytes,
+         page_lang: str | None = None) -> Reading:
     """Check and read an uploaded workbook of ``subject``. Raises :class:`WorkbookError`
     (translated) for a file refused as a whole: too large, not XLSX, macros, a zip bomb,
     not downloaded here, an edited hidden sheet, another document or another template
-    version. Cell errors are :attr:`Reading.problems`, each with its sheet and cell."""
+    version. Cell errors are :attr:`Reading.problems`, each with its sheet and cell, written
+    in ``page_lang`` (the reader's; the workbook's language by default) while the values
+    are read the way the workbook's language writes them."""
     workbook = _open(filename, content)
     try:
         meta = _read_meta(workbook)
@@ -645,8 +657,8 @@ def read(subject: Subject, filename: str, content: bytes) -> Reading:
         lang = meta["lang"]
         sheets = _section_sheets(workbook)
         titles = _sheet_titles(subject.sections, lang)
-        problems, parsed = [], {}
-        with force_locale(lang):
+        problems, parsed, invalid = [], {}, {}
+        with force_locale(page_lang or lang):
             for section in subject.sections:
                 sheet = sheets.get(section["key"])
                 if sheet is None:
@@ -658,6 +670,7 @@ def read(subject: Subject, filename: str, content: bytes) -> Reading:
                 values, where = _read_sheet(sheet, section, lang, problems)
                 section_content, found = parse_block(section, values, lang)
                 parsed[section["key"]] = section_content
+                invalid[section["key"]] = {_field_of(section, key) for key in found}
                 for key, messages in found.items():
                     for message in messages:
                         problems.append(Problem(sheet.title, where.get(key, "—"),
@@ -670,7 +683,7 @@ def read(subject: Subject, filename: str, content: bytes) -> Reading:
         workbook.close()
     return Reading(lang=lang, content=parsed, problems=problems, base=meta["base"],
                    base_versions=meta["versions"], downloaded_at=meta["downloaded_at"],
-                   sheets=titles)
+                   sheets=titles, invalid=invalid)
 
 
 # ---------------------------------------------------------------- comparing
@@ -743,6 +756,8 @@ def compare(subject: Subject, reading: Reading, lang: str) -> Preview:
         base, now, yours = (reading.base.get(key) or {}, current.get(key) or {},
                             reading.content[key])
         for item in section["fields"]:
+            if item["key"] in reading.invalid.get(key, ()):
+                continue
             b, t, y = (_normal(base.get(item["key"])), _normal(now.get(item["key"])),
                        _normal(yours.get(item["key"])))
             if y in (b, t):
@@ -813,7 +828,7 @@ def read_for_plan(plan, filename: str, content: bytes, lang: str) -> Preview:
         raise WorkbookError(_("This plan is %(status)s and cannot be edited now.",
                               status=plan.status_label))
     subject = plan_subject(plan, lang)
-    return compare(subject, read(subject, filename, content), lang)
+    return compare(subject, read(subject, filename, content, lang), lang)
 
 
 def apply_to_plan(plan, preview: Preview, user) -> list[str]:

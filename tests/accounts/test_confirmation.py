@@ -187,3 +187,19 @@ def test_a_focal_point_cannot_confirm_another_municipalitys_member(
     assert client.post("/en/accounts/users/999999/confirm").status_code == 404
     with app.app_context():
         assert db.session.get(User, other.id).municipality_confirmed_at is None
+
+
+def test_the_home_and_the_refusal_lead_to_a_new_link(app, client, make_user):
+    user = make_user(email_confirmed=False)
+    log_in(client, user.email)
+    home = client.get("/en/").get_data(as_text=True)
+    assert "Your email address is not confirmed yet." in home
+    assert 'action="/en/accounts/confirm/resend"' in home and "Send me a new link" in home
+    refused = client.post("/en/notifications/preferences")
+    assert refused.status_code == 403
+    assert ('href="/en/accounts/profile#confirm-address">Open my profile to get a new link'
+            in refused.get_data(as_text=True))
+    confirmed = make_user()
+    client.post("/en/accounts/logout")
+    log_in(client, confirmed.email)
+    assert "not confirmed yet" not in client.get("/en/").get_data(as_text=True)

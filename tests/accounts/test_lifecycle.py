@@ -412,3 +412,15 @@ def test_the_privacy_page_names_the_controller_the_contact_and_the_rights(app, c
     page = client.get("/en/privacy").get_data(as_text=True)
     assert 'href="mailto:privacy@example.org"' in page
     assert client.get("/az/privacy").status_code == 200
+
+
+def test_the_privacy_page_falls_back_to_the_platforms_address_and_says_who_sees(app, client):
+    app.config["MAIL_DEFAULT_SENDER"] = "M4EG Azerbaijan <m4eg@example.org>"
+    page = client.get("/en/privacy").get_data(as_text=True)
+    assert "to the programme's coordinators" in page
+    assert 'href="mailto:m4eg@example.org"' in page
+    assert "your notifications on the platform: as long as your account exists" in page
+    assert "The focal points of a municipality see" in page
+    assert "A P4EG plan approved by the coordinators is public" in page
+    app.config["MAIL_DEFAULT_SENDER"] = "M4EG <no-reply@example.org>"
+    assert "mailto:" not in client.get("/en/privacy").get_data(as_text=True)

@@ -162,7 +162,8 @@ def test_admin_home_counts_roles_shows_undeliverable_mail_and_recent_audit_event
     page = _pages_cost_the_same(client, count_queries, more)
     assert "Accounts by role" in page and 'href="/en/accounts/users/?role=staff"' in page
     assert "5 messages could not be delivered" in page and 'href="/en/admin/mail"' in page
-    assert "Recent audit events" in page and "role.changed" in page
+    assert "Recent audit events" in page and "Role changed" in page
+    assert 'href="/en/accounts/audit"' in page.split('id="home-audit"')[1]
 
 
 @pytest.mark.parametrize("role, links, absent", [
@@ -170,9 +171,11 @@ def test_admin_home_counts_roles_shows_undeliverable_mail_and_recent_audit_event
     ("focal_point", ["/en/accounts/affiliations"], ["Review queue", "Portfolio board"]),
     ("coordinator", ["/en/plans/queue", "/en/portfolios/board", "/en/workshops/new",
                      "/en/municipalities/import", "/en/readiness/import",
-                     "/en/accounts/users/", "/en/figures/report", "/en/courses/reports"],
+                     "/en/accounts/users/", "/en/figures/report", "/en/courses/reports",
+                     "/en/plans/extensions"],
      ["/en/admin/mail"]),
-    ("admin", ["/en/plans/queue", "/en/accounts/users/", "/en/admin/mail"], []),
+    ("admin", ["/en/plans/queue", "/en/accounts/users/", "/en/admin/mail",
+               "/en/accounts/audit"], []),
 ])
 def test_the_work_menu_offers_only_what_the_reader_may_open(client, login_as, role, links,
                                                            absent):

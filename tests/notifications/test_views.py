@@ -103,6 +103,7 @@ def test_preferences_default_on_and_are_saved(app, client, login_as):
     with app.app_context():
         chosen = services.preferences(me.id)
     assert chosen == {"plan_status": True, "plan_comment": False, "plan_reminder": False,
+                      "plan_extension": False,
                       "role_granted": False, "workshop_seat": True}
     page = client.get("/en/notifications/preferences").get_data(as_text=True)
     assert page.count("checked") == 2

@@ -168,3 +168,87 @@ def test_a_coordinator_edits_a_cycles_deadline_and_reminder_days(app, client, se
             date(2030, 5, 31), 30, 2)
     page = client.get(f"/en/plans/{setup['plan']}").get_data(as_text=True)
     assert "May 31, 2030" in page
+
+
+def _grant(app, setup, new=date(2030, 6, 30)):
+    from m4eg.accounts.services import get_user
+
+    with app.test_request_context("/en/"):
+        plan = db.session.get(Plan, setup["plan"])
+        extension = extensions.ask(plan, get_user(setup["focal"].id), "More time",
+                                   today=date(2030, 3, 1))
+        extensions.grant(extension, get_user(setup["coordinator"].id), new,
+                         today=date(2030, 3, 1))
+        db.session.commit()
+
+
+def test_the_home_and_the_queue_export_show_the_granted_date(app, client, setup):
+    _grant(app, setup)
+    log_in(client, setup["focal"].email)
+    home = client.get("/en/").get_data(as_text=True)
+    assert "June 30, 2030 (extended)" in home and "March 31, 2030" not in home
+    log_in(client, setup["coordinator"].email)
+    exported = client.get("/en/plans/queue.csv").get_data(as_text=True)
+    assert "Jun 30, 2030" in exported and "Mar 31, 2030" not in exported
+
+
+def test_the_queue_shows_no_days_left_for_a_plan_handed_in(app, client, setup):
+    with app.app_context():
+        db.session.get(Plan, setup["plan"]).status = "approved"
+        db.session.commit()
+    log_in(client, setup["coordinator"].email)
+    page = client.get("/en/plans/queue").get_data(as_text=True)
+    cell = page.split("data-label=\"Days left\">")[1].split("<")[0]
+    assert cell == "—"
+    exported = client.get("/en/plans/queue.csv").get_data(as_text=True).splitlines()
+    assert exported[1].endswith('2030",,,0') or exported[1].split('"')[2].startswith(",,")
+
+
+def test_the_coordinator_home_counts_the_requests_waiting(app, client, setup):
+    from m4eg.accounts.services import get_user
+
+    log_in(client, setup["coordinator"].email)
+    assert "No request for more time waits" in client.get("/en/").get_data(as_text=True)
+    with app.test_request_context("/en/"):
+        extensions.ask(db.session.get(Plan, setup["plan"]), get_user(setup["focal"].id),
+                       "More time", today=date(2030, 3, 1))
+        db.session.commit()
+    home = client.get("/en/").get_data(as_text=True)
+    assert ('<a href="/en/plans/extensions"><strong>1 request for more time waits for a '
+            'decision') in home
+
+
+def test_asking_and_deciding_notify_in_the_platform(app, client, setup):
+    from m4eg.notifications.models import Notification
+
+    _grant(app, setup)
+    with app.app_context():
+        rows = {(n.user_id, n.kind, n.title_en) for n in db.session.scalars(
+            select(Notification))}
+    assert (setup["coordinator"].id, "plan_extension",
+            "Khirdalan City Municipality asks for more time for its P4EG plan") in rows
+    assert (setup["focal"].id, "plan_extension",
+            "More time for your P4EG plan is granted: until June 30, 2030") in rows
+    log_in(client, setup["focal"].email)
+    assert "More time for your P4EG plan is granted" in client.get(
+        "/en/notifications/").get_data(as_text=True)
+
+
+def test_the_request_page_shows_the_request_instead_of_the_form(app, client, setup):
+    log_in(client, setup["focal"].email)
+    assert 'name="reason"' in client.get(
+        f"/en/plans/{setup['plan']}/extension").get_data(as_text=True)
+    client.post(f"/en/plans/{setup['plan']}/extension", data={"reason": "Postponed."})
+    page = client.get(f"/en/plans/{setup['plan']}/extension").get_data(as_text=True)
+    assert 'name="reason"' not in page and "Send the request" not in page
+    assert "Your municipality has already asked: Waiting for a decision." in page
+
+
+def test_the_audit_log_names_the_plan_actions_and_objects(app, client, setup, login_as):
+    _grant(app, setup)
+    login_as("admin")
+    page = client.get("/en/accounts/audit").get_data(as_text=True)
+    assert "More time asked for a plan" in page and "More time granted for a plan" in page
+    assert "Request for more time" in page and ">DeadlineExtension" not in page
+    home = client.get("/en/").get_data(as_text=True).split('id="home-audit"')[1]
+    assert "More time granted for a plan" in home and "plans.extension" not in home

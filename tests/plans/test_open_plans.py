@@ -158,3 +158,16 @@ def test_only_an_approved_plan_can_be_withheld(app, client, approved, login_as):
     assert "only an approved plan can be withheld" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Withholding)) is None
+
+
+def test_one_person_is_not_one_people(app, client, approved):
+    from m4eg.extensions import db
+    from m4eg.plans.models import Plan
+
+    with app.app_context():
+        block = db.session.get(Plan, approved["id"]).blocks["diagnostic"]
+        block.content = {**block.content, "population": 1}
+        db.session.commit()
+    text = client.get(f"/en/municipalities/khirdalan/plans/{approved['id']}").get_data(
+        as_text=True)
+    assert "<p>1 person</p>" in text and "1 people" not in text

@@ -325,3 +325,25 @@ def test_a_submitted_plan_takes_no_workbook(app, client, plan):
     assert "cannot be edited now" in page
     page = client.get(f"/en/plans/{plan['id']}/workbook").get_data(as_text=True)
     assert "Upload the filled-in workbook" not in page
+
+
+def test_a_cell_with_an_error_is_not_shown_as_a_deletion(app, client, plan):
+    log_in(client, plan["focal"].email)
+    template = _template(app)
+    book = load_workbook(io.BytesIO(_download(client, plan["id"])))
+    _table(book, template, "vision", "targets", 0, "baseline").value = "a lot"
+    _field(book, "vision", "vision").value = "A changed vision"
+    page = _upload(client, plan["id"], _save(book)).get_data(as_text=True)
+    assert "is not a number" in page
+    changes = page.split('<ul class="workbook-changes">')[1].split("</ul>")[0]
+    targets = next(f for f in template.block("vision")["fields"] if f["key"] == "targets")
+    assert "A changed vision" in changes and targets["label"]["en"] not in changes
+
+
+def test_errors_of_an_english_workbook_are_in_the_pages_language(app, client, plan):
+    log_in(client, plan["focal"].email)
+    template = _template(app)
+    book = load_workbook(io.BytesIO(_download(client, plan["id"], "en")))
+    _table(book, template, "vision", "targets", 0, "baseline").value = "a lot"
+    page = _upload(client, plan["id"], _save(book), lang="az").get_data(as_text=True)
+    assert "«a lot» ədəd deyil" in page and "is not a number" not in page
