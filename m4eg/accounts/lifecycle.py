@@ -16,12 +16,21 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 
 from ..core import audit, outbox, versions
 from ..core.exports import escape_cell
-from ..core.personal_data import erase_personal_data, export_personal_data, jsonable
+from ..core.personal_data import (
+    Table,
+    described_tables,
+    erase_personal_data,
+    export_personal_data,
+    jsonable,
+)
 from ..core.time import utcnow, zone
 from ..extensions import db
 from .models import EmailConfirmationToken, PasswordResetToken, Sex, User, UserSession
@@ -143,6 +152,21 @@ def erase_user(actor: User, target: User, *, version: int | None,
 # ---------------------------------------------------------------- the person's own data
 
 
+ACCOUNT_TABLES = {
+    "profile": Table(_l("Your account: name, email address, role, municipality and the "
+                        "choices of your profile."),
+                     ("id", "name", "email", "role", "municipality",
+                      "municipality_confirmed_at", "position", "sex", "preferred_language",
+                      "created_at", "email_confirmed_at", "last_login_at")),
+    "sessions": Table(_l("The devices signed in to your account now."),
+                      ("signed_in_at", "last_seen_at", "ip", "browser")),
+    "security_log": Table(_l("What the audit log holds about you: sign-ins, changes to "
+                             "your account and what you did."),
+                          ("at", "action", "by_you", "object", "object_id", "before",
+                           "after", "ip")),
+}
+
+
 def _profile(user: User) -> list[dict]:
     return [{
         "id": user.id, "name": user.name, "email": user.email, "role": user.role,
@@ -179,8 +203,10 @@ def personal_data(user: User) -> dict[str, list[dict]]:
     return jsonable(tables)
 
 
-def _csv(rows: list[dict]) -> str:
-    columns: list[str] = []
+def _csv(rows: list[dict], declared: tuple[str, ...] = ()) -> str:
+    """The table as CSV (UTF-8 with BOM, which Excel needs): the declared columns first, so
+    that a table without rows still has its header."""
+    columns: list[str] = list(declared)
     for row in rows:
         columns += [key for key in row if key not in columns]
     buffer = io.StringIO()
@@ -193,16 +219,50 @@ def _csv(rows: list[dict]) -> str:
     return "\ufeff" + buffer.getvalue()
 
 
+def _readme(user: User, tables: dict[str, list[dict]], described: dict[str, Table]) -> str:
+    """README.txt of the archive, in Azerbaijani and then English (the person may hand it
+    to someone who reads the other language): what each file holds and how many records."""
+    parts = []
+    for lang in ("az", "en"):
+        with force_locale(lang):
+            lines = [_("Your data on the M4EG Azerbaijan platform"),
+                     _("Account: %(email)s. Prepared on %(date)s (UTC).",
+                       email=user.email, date=utcnow().strftime("%Y-%m-%d %H:%M")),
+                     "",
+                     _("Each table is here twice: as a .json file and as a .csv file "
+                       "(opens in Excel or LibreOffice). all.json holds every table. Column "
+                       "names are the platform's field names; dates are in ISO 8601 "
+                       "(year-month-day) and UTC."),
+                     ""]
+            for name, rows in tables.items():
+                table = described.get(name)
+                lines.append(f"{name}.csv, {name}.json")
+                if table is not None:
+                    lines.append("  " + str(table.description))
+                lines.append("  " + (ngettext("%(num)d record", "%(num)d records", len(rows)) if rows else
+                                     _("You have no records of this kind.")))
+                if table is not None:
+                    lines.append("  " + _("Columns: %(columns)s",
+                                          columns=", ".join(table.columns)))
+                lines.append("")
+        parts.append("\n".join(lines))
+    return ("\n" + "=" * 72 + "\n\n").join(parts)
+
+
 def personal_data_zip(user: User) -> bytes:
-    """The ZIP a person downloads: each table as ``<name>.json`` and ``<name>.csv``, and
-    ``all.json`` with every table."""
+    """The ZIP a person downloads: README.txt (what each file holds, in both languages),
+    each table as ``<name>.json`` and ``<name>.csv`` (with its header row even when the
+    person has no records of that kind), and ``all.json`` with every table."""
     tables = personal_data(user)
+    described = {**ACCOUNT_TABLES, **described_tables()}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", _readme(user, tables, described))
         archive.writestr("all.json", json.dumps(tables, ensure_ascii=False, indent=2))
         for name, rows in tables.items():
             archive.writestr(f"{name}.json", json.dumps(rows, ensure_ascii=False, indent=2))
-            archive.writestr(f"{name}.csv", _csv(rows))
+            declared = described[name].columns if name in described else ()
+            archive.writestr(f"{name}.csv", _csv(rows, declared))
     audit.record("user.data_exported", actor=user, target=user)
     return buffer.getvalue()
 

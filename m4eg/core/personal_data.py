@@ -16,6 +16,10 @@ frozen in a report); records that count (enrolments, attendance, revisions) stay
 the now pseudonymous account. Erasers run inside the erasure's transaction, after the account
 itself has its pseudonym, and add and flush like any service.
 
+``tables`` says, for each table the exporter returns, what it holds (a translatable text for
+the archive's README) and its columns, so that a table with no rows still has its header row
+in the CSV file and is explained in the README rather than left as an empty file.
+
 A plain per-app list, as core.sections keeps: the order of registration is the order of the
 export's files.
 """
@@ -23,12 +27,20 @@ export's files.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import Flask, current_app
 
 _KEY = "m4eg_personal_data"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One exported table: what it holds (a lazy gettext text) and its columns in order."""
+
+    description: object
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -38,14 +50,24 @@ class Holder:
     name: str
     export: Callable[[int], list | dict] | None
     erase: Callable[[int], None] | None
+    tables: dict[str, Table] = field(default_factory=dict)
 
 
 def register_personal_data(app: Flask, name: str, *, export: Callable | None = None,
-                           erase: Callable | None = None) -> None:
+                           erase: Callable | None = None,
+                           tables: dict[str, Table] | None = None) -> None:
     """Register (or replace, by ``name``) what a domain exports and erases of a person."""
     holders = [holder for holder in app.extensions.get(_KEY, []) if holder.name != name]
-    holders.append(Holder(name, export, erase))
+    holders.append(Holder(name, export, erase, dict(tables or {})))
     app.extensions[_KEY] = holders
+
+
+def described_tables() -> dict[str, Table]:
+    """Every registered domain's table descriptions, table name → :class:`Table`."""
+    described: dict[str, Table] = {}
+    for holder in holders():
+        described.update(holder.tables)
+    return described
 
 
 def holders() -> list[Holder]:

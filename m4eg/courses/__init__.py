@@ -21,4 +21,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(certificates_bp, url_prefix="/<lang:lang_code>/certificates")
     register_section(app, "member", "courses", views.member_section, order=30)
     register_personal_data(app, "courses", export=services.export_for_user,
-                           erase=services.erase_for_user)
+                           erase=services.erase_for_user, tables=services.PERSONAL_TABLES)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts import services as accounts
 from ..core import audit
 from ..core.errors import DomainError
+from ..core.personal_data import Table
 from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
@@ -608,6 +609,20 @@ def period_summary(start=None, end=None) -> list[dict]:
 # ---------------------------------------------------------------- a person's own data
 
 
+PERSONAL_TABLES = {
+    "enrolments": Table(_l("The ULC courses you enrolled in and when you completed them."),
+                        ("course_slug", "enrolled_at", "completed_at")),
+    "lesson_progress": Table(_l("The lessons you marked as done."),
+                             ("course_slug", "lesson_slug", "completed_at")),
+    "quiz_attempts": Table(_l("Your quiz attempts: score, result and the answers you gave."),
+                           ("course_slug", "at", "score", "max_score", "percent", "passed",
+                            "answers")),
+    "certificates": Table(_l("The certificates issued to you."),
+                          ("code", "course_slug", "learner_name", "course_title_en", "hours",
+                           "language", "issued_at", "revoked_at")),
+}
+
+
 def export_for_user(user_id: int) -> dict[str, list[dict]]:
     """The person's learning records (core.personal_data): enrolments, lessons done, quiz
     attempts and certificates."""
@@ -616,15 +631,10 @@ def export_for_user(user_id: int) -> dict[str, list[dict]]:
                 for record in db.session.scalars(select(model).where(
                     model.user_id == user_id).order_by(model.id))]
 
-    return {
-        "enrolments": rows(Enrolment, "course_slug", "enrolled_at", "completed_at"),
-        "lesson_progress": rows(LessonProgress, "course_slug", "lesson_slug", "completed_at"),
-        "quiz_attempts": rows(QuizAttempt, "course_slug", "at", "score", "max_score",
-                              "percent", "passed", "answers"),
-        "certificates": rows(Certificate, "code", "course_slug", "learner_name",
-                             "course_title_en", "hours", "language", "issued_at",
-                             "revoked_at"),
-    }
+    models = {"enrolments": Enrolment, "lesson_progress": LessonProgress,
+              "quiz_attempts": QuizAttempt, "certificates": Certificate}
+    return {table: rows(model, *PERSONAL_TABLES[table].columns)
+            for table, model in models.items()}
 
 
 def erase_for_user(user_id: int) -> None:

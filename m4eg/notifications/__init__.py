@@ -24,4 +24,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp, url_prefix="/<lang:lang_code>/notifications")
     # A person's data export holds their notifications; erasing the account erases them.
     register_personal_data(app, "notifications", export=services.export_for_user,
-                           erase=services.erase_for_user)
+                           erase=services.erase_for_user, tables=services.PERSONAL_TABLES)

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from ..core.errors import DomainError
+from ..core.personal_data import Table
 from ..core.i18n import LANGUAGES
 from ..core.time import utcnow
 from ..extensions import db
@@ -118,6 +119,14 @@ def link(notification: Notification) -> str:
 
 
 # --- For the account's owner: their own data, and its erasure -------------------------------
+
+PERSONAL_TABLES = {
+    "notifications": Table(_l("Your notifications, read or not, and whether each kind also "
+                              "comes by email."),
+                           ("id", "kind", "title_az", "title_en", "endpoint", "link_args",
+                            "created_at", "read_at", "also_by_email")),
+}
+
 
 def export_for_user(user_id: int) -> list[dict]:
     """The person's notifications and mail choices as plain dicts (for their data export)."""

@@ -31,4 +31,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(plan_blockform=blockform, PlanStatus=PlanStatus,
                                  ReportStatus=ReportStatus)
     register_section(app, "member", "plans", views.member_section, order=20)
-    register_personal_data(app, "plans", export=services.export_for_user)
+    register_personal_data(app, "plans", export=services.export_for_user,
+                           tables=services.PERSONAL_TABLES)

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import lazyload
 
 from ..core import time as clock
+from ..core.personal_data import Table
 from ..core.time import utcnow
 from ..extensions import db
 from ..municipalities import services as municipalities
@@ -372,6 +373,18 @@ def plan_figures(start=None, end=None) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- a person's own data
+
+
+PERSONAL_TABLES = {
+    "plan_edits": Table(_l("What you did to plans: started, saved, submitted, reviewed."),
+                        ("plan_id", "action", "from_status", "to_status", "note", "at")),
+    "plan_revisions_submitted": Table(_l("The plan versions you submitted."),
+                                      ("plan_id", "number", "submitted_at")),
+    "plan_blocks_last_saved": Table(_l("The plan sections you saved last, with their text."),
+                                    ("plan_id", "block", "updated_at", "content")),
+    "plan_comments": Table(_l("The comments you wrote on plans and monitoring reports."),
+                           ("plan_id", "block", "body", "created_at", "reply_to")),
+}
 
 
 def export_for_user(user_id: int) -> dict[str, list[dict]]:

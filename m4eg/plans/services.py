@@ -82,6 +82,7 @@ from .plan_templates import (
 )
 from .progress import plan_progress
 from .review import (
+    PERSONAL_TABLES,
     add_comment,
     approve,
     comments,
@@ -113,7 +114,7 @@ from .review import (
 __all__ = [
     "DATA", "EDITABLE", "TEXT_MAX", "PlanAction", "PlanConflict", "PlanError", "PlanStatus",
     "add_comment", "approve", "as_text", "budget_tables", "comments",
-    "conflict_versions", "cycles", "days_left", "deadline_for", "diff", "events", "export_for_user",
+    "PERSONAL_TABLES", "conflict_versions", "cycles", "days_left", "deadline_for", "diff", "events", "export_for_user",
     "get_comment", "get_cycle",
     "get_plan", "history", "is_year", "latest_template", "load_template", "missing",
     "municipality_summary", "network_summary",

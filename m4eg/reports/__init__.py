@@ -16,4 +16,4 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp, url_prefix="/<lang:lang_code>/figures")
     register_personal_data(app, "reports", export=services.export_for_user,
-                           erase=services.erase_for_user)
+                           erase=services.erase_for_user, tables=services.PERSONAL_TABLES)

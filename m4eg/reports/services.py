@@ -20,6 +20,7 @@ from ..accounts import services as accounts
 from ..core import time as clock
 from ..core import versions
 from ..core.errors import DomainError
+from ..core.personal_data import Table
 from ..core.i18n import LANGUAGES
 from ..core.privacy import SmallCell, suppress
 from ..core.text import az_sort_key
@@ -440,6 +441,13 @@ def status_caption(data: dict, format_date) -> str:
 
 
 # ---------------------------------------------------------------- a person's own data
+
+
+PERSONAL_TABLES = {
+    "reports_finalised": Table(_l("The annual reports you finalised, with the name printed "
+                                  "on them."),
+                               ("period_from", "period_to", "finalised_at", "name_printed")),
+}
 
 
 def export_for_user(user_id: int) -> dict[str, list[dict]]:

@@ -22,4 +22,5 @@ def init_app(app: Flask) -> None:
     # through core.sections without importing workshops.
     register_section(app, "my_learning", "workshops", views.my_learning_section, order=20)
     app.register_blueprint(bp, url_prefix="/<lang:lang_code>/workshops")
-    register_personal_data(app, "workshops", export=services.export_for_user)
+    register_personal_data(app, "workshops", export=services.export_for_user,
+                           tables=services.PERSONAL_TABLES)

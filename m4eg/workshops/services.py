@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts import services as accounts
 from ..core import versions
 from ..core.errors import DomainError
+from ..core.personal_data import Table
 from ..core.outbox import queue_mail
 from ..core.text import az_sort_key
 from ..core.time import as_utc, utcnow
@@ -655,6 +656,14 @@ def ensure_demo_workshops() -> list[Workshop]:
 
 
 # ---------------------------------------------------------------- a person's own data
+
+
+PERSONAL_TABLES = {
+    "workshop_registrations": Table(_l("The workshops you registered for: seat or waiting "
+                                       "list, and the attendance recorded."),
+                                    ("workshop_id", "course_slug", "city", "venue",
+                                     "starts_at", "registered_at", "status", "attendance")),
+}
 
 
 def export_for_user(user_id: int) -> dict[str, list[dict]]:

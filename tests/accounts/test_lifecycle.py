@@ -424,3 +424,32 @@ def test_the_privacy_page_falls_back_to_the_platforms_address_and_says_who_sees(
     assert "A P4EG plan approved by the coordinators is public" in page
     app.config["MAIL_DEFAULT_SENDER"] = "M4EG <no-reply@example.org>"
     assert "mailto:" not in client.get("/en/privacy").get_data(as_text=True)
+
+
+def test_the_data_archive_explains_itself_and_empty_tables_keep_their_header(
+        app, client, make_user, make_plan, make_workshop, member_id):
+    """A person opening the ZIP finds a README (Azerbaijani first, then English) saying what
+    each file holds and how many records; a table they have no records in still opens in a
+    spreadsheet with its column names; every table's rows carry exactly the columns the README
+    lists (so the README cannot drift from the export)."""
+    person, _plan_id, _workshop_id = _rich_person(app, make_user, make_plan, make_workshop,
+                                                  member_id)
+    log_in(client, person.email)
+    archive = zipfile.ZipFile(io.BytesIO(
+        client.get(f"/en/accounts/users/{person.id}/data.zip").data))
+    readme = archive.read("README.txt").decode("utf-8")
+    assert readme.index("M4EG Azərbaycan platformasındakı məlumatlarınız") < readme.index(
+        "Your data on the M4EG Azerbaijan platform")
+    assert "Yazıldığınız ULC kursları və onları nə vaxt başa vurduğunuz." in readme
+    assert "The ULC courses you enrolled in and when you completed them." in readme
+    assert "enrolments.csv, enrolments.json" in readme and "1 record" in readme
+    # This person finalised no annual report: the CSV still has its header row.
+    empty = archive.read("reports_finalised.csv").decode("utf-8-sig").splitlines()
+    assert empty == ["period_from,period_to,finalised_at,name_printed"]
+    assert "You have no records of this kind." in readme
+    everything = json.loads(archive.read("all.json"))
+    for name, rows in everything.items():
+        header = archive.read(f"{name}.csv").decode("utf-8-sig").splitlines()[0].split(",")
+        assert f"Columns: {', '.join(header)}" in readme, name
+        for row in rows:
+            assert list(row) == header, name
