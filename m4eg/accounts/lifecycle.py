@@ -16,9 +16,8 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 
@@ -239,8 +238,9 @@ def _readme(user: User, tables: dict[str, list[dict]], described: dict[str, Tabl
                 lines.append(f"{name}.csv, {name}.json")
                 if table is not None:
                     lines.append("  " + str(table.description))
-                lines.append("  " + (ngettext("%(num)d record", "%(num)d records", len(rows)) if rows else
-                                     _("You have no records of this kind.")))
+                count = (ngettext("%(num)d record", "%(num)d records", len(rows)) if rows
+                         else _("You have no records of this kind."))
+                lines.append("  " + count)
                 if table is not None:
                     lines.append("  " + _("Columns: %(columns)s",
                                           columns=", ".join(table.columns)))

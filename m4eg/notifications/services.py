@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from ..core.errors import DomainError
-from ..core.personal_data import Table
 from ..core.i18n import LANGUAGES
+from ..core.personal_data import Table
 from ..core.time import utcnow
 from ..extensions import db
 from .models import Kind, MailPreference, Notification

@@ -114,7 +114,8 @@ from .review import (
 __all__ = [
     "DATA", "EDITABLE", "TEXT_MAX", "PlanAction", "PlanConflict", "PlanError", "PlanStatus",
     "add_comment", "approve", "as_text", "budget_tables", "comments",
-    "PERSONAL_TABLES", "conflict_versions", "cycles", "days_left", "deadline_for", "diff", "events", "export_for_user",
+    "PERSONAL_TABLES", "conflict_versions", "cycles", "days_left", "deadline_for", "diff",
+    "events", "export_for_user",
     "get_comment", "get_cycle",
     "get_plan", "history", "is_year", "latest_template", "load_template", "missing",
     "municipality_summary", "network_summary",

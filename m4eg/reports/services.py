@@ -20,8 +20,8 @@ from ..accounts import services as accounts
 from ..core import time as clock
 from ..core import versions
 from ..core.errors import DomainError
-from ..core.personal_data import Table
 from ..core.i18n import LANGUAGES
+from ..core.personal_data import Table
 from ..core.privacy import SmallCell, suppress
 from ..core.text import az_sort_key
 from ..courses import services as courses

@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts import services as accounts
 from ..core import versions
 from ..core.errors import DomainError
-from ..core.personal_data import Table
 from ..core.outbox import queue_mail
+from ..core.personal_data import Table
 from ..core.text import az_sort_key
 from ..core.time import as_utc, utcnow
 from ..courses import services as courses
