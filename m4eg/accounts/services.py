@@ -653,7 +653,29 @@ def confirm_affiliation(actor: User, target: User) -> User:
             "This account was changed by someone else a moment ago. Look at it again and "
             "try again.")))
         _confirm(actor, target)
+        _tell_membership_confirmed(target)
     return target
+
+
+def _tell_membership_confirmed(target: User) -> None:
+    """Tell the person that their municipality confirmed them: from now on they count in
+    the municipality's ULC figures and may act for it as their role allows."""
+    municipality = target.municipality
+
+    def title():
+        return gettext("%(municipality)s confirmed that you work there",
+                       municipality=municipality.name if municipality else "")
+
+    if not notifications.notify(target, notifications.Kind.MEMBERSHIP_CONFIRMED, title,
+                                "main.index"):
+        return
+    with force_locale(target.preferred_language):
+        queue_mail(target.email, gettext("Your municipality confirmed you on M4EG"), gettext(
+            "Hello %(name)s,\n\n%(municipality)s confirmed that you work there. Your "
+            "courses and certificates now count in its figures on the M4EG Azerbaijan "
+            "platform, and your home page shows what your role lets you do for it.\n\n"
+            "M4EG Azerbaijan",
+            name=target.name, municipality=municipality.name if municipality else ""))
 
 
 def pending_affiliations(municipality_id: int | None = None) -> list[User]:

@@ -24,6 +24,8 @@ class Kind(LabelledEnum):
     PLAN_EXTENSION = "plan_extension", _l("More time for a P4EG plan is asked, granted or "
                                           "refused")
     ROLE_GRANTED = "role_granted", _l("My role on the platform changes")
+    MEMBERSHIP_CONFIRMED = "membership_confirmed", _l("My municipality confirms that I work "
+                                                      "there")
     WORKSHOP_SEAT = "workshop_seat", _l("A workshop seat is confirmed or becomes free for me")
 
 

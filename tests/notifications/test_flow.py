@@ -95,6 +95,26 @@ def test_a_role_granted_notifies_the_person(app_ctx, make_user):
     assert _mails(person.email) == 1
 
 
+def test_a_confirmed_membership_notifies_the_person_once(app_ctx, make_user, member_id):
+    """The person who chose Khirdalan learns, in the platform and by mail in their
+    language, that the focal point confirmed them; confirming again tells nothing new."""
+    khirdalan = member_id("khirdalan")
+    focal = get_user(make_user(role="focal_point", municipality_id=khirdalan).id)
+    person = get_user(make_user(role="staff", municipality_id=khirdalan,
+                                preferred_language="az", confirmed=False).id)
+    assert not person.affiliation_confirmed
+    accounts.confirm_affiliation(focal, person)
+    [note] = _notes(person, Kind.MEMBERSHIP_CONFIRMED)
+    assert "confirmed that you work there" in note.title_en
+    assert "çalışdığınızı təsdiqlədi" in note.title_az
+    assert note.endpoint == "main.index"
+    [mail] = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.to_address == person.email))
+    assert "Bələdiyyəniz" in mail.subject
+    accounts.confirm_affiliation(focal, get_user(person.id))
+    assert len(_notes(person, Kind.MEMBERSHIP_CONFIRMED)) == 1
+
+
 def test_a_seat_confirmed_and_a_seat_freed_from_the_waitlist_notify(app_ctx, make_user,
                                                                    make_workshop):
     workshop = db.session.get(Workshop, make_workshop(capacity=1))

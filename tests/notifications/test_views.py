@@ -104,7 +104,8 @@ def test_preferences_default_on_and_are_saved(app, client, login_as):
         chosen = services.preferences(me.id)
     assert chosen == {"plan_status": True, "plan_comment": False, "plan_reminder": False,
                       "plan_extension": False,
-                      "role_granted": False, "workshop_seat": True}
+                      "role_granted": False, "membership_confirmed": False,
+                      "workshop_seat": True}
     page = client.get("/en/notifications/preferences").get_data(as_text=True)
     assert page.count("checked") == 2
 
