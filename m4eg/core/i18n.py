@@ -17,6 +17,7 @@ from flask_babel import (
     format_datetime,
     format_decimal,
     format_percent,
+    format_time,
     get_locale,
 )
 from flask_login import current_user
@@ -86,10 +87,21 @@ def format_share(value) -> str:
     return "—" if value is None else format_percent(value)
 
 
-def _format_date(value, format="medium"):
+# One way of writing a date on every page: "2 dekabr 2026" / "December 2, 2026" (a review
+# found three across the pages: "02.12.26", "2 dek 2026" and the long form; the abbreviated
+# month is not what an Azerbaijani sentence carries). The named CLDR widths all mean it;
+# a template may still ask for an explicit pattern ("LLLL y" for a month).
+DATE_WIDTHS = {"short", "medium", "long", None}
+# The time of day as 15:33 in both languages (Babel's English "short" time is "3:33 PM").
+TIME_PATTERN = "HH:mm"
+
+
+def _format_date(value, format=None):
     """The ``date`` filter. A plain date (no time zone to convert) is formatted by Babel with
     the page's locale directly, which is several times cheaper than Flask-Babel's general
     path; anything else goes through Flask-Babel."""
+    if format in DATE_WIDTHS:
+        format = "long"
     if type(value) is date:
         locale = get_locale()
         if locale is not None:
@@ -97,7 +109,15 @@ def _format_date(value, format="medium"):
     return format_date(value, format)
 
 
-def _format_isodate(value, format="medium"):
+def format_moment(value, format=None) -> str:
+    """The ``datetime`` filter: a date and time in the platform's zone, "2 dekabr 2026, 15:33"
+    (en "December 2, 2026, 15:33"); an explicit CLDR pattern is used as given."""
+    if format not in DATE_WIDTHS:
+        return format_datetime(value, format)
+    return f"{format_date(value, 'long')}, {format_time(value, TIME_PATTERN)}"
+
+
+def _format_isodate(value, format=None):
     """A date stored as ISO text (``2025-02-01`` in plan tables) written for the page."""
     try:
         return _format_date(date.fromisoformat(str(value)), format)
@@ -193,7 +213,7 @@ def init_app(app: Flask) -> None:
         date=_format_date,
         isodate=_format_isodate,
         breaks=with_breaks,
-        datetime=format_datetime,
+        datetime=format_moment,
         number=format_decimal,
         score=format_score,
         percent=format_share,

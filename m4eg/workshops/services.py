@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts import services as accounts
 from ..core import versions
 from ..core.errors import DomainError
+from ..core.i18n import TIME_PATTERN, format_moment
 from ..core.outbox import queue_mail
 from ..core.personal_data import Table
 from ..core.text import az_sort_key
@@ -39,8 +40,6 @@ Sex = accounts.Sex
 # Counts and a guest's sex as a coordinator records it: "Sex not stated", never the
 # person's own "Prefer not to say".
 SEX_LABELS = accounts.SEX_COUNT_LABELS
-# The time of day as 10:00 in both languages (Babel's "short" time is "10:00 AM" in English).
-TIME_PATTERN = "HH:mm"
 
 
 class WorkshopError(DomainError):
@@ -86,9 +85,9 @@ def when(workshop: Workshop) -> str:
 
 
 def moment(value: datetime) -> str:
-    """A date and time in Baku time for the page: "16 March 2027, 10:00" (az "16 mart 2027";
-    the medium format's "16 mar" is an abbreviation a sentence should not carry)."""
-    return f"{format_date(value, 'long')}, {clock_time(value)}"
+    """A date and time in Baku time for the page: "16 mart 2027, 10:00" (en "March 16, 2027,
+    10:00"), written as on every page (core.i18n)."""
+    return format_moment(value)
 
 
 def clock_time(value: datetime) -> str:
