@@ -184,8 +184,8 @@ def _dated_in_round(check, report, content, actions, targets):
             name = targets[entry["row"]]["name"] if entry["row"] < len(targets) else "—"
             yield Finding(check["key"], check["severity"], _(
                 "«%(target)s»: the actual value is dated %(date)s, outside the round "
-                "(%(first)s – %(last)s).", target=name[:80], date=format_date(day),
-                first=format_date(first), last=format_date(last)),
+                "(%(first)s – %(last)s).", target=name[:80], date=format_date(day, "long"),
+                first=format_date(first, "long"), last=format_date(last, "long")),
                 None, f"t-{entry['row']}-date")
 
 

@@ -414,7 +414,7 @@ def board_rows(rows: list[BoardRow]) -> list[list]:
                       str(TRACKS.get(row.portfolio.track, row.portfolio.track)), row.options,
                       row.completed_share, len(row.overdue), row.days_since_update,
                       _("Yes") if row.stalled else _("No"),
-                      f"{format_date(following.due_date)} {following.text('title')}"
+                      f"{format_date(following.due_date, 'long')} {following.text('title')}"
                       if following else ""])
     return table
 
