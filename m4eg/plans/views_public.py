@@ -31,7 +31,8 @@ def open_list():
     pagination = openplans.open_plans(filters, page=page)
     return render_template(
         "plans/public_list.html", pagination=pagination, filters=filters,
-        latest={p.id: openplans.latest_public_report(p) for p in pagination.items}, years=openplans.open_years(), regions=municipalities.regions(),
+        latest={p.id: openplans.latest_public_report(p) for p in pagination.items},
+        years=openplans.open_years(), regions=municipalities.regions(),
         rayons=sorted(municipalities.rayons(), key=lambda r: _sort_key(r.name)),
         types=municipalities.MunicipalityType)
 
