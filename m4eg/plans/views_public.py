@@ -146,8 +146,9 @@ def withhold_report(report_id):
     done = _("The monitoring report is withheld from the public pages. The reason is kept "
              "on record.")
     publicity = report_panel(report)["report_publicity"]
-    if publicity is None or publicity["withheld"] is not None:
-        # No form on the page to show the refusal on (not accepted, or withheld already).
+    if publicity is None or publicity["withheld"] is not None or not publicity["plan_public"]:
+        # No form on the page to show the refusal on (not accepted, withheld already, or the
+        # plan itself withheld).
         return act(lambda: openplans.withhold_report(report, current_user, form.reason.data),
                    then=_to_report_panel(report), done=done)
     from .monitoring_views import _report_page

@@ -299,3 +299,24 @@ def test_the_migration_adds_and_removes_the_report_reference(app_ctx):
     assert "report_id" not in {c["name"] for c in inspect(db.engine).get_columns(
         "plan_withholdings")}
     upgrade()
+
+
+def test_the_openapi_document_describes_every_key_of_the_plan_and_its_reports(client,
+                                                                             monitored):
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    plan = client.get(f"/api/v1/plans/{monitored['plan']}").get_json()
+    assert set(plan) == set(schemas["Plan"]["properties"])
+    report_schema = schemas["MonitoringReport"]["properties"]
+    report = plan["monitoring_reports"][0]
+    assert set(report) == set(report_schema)
+    assert set(report["actions"][0]) == set(report_schema["actions"]["items"]["properties"])
+    assert set(report["targets"][0]) == set(report_schema["targets"]["items"]["properties"])
+    assert set(plan["monitoring"]) == set(
+        schemas["Plan"]["properties"]["monitoring"]["properties"])
+    statuses = report_schema["actions"]["items"]["properties"]["status"]["enum"]
+    assert {a["status"] for r in plan["monitoring_reports"] for a in r["actions"]} <= \
+        set(statuses)
+    listing = document["paths"]["/api/v1/plans"]["get"]["parameters"]
+    assert {"name": "monitored", "in": "query", "schema": {"enum": ["yes", "no"]}}.items() <= \
+        next(p for p in listing if p["name"] == "monitored").items()
