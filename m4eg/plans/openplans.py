@@ -152,11 +152,6 @@ def public_reports(plan: Plan) -> list[MonitoringReport]:
         .order_by(MonitoringRound.ends_on.desc(), MonitoringReport.id.desc())))
 
 
-def report_is_public(report: MonitoringReport) -> bool:
-    return report.status == ReportStatus.ACCEPTED and is_public(report.plan) and \
-        current_report_withholding(report) is None
-
-
 def public_report(report: MonitoringReport, lang: str) -> dict:
     """What the public sees of an accepted report: its round and period, the date it was
     accepted, per action (of the plan as approved) the status with its reason, the share
