@@ -297,6 +297,8 @@ ACTION_LABELS = {
     "plans.cycle_edited": _l("Plan cycle edited"),
     "plans.published": _l("Approved plan published again"),
     "plans.withheld": _l("Approved plan withheld from the public pages"),
+    "plans.report_withheld": _l("Accepted monitoring report withheld from the public pages"),
+    "plans.report_published": _l("Accepted monitoring report published again"),
     "plans.workbook_applied": _l("Plan workbook written into the draft"),
     "plans.extension_asked": _l("More time asked for a plan"),
     "plans.extension_granted": _l("More time granted for a plan"),
@@ -307,6 +309,7 @@ OBJECT_LABELS = {
     "Certificate": _l("Certificate"),
     "ReachRecord": _l("Reach record"),
     "Plan": _l("P4EG plan"),
+    "MonitoringReport": _l("Monitoring report"),
     "Cycle": _l("Plan cycle"),
     "DeadlineExtension": _l("Request for more time"),
 }

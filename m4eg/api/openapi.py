@@ -91,10 +91,57 @@ _PLAN_PARAMETERS = [
     {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100},
      "description": "Search in the municipality's names; ignores case and Azerbaijani "
                     "letters (Seki, Sheki and Şəki are the same)."},
+    {"name": "monitored", "in": "query", "schema": {"enum": ["yes", "no"]},
+     "description": "yes: plans with a public accepted monitoring report; no: plans "
+                    "without one."},
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                     "maximum": 100}},
 ]
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_REPORT = {
+    "type": "object",
+    "description": "A monitoring report of the plan that the network coordinators accepted "
+                   "and did not withhold. No personal data: no names, emails, review "
+                   "comments, reviewer notes or history; the per-action notes are left out.",
+    "properties": {
+        "id": {"type": "integer"},
+        "round": {"type": "object", "properties": {
+            "name": {"type": "string"}, "starts_on": {"type": "string", "format": "date"},
+            "ends_on": {"type": "string", "format": "date"}},
+            "description": "The reporting round and the period the report covers."},
+        "accepted_on": {"type": ["string", "null"], "format": "date"},
+        "demo": {"type": "boolean", "description": "An example report, not real data."},
+        "actions": {"type": "array", "description": "Each action of the plan as approved "
+                                                    "(`row`: its place in the action plan).",
+                    "items": {"type": "object", "properties": {
+                        "row": {"type": "integer"}, "action": {"type": "string"},
+                        "status": {"enum": ["not_started", "ongoing", "completed",
+                                            "postponed", "cancelled", None]},
+                        "reason": {"type": ["string", "null"],
+                                   "description": "Why postponed or cancelled."},
+                        "done_pct": _NUMBER_OR_NULL,
+                        "budget": {"type": "array", "description": "Per funding source "
+                                                                   "(template keys): AZN "
+                                                                   "planned and spent.",
+                                   "items": {"type": "object", "properties": {
+                                       "source": {"type": "string"},
+                                       "planned": {"type": "number"},
+                                       "spent": _NUMBER_OR_NULL}}}}}},
+        "targets": {"type": "array", "items": {"type": "object", "properties": {
+            "row": {"type": "integer"}, "indicator": {"type": "string"},
+            "unit": {"type": "string"}, "baseline": _NUMBER_OR_NULL,
+            "baseline_year": {"type": ["integer", "null"]}, "target_value": _NUMBER_OR_NULL,
+            "target_year": {"type": ["integer", "null"]}, "actual": _NUMBER_OR_NULL,
+            "date": {"type": ["string", "null"], "format": "date"},
+            "share_of_way": {"type": ["integer", "null"],
+                             "description": "% of the way from the baseline to the target."}}}},
+        "narrative": {"type": "object", "properties": {
+            "changed": {"type": "string"}, "learnt": {"type": "string"},
+            "help": {"type": "string"}}},
+        "spent_total": {"type": "number", "description": "AZN spent, all sources."},
+    },
+}
 _PLAN = {
     "type": "object",
     "description": "An approved P4EG plan that no coordinator withheld. No personal data: "
@@ -117,6 +164,18 @@ _PLAN = {
         "budget": {"type": "object", "description": "Action-plan budget totals (AZN): "
                                                     "by_source, by_year, unscheduled, "
                                                     "total."},
+        "monitoring": {"type": "object", "description": "The plan's public monitoring "
+                                                      "reports: how many, and the latest.",
+                       "properties": {
+                           "accepted_reports": {"type": "integer"},
+                           "latest": {"type": ["object", "null"], "properties": {
+                               "id": {"type": "integer"}, "round": {"type": "string"},
+                               "accepted_on": {"type": ["string", "null"],
+                                               "format": "date"}}}}},
+        "monitoring_reports": {"type": "array", "items": {
+            "$ref": "#/components/schemas/MonitoringReport"},
+            "description": "Only in /api/v1/plans/{plan_id}: the public monitoring reports, "
+                           "the latest round first."},
         "url": {"type": "string", "format": "uri"},
     },
 }
@@ -168,7 +227,7 @@ def openapi_document() -> dict:
                     "400": _BAD_PLAN_PARAMETER},
             }},
             "/api/v1/plans/{plan_id}": {"get": {
-                "summary": "One approved P4EG plan",
+                "summary": "One approved P4EG plan with its accepted monitoring reports",
                 "parameters": [{"name": "plan_id", "in": "path", "required": True,
                                 "schema": {"type": "integer"}}],
                 "responses": {
@@ -228,5 +287,5 @@ def openapi_document() -> dict:
             }},
         },
         "components": {"schemas": {"Municipality": _MUNICIPALITY, "Figure": _FIGURE,
-                                   "Plan": _PLAN}},
+                                   "Plan": _PLAN, "MonitoringReport": _REPORT}},
     }

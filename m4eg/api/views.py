@@ -171,8 +171,9 @@ def _bad_parameter(field: str, value: str):
 @bp.route("/plans")
 @allow(PUBLIC)
 def plan_list():
-    """Approved plans that are not withheld, with their content and budget totals (no
-    person: no names, emails or comments); filters as on the public list."""
+    """Approved plans that are not withheld, with their content, budget totals and the count
+    and latest of their public monitoring reports (no person: no names, emails or comments);
+    filters as on the public list."""
     problems = plans.OpenFilters.problems(request.args)
     for field, maximum in (("page", 100_000), ("per_page", MAX_PER_PAGE)):
         given = request.args.get(field)
@@ -194,8 +195,9 @@ def plan_list():
 @bp.route("/plans/<int:plan_id>")
 @allow(PUBLIC)
 def plan_detail(plan_id):
+    """One public plan with its accepted monitoring reports that are not withheld."""
     plan = get_or_404(plans.get_open_plan(plan_id))
-    return jsonify(plans.public_record(plan, _plan_url(plan)))
+    return jsonify(plans.public_record(plan, _plan_url(plan), with_reports=True))
 
 
 @bp.route("/openapi.json")

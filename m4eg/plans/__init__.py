@@ -31,5 +31,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(plan_blockform=blockform, PlanStatus=PlanStatus,
                                  ReportStatus=ReportStatus)
     register_section(app, "member", "plans", views.member_section, order=20)
+    register_section(app, "open_plan", "monitoring", views_public.monitoring_section,
+                     order=10)
     register_personal_data(app, "plans", export=services.export_for_user,
                            tables=services.PERSONAL_TABLES)

@@ -27,6 +27,14 @@ class WithholdForm(Form):
                            validators=[DataRequired(), Length(max=REASON_MAX)])
 
 
+class WithholdReportForm(Form):
+    reason = TextAreaField(_l("Why is this monitoring report kept off the public pages?"),
+                           description=_l("Kept on record with your name; the public does "
+                                          "not see it. The plan and its other reports stay "
+                                          "public."),
+                           validators=[DataRequired(), Length(max=REASON_MAX)])
+
+
 class ExtensionRequestForm(Form):
     reason = TextAreaField(_l("Why does your municipality need more time?"),
                            validators=[DataRequired(), Length(max=REASON_MAX)])

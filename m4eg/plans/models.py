@@ -265,14 +265,18 @@ class ReminderSent(db.Model):
 
 
 class Withholding(db.Model):
-    """A coordinator kept an approved plan off the public pages, with the reason; undoing it
-    stamps ``released_at`` (rows are never deleted, so every decision and its reason stay on
-    record). The plan is withheld while a row without ``released_at`` exists."""
+    """A coordinator kept an approved plan, or one accepted monitoring report of it
+    (``report_id``), off the public pages, with the reason; undoing it stamps
+    ``released_at`` (rows are never deleted, so every decision and its reason stay on
+    record). The plan (the report) is withheld while a row of it without ``released_at``
+    exists; a row with a ``report_id`` withholds that report only, never the plan."""
 
     __tablename__ = "plan_withholdings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_reports.id"),
+                                                  index=True)
     reason: Mapped[str] = mapped_column(Text)
     withheld_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     withheld_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

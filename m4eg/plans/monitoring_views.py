@@ -74,6 +74,10 @@ def _report_page(report, template="plans/monitoring_show.html", http_status=200,
     editable = report.status in services.REPORT_EDITABLE
     context.setdefault("comment_form", CommentForm(formdata=None))
     context.setdefault("changes_form", ChangesForm(formdata=None))
+    if "report_publicity" not in context:
+        from .views_public import report_panel
+
+        context.update(report_panel(report))
     return render_template(
         template, report=report, plan=report.plan, lang=lang, actions=actions,
         targets=targets, entries={e["row"]: e for e in report.content.get("actions") or []},

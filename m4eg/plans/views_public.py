@@ -1,6 +1,6 @@
 """Open plans: the public list of approved plans, a public page per plan under its member's
-page, and the coordinators' withholding of a plan (m4eg/plans/openplans.py holds the
-rules)."""
+page with its accepted monitoring reports, and the coordinators' withholding of a plan or of
+one report (m4eg/plans/openplans.py holds the rules)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from ..core.views import act, get_or_404
 from ..core.views import submit as submit_form
 from ..municipalities import services as municipalities
 from . import bp, openplans, services
-from .forms_open import WithholdForm
+from .forms_open import WithholdForm, WithholdReportForm
+from .progress import target_svg
 
 
 @bp.route("/open")
@@ -27,9 +28,11 @@ from .forms_open import WithholdForm
 def open_list():
     filters = openplans.OpenFilters.from_args(request.args)
     page = to_int(request.args.get("page"), default=1, minimum=1, maximum=100_000)
+    pagination = openplans.open_plans(filters, page=page)
     return render_template(
-        "plans/public_list.html", pagination=openplans.open_plans(filters, page=page),
-        filters=filters, years=openplans.open_years(), regions=municipalities.regions(),
+        "plans/public_list.html", pagination=pagination, filters=filters,
+        latest={p.id: openplans.latest_public_report(p) for p in pagination.items},
+        years=openplans.open_years(), regions=municipalities.regions(),
         rayons=sorted(municipalities.rayons(), key=lambda r: _sort_key(r.name)),
         types=municipalities.MunicipalityType)
 
@@ -52,8 +55,26 @@ def open_plan(slug, plan_id):
         "plans/public_plan.html", plan=plan, lang=lang,
         sections=openplans.public_sections(plan), content=openplans.public_content(plan),
         budget=services.budget_tables(plan, lang), render_markdown=render_plan_text,
-        # Accepted monitoring reports register a section of the page "open_plan" here.
+        # The accepted monitoring reports are a section of the page "open_plan" (init_app).
         more=render_sections("open_plan", plan))
+
+
+def monitoring_section(plan) -> str:
+    """The public page's section of the accepted monitoring reports (none withheld): per
+    report its round, period and acceptance, the targets as SVG lines and a table, the
+    actions with status, share done and money spent by source, and the narrative."""
+    lang = current_language()
+    reports = []
+    for report in openplans.public_reports(plan):
+        shown = openplans.public_report(report, lang)
+        for target in shown["targets"]:
+            target["svg"] = target_svg(f"{report.id}-{target['row']}", target["name"],
+                                       target["baseline"], target["actual"],
+                                       target["target_value"])
+        reports.append(shown)
+    return render_template("plans/_public_monitoring.html", plan=plan, reports=reports,
+                           narrative_fields=services.NARRATIVE,
+                           render_markdown=render_plan_text)
 
 
 def open_url(plan, **values) -> str:
@@ -97,3 +118,51 @@ def publish(plan_id):
     return act(lambda: openplans.release(plan, current_user),
                then=url_for("plans.show", plan_id=plan.id) + "#public-heading",
                done=_("The plan is public again."))
+
+
+def report_panel(report) -> dict:
+    """What a monitoring report's page shows of its publicity (coordinators act there)."""
+    if report.status != services.ReportStatus.ACCEPTED:
+        return {"report_publicity": None}
+    plan_public = openplans.is_public(report.plan)
+    return {"report_publicity": {
+        "withheld": openplans.current_report_withholding(report),
+        "plan_public": plan_public,
+        "history": openplans.report_withholdings(report)
+        if can(current_user, "plans.review", report) else [],
+        "url": open_url(report.plan, _anchor=f"report-{report.id}") if plan_public else None,
+        "form": WithholdReportForm(formdata=None)}}
+
+
+def _to_report_panel(report) -> str:
+    return url_for("plans.report", report_id=report.id) + "#report-public-heading"
+
+
+@bp.route("/monitoring/<int:report_id>/withhold", methods=["POST"])
+@allow(action="plans.review")
+def withhold_report(report_id):
+    report = get_or_404(services.get_report(report_id), "plans.review")
+    form = WithholdReportForm()
+    done = _("The monitoring report is withheld from the public pages. The reason is kept "
+             "on record.")
+    publicity = report_panel(report)["report_publicity"]
+    if publicity is None or publicity["withheld"] is not None or not publicity["plan_public"]:
+        # No form on the page to show the refusal on (not accepted, withheld already, or the
+        # plan itself withheld).
+        return act(lambda: openplans.withhold_report(report, current_user, form.reason.data),
+                   then=_to_report_panel(report), done=done)
+    from .monitoring_views import _report_page
+
+    return submit_form(
+        form, lambda: openplans.withhold_report(report, current_user, form.reason.data),
+        then=_to_report_panel(report), status=400, done=done,
+        page=lambda: _report_page(report, report_publicity={**publicity, "form": form})[0])
+
+
+@bp.route("/monitoring/<int:report_id>/publish", methods=["POST"])
+@allow(action="plans.review")
+def publish_report(report_id):
+    report = get_or_404(services.get_report(report_id), "plans.review")
+    return act(lambda: openplans.release_report(report, current_user),
+               then=_to_report_panel(report),
+               done=_("The monitoring report is public again."))

@@ -258,6 +258,8 @@ def _plans(ids):
         ("plans.report", GET, report, readers),
         ("plans.report_history", GET, f"{report}/history", readers),
         ("plans.edit_report", BOTH, f"{report}/edit", {FOCAL_A}),
+        ("plans.withhold_report", POST, f"{report}/withhold", NETWORK),
+        ("plans.publish_report", POST, f"{report}/publish", NETWORK),
         ("plans.submit_report", BOTH, f"{report}/submit", {FOCAL_A}),
         ("plans.report_comment", POST, f"{report}/comments", commenters),
         ("plans.resolve_report_comment", POST,

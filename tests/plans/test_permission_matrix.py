@@ -60,6 +60,9 @@ ROUTES = (  # (method, path, what it needs)
     ("post", "/en/plans/monitoring/{report}/return", REVIEW),
     ("get", "/en/plans/rounds", REVIEW),
     ("post", "/en/plans/rounds", REVIEW),
+    # Withholding one accepted monitoring report from the public pages, and releasing it.
+    ("post", "/en/plans/monitoring/{report}/withhold", REVIEW),
+    ("post", "/en/plans/monitoring/{report}/publish", REVIEW),
 )
 # Who may do what, as the permission mechanism must decide it.
 PEOPLE = {
