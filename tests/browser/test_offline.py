@@ -111,7 +111,8 @@ def test_a_lesson_read_and_done_offline_is_recorded_once_back_online(live_server
 SAVED_FILES = """() => caches.open("m4eg-offline-v1").then((cache) => cache.keys())
   .then((requests) => requests.map((request) => new URL(request.url).pathname))"""
 FONTS = """() => document.fonts.ready.then(() => Array.from(document.fonts)
-  .filter((face) => face.family.includes("M4EG Sans")).map((face) => face.weight + " " + face.status))"""
+  .filter((face) => face.family.includes("M4EG Sans"))
+  .map((face) => face.weight + " " + face.status))"""
 
 
 def test_a_kept_lesson_offline_has_the_webfont_and_the_icons(live_server, new_context):
