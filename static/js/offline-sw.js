@@ -3,9 +3,9 @@
 // come from the network first and from the saved copy when there is no connection, or when
 // the network has not answered within NETWORK_TIMEOUT (a weak connection: the learner reads
 // the saved copy instead of waiting for the browser's own timeout); versioned static files
-// (?v=<hash>, never changed) from the saved copy first. A course page the learner did not
-// keep (another course, the other language) gets the saved offline page of its language
-// when there is no connection. Every other request is left to the browser.
+// (?v=<hash>, never changed) and the webfonts from the saved copy first. A course page the
+// learner did not keep (another course, the other language) gets the saved offline page of
+// its language when there is no connection. Every other request is left to the browser.
 //
 // A saved copy is refreshed with each network answer for the same person only: course
 // pages name their user in the X-M4EG-User header (m4eg/courses/views.py), and the saved
@@ -73,7 +73,10 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) { return; }
-  if (url.pathname.indexOf("/static/") === 0 && url.searchParams.has("v")) {
+  // Versioned static files never change; the webfonts are named without a version by the
+  // stylesheet, and a changed font gets a new file name (m4eg/core/assets.py).
+  if (url.pathname.indexOf("/static/") === 0 &&
+      (url.searchParams.has("v") || url.pathname.indexOf("/static/fonts/") === 0)) {
     event.respondWith(saved(request).then(function (hit) { return hit || fetch(request); }));
   } else if (COURSE_PAGE.test(url.pathname)) {
     event.respondWith(fromNetworkThenSaved(event));

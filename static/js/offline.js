@@ -68,13 +68,45 @@
     queueStatus.textContent = waiting ? msg("queued").replace("{count}", String(waiting)) : "";
   }
 
-  // The course's pages, and the stylesheet, scripts and images this page loads.
+  // A same-origin file as the page asks for it: path and query, no fragment (the sprite's
+  // icons are one file, "icons.svg?v=…#bell" and "…#user" alike).
+  function file(url) {
+    var absolute = new URL(url, location.href);
+    return absolute.pathname + absolute.search;
+  }
+
+  // The webfont files the stylesheets name (@font-face src), as the browser asks for them:
+  // resolved against the stylesheet's own address.
+  function fontFiles() {
+    var found = [];
+    Array.prototype.forEach.call(document.styleSheets, function (sheet) {
+      var rules;
+      try { rules = sheet.cssRules; } catch (e) { return; }  // another origin's sheet
+      Array.prototype.forEach.call(rules || [], function (rule) {
+        if (rule.type !== CSSRule.FONT_FACE_RULE) { return; }
+        var src = rule.style.getPropertyValue("src");
+        var pattern = /url\(\s*["']?([^"')]+)["']?\s*\)/g;
+        var match;
+        while ((match = pattern.exec(src))) {
+          found.push(file(new URL(match[1], sheet.href || location.href).href));
+        }
+      });
+    });
+    return found;
+  }
+
+  // The course's pages, and the stylesheet, its fonts, scripts, images and the icon sprite
+  // this page loads, so that a lesson offline looks as it does online.
   function urls() {
     var files = [];
     document.querySelectorAll("link[rel=stylesheet][href], link[rel=icon][href], script[src], img[src]")
-      .forEach(function (node) { files.push(node.getAttribute("href") || node.getAttribute("src")); });
+      .forEach(function (node) { files.push(file(node.getAttribute("href") || node.getAttribute("src"))); });
+    document.querySelectorAll("svg use[href]").forEach(function (node) {
+      files.push(file(node.getAttribute("href")));
+    });
+    files = files.concat(fontFiles());
     // Once each: Cache.addAll refuses a list that names a file twice (the EU emblem stands in
-    // the header and the footer).
+    // the header and the footer, the sprite in every icon).
     return pages.concat(shared, files).filter(function (url, i, all) {
       return all.indexOf(url) === i;
     });

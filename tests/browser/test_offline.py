@@ -108,6 +108,34 @@ def test_a_lesson_read_and_done_offline_is_recorded_once_back_online(live_server
         f"Progress: 1 of {len(course.lessons)} lessons")
 
 
+SAVED_FILES = """() => caches.open("m4eg-offline-v1").then((cache) => cache.keys())
+  .then((requests) => requests.map((request) => new URL(request.url).pathname))"""
+FONTS = """() => document.fonts.ready.then(() => Array.from(document.fonts)
+  .filter((face) => face.family.includes("M4EG Sans"))
+  .map((face) => face.weight + " " + face.status))"""
+
+
+def test_a_kept_lesson_offline_has_the_webfont_and_the_icons(live_server, new_context):
+    """The fonts the stylesheet names and the icon sprite are saved with the course (each
+    once), and a lesson opened without a connection shows them."""
+    course = load_catalogue().get(SLUG)
+    context = new_context()
+    page = context.new_page()
+    _enrol_and_keep(page, live_server, "az")
+    saved = page.evaluate(SAVED_FILES)
+    for name in ("/static/fonts/noto-sans-400.woff2", "/static/fonts/noto-sans-700.woff2",
+                 "/static/img/icons.svg", "/static/css/site.css"):
+        assert saved.count(name) == 1, (name, saved)
+
+    context.set_offline(True)
+    response = page.goto(f"{live_server.url}/az/courses/{SLUG}/{course.lessons[0].slug}")
+    assert response.from_service_worker
+    assert sorted(page.evaluate(FONTS)) == ["400 loaded", "700 loaded"]
+    sprite = page.locator("svg.icon use").first.get_attribute("href")
+    assert page.evaluate("(url) => fetch(url).then((r) => r.ok && r.text())", sprite) \
+        .count("<symbol") > 10, "the icon sprite is not there offline"
+
+
 @pytest.mark.parametrize("lang", ["az", "en"])
 def test_the_offline_panel_on_a_phone_and_a_desktop(live_server, new_context, screenshots_dir,
                                                     lang):

@@ -379,10 +379,12 @@ def test_import_preview_lists_what_changes_and_skips_unchanged_rows(app, client,
     az = client.post("/az/municipalities/import", data={
         "file": (io.BytesIO(csv.encode()), "roster.csv")},
         content_type="multipart/form-data").get_data(as_text=True)
-    assert "<td>Üzvlük statusu</td>" in az
-    rows = re.findall(r'<tr class="row-(\w+)">\s*<td>(\d+)</td>', page)
+    assert '<td data-label="Təfərrüatlar">Üzvlük statusu</td>' in az
+    rows = re.findall(r'<tr class="row-(\w+)">\s*<td data-label="Line">(\d+)</td>',
+                      page)
     assert rows == [("changed", "2"), ("error", "4")]  # line 3 (Səbail) is unchanged
-    assert "<td>Status</td>" in page  # the changed field of the updated row, by its label
+    # The changed field of the updated row, by its label.
+    assert '<td data-label="Details">Status</td>' in page
     assert "<strong>1</strong> to update" in page and "<strong>1</strong> rejected" in page
 
 
