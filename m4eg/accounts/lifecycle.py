@@ -238,6 +238,7 @@ ACTION_LABELS = {
     "plans.published": _l("Approved plan published again"),
     "plans.withheld": _l("Approved plan withheld from the public pages"),
     "plans.workbook_applied": _l("Plan workbook written into the draft"),
+    "plans.report_workbook_applied": _l("Monitoring report workbook written into the draft"),
     "plans.extension_asked": _l("More time asked for a plan"),
     "plans.extension_granted": _l("More time granted for a plan"),
     "plans.extension_refused": _l("More time refused for a plan"),
@@ -249,6 +250,7 @@ OBJECT_LABELS = {
     "Plan": _l("P4EG plan"),
     "Cycle": _l("Plan cycle"),
     "DeadlineExtension": _l("Request for more time"),
+    "MonitoringReport": _l("Monitoring report"),
 }
 
 
