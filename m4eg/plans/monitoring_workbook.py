@@ -98,12 +98,12 @@ def _actions_section(actions: list[dict], labels: dict[str, dict[str, str]]) -> 
             {"field": note["key"]}]})
     columns = [{"label": _both(lambda: pgettext("an action of a plan", "Action")), "width": 40},
                {"label": _both(lambda: _("Planned budget (AZN)")), "width": 16},
-               {"label": _both(lambda: _("Status") + " *"), "width": 16},
+               {"label": _both(lambda: _("Status") + " *"), "width": 18},
                {"label": _both(lambda: _("Reason (when postponed or cancelled)")),
                 "width": 30},
                {"label": _both(lambda: _("Share done") + " (%)"), "width": 12},
-               *({"label": _both(lambda s=s: _("Spent from: %(source)s (AZN)",
-                                               source=source_label(labels, s))),
+               *({"label": _both(lambda s=s: _("Spent from: %(source)s",
+                                               source=source_label(labels, s)) + " (AZN)"),
                   "width": 16} for s in sources),
                {"label": _both(lambda: _("Note")), "width": 40}]
     return {"key": "actions", "title": _both(lambda: SECTIONS["actions"]),
