@@ -44,8 +44,8 @@ The layout, one sheet per section:
 Numbers: numeric cells are written and read as numbers; a number typed as text is read the
 way the workbook's language writes numbers (``1.234,5`` or ``1 234,5`` in az, ``1,234.5`` in
 en, :func:`m4eg.core.numbers.parse_number`) whatever the language of the page it is uploaded
-on, with the same messages as the form. Formulas, macros, files over :data:`MAX_BYTES` and zip bombs are
-refused (the archive checks are :func:`m4eg.core.tables.check_workbook`).
+on, with the same messages as the form. Formulas, macros, files over :data:`MAX_BYTES` and
+zip bombs are refused (the archive checks are :func:`m4eg.core.tables.check_workbook`).
 
 Dates typed as text are read as people type them: ``2026-03-15``, ``15.03.2026`` or with
 the month's name in the workbook's language (``15 mart 2026``, ``15 March 2026``).
@@ -384,10 +384,10 @@ def _write_grid(sheet, section, values, row, lang, lists, bold, header_fill, wra
         sheet.column_dimensions[get_column_letter(TABLE_START + index)].width = \
             column.get("width", 18)
     rules, header = {}, row
-    for record in grid["rows"]:
+    for entry in grid["rows"]:
         row += 1
-        sheet.cell(row=row, column=1, value=f"g:{record['key']}")
-        for index, spec in enumerate(record["cells"]):
+        sheet.cell(row=row, column=1, value=f"g:{entry['key']}")
+        for index, spec in enumerate(entry["cells"]):
             cell = sheet.cell(row=row, column=TABLE_START + index)
             cell.alignment = wrap
             if spec is None:
