@@ -62,6 +62,18 @@ def _number_text(value, lang: str) -> str:
     return "—" if value is None else format_number(value, locale=lang)
 
 
+def _planned(action: dict, labels: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The action's planned budget and, by funding source, what each source brings (what
+    the form shows as "Planned" beside each source's input)."""
+    texts = {}
+    for lang in LANGUAGES:
+        parts = [f"{labels[lang].get(source, source)}: {_number_text(amount, lang)}"
+                 for source, amount in action["sources"].items()]
+        texts[lang] = _number_text(action["budget"], lang) + (
+            "\n" + "\n".join(parts) if parts else "")
+    return texts
+
+
 def _actions_section(actions: list[dict], labels: dict[str, dict[str, str]]) -> dict:
     sources = [key for key in labels["en"] if any(key in a["sources"] for a in actions)]
     statuses = _statuses()
@@ -89,15 +101,13 @@ def _actions_section(actions: list[dict], labels: dict[str, dict[str, str]]) -> 
         note = {"key": f"{prefix}-note", "type": "text", "max": NOTE_MAX,
                 "label": label(lambda: _("Note"))}
         fields += [*mine, *spent.values(), note]
-        budget = action["budget"]
         rows.append({"key": str(action["row"]), "cells": [
-            {"text": name},
-            {"text": {lang: _number_text(budget, lang) for lang in LANGUAGES}},
+            {"text": name}, {"text": _planned(action, labels)},
             *({"field": item["key"]} for item in mine),
             *({"field": spent[s]["key"]} if s in spent else None for s in sources),
             {"field": note["key"]}]})
     columns = [{"label": _both(lambda: pgettext("an action of a plan", "Action")), "width": 40},
-               {"label": _both(lambda: _("Planned budget (AZN)")), "width": 16},
+               {"label": _both(lambda: _("Planned budget (AZN)")), "width": 30},
                {"label": _both(lambda: _("Status") + " *"), "width": 18},
                {"label": _both(lambda: _("Reason (when postponed or cancelled)")),
                 "width": 30},

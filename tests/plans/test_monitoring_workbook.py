@@ -157,6 +157,10 @@ def test_the_workbook_mirrors_the_report_form(app, client, report):
     assert header[1].protection.locked and _cell(book, "actions", 0, prompts[0]).protection.locked
     assert not status.protection.locked
     assert _cell(book, "actions", 0, prompts[0]).value == "1. Guesthouse grants"
+    # The planned budget, by funding source, beside the money spent (as the form says it).
+    assert _cell(book, "actions", 1, prompts[1]).value == \
+        "250.000\nBələdiyyə büdcəsi: 50.000\nMərkəzi hökumət: 200.000"
+    assert _cell(book, "actions", 1, prompts[1]).protection.locked
     central = next(p for p in prompts if p and p.startswith("Xərclənib, mənbə: Mərkəzi"))
     assert _cell(book, "actions", 0, central).protection.locked
     assert not _cell(book, "actions", 1, central).protection.locked
