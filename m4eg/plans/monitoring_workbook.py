@@ -97,7 +97,7 @@ def _actions_section(actions: list[dict], labels: dict[str, dict[str, str]]) -> 
                                  "min": 0, "max": 100_000_000_000,
                                  "label": label(lambda s=source: _(
                                      "Spent from: %(source)s",
-                                     source=source_label(labels, s)))}
+                                     source=_source_label(labels, s)))}
         note = {"key": f"{prefix}-note", "type": "text", "max": NOTE_MAX,
                 "label": label(lambda: _("Note"))}
         fields += [*mine, *spent.values(), note]
@@ -113,7 +113,7 @@ def _actions_section(actions: list[dict], labels: dict[str, dict[str, str]]) -> 
                 "width": 30},
                {"label": _both(lambda: _("Share done") + " (%)"), "width": 12},
                *({"label": _both(lambda s=s: _("Spent from: %(source)s",
-                                               source=source_label(labels, s)) + " (AZN)"),
+                                               source=_source_label(labels, s)) + " (AZN)"),
                   "width": 16} for s in sources),
                {"label": _both(lambda: _("Note")), "width": 40}]
     return {"key": "actions", "title": _both(lambda: SECTIONS["actions"]),
@@ -123,7 +123,7 @@ def _actions_section(actions: list[dict], labels: dict[str, dict[str, str]]) -> 
             "fields": fields, "grid": {"columns": columns, "rows": rows}}
 
 
-def source_label(labels: dict[str, dict[str, str]], source: str) -> str:
+def _source_label(labels: dict[str, dict[str, str]], source: str) -> str:
     """A funding source's label in the current language (its key when unknown)."""
     return labels.get(str(get_locale() or "az"), {}).get(source, source)
 
@@ -216,7 +216,8 @@ def report_subject(report: MonitoringReport, lang: str) -> Subject:
                    template_version=plan.template.version, title=title, subtitle=subtitle,
                    sections=report_sections(report),
                    content=flat_content(report, report.content),
-                   versions={KIND: report.version}, parse=parse, field_name=str)
+                   versions={KIND: report.version}, parse=parse,
+                   field_name=lambda key: key)  # the cells are the form's own inputs
 
 
 def build_for_report(report: MonitoringReport, lang: str) -> bytes:

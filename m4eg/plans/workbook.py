@@ -105,7 +105,8 @@ class WorkbookError(DomainError):
 @dataclass
 class Subject:
     """A document made of a template's sections and fields, as the workbook mirrors it,
-    with its form's rules: ``field_name(key)`` is a plain field's input name, and
+    with the version of each section (or one for the whole document) the upload is written
+    on, and its form's rules: ``field_name(key)`` is a plain field's input name, and
     ``parse(section, values, lang)`` reads a section's inputs (labels in ``lang``) into its
     content and its problems (per field key, per table cell key)."""
 
