@@ -615,7 +615,7 @@ def _cell_text(value, column: dict, lang: str, page_lang: str) -> str:
     return text
 
 
-_DAY_FIRST = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+_DAY_FIRST = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _WITH_MONTH = re.compile(r"(\d{1,2})\.?\s+(\w+)\s+(\d{4})")
 
 

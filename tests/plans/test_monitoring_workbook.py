@@ -471,3 +471,24 @@ def test_only_the_municipalitys_focal_point_uploads(app, client, report, login_a
 def db_municipality(app, report):
     with app.app_context():
         return db.session.get(Plan, report["plan"]).municipality_id
+
+
+@pytest.mark.parametrize(("typed", "lang", "read"), [
+    ("2025-11-15", "en", "2025-11-15"), ("15.11.2025", "az", "2025-11-15"),
+    ("5.3.2026", "en", "2026-03-05"), ("15 noyabr 2025", "az", "2025-11-15"),
+    ("15 November 2025", "az", "2025-11-15"), ("15 Nov 2025", "en", "2025-11-15"),
+    ("31.02.2026", "az", "31.02.2026"), ("next spring", "en", "next spring"),
+    ("11/15/2025", "en", "11/15/2025"), ("5/3/2026", "en", "5/3/2026")])
+def test_dates_are_read_as_people_type_them(typed, lang, read):
+    """Day first with dots, or the month's name; an impossible date or a US-style one (month
+    first, ambiguous) stays as typed, for the form's own message."""
+    assert workbook._typed_date(typed, lang) == read
+
+
+def test_a_number_typed_as_text_reads_in_the_workbooks_language_on_any_page(app):
+    number = {"type": "number"}
+    with app.test_request_context("/en/"):
+        assert workbook._cell_text("1 234,5", number, "az", "en") == "1234.5"
+        assert workbook._cell_text("1,234.5", number, "en", "az") == "1234,5"
+        assert workbook._cell_text(1234.5, number, "en", "az") == "1234,5"
+        assert workbook._cell_text("400.000", number, "en", "en") == "400.000"  # ambiguous
