@@ -301,6 +301,10 @@ def test_a_field_changed_online_meanwhile_is_shown_side_by_side_and_kept(app, cl
     assert content["narrative"]["changed"] == "Changed online by a colleague"  # kept
     assert content["actions"][0]["note"] == "Note written online"  # not in the workbook
     assert content["targets"][1]["actual"] == 210
+    # The same file again: only the conflict is left, and nothing to write.
+    again = _upload(client, report["id"], _save(book)).get_data(as_text=True)
+    assert "Apart from the fields changed online meanwhile, the workbook holds no change" \
+        in again and _token(again) is None
 
 
 # ---------------------------------------------------------------- refusals
