@@ -337,9 +337,11 @@ def _write_section(workbook, section: dict, values: dict, title: str, lang: str,
         _put_text(sheet["B2"], section["intro"][lang])
         sheet["B2"].alignment, sheet["B2"].font = wrap, grey
     row = 4
-    if section.get("grid"):
+    plain = section["fields"]
+    if section.get("grid"):  # the grid's cells are the section's fields
         _write_grid(sheet, section, values, row, lang, lists, bold, header_fill, wrap)
-    for item in [] if section.get("grid") else section["fields"]:
+        plain = []
+    for item in plain:
         if item["type"] == "table":
             row = _write_table(sheet, item, values.get(item["key"]) or [], row, lang, lists,
                                bold, header_fill, wrap, grey)
