@@ -300,6 +300,7 @@ ACTION_LABELS = {
     "plans.report_withheld": _l("Accepted monitoring report withheld from the public pages"),
     "plans.report_published": _l("Accepted monitoring report published again"),
     "plans.workbook_applied": _l("Plan workbook written into the draft"),
+    "plans.report_workbook_applied": _l("Monitoring report workbook written into the draft"),
     "plans.extension_asked": _l("More time asked for a plan"),
     "plans.extension_granted": _l("More time granted for a plan"),
     "plans.extension_refused": _l("More time refused for a plan"),
@@ -312,6 +313,7 @@ OBJECT_LABELS = {
     "MonitoringReport": _l("Monitoring report"),
     "Cycle": _l("Plan cycle"),
     "DeadlineExtension": _l("Request for more time"),
+    "MonitoringReport": _l("Monitoring report"),
 }
 
 

@@ -1,19 +1,22 @@
 """The offline workbook, both ways: a document built from a template's sections and fields
-(a plan today, a monitoring report later) downloaded as an XLSX workbook, filled in offline
-and uploaded back.
+(a plan, a monitoring report) downloaded as an XLSX workbook, filled in offline and uploaded
+back.
 
-The module knows nothing of plans: it works on a :class:`Subject` — what kind of document,
-its id, its template's code and version, its sections (template blocks: ``key``, ``title``,
-``intro``, ``fields``, each field as ``plans/data/FORMAT.md`` describes it), its content and
-each section's version. :func:`build` writes the workbook; :func:`read` checks an uploaded
-one and reads every section with the same rules as the section's form
-(:func:`.drafting.parse_block`); :func:`compare` sets what was read against the document as
-it was downloaded and as it is now: what would change, field by field and table row by table
-row, every error with its sheet and cell, and the fields changed online meanwhile (theirs
-beside yours, never overwritten). Applying is the document's own business: for a plan,
-:func:`plan_subject` and :func:`apply_to_plan` at the end of this module, which saves each
-changed section through :func:`.drafting.save_block` (a new draft version, in the plan's
-history, refused when the section was saved meanwhile).
+The module knows nothing of plans or reports: it works on a :class:`Subject` — what kind of
+document, its id, its template's code and version, its sections (``key``, ``title``,
+``intro``, ``fields``, each field as ``plans/data/FORMAT.md`` describes it, and optionally a
+``grid``), its content and each section's version, and the document's own form rules: the
+input name of a plain field and the reader of a section's submitted form (``parse``, which
+returns the section's content and its problems per field). :func:`build` writes the
+workbook; :func:`read` checks an uploaded one and reads every section with those rules, as
+if the section's form had been sent; :func:`compare` sets what was read against the document
+as it was downloaded and as it is now: what would change, field by field and table row by
+table row, every error with its sheet and cell, and the fields changed online meanwhile
+(theirs beside yours, never overwritten). Applying is the document's own business: for a
+plan, :func:`plan_subject` and :func:`apply_to_plan` at the end of this module, which saves
+each changed section through :func:`.drafting.save_block` (a new draft version, in the
+plan's history, refused when the section was saved meanwhile); for a monitoring report,
+:mod:`.monitoring_workbook`, which saves through :func:`.monitoring.save_report`.
 
 The layout, one sheet per section:
 
@@ -22,6 +25,13 @@ The layout, one sheet per section:
   by these markers, not by position, so a sheet renamed or a row inserted reads the same;
 - column B holds the prompt (the field's label in the workbook's language), C the value and D
   the help text; a table's columns start at B, one row per table row plus blank rows;
+- a section with a ``grid`` (a monitoring report's actions and targets: a fixed row per
+  action or target of the plan, not rows a person adds) is laid out as one table whose cells
+  are the section's plain fields: ``h:grid`` marks the header, ``g:<row>`` each row; a cell
+  is a field to fill in, a locked text about the row (the action's name, the planned
+  budget) or locked and grey when it does not apply (money from a source the action does
+  not have). Each cell is still a field of its own, so a change or a conflict is named
+  field by field;
 - prompts, headers and help are locked (the sheet is protected without a password: the point
   is to stop accidents, not people), the cells to fill in are not; choices are drop-downs
   (lists on the hidden sheet ``_lists``), numbers and dates are validated as such;
@@ -32,14 +42,13 @@ The layout, one sheet per section:
   another template version is refused as a whole.
 
 Numbers: numeric cells are written and read as numbers; a number typed as text is read the
-way the workbook's language writes numbers (``1.234,5`` in az, ``1,234.5`` in en), with the
-same messages as the form. Formulas, macros, files over :data:`MAX_BYTES` and zip bombs are
-refused (the archive checks are :func:`m4eg.core.tables.check_workbook`).
+way the workbook's language writes numbers (``1.234,5`` or ``1 234,5`` in az, ``1,234.5`` in
+en, :func:`m4eg.core.numbers.parse_number`) whatever the language of the page it is uploaded
+on, with the same messages as the form. Formulas, macros, files over :data:`MAX_BYTES` and
+zip bombs are refused (the archive checks are :func:`m4eg.core.tables.check_workbook`).
 
-To use it for another kind of document (a monitoring report): build a :class:`Subject` from
-the report's template sections, its content and section versions, call :func:`build`,
-:func:`read` and :func:`compare`, and write the accepted changes with the report's own save
-(as :func:`apply_to_plan` does with ``save_block``).
+Dates typed as text are read as people type them: ``2026-03-15``, ``15.03.2026`` or with
+the month's name in the workbook's language (``15 mart 2026``, ``15 March 2026``).
 """
 
 from __future__ import annotations
@@ -48,20 +57,24 @@ import hashlib
 import hmac
 import io
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel.dates import get_month_names
 from babel.numbers import get_decimal_symbol
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 from ..core.audit import record
 from ..core.errors import DomainError
-from ..core.numbers import format_number
+from ..core.numbers import NumberInputError, format_number, parse_number
 from ..core.tables import TableError, check_workbook, shown
 from ..core.time import utcnow
 from . import blockform
@@ -81,6 +94,8 @@ CHUNK = 30_000  # characters per cell of the base content (a cell holds at most 
 VALUE_COLUMN = 3  # C
 TABLE_START = 2  # B
 LANGUAGES = ("az", "en")
+# The kinds of document, as the refusal of another document's workbook names them.
+KINDS = {"plan": _l("plan"), "report": _l("monitoring report")}
 
 
 class WorkbookError(DomainError):
@@ -89,7 +104,11 @@ class WorkbookError(DomainError):
 
 @dataclass
 class Subject:
-    """A document made of a template's sections and fields, as the workbook mirrors it."""
+    """A document made of a template's sections and fields, as the workbook mirrors it,
+    with the version of each section (or one for the whole document) the upload is written
+    on, and its form's rules: ``field_name(key)`` is a plain field's input name, and
+    ``parse(section, values, lang)`` reads a section's inputs (labels in ``lang``) into its
+    content and its problems (per field key, per table cell key)."""
 
     kind: str
     id: int
@@ -99,6 +118,8 @@ class Subject:
     sections: list[dict]
     content: dict
     versions: dict[str, int]
+    parse: Callable[[dict, dict, str], tuple[dict, dict]]
+    field_name: Callable[[str], str]
     subtitle: str = ""
 
 
@@ -316,7 +337,11 @@ def _write_section(workbook, section: dict, values: dict, title: str, lang: str,
         _put_text(sheet["B2"], section["intro"][lang])
         sheet["B2"].alignment, sheet["B2"].font = wrap, grey
     row = 4
-    for item in section["fields"]:
+    plain = section["fields"]
+    if section.get("grid"):  # the grid's cells are the section's fields
+        _write_grid(sheet, section, values, row, lang, lists, bold, header_fill, wrap)
+        plain = []
+    for item in plain:
         if item["type"] == "table":
             row = _write_table(sheet, item, values.get(item["key"]) or [], row, lang, lists,
                                bold, header_fill, wrap, grey)
@@ -339,6 +364,50 @@ def _write_section(workbook, section: dict, values: dict, title: str, lang: str,
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False  # widths and heights may still be adjusted
     sheet.protection.formatRows = False
+
+
+def _grid_text(text, lang: str) -> str:
+    return text[lang] if isinstance(text, dict) else str(text)
+
+
+def _write_grid(sheet, section, values, row, lang, lists, bold, header_fill, wrap) -> None:
+    """A section's ``grid``: a header row of column prompts, then a fixed row per record
+    whose cells are the section's fields (unlocked), texts about the record (locked) or
+    nothing (locked, grey: the field does not exist for this record)."""
+    from openpyxl.styles import Font, PatternFill
+
+    grid, fields = section["grid"], {f["key"]: f for f in section["fields"]}
+    info_fill = PatternFill("solid", fgColor="F2F2F2")
+    none_fill = PatternFill("solid", fgColor="BFBFBF")
+    sheet.cell(row=row, column=1, value="h:grid")
+    for index, column in enumerate(grid["columns"]):
+        cell = sheet.cell(row=row, column=TABLE_START + index)
+        _put_text(cell, _grid_text(column["label"], lang))
+        cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
+        sheet.column_dimensions[get_column_letter(TABLE_START + index)].width = \
+            column.get("width", 18)
+    rules, header = {}, row
+    for entry in grid["rows"]:
+        row += 1
+        sheet.cell(row=row, column=1, value=f"g:{entry['key']}")
+        for index, spec in enumerate(entry["cells"]):
+            cell = sheet.cell(row=row, column=TABLE_START + index)
+            cell.alignment = wrap
+            if spec is None:
+                cell.fill = none_fill
+            elif "field" in spec:
+                item = fields[spec["field"]]
+                _put(cell, values.get(item["key"]), item, lang)
+                if index not in rules:
+                    rules[index] = _validation(sheet, item, lists, lang)
+                if rules[index] is not None:
+                    rules[index].add(cell.coordinate)
+            else:
+                _put_text(cell, _grid_text(spec["text"], lang))
+                cell.fill = info_fill
+                if index == 0:
+                    cell.font = Font(bold=True)
+    sheet.freeze_panes = sheet.cell(row=header + 1, column=TABLE_START + 1)
 
 
 def _write_table(sheet, item, rows, row, lang, lists, bold, header_fill, wrap, grey) -> int:
@@ -388,7 +457,8 @@ def _write_cover(workbook, subject: Subject, lang: str) -> None:
              _("Fill in the white cells of each section's sheet; the grey texts are the "
                "prompts and are protected. Required fields are marked with *."),
              _("Write numbers as numbers, or as text the way your language writes them "
-               "(%(example)s). Dates as YYYY-MM-DD. Choices from the drop-down lists.",
+               "(%(example)s). Dates as YYYY-MM-DD or DD.MM.YYYY. Choices from the drop-down "
+               "lists.",
                example=format_number(Decimal("1234.5"), locale=lang)),
              _("Formulas and macros are not accepted. Do not delete the sheets: the hidden "
                "sheet identifies the document and the version you downloaded."),
@@ -503,7 +573,8 @@ def _check_subject(meta: dict, subject: Subject) -> None:
     if meta["kind"] != subject.kind or meta["id"] != subject.id:
         raise _refuse(_("This workbook belongs to another document (%(kind)s no. %(id)d), not "
                         "to this one. Upload it on that document's page, or download this "
-                        "document's workbook.", kind=meta["kind"], id=meta["id"]))
+                        "document's workbook.", kind=KINDS.get(meta["kind"], meta["kind"]),
+                        id=meta["id"]))
     if (meta["template"], meta["template_version"]) != (subject.template_code,
                                                         subject.template_version):
         raise _refuse(_("This workbook was made for version %(old)d of the template; this "
@@ -513,8 +584,12 @@ def _check_subject(meta: dict, subject: Subject) -> None:
         raise _tampered()
 
 
-def _cell_text(value, column: dict, lang: str) -> str:
-    """A cell's value as the text the section's form would have received."""
+def _cell_text(value, column: dict, lang: str, page_lang: str) -> str:
+    """A cell's value as the text the section's form would have received on a page in
+    ``page_lang``: a number typed as text in the workbook's ``lang`` is rewritten the way
+    ``page_lang`` writes it (the form reads numbers in the page's language), a date typed
+    as a person types it becomes YYYY-MM-DD; what cannot be read stays as typed, for the
+    form's own message."""
     if value is None:
         return ""
     kind = column["type"]
@@ -526,12 +601,54 @@ def _cell_text(value, column: dict, lang: str) -> str:
         return value.isoformat()
     if isinstance(value, int | float):
         if kind == "number":
-            return number_text(value, lang)
+            return number_text(value, page_lang)
         return str(int(value)) if float(value).is_integer() else repr(value)
     text = str(value)
     if kind == "choice":
         return _choice_key(column, text)
+    if kind == "number" and not is_year(column) and text.strip():
+        try:
+            number = parse_number(text, locale=lang)
+        except NumberInputError:
+            return text
+        return text if number is None else number_text(number, page_lang)
+    if kind == "date":
+        return _typed_date(text, lang)
     return text
+
+
+_DAY_FIRST = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_WITH_MONTH = re.compile(r"(\d{1,2})\.?\s+(\w+)\s+(\d{4})")
+
+
+def _typed_date(text: str, lang: str) -> str:
+    """A date typed as text, as people type it: ``2026-03-15``, ``15.03.2026`` (day first,
+    as both languages write it with dots) or ``15 mart 2026`` / ``15 March 2026`` (the month's
+    name in the workbook's language, or in English). YYYY-MM-DD, or the text as typed when
+    it is none of these."""
+    raw = text.strip()
+    try:
+        return date.fromisoformat(raw).isoformat()
+    except ValueError:
+        pass
+    day = month = year = None
+    if match := _DAY_FIRST.fullmatch(raw):
+        day, month, year = (int(part) for part in match.groups())
+    elif match := _WITH_MONTH.fullmatch(raw):
+        name = match.group(2).casefold()
+        for locale in dict.fromkeys((lang, "en")):
+            for width in ("wide", "abbreviated"):
+                for context in ("format", "stand-alone"):
+                    for number, label in get_month_names(width, context, locale).items():
+                        if label.casefold().rstrip(".") == name.rstrip("."):
+                            month = number
+        day, year = int(match.group(1)), int(match.group(3))
+    if month is None:
+        return text
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return text
 
 
 def number_text(value, lang: str) -> str:
@@ -575,9 +692,10 @@ def _section_sheets(workbook) -> dict[str, object]:
     return found
 
 
-def _read_sheet(sheet, section: dict, lang: str, problems: list) -> tuple[dict, dict]:
-    """The form values a section's sheet holds, and where each value came from (problem
-    key → cell coordinate)."""
+def _read_sheet(sheet, section: dict, subject: Subject, lang: str, page_lang: str,
+                problems: list) -> tuple[dict, dict]:
+    """The form values a section's sheet holds (as a page in ``page_lang`` would send
+    them), and where each value came from (problem key → cell coordinate)."""
     if (sheet.max_row or 0) > MAX_SHEET_ROWS or (sheet.max_column or 0) > MAX_SHEET_COLUMNS:
         raise _refuse(_("The sheet «%(sheet)s» is larger than %(rows)d rows or %(columns)d "
                         "columns.", sheet=shown(sheet.title, 40), rows=MAX_SHEET_ROWS,
@@ -585,6 +703,7 @@ def _read_sheet(sheet, section: dict, lang: str, problems: list) -> tuple[dict, 
     fields = {f["key"]: f for f in section["fields"]}
     values, where = {}, {}
     rows: dict[str, list] = {key: [] for key, f in fields.items() if f["type"] == "table"}
+    grid = {r["key"]: r for r in (section.get("grid") or {}).get("rows", [])}
     table = None
     for cells in sheet.iter_rows(max_row=MAX_SHEET_ROWS, max_col=MAX_SHEET_COLUMNS):
         cells = [c for c in cells if getattr(c, "column", None) is not None]
@@ -600,8 +719,20 @@ def _read_sheet(sheet, section: dict, lang: str, problems: list) -> tuple[dict, 
             table = None
             cell = by_column.get(VALUE_COLUMN)
             if cell is not None and not _is_formula(cell):
-                values[blockform.field_name(key)] = _cell_text(cell.value, fields[key], lang)
+                values[subject.field_name(key)] = _cell_text(cell.value, fields[key], lang,
+                                                             page_lang)
             where[key] = f"{get_column_letter(VALUE_COLUMN)}{_row_of(by_column)}"
+        elif kind == "g" and key in grid:
+            table = None
+            for index, spec in enumerate(grid[key]["cells"]):
+                if not spec or "field" not in spec:
+                    continue
+                cell = by_column.get(TABLE_START + index)
+                values[subject.field_name(spec["field"])] = (
+                    "" if cell is None or _is_formula(cell)
+                    else _cell_text(cell.value, fields[spec["field"]], lang, page_lang))
+                where[spec["field"]] = \
+                    f"{get_column_letter(TABLE_START + index)}{_row_of(by_column)}"
         elif kind in ("t", "h") and key in rows:
             table = key
         elif (kind == "r" and key in rows) or (not marker and table is not None):
@@ -612,7 +743,8 @@ def _read_sheet(sheet, section: dict, lang: str, problems: list) -> tuple[dict, 
             for index, column in enumerate(columns):
                 cell = by_column.get(TABLE_START + index)
                 typed[column["key"]] = ("" if cell is None or _is_formula(cell)
-                                        else _cell_text(cell.value, column, lang))
+                                        else _cell_text(cell.value, column, lang,
+                                                        page_lang))
             if any(v.strip() for v in typed.values()):
                 rows[key].append((typed, _row_of(by_column)))
         elif kind:
@@ -658,7 +790,8 @@ def read(subject: Subject, filename: str, content: bytes,
         sheets = _section_sheets(workbook)
         titles = _sheet_titles(subject.sections, lang)
         problems, parsed, invalid = [], {}, {}
-        with force_locale(page_lang or lang):
+        page_lang = page_lang or lang
+        with force_locale(page_lang):
             for section in subject.sections:
                 sheet = sheets.get(section["key"])
                 if sheet is None:
@@ -667,8 +800,9 @@ def read(subject: Subject, filename: str, content: bytes,
                         "workbook again.", section=section["title"][lang])))
                     continue
                 titles[section["key"]] = sheet.title
-                values, where = _read_sheet(sheet, section, lang, problems)
-                section_content, found = parse_block(section, values, lang)
+                values, where = _read_sheet(sheet, section, subject, lang, page_lang,
+                                            problems)
+                section_content, found = subject.parse(section, values, page_lang)
                 parsed[section["key"]] = section_content
                 invalid[section["key"]] = {_field_of(section, key) for key in found}
                 for key, messages in found.items():
@@ -816,7 +950,8 @@ def plan_subject(plan, lang: str) -> Subject:
     return Subject(kind="plan", id=plan.id, template_code=plan.template.code,
                    template_version=plan.template.version, title=title,
                    subtitle=plan.cycle.name, sections=plan.template.blocks,
-                   content=plan.content,
+                   content=plan.content, parse=parse_block,
+                   field_name=blockform.field_name,
                    versions={b["key"]: plan.block_version(b["key"])
                              for b in plan.template.blocks})
 

@@ -267,6 +267,10 @@ def _plans(ids):
         ("plans.review_report", POST, f"{report}/review", NETWORK),
         ("plans.accept_report", BOTH, f"{report}/accept", NETWORK),
         ("plans.return_report", POST, f"{report}/return", NETWORK),
+        ("plans.report_workbook_page", GET, f"{report}/workbook", readers),
+        ("plans.report_workbook_download", GET, f"{report}/workbook/en.xlsx", readers),
+        ("plans.report_workbook_check", POST, f"{report}/workbook/check", {FOCAL_A}),
+        ("plans.report_workbook_apply", POST, f"{report}/workbook/apply", {FOCAL_A}),
     ]
 
 

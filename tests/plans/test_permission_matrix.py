@@ -58,6 +58,10 @@ ROUTES = (  # (method, path, what it needs)
     ("get", "/en/plans/monitoring/{report}/accept", REVIEW),
     ("post", "/en/plans/monitoring/{report}/accept", REVIEW),
     ("post", "/en/plans/monitoring/{report}/return", REVIEW),
+    ("get", "/en/plans/monitoring/{report}/workbook", READ),
+    ("get", "/en/plans/monitoring/{report}/workbook/az.xlsx", READ),
+    ("post", "/en/plans/monitoring/{report}/workbook/check", WRITE),
+    ("post", "/en/plans/monitoring/{report}/workbook/apply", WRITE),
     ("get", "/en/plans/rounds", REVIEW),
     ("post", "/en/plans/rounds", REVIEW),
     # Withholding one accepted monitoring report from the public pages, and releasing it.
