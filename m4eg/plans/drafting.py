@@ -372,15 +372,19 @@ def _show(value, field: dict, lang: str) -> str:
     return str(value)
 
 
-def progress(plan: Plan) -> tuple[int, int]:
-    """(sections complete, sections): a section is complete when something is written in it
-    and none of its required fields is empty."""
+def complete_blocks(plan: Plan) -> set[str]:
+    """The keys of the plan's complete sections: something is written in them and none of
+    their required fields is empty."""
     gaps = {block["key"] for block, _field in missing(plan)}
-    content = plan.content
-    done = sum(1 for b in plan.template.blocks
-               if b["key"] not in gaps and any(not _empty(v)
-                                               for v in content.get(b["key"], {}).values()))
-    return done, len(plan.template.blocks)
+    content = plan.content or {}
+    return {b["key"] for b in plan.template.blocks
+            if b["key"] not in gaps and any(not _empty(v)
+                                            for v in content.get(b["key"], {}).values())}
+
+
+def progress(plan: Plan) -> tuple[int, int]:
+    """(sections complete, sections), as :func:`complete_blocks` counts them."""
+    return len(complete_blocks(plan)), len(plan.template.blocks)
 
 
 def next_block(plan: Plan, block_key: str) -> dict | None:

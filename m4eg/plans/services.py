@@ -22,6 +22,7 @@ from .drafting import (
     TEXT_MAX,
     as_text,
     budget_tables,
+    complete_blocks,
     conflict_versions,
     is_year,
     missing,
@@ -113,7 +114,7 @@ from .review import (
 
 __all__ = [
     "DATA", "EDITABLE", "TEXT_MAX", "PlanAction", "PlanConflict", "PlanError", "PlanStatus",
-    "add_comment", "approve", "as_text", "budget_tables", "comments",
+    "add_comment", "approve", "as_text", "budget_tables", "comments", "complete_blocks",
     "PERSONAL_TABLES", "conflict_versions", "cycles", "days_left", "deadline_for", "diff",
     "events", "export_for_user",
     "get_comment", "get_cycle",

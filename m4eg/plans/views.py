@@ -149,6 +149,7 @@ def _overview(plan, http_status=200, **extra):
         revisions=services.revisions(plan), budget=services.budget_tables(plan, lang),
         days_left=services.days_left(plan), reviewer_note=services.reviewer_note(plan),
         steps=services.steps(plan), done=done, sections=sections,
+        complete=services.complete_blocks(plan),
         can_edit=can(current_user, "plans.edit", plan) and plan.status in services.EDITABLE,
         can_review=can(current_user, "plans.review", plan),
         can_comment=can(current_user, "plans.comment", plan),
@@ -183,7 +184,8 @@ def _block_page(plan, block, http_status=200, **context):
         threads=services.comments(plan).get(block["key"], []),
         can_comment=can(current_user, "plans.comment", plan),
         comment_form=CommentForm(formdata=None), next_block=services.next_block(
-            plan, block["key"]), render_markdown=render_plan_text,
+            plan, block["key"]), complete=services.complete_blocks(plan),
+        render_markdown=render_plan_text,
         format_number=format_number, is_year=services.is_year, **context), http_status
 
 

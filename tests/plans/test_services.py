@@ -273,6 +273,18 @@ def test_progress_and_steps_follow_the_plan(ctx):
     assert services.reviewer_note(plan).note == "Revise the targets."
 
 
+def test_a_section_is_complete_once_written_with_its_required_fields(ctx):
+    plan, focal = ctx["plan"], ctx["focal"]
+    assert services.complete_blocks(plan) == set()
+    block = plan.template.blocks[0]
+    seen = plan.block_version(block["key"])
+    services.save_block(plan, block["key"], MultiDict(block_form(
+        plan.template, block["key"], version=seen)), focal, version=seen, lang="en")
+    assert services.complete_blocks(plan) == {block["key"]}
+    _fill(plan, focal)
+    assert services.complete_blocks(plan) == {b["key"] for b in plan.template.blocks}
+
+
 def test_diff_shows_what_changed_between_revisions(ctx):
     template = ctx["template"]
     old = {"vision": {"vision": "Turizm mərkəzi"}}
