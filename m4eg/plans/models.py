@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -292,14 +294,22 @@ class ExtensionStatus(_Stored):
 
 
 class DeadlineExtension(db.Model):
-    """A municipality's request to hand in its plan for a cycle later than the cycle's
-    deadline, and the coordinator's decision. One request per municipality and cycle."""
+    """A municipality's request to hand in later than a deadline, and the coordinator's
+    decision: the deadline of its plan for a cycle (``cycle_id``) or of its monitoring report
+    for a reporting round (``round_id``), exactly one of the two. One request per
+    municipality and cycle, and one per municipality and round."""
 
     __tablename__ = "plan_deadline_extensions"
-    __table_args__ = (UniqueConstraint("cycle_id", "municipality_id"),)
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "municipality_id"),
+        UniqueConstraint("round_id", "municipality_id"),
+        CheckConstraint("(cycle_id IS NULL) <> (round_id IS NULL)", name="cycle_or_round"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycles.id"), index=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("plan_cycles.id"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_rounds.id"),
+                                                 index=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -314,7 +324,8 @@ class DeadlineExtension(db.Model):
     decision_note: Mapped[str] = mapped_column(Text, default="")
     is_demo: Mapped[bool] = mapped_column(default=False)
 
-    cycle: Mapped[Cycle] = relationship(lazy="joined")
+    cycle: Mapped[Cycle | None] = relationship(lazy="joined")
+    round = relationship("MonitoringRound", lazy="joined")
     municipality = relationship("Municipality", lazy="joined")
     requested_by = relationship("User", lazy="joined", foreign_keys=[requested_by_id])
     decided_by = relationship("User", lazy="joined", foreign_keys=[decided_by_id])
@@ -323,3 +334,11 @@ class DeadlineExtension(db.Model):
     def status_label(self) -> str:
         status = ExtensionStatus.parse(self.status)
         return str(status.label) if status else self.status
+
+    @property
+    def subject(self) -> str:
+        """What the request is about, in words: the cycle's plan or the round's report."""
+        if self.round is not None:
+            return _("monitoring report %(round)s (cycle %(cycle)s)", round=self.round.name,
+                     cycle=self.round.cycle.name)
+        return _("plan of the cycle %(cycle)s", cycle=self.cycle.name)

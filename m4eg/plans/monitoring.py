@@ -17,6 +17,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..accounts import services as accounts
+from ..core import versions
+from ..core.audit import record
 from ..core.numbers import format_number
 from ..core.outbox import queue_mail
 from ..core.time import utcnow
@@ -64,27 +66,56 @@ def get_round(round_id: int) -> MonitoringRound | None:
     return db.session.get(MonitoringRound, round_id)
 
 
-def save_round(cycle, *, name: str, starts_on: date, ends_on: date,
-               deadline: date) -> MonitoringRound:
-    """Create a reporting round of ``cycle``: the period its reports cover (actual values must
-    be dated inside it) and the deadline of its reports."""
+def save_round(cycle, *, name: str, starts_on: date, ends_on: date, deadline: date,
+               reminder_days: int = 14, round_: MonitoringRound | None = None
+               ) -> MonitoringRound:
+    """Create a reporting round of ``cycle``, or change ``round_`` (its cycle stays): the
+    period its reports cover (actual values must be dated inside it), the deadline of its
+    reports and how many days before it the focal points are reminded. An edit goes through
+    :func:`edit_round` (optimistic locking)."""
     name = (name or "").strip()
+    cycle = round_.cycle if round_ is not None else cycle
     if cycle is None:
         raise PlanError(_l("Choose a planning cycle."), field="cycle_id")
+    if not name:
+        raise PlanError(_l("Give the round a name."), field="name")
     if ends_on < starts_on:
         raise PlanError(_l("The period cannot end before it starts."), field="ends_on")
     if deadline < starts_on:
         raise PlanError(_l("The deadline cannot come before the period starts."),
                         field="deadline")
+    if not 1 <= reminder_days <= 120:
+        raise PlanError(_l("Remind between 1 and 120 days before the deadline."),
+                        field="reminder_days")
     taken = db.session.scalar(select(MonitoringRound.id).where(
         MonitoringRound.cycle_id == cycle.id, MonitoringRound.name == name))
-    if taken is not None:
+    if taken is not None and (round_ is None or taken != round_.id):
         raise PlanError(_l("This cycle already has a round of this name."), field="name")
-    round_ = MonitoringRound(cycle_id=cycle.id, name=name, starts_on=starts_on,
-                             ends_on=ends_on, deadline=deadline)
+    round_ = round_ or MonitoringRound(cycle_id=cycle.id)
+    round_.name, round_.starts_on, round_.ends_on = name, starts_on, ends_on
+    round_.deadline, round_.reminder_days = deadline, reminder_days
     db.session.add(round_)
     db.session.flush()
     return round_
+
+
+def edit_round(round_: MonitoringRound, user, version: int | None, **values) -> MonitoringRound:
+    """Change a round from a form opened on ``version``: refused with a conflict when
+    someone saved the round since (nothing of it written), recorded in the audit log."""
+    before = _round_facts(round_)
+    versions.claim(round_, version, PlanConflict(_l(
+        "Someone else saved this round after you opened it. Their values are shown beside "
+        "the form: check yours against them and save again.")))
+    saved = save_round(None, round_=round_, **values)
+    record("plans.round_edited", actor=user, target=saved, before=before,
+           after=_round_facts(saved))
+    return saved
+
+
+def _round_facts(round_: MonitoringRound) -> dict:
+    return {"name": round_.name, "starts_on": round_.starts_on.isoformat(),
+            "ends_on": round_.ends_on.isoformat(), "deadline": round_.deadline.isoformat(),
+            "reminder_days": round_.reminder_days}
 
 
 # ---------------------------------------------------------------- reports

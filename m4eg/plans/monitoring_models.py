@@ -44,7 +44,8 @@ NEEDS_REASON = frozenset({ActionProgress.POSTPONED, ActionProgress.CANCELLED})
 
 
 class MonitoringRound(db.Model):
-    """A reporting round of a cycle: the period its reports cover and their deadline."""
+    """A reporting round of a cycle: the period its reports cover, their deadline and how
+    many days before it the focal points are reminded (``flask plans remind``)."""
 
     __tablename__ = "monitoring_rounds"
     __table_args__ = (UniqueConstraint("cycle_id", "name"),)
@@ -55,7 +56,10 @@ class MonitoringRound(db.Model):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     deadline: Mapped[date] = mapped_column(Date)
+    reminder_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # Optimistic locking of the round's edit form (core/versions.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     cycle: Mapped[Cycle] = relationship(lazy="joined")
 

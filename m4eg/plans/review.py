@@ -431,11 +431,13 @@ def municipality_summary(municipality_id: int, today: date | None = None) -> dic
 
 
 def network_summary(today: date | None = None, limit: int = 5) -> dict:
-    """What a coordinator's home shows of the plans: how many at each status, and the
-    overdue ones (past their cycle's deadline, not submitted): the first ``limit`` and how
-    many in all, and how many extension requests wait for a decision. A constant number of
-    queries."""
+    """What a coordinator's home shows of the plans: how many at each status, the overdue
+    plans (past their deadline in force, not submitted) and the overdue monitoring reports
+    (likewise): the first ``limit`` of each and how many in all, and how many extension
+    requests wait for a decision. A constant number of queries."""
+    reports = extensions.overdue_reports(today)
     return {"by_status": status_counts(),
             "extensions_pending": extensions.pending_count(),
             "overdue": queue(overdue=True, today=today, limit=limit),
-            "overdue_count": queue_count(overdue=True, today=today)}
+            "overdue_count": queue_count(overdue=True, today=today),
+            "overdue_reports": reports[:limit], "overdue_reports_count": len(reports)}

@@ -33,12 +33,14 @@ from .drafting import (
     totals,
 )
 from .errors import PlanConflict, PlanError
+from .extensions import DueReport, due_reports, overdue_reports
 from .models import EDITABLE, PlanAction, PlanStatus
 from .monitoring import (
     NARRATIVE,
     SECTIONS,
     accept_report,
     add_report_comment,
+    edit_round,
     funding_source_labels,
     get_report,
     get_report_comment,
@@ -134,4 +136,6 @@ __all__ = [
     "return_note", "return_report", "parse_report", "report_as_text", "report_diff",
     "rounds", "rounds_to_report", "save_report", "save_round", "source_labels", "start_report",
     "start_report_review", "submit_report",
+    # deadlines of reporting rounds (issue 21)
+    "DueReport", "due_reports", "edit_round", "overdue_reports",
 ]
