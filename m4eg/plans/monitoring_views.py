@@ -78,7 +78,7 @@ def edit_round(round_id):
         ends_on=form.ends_on.data, deadline=form.deadline.data,
         reminder_days=form.reminder_days.data),
         page=page, then=url_for("plans.rounds"), done=_("The reporting round has been saved."),
-        versioned=True)
+        versioned=True, status=400)
 
 
 @bp.route("/<int:plan_id>/monitoring", methods=["POST"])
