@@ -104,7 +104,7 @@ def edit_round(round_: MonitoringRound, user, version: int | None, **values) -> 
     someone saved the round since (nothing of it written), recorded in the audit log."""
     before = _round_facts(round_)
     versions.claim(round_, version, PlanConflict(_l(
-        "Someone else saved this round after you opened it. Their values are shown beside "
+        "Someone else saved this round after you opened it. Their values are shown above "
         "the form: check yours against them and save again.")))
     saved = save_round(None, round_=round_, **values)
     record("plans.round_edited", actor=user, target=saved, before=before,
