@@ -36,8 +36,7 @@ from .monitoring_models import (
     MonitoringRound,
     ReportStatus,
 )
-from .notifications import _public_link
-from .review import _diff_lines as diff_lines
+from .notifications import _public_link, comment_audience
 
 NARRATIVE = (("changed", _l("What changed")), ("learnt", _l("What was learnt")),
              ("help", _l("What needs help")))
@@ -433,9 +432,9 @@ def report_history(report: MonitoringReport) -> list[dict]:
         entries.append({
             "at": event.at, "actor": event.actor.name if event.actor else _("the platform"),
             "action": str(action.label) if action else event.action,
-            "section": str(SECTIONS[event.note]) if event.action in (
+            "sections": [str(SECTIONS[event.note])] if event.action in (
                 PlanAction.COMMENTED, PlanAction.REPLIED, PlanAction.RESOLVED)
-            and event.note in SECTIONS else "",
+            and event.note in SECTIONS else [],
             "status": str(status.label) if status else "",
             "note": event.note if event.action == PlanAction.REPORT_RETURNED else ""})
     return entries
@@ -476,13 +475,8 @@ def report_as_text(report: MonitoringReport, content: dict, lang: str) -> dict[s
 def report_diff(report: MonitoringReport, old: dict, new: dict, lang: str) -> list[dict]:
     """A readable diff per section between two contents of the report (the plans' own
     line diff)."""
-    before, after = report_as_text(report, old, lang), report_as_text(report, new, lang)
-    result = []
-    for key, label in SECTIONS.items():
-        lines = diff_lines(before[key], after[key])
-        result.append({"title": str(label), "lines": lines,
-                       "changed": any(kind != "same" for kind, _line in lines)})
-    return result
+    return workflow.diff_sections(SECTIONS.items(), report_as_text(report, old, lang),
+                                  report_as_text(report, new, lang))
 
 
 # ---------------------------------------------------------------- comments
@@ -494,23 +488,9 @@ def add_report_comment(report: MonitoringReport, section: str, body: str, user, 
     thread: a row of the plan's comments, marked with the report."""
     if section not in SECTIONS and parent_id is None:
         raise PlanError(_l("This block does not exist."), field="block")
-    parent = None
-    if parent_id is not None:
-        parent = db.session.get(Comment, parent_id)
-        if parent is None or parent.report_id != report.id or parent.parent_id is not None:
-            raise PlanError(_l("This comment does not exist."), field="body")
-        section = parent.block_key
-    body = clean_text(body)
-    if not body:
-        raise PlanError(_l("Write a comment first."), field="body")
-    if len(body) > 5000:
-        raise PlanError(_l("A comment can be at most 5,000 characters."), field="body")
-    comment = Comment(plan_id=report.plan_id, report_id=report.id, block_key=section,
-                      body=body, author_id=user.id, parent_id=parent.id if parent else None)
-    db.session.add(comment)
-    record_event(report.plan, user, PlanAction.REPLIED if parent else PlanAction.COMMENTED,
-                 None, None, note=section, report_id=report.id)
-    db.session.flush()
+    parent = workflow.thread_parent(parent_id, lambda c: c.report_id == report.id)
+    comment = workflow.write_comment(report.plan, user, section, body, parent=parent,
+                                     report_id=report.id)
     _notify_report_comment(report, comment, parent, user)
     return comment
 
@@ -523,27 +503,12 @@ def get_report_comment(report: MonitoringReport, comment_id: int) -> Comment | N
 def resolve_report_comment(report: MonitoringReport, comment: Comment, user, *,
                            resolved: bool = True) -> None:
     """Mark a thread on the report resolved (or open again)."""
-    if comment.parent_id is not None:
-        raise PlanError(_l("Only a thread can be marked resolved, not a reply."))
-    comment.resolved_at = utcnow() if resolved else None
-    comment.resolved_by_id = user.id if resolved else None
-    if resolved:
-        record_event(report.plan, user, PlanAction.RESOLVED, None, None,
-                     note=comment.block_key, report_id=report.id)
-    db.session.flush()
+    workflow.resolve_thread(report.plan, comment, user, resolved=resolved)
 
 
 def report_comments(report: MonitoringReport) -> dict[str, list[dict]]:
     """Each section's threads, oldest first: ``{"comment": …, "replies": […]}``."""
-    grouped, threads = defaultdict(list), {}
-    for comment in db.session.scalars(select(Comment).where(Comment.report_id == report.id)
-                                      .order_by(Comment.created_at, Comment.id)):
-        if comment.parent_id is None:
-            threads[comment.id] = {"comment": comment, "replies": []}
-            grouped[comment.block_key].append(threads[comment.id])
-        elif comment.parent_id in threads:
-            threads[comment.parent_id]["replies"].append(comment)
-    return grouped
+    return workflow.threads(Comment.report_id == report.id)
 
 
 # ---------------------------------------------------------------- mail
@@ -580,14 +545,7 @@ def notify_report(report: MonitoringReport, action: str, note: str = "") -> int:
 
 
 def _notify_report_comment(report, comment, parent, author) -> None:
-    people = {p.id: p for p in accounts.focal_points(report.plan.municipality_id)}
-    if parent is not None:
-        people.update({p.id: p for p in accounts.users(db.session.scalars(
-            select(Comment.author_id).where((Comment.id == parent.id)
-                                            | (Comment.parent_id == parent.id))))})
-    elif author.municipality_id == report.plan.municipality_id:
-        people.update({p.id: p for p in accounts.coordinators()})
-    people.pop(author.id, None)
+    people = comment_audience(report.plan, parent, author)
     for person in people.values():
         with force_locale(person.preferred_language):
             excerpt = comment.body if len(comment.body) <= 600 else comment.body[:600] + "…"

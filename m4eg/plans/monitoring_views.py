@@ -237,18 +237,10 @@ def resolve_report_comment(report_id, comment_id):
 def report_history(report_id):
     report = get_or_404(services.get_report(report_id), "plans.read")
     revisions = services.report_revisions(report)
-    numbers = [r.number for r in revisions]
-    a, b = to_int(request.args.get("a")), to_int(request.args.get("b"))
-    comparison = None
-    if len(revisions) >= 2:
-        a = a if a in numbers else numbers[-2]
-        b = b if b in numbers else numbers[-1]
-        by_number = {r.number: r for r in revisions}
-        comparison = services.report_diff(report, by_number[a].content,
-                                          by_number[b].content, current_language())
-    elif revisions:
-        comparison = services.report_diff(report, revisions[0].content, report.content,
-                                          current_language())
+    a, b, comparison = services.compare_revisions(
+        revisions, to_int(request.args.get("a")), to_int(request.args.get("b")),
+        report.content,
+        lambda old, new: services.report_diff(report, old, new, current_language()))
     return render_template("plans/monitoring_history.html", report=report, plan=report.plan,
                            entries=services.report_history(report), revisions=revisions,
                            comparison=comparison, a=a, b=b)

@@ -25,17 +25,8 @@ from .plan_templates import cycles
 
 
 def notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author) -> None:
-    """Tell the other side of the conversation: the municipality's focal points and everyone
-    who wrote in the thread; a focal point's new thread goes to the coordinators."""
-    people = {person.id: person for person in accounts.focal_points(plan.municipality_id)}
-    if parent is not None:
-        writers = accounts.users(db.session.scalars(
-            select(Comment.author_id).where((Comment.id == parent.id)
-                                            | (Comment.parent_id == parent.id))))
-        people.update({person.id: person for person in writers})
-    elif author.municipality_id == plan.municipality_id:
-        people.update({person.id: person for person in accounts.coordinators()})
-    people.pop(author.id, None)
+    """Tell the other side of the conversation (:func:`comment_audience`)."""
+    people = comment_audience(plan, parent, author)
     block = plan.template.block(comment.block_key)
 
     def title():
@@ -62,6 +53,22 @@ def notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author)
             body += "\n\n" + _("M4EG Azerbaijan")
             queue_mail(person.email, _("P4EG plan: a new comment from %(author)s",
                                        author=author.name), body)
+
+
+def comment_audience(plan: Plan, parent: Comment | None, author) -> dict:
+    """Who hears of a new comment on the plan or one of its reports, by id: the
+    municipality's focal points and everyone who wrote in the thread; a new thread opened by
+    someone of the municipality goes to the coordinators. Never the author."""
+    people = {person.id: person for person in accounts.focal_points(plan.municipality_id)}
+    if parent is not None:
+        writers = accounts.users(db.session.scalars(
+            select(Comment.author_id).where((Comment.id == parent.id)
+                                            | (Comment.parent_id == parent.id))))
+        people.update({person.id: person for person in writers})
+    elif author.municipality_id == plan.municipality_id:
+        people.update({person.id: person for person in accounts.coordinators()})
+    people.pop(author.id, None)
+    return people
 
 
 def _public_link(endpoint: str, lang: str, **values) -> str:

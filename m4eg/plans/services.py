@@ -111,6 +111,7 @@ from .review import (
     steps,
     submit,
 )
+from .workflow import compare as compare_revisions
 
 __all__ = [
     "DATA", "EDITABLE", "TEXT_MAX", "PlanAction", "PlanConflict", "PlanError", "PlanStatus",
@@ -137,5 +138,5 @@ __all__ = [
     "rounds", "rounds_to_report", "save_report", "save_round", "source_labels", "start_report",
     "start_report_review", "submit_report",
     # deadlines of reporting rounds (issue 21)
-    "DueReport", "due_reports", "edit_round", "overdue_reports",
+    "DueReport", "compare_revisions", "due_reports", "edit_round", "overdue_reports",
 ]
