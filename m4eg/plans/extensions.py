@@ -275,37 +275,27 @@ def refuse(extension: DeadlineExtension, user, note: str) -> None:
 def _decided_words(extension: DeadlineExtension):
     """The focal points' notification title, mail text and subject of a decision."""
     granted = extension.status == ExtensionStatus.GRANTED
+
+    def new():  # in the language of the moment the title is written in
+        return format_date(extension.new_deadline, "long")
+
     if extension.round_id is not None:
-        def title():
-            if granted:
-                return _("More time for your monitoring report %(round)s is granted: until "
-                         "%(date)s", round=extension.round.name,
-                         date=format_date(extension.new_deadline, "long"))
-            return _("More time for your monitoring report %(round)s is refused",
-                     round=extension.round.name)
-
-        def text():
-            if granted:
-                return _("Your request for more time for the monitoring report %(round)s is "
-                         "granted: the new deadline is %(new)s.")
-            return _("Your request for more time for the monitoring report %(round)s is "
-                     "refused: the deadline stays %(deadline)s.")
-
+        name = extension.round.name
+        title = ((lambda: _("More time for your monitoring report %(round)s is granted: until "
+                            "%(date)s", round=name, date=new())) if granted else
+                 (lambda: _("More time for your monitoring report %(round)s is refused",
+                            round=name)))
+        text = ((lambda: _("Your request for more time for the monitoring report %(round)s "
+                           "is granted: the new deadline is %(new)s.")) if granted else
+                (lambda: _("Your request for more time for the monitoring report %(round)s "
+                           "is refused: the deadline stays %(deadline)s.")))
         return title, text, lambda: _("Monitoring report: your request for more time")
-
-    def title():
-        if granted:
-            return _("More time for your P4EG plan is granted: until %(date)s",
-                     date=format_date(extension.new_deadline, "long"))
-        return _("More time for your P4EG plan is refused")
-
-    def text():
-        if granted:
-            return _("Your request for more time for the P4EG plan of the cycle %(cycle)s is "
-                     "granted: the new deadline is %(new)s.")
-        return _("Your request for more time for the P4EG plan of the cycle %(cycle)s is "
-                 "refused: the deadline stays %(deadline)s.")
-
+    title = ((lambda: _("More time for your P4EG plan is granted: until %(date)s", date=new()))
+             if granted else (lambda: _("More time for your P4EG plan is refused")))
+    text = ((lambda: _("Your request for more time for the P4EG plan of the cycle %(cycle)s is "
+                       "granted: the new deadline is %(new)s.")) if granted else
+            (lambda: _("Your request for more time for the P4EG plan of the cycle %(cycle)s is "
+                       "refused: the deadline stays %(deadline)s.")))
     return title, text, lambda: _("P4EG plan: your request for more time")
 
 

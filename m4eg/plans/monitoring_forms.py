@@ -2,10 +2,11 @@
 actions and targets, see templates/plans/monitoring_edit.html)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
 from ..core.forms import Form
+from .forms import CycleForm
 
 
 class RoundFields(Form):
@@ -17,8 +18,7 @@ class RoundFields(Form):
                           description=_l("Actual values must be dated inside the period."))
     ends_on = DateField(_l("Period to"), validators=[DataRequired()])
     deadline = DateField(_l("Report deadline"), validators=[DataRequired()])
-    reminder_days = IntegerField(_l("Remind focal points this many days before"), default=14,
-                                 validators=[DataRequired(), NumberRange(min=1, max=120)])
+    reminder_days = CycleForm.reminder_days  # the same field as a cycle's
 
 
 class RoundForm(RoundFields):
