@@ -304,6 +304,7 @@ ACTION_LABELS = {
     "plans.extension_asked": _l("More time asked for a plan"),
     "plans.extension_granted": _l("More time granted for a plan"),
     "plans.extension_refused": _l("More time refused for a plan"),
+    "plans.round_edited": _l("Reporting round edited"),
 }
 OBJECT_LABELS = {
     "User": _l("Account"),
@@ -313,7 +314,7 @@ OBJECT_LABELS = {
     "MonitoringReport": _l("Monitoring report"),
     "Cycle": _l("Plan cycle"),
     "DeadlineExtension": _l("Request for more time"),
-    "MonitoringReport": _l("Monitoring report"),
+    "MonitoringRound": _l("Reporting round"),
 }
 
 

@@ -71,9 +71,10 @@ def ensure_demo_plans() -> None:
             services.add_comment(plan, "vision", "(Demo) Could the vision name the two or three "
                                  "sectors the municipality wants to grow first?", reviewer)
 
-    from .monitoring_demo import ensure_demo_monitoring
+    from .monitoring_demo import ensure_demo_monitoring, ensure_demo_round_extension
 
     ensure_demo_monitoring()
+    ensure_demo_round_extension()
 
 
 def _demo_value(item: dict):

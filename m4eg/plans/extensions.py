@@ -1,16 +1,18 @@
-"""Deadline extensions: a focal point asks for more time on a cycle's deadline, with a
-reason; a coordinator grants it (a new date) or refuses it. The deadline in force for a
-municipality is the later of the cycle's deadline and a granted new date
-(:func:`deadline_for`): the plan page, the queue's days left and "overdue" filter, and the
-reminders (:func:`.notifications.remind`) all read it from here.
+"""Deadline extensions: a focal point asks for more time on a deadline, with a reason; a
+coordinator grants it (a new date) or refuses it. A deadline is a cycle's (the plan's) or a
+reporting round's (the monitoring report's): both are a *subject* with an ``id`` and a
+``deadline``, and every function here takes either. The deadline in force for a municipality
+is the later of the subject's deadline and a granted new date (:func:`deadline_for`): the
+plan page, the report page, the queue's days left and "overdue" filter, the overdue reports
+(:func:`overdue_reports`) and the reminders (:func:`.notifications.remind`) all read it here.
 
-One request per municipality and cycle (asked twice: refused), and none once the deadline
-passed more than ``PLAN_EXTENSION_GRACE_DAYS`` days ago (setting, default 14). Reporting
-rounds (monitoring reports) can follow the same shape with a round id beside the cycle's.
+One request per municipality and subject (asked twice: refused), and none once the deadline
+passed more than ``PLAN_EXTENSION_GRACE_DAYS`` days ago (setting, default 14).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, g, has_app_context
@@ -31,10 +33,18 @@ from ..notifications import services as notifications
 from ..notifications.services import Kind
 from .drafting import clean_text
 from .errors import PlanError
-from .models import EDITABLE, Cycle, DeadlineExtension, ExtensionStatus, Plan
+from .models import EDITABLE, Cycle, DeadlineExtension, ExtensionStatus, Plan, PlanStatus
+from .monitoring_models import (
+    REPORT_EDITABLE,
+    MonitoringReport,
+    MonitoringRound,
+    ReportStatus,
+)
 
 REASON_MAX = 2000
 DEFAULT_GRACE_DAYS = 14
+ALREADY_ASKED = _l("Your municipality has already asked for an extension of this deadline: a "
+                   "second request is not possible.")
 
 
 def grace_days() -> int:
@@ -42,17 +52,29 @@ def grace_days() -> int:
     return int(current_app.config.get("PLAN_EXTENSION_GRACE_DAYS", DEFAULT_GRACE_DAYS))
 
 
-def _granted() -> dict[tuple[int, int], date]:
-    """Every granted new deadline by (cycle id, municipality id): read once per request (a
-    queue page asks for fifty plans' deadlines)."""
+def _column(subject):
+    """The request's column that names ``subject`` (a cycle or a reporting round)."""
+    return (DeadlineExtension.round_id if isinstance(subject, MonitoringRound)
+            else DeadlineExtension.cycle_id)
+
+
+def _key(subject) -> tuple[str, int]:
+    return ("round" if isinstance(subject, MonitoringRound) else "cycle", subject.id)
+
+
+def _granted() -> dict[tuple[str, int, int], date]:
+    """Every granted new deadline by (kind, cycle or round id, municipality id): read once
+    per request (a queue page asks for fifty plans' deadlines)."""
     cached = g.get("_m4eg_granted_deadlines") if has_app_context() else None
     if cached is not None:
         return cached
-    granted = {(row.cycle_id, row.municipality_id): row.new_deadline
-               for row in db.session.execute(select(
-                   DeadlineExtension.cycle_id, DeadlineExtension.municipality_id,
-                   DeadlineExtension.new_deadline).where(
-                   DeadlineExtension.status == ExtensionStatus.GRANTED.value))}
+    granted = {}
+    for row in db.session.execute(select(
+            DeadlineExtension.cycle_id, DeadlineExtension.round_id,
+            DeadlineExtension.municipality_id, DeadlineExtension.new_deadline).where(
+            DeadlineExtension.status == ExtensionStatus.GRANTED.value)):
+        key = ("round", row.round_id) if row.round_id is not None else ("cycle", row.cycle_id)
+        granted[(*key, row.municipality_id)] = row.new_deadline
     g._m4eg_granted_deadlines = granted
     return granted
 
@@ -61,17 +83,19 @@ def _forget() -> None:
     g.pop("_m4eg_granted_deadlines", None)
 
 
-def deadline_for(municipality_id: int, cycle: Cycle) -> date:
-    """The deadline in force for the municipality's plan of ``cycle``: the later of the
-    cycle's deadline and a granted extension."""
-    granted = _granted().get((cycle.id, municipality_id))
-    return max(cycle.deadline, granted) if granted else cycle.deadline
+def deadline_for(municipality_id: int, subject: Cycle | MonitoringRound) -> date:
+    """The deadline in force for the municipality's plan of a cycle or its monitoring report
+    of a round: the later of the subject's deadline and a granted extension."""
+    granted = _granted().get((*_key(subject), municipality_id))
+    return max(subject.deadline, granted) if granted else subject.deadline
 
 
-def granted_deadlines(cycle: Cycle) -> dict[int, date]:
-    """The municipalities of ``cycle`` with a granted extension, and their deadline."""
-    return {municipality_id: max(cycle.deadline, new)
-            for (cycle_id, municipality_id), new in _granted().items() if cycle_id == cycle.id}
+def granted_deadlines(subject: Cycle | MonitoringRound) -> dict[int, date]:
+    """The municipalities with a granted extension of ``subject``, and their deadline."""
+    kind, subject_id = _key(subject)
+    return {municipality_id: max(subject.deadline, new)
+            for (k, key_id, municipality_id), new in _granted().items()
+            if (k, key_id) == (kind, subject_id)}
 
 
 def deadline_expression():
@@ -84,10 +108,11 @@ def deadline_expression():
     return case((granted > Cycle.deadline, granted), else_=Cycle.deadline)
 
 
-def request_for(municipality_id: int, cycle: Cycle) -> DeadlineExtension | None:
+def request_for(municipality_id: int,
+                subject: Cycle | MonitoringRound) -> DeadlineExtension | None:
+    """The municipality's request about ``subject`` (a cycle or a round), if any."""
     return db.session.scalar(select(DeadlineExtension).where(
-        DeadlineExtension.cycle_id == cycle.id,
-        DeadlineExtension.municipality_id == municipality_id))
+        _column(subject) == subject.id, DeadlineExtension.municipality_id == municipality_id))
 
 
 def get_request(request_id: int) -> DeadlineExtension | None:
@@ -116,44 +141,97 @@ def _reason(text: str, field: str) -> str:
     return text
 
 
-def ask(plan: Plan, user, reason: str, today: date | None = None) -> DeadlineExtension:
-    """Ask for more time on the deadline of the plan's cycle, for ``reason``. Refused for a
-    plan already handed in, a second request for the same cycle, and once the deadline
+def report_status(plan: Plan, round_: MonitoringRound) -> ReportStatus | None:
+    """The status of the plan's monitoring report for ``round_`` (None: not started)."""
+    return ReportStatus.parse(db.session.scalar(select(MonitoringReport.status).where(
+        MonitoringReport.plan_id == plan.id, MonitoringReport.round_id == round_.id)))
+
+
+def _check_round(plan: Plan, round_: MonitoringRound) -> None:
+    """A round's deadline applies to an approved plan of its cycle whose report for it is
+    not handed in yet."""
+    if plan.status != PlanStatus.APPROVED or round_.cycle_id != plan.cycle_id:
+        raise PlanError(_l("Your municipality has no approved plan for the cycle of this "
+                           "round: it has no monitoring report due."))
+    status = report_status(plan, round_)
+    if status is not None and status not in REPORT_EDITABLE:
+        raise PlanError(_l("Your monitoring report for this round has already been "
+                           "submitted: its deadline no longer applies."))
+
+
+def may_ask(plan: Plan, subject: Cycle | MonitoringRound) -> bool:
+    """Whether a request about ``subject`` could be sent for the plan now (the pages offer
+    the link only then; :func:`ask` decides)."""
+    if request_for(plan.municipality_id, subject) is not None:
+        return False
+    if isinstance(subject, MonitoringRound):
+        try:
+            _check_round(plan, subject)
+        except PlanError:
+            return False
+        return True
+    return plan.status in EDITABLE
+
+
+def ask(plan: Plan, user, reason: str, today: date | None = None,
+        round_: MonitoringRound | None = None) -> DeadlineExtension:
+    """Ask for more time on the deadline of the plan's cycle or, with ``round_``, of the
+    plan's monitoring report for that round, for ``reason``. Refused for someone of another
+    municipality, a plan (a report) already handed in, a round the municipality has no
+    approved plan for, a second request about the same deadline, and once the deadline
     passed more than :func:`grace_days` days ago."""
     reason = _reason(reason, "reason")
     today = today or clock.today()
-    if plan.status not in EDITABLE:
-        raise PlanError(_l("Your plan has already been submitted: its deadline no longer "
-                           "applies."))
-    if request_for(plan.municipality_id, plan.cycle) is not None:
-        raise PlanError(_l("Your municipality has already asked for an extension of this "
-                           "deadline: a second request is not possible."))
-    deadline = deadline_for(plan.municipality_id, plan.cycle)
+    if getattr(user, "municipality_id", None) != plan.municipality_id:
+        raise PlanError(_l("Only the municipality's own people can ask for more time for its "
+                           "deadlines."))
+    if round_ is None:
+        subject = plan.cycle
+        if plan.status not in EDITABLE:
+            raise PlanError(_l("Your plan has already been submitted: its deadline no longer "
+                               "applies."))
+    else:
+        subject = round_
+        _check_round(plan, round_)
+    if request_for(plan.municipality_id, subject) is not None:
+        raise PlanError(ALREADY_ASKED)
+    deadline = deadline_for(plan.municipality_id, subject)
     if today > deadline + timedelta(days=grace_days()):
         raise PlanError(_l("The deadline passed on %(date)s, more than %(days)d days ago: an "
                            "extension can no longer be asked here. Write to the network "
                            "coordinators.", date=format_date(deadline, "long"),
                            days=grace_days()))
-    extension = DeadlineExtension(cycle_id=plan.cycle_id, municipality_id=plan.municipality_id,
-                                  reason=reason, requested_by_id=user.id,
-                                  previous_deadline=deadline)
+    extension = DeadlineExtension(municipality_id=plan.municipality_id, reason=reason,
+                                  requested_by_id=user.id, previous_deadline=deadline)
+    setattr(extension, _column(subject).key, subject.id)
     try:
         with db.session.begin_nested():
             db.session.add(extension)
     except IntegrityError as error:  # the same request sent twice at once
-        raise PlanError(_l("Your municipality has already asked for an extension of this "
-                           "deadline: a second request is not possible.")) from error
+        raise PlanError(ALREADY_ASKED) from error
     record("plans.extension_asked", actor=user, target=extension,
-           after={"cycle": plan.cycle_id, "municipality": plan.municipality_id,
+           after={_column(subject).key: subject.id, "municipality": plan.municipality_id,
                   "reason": reason})
     for person in accounts.coordinators():
-        _mail(person, extension, lambda: _("%(municipality)s asks for more time for its P4EG "
-                                           "plan", municipality=extension.municipality.name),
-              lambda: _(
-            "%(municipality)s asks for more time to hand in its P4EG plan for the cycle "
-            "%(cycle)s (due %(deadline)s).\n\nReason:\n%(reason)s"),
-            lambda: _("P4EG plan: a request for more time"), "plans.extension_list")
+        _mail(person, extension, *_asked_words(extension), "plans.extension_list")
     return extension
+
+
+def _asked_words(extension: DeadlineExtension):
+    """The coordinators' notification title, mail text and subject of a new request."""
+    if extension.round_id is not None:
+        return (lambda: _("%(municipality)s asks for more time for its monitoring report "
+                          "%(round)s", municipality=extension.municipality.name,
+                          round=extension.round.name),
+                lambda: _("%(municipality)s asks for more time to hand in its monitoring "
+                          "report %(round)s of the cycle %(cycle)s (due %(deadline)s)."
+                          "\n\nReason:\n%(reason)s"),
+                lambda: _("Monitoring report: a request for more time"))
+    return (lambda: _("%(municipality)s asks for more time for its P4EG plan",
+                      municipality=extension.municipality.name),
+            lambda: _("%(municipality)s asks for more time to hand in its P4EG plan for the "
+                      "cycle %(cycle)s (due %(deadline)s).\n\nReason:\n%(reason)s"),
+            lambda: _("P4EG plan: a request for more time"))
 
 
 def _decide(extension: DeadlineExtension, user, status: ExtensionStatus, **values) -> None:
@@ -194,27 +272,43 @@ def refuse(extension: DeadlineExtension, user, note: str) -> None:
     _tell_focal_points(extension)
 
 
-def _tell_focal_points(extension: DeadlineExtension) -> None:
-    def text():
-        if extension.status == ExtensionStatus.GRANTED:
-            words = _("Your request for more time for the P4EG plan of the cycle %(cycle)s is "
-                      "granted: the new deadline is %(new)s.")
-        else:
-            words = _("Your request for more time for the P4EG plan of the cycle %(cycle)s is "
-                      "refused: the deadline stays %(deadline)s.")
-        if extension.decision_note:
-            words += "\n\n" + _("Coordinator's note:") + "\n%(note)s"
-        return words
+def _decided_words(extension: DeadlineExtension):
+    """The focal points' notification title, mail text and subject of a decision."""
+    granted = extension.status == ExtensionStatus.GRANTED
 
-    def title():
-        if extension.status == ExtensionStatus.GRANTED:
-            return _("More time for your P4EG plan is granted: until %(date)s",
-                     date=format_date(extension.new_deadline, "long"))
-        return _("More time for your P4EG plan is refused")
+    def new():  # in the language of the moment the title is written in
+        return format_date(extension.new_deadline, "long")
+
+    if extension.round_id is not None:
+        name = extension.round.name
+        title = ((lambda: _("More time for your monitoring report %(round)s is granted: until "
+                            "%(date)s", round=name, date=new())) if granted else
+                 (lambda: _("More time for your monitoring report %(round)s is refused",
+                            round=name)))
+        text = ((lambda: _("Your request for more time for the monitoring report %(round)s "
+                           "is granted: the new deadline is %(new)s.")) if granted else
+                (lambda: _("Your request for more time for the monitoring report %(round)s "
+                           "is refused: the deadline stays %(deadline)s.")))
+        return title, text, lambda: _("Monitoring report: your request for more time")
+    title = ((lambda: _("More time for your P4EG plan is granted: until %(date)s", date=new()))
+             if granted else (lambda: _("More time for your P4EG plan is refused")))
+    text = ((lambda: _("Your request for more time for the P4EG plan of the cycle %(cycle)s is "
+                       "granted: the new deadline is %(new)s.")) if granted else
+            (lambda: _("Your request for more time for the P4EG plan of the cycle %(cycle)s is "
+                       "refused: the deadline stays %(deadline)s.")))
+    return title, text, lambda: _("P4EG plan: your request for more time")
+
+
+def _tell_focal_points(extension: DeadlineExtension) -> None:
+    title, words, subject = _decided_words(extension)
+
+    def text():
+        if extension.decision_note:
+            return words() + "\n\n" + _("Coordinator's note:") + "\n%(note)s"
+        return words()
 
     for person in accounts.focal_points(extension.municipality_id):
-        _mail(person, extension, title, text, lambda: _("P4EG plan: your request for more time"),
-              "plans.index")
+        _mail(person, extension, title, text, subject, "plans.index")
 
 
 def _mail(person, extension: DeadlineExtension, title, text, subject, endpoint: str) -> None:
@@ -224,9 +318,11 @@ def _mail(person, extension: DeadlineExtension, title, text, subject, endpoint: 
     if not notifications.notify(person, Kind.PLAN_EXTENSION, title, endpoint):
         return
     language = person.preferred_language
+    cycle = extension.round.cycle if extension.round is not None else extension.cycle
     with force_locale(language):
         body = _("Hello %(name)s,", name=person.name) + "\n\n" + text() % {
-            "municipality": extension.municipality.name, "cycle": extension.cycle.name,
+            "municipality": extension.municipality.name, "cycle": cycle.name,
+            "round": extension.round.name if extension.round is not None else "",
             "deadline": format_date(extension.previous_deadline, "long"),
             "new": format_date(extension.new_deadline, "long") if extension.new_deadline
             else "", "reason": extension.reason, "note": extension.decision_note}
@@ -235,3 +331,49 @@ def _mail(person, extension: DeadlineExtension, title, text, subject, endpoint: 
             body += "\n\n" + link
         body += "\n\n" + _("M4EG Azerbaijan")
         queue_mail(person.email, subject(), body)
+
+
+# ---------------------------------------------------------------- monitoring reports due
+
+
+@dataclass(frozen=True)
+class DueReport:
+    """An approved plan's monitoring report for a round, not handed in (``report`` None:
+    not started), and the deadline in force for it."""
+
+    plan: Plan
+    round: MonitoringRound
+    report: MonitoringReport | None
+    deadline: date
+
+
+def due_reports(rounds: list[MonitoringRound] | None = None) -> list[DueReport]:
+    """Every monitoring report due and not handed in: for each round (of ``rounds``, or all)
+    and each approved plan of its cycle, unless the plan's report for the round is
+    submitted, in review or accepted. Three queries, earliest deadline first."""
+    if rounds is None:
+        rounds = list(db.session.scalars(select(MonitoringRound)))
+    if not rounds:
+        return []
+    plans: dict[int, list[Plan]] = {}
+    for plan in db.session.scalars(select(Plan).where(
+            Plan.cycle_id.in_({r.cycle_id for r in rounds}),
+            Plan.status == PlanStatus.APPROVED.value).order_by(Plan.id)):
+        plans.setdefault(plan.cycle_id, []).append(plan)
+    reports = {(r.plan_id, r.round_id): r for r in db.session.scalars(
+        select(MonitoringReport).where(MonitoringReport.round_id.in_([r.id for r in rounds])))}
+    due = []
+    for round_ in rounds:
+        for plan in plans.get(round_.cycle_id, []):
+            report = reports.get((plan.id, round_.id))
+            if report is None or report.status in REPORT_EDITABLE:
+                due.append(DueReport(plan, round_, report,
+                                     deadline_for(plan.municipality_id, round_)))
+    return sorted(due, key=lambda d: (d.deadline, d.round.id, d.plan.municipality.name))
+
+
+def overdue_reports(today: date | None = None) -> list[DueReport]:
+    """The monitoring reports past the deadline in force (a granted extension counts) and
+    not handed in, earliest deadline first."""
+    today = today or clock.today()
+    return [d for d in due_reports() if d.deadline < today]

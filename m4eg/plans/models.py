@@ -4,10 +4,13 @@ comments and the plan's event history."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -17,7 +20,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    attribute_keyed_dict,
+    declared_attr,
+    mapped_column,
+    relationship,
+)
 
 from ..core.enums import LabelledEnum
 from ..core.i18n import localized
@@ -76,6 +85,50 @@ class PlanAction(_Stored):
 EDITABLE = frozenset({PlanStatus.DRAFT, PlanStatus.CHANGES_REQUESTED})
 
 
+# ---------------------------------------------------------------- shapes shared with monitoring
+
+
+class StatusLabelled:
+    """A row with a ``status`` column whose translated label ``STATUSES`` (a :class:`_Stored`
+    enum) gives; an unknown stored value reads as itself."""
+
+    STATUSES: ClassVar[type[_Stored]]
+
+    @property
+    def status_label(self) -> str:
+        status = self.STATUSES.parse(self.status)
+        return str(status.label) if status else self.status
+
+
+class UnderReview(StatusLabelled):
+    """The columns of a record the municipality hands in and coordinators review (a plan, a
+    monitoring report): its status, the counter a status move claims (a conditional UPDATE:
+    two reviewers acting at once cannot both move it, see :mod:`.workflow`), its dates."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+
+class FrozenRevision:
+    """The columns of a version as submitted (of a plan, of a monitoring report): numbered
+    per record, frozen, never changed."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict] = mapped_column(JSON)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @declared_attr
+    def submitted_by(cls):
+        return relationship("User", lazy="joined")
+
+
 class PlanTemplate(db.Model):
     """One version of a plan template; its definition never changes once loaded."""
 
@@ -116,7 +169,7 @@ class Cycle(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
-class Plan(db.Model):
+class Plan(UnderReview, db.Model):
     __tablename__ = "plans"
     __table_args__ = (
         UniqueConstraint("municipality_id", "cycle_id"),
@@ -125,19 +178,13 @@ class Plan(db.Model):
         Index("ix_plans_submitted_at_id", "submitted_at", "id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    STATUSES = PlanStatus
+
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycles.id"), index=True)
     template_id: Mapped[int] = mapped_column(ForeignKey("plan_templates.id"))
-    status: Mapped[str] = mapped_column(String(20), default=PlanStatus.DRAFT.value, index=True)
-    # Incremented on every status change (a conditional UPDATE: two reviewers acting at once
-    # cannot both move the plan). Block contents carry versions of their own.
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # (``version`` counts status changes; block contents carry versions of their own.)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    is_demo: Mapped[bool] = mapped_column(default=False)
 
     municipality = relationship("Municipality", lazy="joined")
     cycle: Mapped[Cycle] = relationship(lazy="joined")
@@ -145,11 +192,6 @@ class Plan(db.Model):
     blocks: Mapped[dict[str, PlanBlock]] = relationship(
         collection_class=attribute_keyed_dict("block_key"), lazy="selectin",
         cascade="all, delete-orphan", back_populates="plan")
-
-    @property
-    def status_label(self) -> str:
-        status = PlanStatus.parse(self.status)
-        return str(status.label) if status else self.status
 
     @property
     def content(self) -> dict:
@@ -183,20 +225,13 @@ class PlanBlock(db.Model):
     updated_by = relationship("User", lazy="select")
 
 
-class Revision(db.Model):
+class Revision(FrozenRevision, db.Model):
     """The plan as submitted: frozen, never changed."""
 
     __tablename__ = "plan_revisions"
     __table_args__ = (UniqueConstraint("plan_id", "number"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
-    number: Mapped[int] = mapped_column(Integer)
-    content: Mapped[dict] = mapped_column(JSON)
-    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    submitted_by = relationship("User", lazy="joined")
 
 
 class Comment(db.Model):
@@ -295,15 +330,24 @@ class ExtensionStatus(_Stored):
     REFUSED = "refused", _l("Refused")
 
 
-class DeadlineExtension(db.Model):
-    """A municipality's request to hand in its plan for a cycle later than the cycle's
-    deadline, and the coordinator's decision. One request per municipality and cycle."""
+class DeadlineExtension(StatusLabelled, db.Model):
+    """A municipality's request to hand in later than a deadline, and the coordinator's
+    decision: the deadline of its plan for a cycle (``cycle_id``) or of its monitoring report
+    for a reporting round (``round_id``), exactly one of the two. One request per
+    municipality and cycle, and one per municipality and round."""
 
     __tablename__ = "plan_deadline_extensions"
-    __table_args__ = (UniqueConstraint("cycle_id", "municipality_id"),)
+    STATUSES = ExtensionStatus
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "municipality_id"),
+        UniqueConstraint("round_id", "municipality_id"),
+        CheckConstraint("(cycle_id IS NULL) <> (round_id IS NULL)", name="cycle_or_round"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycles.id"), index=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("plan_cycles.id"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_rounds.id"),
+                                                 index=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -318,12 +362,16 @@ class DeadlineExtension(db.Model):
     decision_note: Mapped[str] = mapped_column(Text, default="")
     is_demo: Mapped[bool] = mapped_column(default=False)
 
-    cycle: Mapped[Cycle] = relationship(lazy="joined")
+    cycle: Mapped[Cycle | None] = relationship(lazy="joined")
+    round = relationship("MonitoringRound", lazy="joined")
     municipality = relationship("Municipality", lazy="joined")
     requested_by = relationship("User", lazy="joined", foreign_keys=[requested_by_id])
     decided_by = relationship("User", lazy="joined", foreign_keys=[decided_by_id])
 
     @property
-    def status_label(self) -> str:
-        status = ExtensionStatus.parse(self.status)
-        return str(status.label) if status else self.status
+    def subject(self) -> str:
+        """What the request is about, in words: the cycle's plan or the round's report."""
+        if self.round is not None:
+            return _("monitoring report %(round)s (cycle %(cycle)s)", round=self.round.name,
+                     cycle=self.round.cycle.name)
+        return _("plan of the cycle %(cycle)s", cycle=self.cycle.name)

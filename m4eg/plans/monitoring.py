@@ -17,6 +17,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..accounts import services as accounts
+from ..core import versions
+from ..core.audit import record
 from ..core.numbers import format_number
 from ..core.outbox import queue_mail
 from ..core.time import utcnow
@@ -34,8 +36,7 @@ from .monitoring_models import (
     MonitoringRound,
     ReportStatus,
 )
-from .notifications import _public_link
-from .review import _diff_lines as diff_lines
+from .notifications import _public_link, comment_audience
 
 NARRATIVE = (("changed", _l("What changed")), ("learnt", _l("What was learnt")),
              ("help", _l("What needs help")))
@@ -64,27 +65,56 @@ def get_round(round_id: int) -> MonitoringRound | None:
     return db.session.get(MonitoringRound, round_id)
 
 
-def save_round(cycle, *, name: str, starts_on: date, ends_on: date,
-               deadline: date) -> MonitoringRound:
-    """Create a reporting round of ``cycle``: the period its reports cover (actual values must
-    be dated inside it) and the deadline of its reports."""
+def save_round(cycle, *, name: str, starts_on: date, ends_on: date, deadline: date,
+               reminder_days: int = 14, round_: MonitoringRound | None = None
+               ) -> MonitoringRound:
+    """Create a reporting round of ``cycle``, or change ``round_`` (its cycle stays): the
+    period its reports cover (actual values must be dated inside it), the deadline of its
+    reports and how many days before it the focal points are reminded. An edit goes through
+    :func:`edit_round` (optimistic locking)."""
     name = (name or "").strip()
+    cycle = round_.cycle if round_ is not None else cycle
     if cycle is None:
         raise PlanError(_l("Choose a planning cycle."), field="cycle_id")
+    if not name:
+        raise PlanError(_l("Give the round a name."), field="name")
     if ends_on < starts_on:
         raise PlanError(_l("The period cannot end before it starts."), field="ends_on")
     if deadline < starts_on:
         raise PlanError(_l("The deadline cannot come before the period starts."),
                         field="deadline")
+    if not 1 <= reminder_days <= 120:
+        raise PlanError(_l("Remind between 1 and 120 days before the deadline."),
+                        field="reminder_days")
     taken = db.session.scalar(select(MonitoringRound.id).where(
         MonitoringRound.cycle_id == cycle.id, MonitoringRound.name == name))
-    if taken is not None:
+    if taken is not None and (round_ is None or taken != round_.id):
         raise PlanError(_l("This cycle already has a round of this name."), field="name")
-    round_ = MonitoringRound(cycle_id=cycle.id, name=name, starts_on=starts_on,
-                             ends_on=ends_on, deadline=deadline)
+    round_ = round_ or MonitoringRound(cycle_id=cycle.id)
+    round_.name, round_.starts_on, round_.ends_on = name, starts_on, ends_on
+    round_.deadline, round_.reminder_days = deadline, reminder_days
     db.session.add(round_)
     db.session.flush()
     return round_
+
+
+def edit_round(round_: MonitoringRound, user, version: int | None, **values) -> MonitoringRound:
+    """Change a round from a form opened on ``version``: refused with a conflict when
+    someone saved the round since (nothing of it written), recorded in the audit log."""
+    before = _round_facts(round_)
+    versions.claim(round_, version, PlanConflict(_l(
+        "Someone else saved this round after you opened it. Their values are shown above "
+        "the form: check yours against them and save again.")))
+    saved = save_round(None, round_=round_, **values)
+    record("plans.round_edited", actor=user, target=saved, before=before,
+           after=_round_facts(saved))
+    return saved
+
+
+def _round_facts(round_: MonitoringRound) -> dict:
+    return {"name": round_.name, "starts_on": round_.starts_on.isoformat(),
+            "ends_on": round_.ends_on.isoformat(), "deadline": round_.deadline.isoformat(),
+            "reminder_days": round_.reminder_days}
 
 
 # ---------------------------------------------------------------- reports
@@ -402,9 +432,9 @@ def report_history(report: MonitoringReport) -> list[dict]:
         entries.append({
             "at": event.at, "actor": event.actor.name if event.actor else _("the platform"),
             "action": str(action.label) if action else event.action,
-            "section": str(SECTIONS[event.note]) if event.action in (
+            "sections": [str(SECTIONS[event.note])] if event.action in (
                 PlanAction.COMMENTED, PlanAction.REPLIED, PlanAction.RESOLVED)
-            and event.note in SECTIONS else "",
+            and event.note in SECTIONS else [],
             "status": str(status.label) if status else "",
             "note": event.note if event.action == PlanAction.REPORT_RETURNED else ""})
     return entries
@@ -445,13 +475,8 @@ def report_as_text(report: MonitoringReport, content: dict, lang: str) -> dict[s
 def report_diff(report: MonitoringReport, old: dict, new: dict, lang: str) -> list[dict]:
     """A readable diff per section between two contents of the report (the plans' own
     line diff)."""
-    before, after = report_as_text(report, old, lang), report_as_text(report, new, lang)
-    result = []
-    for key, label in SECTIONS.items():
-        lines = diff_lines(before[key], after[key])
-        result.append({"title": str(label), "lines": lines,
-                       "changed": any(kind != "same" for kind, _line in lines)})
-    return result
+    return workflow.diff_sections(SECTIONS.items(), report_as_text(report, old, lang),
+                                  report_as_text(report, new, lang))
 
 
 # ---------------------------------------------------------------- comments
@@ -463,23 +488,9 @@ def add_report_comment(report: MonitoringReport, section: str, body: str, user, 
     thread: a row of the plan's comments, marked with the report."""
     if section not in SECTIONS and parent_id is None:
         raise PlanError(_l("This block does not exist."), field="block")
-    parent = None
-    if parent_id is not None:
-        parent = db.session.get(Comment, parent_id)
-        if parent is None or parent.report_id != report.id or parent.parent_id is not None:
-            raise PlanError(_l("This comment does not exist."), field="body")
-        section = parent.block_key
-    body = clean_text(body)
-    if not body:
-        raise PlanError(_l("Write a comment first."), field="body")
-    if len(body) > 5000:
-        raise PlanError(_l("A comment can be at most 5,000 characters."), field="body")
-    comment = Comment(plan_id=report.plan_id, report_id=report.id, block_key=section,
-                      body=body, author_id=user.id, parent_id=parent.id if parent else None)
-    db.session.add(comment)
-    record_event(report.plan, user, PlanAction.REPLIED if parent else PlanAction.COMMENTED,
-                 None, None, note=section, report_id=report.id)
-    db.session.flush()
+    parent = workflow.thread_parent(parent_id, lambda c: c.report_id == report.id)
+    comment = workflow.write_comment(report.plan, user, section, body, parent=parent,
+                                     report_id=report.id)
     _notify_report_comment(report, comment, parent, user)
     return comment
 
@@ -492,27 +503,12 @@ def get_report_comment(report: MonitoringReport, comment_id: int) -> Comment | N
 def resolve_report_comment(report: MonitoringReport, comment: Comment, user, *,
                            resolved: bool = True) -> None:
     """Mark a thread on the report resolved (or open again)."""
-    if comment.parent_id is not None:
-        raise PlanError(_l("Only a thread can be marked resolved, not a reply."))
-    comment.resolved_at = utcnow() if resolved else None
-    comment.resolved_by_id = user.id if resolved else None
-    if resolved:
-        record_event(report.plan, user, PlanAction.RESOLVED, None, None,
-                     note=comment.block_key, report_id=report.id)
-    db.session.flush()
+    workflow.resolve_thread(report.plan, comment, user, resolved=resolved)
 
 
 def report_comments(report: MonitoringReport) -> dict[str, list[dict]]:
     """Each section's threads, oldest first: ``{"comment": …, "replies": […]}``."""
-    grouped, threads = defaultdict(list), {}
-    for comment in db.session.scalars(select(Comment).where(Comment.report_id == report.id)
-                                      .order_by(Comment.created_at, Comment.id)):
-        if comment.parent_id is None:
-            threads[comment.id] = {"comment": comment, "replies": []}
-            grouped[comment.block_key].append(threads[comment.id])
-        elif comment.parent_id in threads:
-            threads[comment.parent_id]["replies"].append(comment)
-    return grouped
+    return workflow.threads(Comment.report_id == report.id)
 
 
 # ---------------------------------------------------------------- mail
@@ -549,14 +545,7 @@ def notify_report(report: MonitoringReport, action: str, note: str = "") -> int:
 
 
 def _notify_report_comment(report, comment, parent, author) -> None:
-    people = {p.id: p for p in accounts.focal_points(report.plan.municipality_id)}
-    if parent is not None:
-        people.update({p.id: p for p in accounts.users(db.session.scalars(
-            select(Comment.author_id).where((Comment.id == parent.id)
-                                            | (Comment.parent_id == parent.id))))})
-    elif author.municipality_id == report.plan.municipality_id:
-        people.update({p.id: p for p in accounts.coordinators()})
-    people.pop(author.id, None)
+    people = comment_audience(report.plan, parent, author)
     for person in people.values():
         with force_locale(person.preferred_language):
             excerpt = comment.body if len(comment.body) <= 600 else comment.body[:600] + "…"

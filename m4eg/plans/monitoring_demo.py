@@ -117,3 +117,28 @@ def ensure_demo_monitoring() -> None:
             spent={"a-1-spent-private": "8000"}, actuals=(("80", "2026-06-30"),),
             changed=f"Brend üçün iki yeni məhsul {DEMO}.")
     db.session.flush()
+
+
+def ensure_demo_round_extension() -> None:
+    """A pending demo request for more time on Urva's 2026 demo report, so that the
+    coordinators' list shows a round's request beside a plan's (once; skipped when the
+    round's deadline is too long past to ask)."""
+    from ..accounts.services import get_by_email
+    from ..municipalities.services import get_by_slug
+    from . import extensions
+    from .monitoring_models import MonitoringRound
+
+    urva, focal = get_by_slug("urva"), get_by_email("focal.urva@example.org")
+    round_ = db.session.scalar(select(MonitoringRound).where(
+        MonitoringRound.name == "2026 (demo)"))
+    plan = next(iter(services.plans_of(urva.id)), None) if urva is not None else None
+    if focal is None or round_ is None or plan is None \
+            or extensions.request_for(plan.municipality_id, round_) is not None:
+        return
+    try:
+        request = extensions.ask(plan, focal, f"Demo request {DEMO}: the figures of the "
+                                 "guesthouse grants come from the district only in March.",
+                                 round_=round_)
+    except services.PlanError:
+        return
+    request.is_demo = True

@@ -10,9 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.time import utcnow
 from ..extensions import db
-from .models import Cycle, Plan, _Stored
+from .models import Cycle, FrozenRevision, Plan, UnderReview, _Stored
 
 
 class ReportStatus(_Stored):
@@ -44,7 +43,8 @@ NEEDS_REASON = frozenset({ActionProgress.POSTPONED, ActionProgress.CANCELLED})
 
 
 class MonitoringRound(db.Model):
-    """A reporting round of a cycle: the period its reports cover and their deadline."""
+    """A reporting round of a cycle: the period its reports cover, their deadline and how
+    many days before it the focal points are reminded (``flask plans remind``)."""
 
     __tablename__ = "monitoring_rounds"
     __table_args__ = (UniqueConstraint("cycle_id", "name"),)
@@ -55,12 +55,15 @@ class MonitoringRound(db.Model):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     deadline: Mapped[date] = mapped_column(Date)
+    reminder_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # Optimistic locking of the round's edit form (core/versions.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     cycle: Mapped[Cycle] = relationship(lazy="joined")
 
 
-class MonitoringReport(db.Model):
+class MonitoringReport(UnderReview, db.Model):
     """A plan's monitoring report for one round. ``content`` holds, per action of the plan
     as approved (``revision_id``: its rows never change), the status, share done, money spent
     by funding source and a note; per target the actual value and its date; the narrative.
@@ -69,20 +72,14 @@ class MonitoringReport(db.Model):
     __tablename__ = "monitoring_reports"
     __table_args__ = (UniqueConstraint("plan_id", "round_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    STATUSES = ReportStatus
+
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("monitoring_rounds.id"), index=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("plan_revisions.id"))
-    status: Mapped[str] = mapped_column(String(20), default=ReportStatus.DRAFT.value,
-                                        index=True)
     content: Mapped[dict] = mapped_column(JSON, default=dict)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    is_demo: Mapped[bool] = mapped_column(default=False)
 
     plan: Mapped[Plan] = relationship(lazy="joined")
     round: Mapped[MonitoringRound] = relationship(lazy="joined")
@@ -94,23 +91,11 @@ class MonitoringReport(db.Model):
         """The plan's municipality: the plan policies decide on a report as on its plan."""
         return self.plan.municipality_id
 
-    @property
-    def status_label(self) -> str:
-        status = ReportStatus.parse(self.status)
-        return str(status.label) if status else self.status
 
-
-class MonitoringRevision(db.Model):
+class MonitoringRevision(FrozenRevision, db.Model):
     """A monitoring report as submitted: frozen, never changed."""
 
     __tablename__ = "monitoring_revisions"
     __table_args__ = (UniqueConstraint("report_id", "number"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("monitoring_reports.id"), index=True)
-    number: Mapped[int] = mapped_column(Integer)
-    content: Mapped[dict] = mapped_column(JSON)
-    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    submitted_by = relationship("User", lazy="joined")

@@ -16,9 +16,9 @@ from ..core.permissions import AUTHENTICATED, allow, can
 from ..core.views import act, get_or_404
 from ..core.views import submit as submit_form
 from ..extensions import db
-from . import bp, services
+from . import bp, services, views_extensions
 from .forms import ChangesForm, CommentForm
-from .monitoring_forms import RoundForm, StartReportForm
+from .monitoring_forms import RoundEditForm, RoundForm, StartReportForm
 
 
 def _to_report(report_or_id, anchor: str = "") -> str:
@@ -37,6 +37,7 @@ def plan_extras(plan) -> dict:
     return {"plan_checks": services.plan_findings(plan, lang)
             if plan.status in services.EDITABLE else [],
             "monitoring_reports": services.reports_of(plan),
+            "round_deadlines": views_extensions.round_panels(plan),
             "start_report_form": form, "plan_progress": services.plan_progress(plan, lang)}
 
 
@@ -49,11 +50,35 @@ def rounds():
         form, lambda: services.save_round(
             services.get_cycle(form.cycle_id.data), name=form.name.data,
             starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-            deadline=form.deadline.data),
+            deadline=form.deadline.data, reminder_days=form.reminder_days.data),
         page=lambda: render_template("plans/monitoring_rounds.html", form=form,
                                      rounds=services.rounds(),
-                                     reports=services.reports_in_rounds()),
+                                     reports=services.reports_in_rounds(),
+                                     overdue=services.overdue_reports()),
         then=url_for("plans.rounds"), done=_("The reporting round has been created."))
+
+
+@bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+@allow(action="plans.review")
+def edit_round(round_id):
+    round_ = get_or_404(services.get_round(round_id))
+    form = RoundEditForm(obj=round_)
+
+    def page():
+        # A stale form (someone saved since): their values beside the form, which keeps what
+        # was typed and now carries the version saved, so that saving again is a choice.
+        stale = form.is_submitted() and to_int(form.version.data) != round_.version
+        if stale:
+            form.version.data = str(round_.version)
+        return render_template("plans/round_edit.html", form=form, round_=round_,
+                               theirs=round_ if stale else None)
+
+    return submit_form(form, lambda version: services.edit_round(
+        round_, current_user, version, name=form.name.data, starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data, deadline=form.deadline.data,
+        reminder_days=form.reminder_days.data),
+        page=page, then=url_for("plans.rounds"), done=_("The reporting round has been saved."),
+        versioned=True, status=400)
 
 
 @bp.route("/<int:plan_id>/monitoring", methods=["POST"])
@@ -91,6 +116,7 @@ def _report_page(report, template="plans/monitoring_show.html", http_status=200,
         threads=services.report_comments(report),
         return_note=services.return_note(report),
         revisions=services.report_revisions(report),
+        round_panel=views_extensions.panel(report.plan, report.round),
         can_edit=editable and can(current_user, "plans.edit", report),
         can_review=can(current_user, "plans.review", report),
         can_comment=can(current_user, "plans.comment", report),
@@ -215,18 +241,10 @@ def resolve_report_comment(report_id, comment_id):
 def report_history(report_id):
     report = get_or_404(services.get_report(report_id), "plans.read")
     revisions = services.report_revisions(report)
-    numbers = [r.number for r in revisions]
-    a, b = to_int(request.args.get("a")), to_int(request.args.get("b"))
-    comparison = None
-    if len(revisions) >= 2:
-        a = a if a in numbers else numbers[-2]
-        b = b if b in numbers else numbers[-1]
-        by_number = {r.number: r for r in revisions}
-        comparison = services.report_diff(report, by_number[a].content,
-                                          by_number[b].content, current_language())
-    elif revisions:
-        comparison = services.report_diff(report, revisions[0].content, report.content,
-                                          current_language())
+    a, b, comparison = services.compare_revisions(
+        revisions, to_int(request.args.get("a")), to_int(request.args.get("b")),
+        report.content,
+        lambda old, new: services.report_diff(report, old, new, current_language()))
     return render_template("plans/monitoring_history.html", report=report, plan=report.plan,
                            entries=services.report_history(report), revisions=revisions,
                            comparison=comparison, a=a, b=b)

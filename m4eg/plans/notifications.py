@@ -25,17 +25,8 @@ from .plan_templates import cycles
 
 
 def notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author) -> None:
-    """Tell the other side of the conversation: the municipality's focal points and everyone
-    who wrote in the thread; a focal point's new thread goes to the coordinators."""
-    people = {person.id: person for person in accounts.focal_points(plan.municipality_id)}
-    if parent is not None:
-        writers = accounts.users(db.session.scalars(
-            select(Comment.author_id).where((Comment.id == parent.id)
-                                            | (Comment.parent_id == parent.id))))
-        people.update({person.id: person for person in writers})
-    elif author.municipality_id == plan.municipality_id:
-        people.update({person.id: person for person in accounts.coordinators()})
-    people.pop(author.id, None)
+    """Tell the other side of the conversation (:func:`comment_audience`)."""
+    people = comment_audience(plan, parent, author)
     block = plan.template.block(comment.block_key)
 
     def title():
@@ -62,6 +53,22 @@ def notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author)
             body += "\n\n" + _("M4EG Azerbaijan")
             queue_mail(person.email, _("P4EG plan: a new comment from %(author)s",
                                        author=author.name), body)
+
+
+def comment_audience(plan: Plan, parent: Comment | None, author) -> dict:
+    """Who hears of a new comment on the plan or one of its reports, by id: the
+    municipality's focal points and everyone who wrote in the thread; a new thread opened by
+    someone of the municipality goes to the coordinators. Never the author."""
+    people = {person.id: person for person in accounts.focal_points(plan.municipality_id)}
+    if parent is not None:
+        writers = accounts.users(db.session.scalars(
+            select(Comment.author_id).where((Comment.id == parent.id)
+                                            | (Comment.parent_id == parent.id))))
+        people.update({person.id: person for person in writers})
+    elif author.municipality_id == plan.municipality_id:
+        people.update({person.id: person for person in accounts.coordinators()})
+    people.pop(author.id, None)
+    return people
 
 
 def _public_link(endpoint: str, lang: str, **values) -> str:
@@ -105,13 +112,18 @@ def notify(plan: Plan, action: str, note: str = "") -> int:
 
 
 def remind(today: date | None = None) -> int:
-    """Email focal points whose plan for a cycle is not submitted when the deadline is
+    """Email focal points whose plan for a cycle is not submitted, or whose monitoring report
+    for a round is not handed in, when the deadline in force is the cycle's (the round's)
     ``reminder_days`` away or closer; each reminder is sent once. Returns how many went."""
     today = today or clock.today()
-    sent = 0
-    by_municipality = defaultdict(list)  # the same for every cycle: read once
+    by_municipality = defaultdict(list)  # the same for every cycle and round: read once
     for user in accounts.focal_points_of_active_members():
         by_municipality[user.municipality_id].append(user)
+    return _remind_plans(today, by_municipality) + _remind_reports(today, by_municipality)
+
+
+def _remind_plans(today: date, by_municipality: dict) -> int:
+    sent = 0
     for cycle in cycles():
         # A municipality granted more time is reminded before its own deadline.
         granted = extensions.granted_deadlines(cycle)
@@ -164,3 +176,57 @@ def _queue_reminder(user, cycle: Cycle, left: int, deadline: date) -> None:
             body += "\n\n" + _("Open your plans: %(link)s", link=link)
         body += "\n\n" + _("M4EG Azerbaijan")
         queue_mail(user.email, _("P4EG plan: %(days)d days to the deadline", days=left), body)
+
+
+def _remind_reports(today: date, by_municipality: dict) -> int:
+    """The monitoring reports due: one reminder per round and municipality (a granted new
+    date is a new deadline, reminded once more). The reminders sent are rows of
+    ``plan_reminders`` of the round's cycle, their kind naming the round."""
+    due = [d for d in extensions.due_reports()
+           if 0 <= (d.deadline - today).days <= d.round.reminder_days]
+    if not due:
+        return 0
+    done = set(db.session.execute(select(ReminderSent.municipality_id, ReminderSent.kind)
+                                  .where(ReminderSent.kind.like("round-%"))).all())
+    sent = 0
+    for item in due:
+        municipality_id = item.plan.municipality_id
+        kind = f"round-{item.round.id}-{item.round.reminder_days}"
+        if item.deadline != item.round.deadline:
+            kind += f"-{item.deadline.isoformat()}"
+        users = by_municipality.get(municipality_id)
+        if not users or (municipality_id, kind) in done:
+            continue
+        for user in users:
+            _queue_report_reminder(user, item, (item.deadline - today).days)
+            sent += 1
+        db.session.add(ReminderSent(municipality_id=municipality_id,
+                                    cycle_id=item.round.cycle_id, kind=kind))
+        done.add((municipality_id, kind))
+    db.session.flush()
+    return sent
+
+
+def _queue_report_reminder(user, item, left: int) -> None:
+    def title():
+        return ngettext("The monitoring report %(round)s is due in %(num)d day",
+                        "The monitoring report %(round)s is due in %(num)d days", left,
+                        round=item.round.name)
+
+    endpoint, values = (("plans.report", {"report_id": item.report.id}) if item.report
+                        else ("plans.show", {"plan_id": item.plan.id}))
+    if not notifications.notify(user, Kind.PLAN_REMINDER, title, endpoint, **values):
+        return
+    language = user.preferred_language
+    with force_locale(language):
+        body = _("Hello %(name)s,\n\nThe monitoring report %(round)s of your municipality's "
+                 "P4EG plan is due on %(deadline)s and has not been submitted yet.",
+                 name=user.name, round=item.round.name,
+                 deadline=format_date(item.deadline, "long"))
+        link = _public_link(endpoint, language, **values)
+        if link:
+            body += "\n\n" + _("Open it: %(link)s", link=link)
+        body += "\n\n" + _("M4EG Azerbaijan")
+        queue_mail(user.email, ngettext("Monitoring report: %(num)d day to the deadline",
+                                        "Monitoring report: %(num)d days to the deadline",
+                                        left), body)

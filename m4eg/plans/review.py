@@ -4,8 +4,6 @@ revisions."""
 
 from __future__ import annotations
 
-import difflib
-from collections import defaultdict
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -115,16 +113,7 @@ def revisions(plan: Plan) -> list[Revision]:
 
 def comments(plan: Plan) -> dict[str, list[dict]]:
     """Each block's threads, oldest first: ``{"comment": …, "replies": […]}`` (one query)."""
-    grouped, threads = defaultdict(list), {}
-    for comment in db.session.scalars(select(Comment).where(Comment.plan_id == plan.id,
-                                                            Comment.report_id.is_(None))
-                                      .order_by(Comment.created_at, Comment.id)):
-        if comment.parent_id is None:
-            threads[comment.id] = {"comment": comment, "replies": []}
-            grouped[comment.block_key].append(threads[comment.id])
-        elif comment.parent_id in threads:
-            threads[comment.parent_id]["replies"].append(comment)
-    return grouped
+    return workflow.threads((Comment.plan_id == plan.id) & Comment.report_id.is_(None))
 
 
 def events(plan: Plan) -> list[PlanEvent]:
@@ -212,25 +201,11 @@ def add_comment(plan: Plan, block_key: str, body: str, user, *, parent_id=None) 
     that ``parent_id`` opened."""
     if plan.template.block(block_key) is None:
         raise PlanError(_l("This block does not exist."), field="block")
-    parent = None
-    if parent_id is not None:
-        parent = db.session.get(Comment, parent_id)
-        if parent is None or parent.plan_id != plan.id or parent.parent_id is not None:
-            raise PlanError(_l("This comment does not exist."), field="body")
-        block_key = parent.block_key
-    body = clean_text(body)
-    if not body:
-        raise PlanError(_l("Write a comment first."), field="body")
-    if len(body) > 5000:
-        raise PlanError(_l("A comment can be at most 5,000 characters."), field="body")
+    parent = workflow.thread_parent(parent_id, lambda c: c.plan_id == plan.id)
     latest = db.session.scalar(select(Revision.id).where(Revision.plan_id == plan.id)
                                .order_by(Revision.number.desc()).limit(1))
-    comment = Comment(plan_id=plan.id, revision_id=latest, block_key=block_key, body=body,
-                      author_id=user.id, parent_id=parent.id if parent else None)
-    db.session.add(comment)
-    record_event(plan, user, PlanAction.REPLIED if parent else PlanAction.COMMENTED, None, None,
-                 note=block_key)
-    db.session.flush()
+    comment = workflow.write_comment(plan, user, block_key, body, parent=parent,
+                                     revision_id=latest)
     notifications.notify_comment(plan, comment, parent, user)
     return comment
 
@@ -242,14 +217,8 @@ def get_comment(plan: Plan, comment_id: int) -> Comment | None:
 
 def resolve_comment(comment: Comment, user, *, resolved: bool = True) -> None:
     """Mark a thread resolved (or open again)."""
-    if comment.parent_id is not None:
-        raise PlanError(_l("Only a thread can be marked resolved, not a reply."))
-    comment.resolved_at = utcnow() if resolved else None
-    comment.resolved_by_id = user.id if resolved else None
-    plan = db.session.get(Plan, comment.plan_id)
-    if resolved:
-        record_event(plan, user, PlanAction.RESOLVED, None, None, note=comment.block_key)
-    db.session.flush()
+    workflow.resolve_thread(db.session.get(Plan, comment.plan_id), comment, user,
+                            resolved=resolved)
 
 
 def open_comment_counts(plan: Plan) -> dict[str, int]:
@@ -309,47 +278,13 @@ def history(plan: Plan, lang: str) -> list[dict]:
     return entries
 
 
-# Lines of a block compared at most: past it (after the common start and end are set aside)
-# the changed middle is shown as replaced, so no history view costs more than a bounded work.
-DIFF_MAX_LINES = 2000
-
-
-def _diff_lines(old: list[str], new: list[str]) -> list[tuple[str, str]]:
-    """(kind, line) for two lists of lines: "same", "removed" or "added". Line by line with
-    difflib's SequenceMatcher (ndiff's character-level pass over similar lines made a history
-    view of 120 similar table rows take half a minute)."""
-    head = 0
-    while head < min(len(old), len(new)) and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while (tail < min(len(old), len(new)) - head
-           and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]):
-        tail += 1
-    a, b = old[head:len(old) - tail], new[head:len(new) - tail]
-    lines = [("same", line) for line in old[:head]]
-    if len(a) > DIFF_MAX_LINES or len(b) > DIFF_MAX_LINES:
-        lines += [("removed", line) for line in a] + [("added", line) for line in b]
-    else:
-        matcher = difflib.SequenceMatcher(None, a, b, autojunk=True)
-        for tag, a1, a2, b1, b2 in matcher.get_opcodes():
-            if tag == "equal":
-                lines += [("same", line) for line in a[a1:a2]]
-                continue
-            lines += [("removed", line) for line in a[a1:a2]]
-            lines += [("added", line) for line in b[b1:b2]]
-    return lines + [("same", line) for line in old[len(old) - tail:]]
-
-
 def diff(template: PlanTemplate, old: dict, new: dict, lang: str) -> list[dict]:
     """A readable diff per block between two contents: lines added, removed or kept (a table
-    row is one line)."""
-    before, after = as_text(template, old, lang), as_text(template, new, lang)
-    result = []
-    for block in template.blocks:
-        lines = _diff_lines(before[block["key"]], after[block["key"]])
-        result.append({"block": block, "lines": lines,
-                       "changed": any(kind != "same" for kind, _ in lines)})
-    return result
+    row is one line); each section also names its ``block``."""
+    sections = workflow.diff_sections(((b["key"], b["title"][lang]) for b in template.blocks),
+                                      as_text(template, old, lang), as_text(template, new, lang))
+    return [{**section, "block": block} for section, block in zip(sections, template.blocks,
+                                                                   strict=True)]
 
 
 def status_counts() -> dict[str, int]:
@@ -444,11 +379,13 @@ def municipality_summary(municipality_id: int, today: date | None = None) -> dic
 
 
 def network_summary(today: date | None = None, limit: int = 5) -> dict:
-    """What a coordinator's home shows of the plans: how many at each status, and the
-    overdue ones (past their cycle's deadline, not submitted): the first ``limit`` and how
-    many in all, and how many extension requests wait for a decision. A constant number of
-    queries."""
+    """What a coordinator's home shows of the plans: how many at each status, the overdue
+    plans (past their deadline in force, not submitted) and the overdue monitoring reports
+    (likewise): the first ``limit`` of each and how many in all, and how many extension
+    requests wait for a decision. A constant number of queries."""
+    reports = extensions.overdue_reports(today)
     return {"by_status": status_counts(),
             "extensions_pending": extensions.pending_count(),
             "overdue": queue(overdue=True, today=today, limit=limit),
-            "overdue_count": queue_count(overdue=True, today=today)}
+            "overdue_count": queue_count(overdue=True, today=today),
+            "overdue_reports": reports[:limit], "overdue_reports_count": len(reports)}

@@ -34,12 +34,14 @@ from .drafting import (
     totals,
 )
 from .errors import PlanConflict, PlanError
+from .extensions import DueReport, due_reports, overdue_reports
 from .models import EDITABLE, PlanAction, PlanStatus
 from .monitoring import (
     NARRATIVE,
     SECTIONS,
     accept_report,
     add_report_comment,
+    edit_round,
     funding_source_labels,
     get_report,
     get_report_comment,
@@ -111,6 +113,7 @@ from .review import (
     steps,
     submit,
 )
+from .workflow import compare as compare_revisions
 
 __all__ = [
     "DATA", "EDITABLE", "TEXT_MAX", "PlanAction", "PlanConflict", "PlanError", "PlanStatus",
@@ -137,4 +140,6 @@ __all__ = [
     "return_note", "return_report", "parse_report", "report_as_text", "report_diff",
     "rounds", "rounds_to_report", "save_report", "save_round", "source_labels", "start_report",
     "start_report_review", "submit_report",
+    # deadlines of reporting rounds (issue 21)
+    "DueReport", "compare_revisions", "due_reports", "edit_round", "overdue_reports",
 ]

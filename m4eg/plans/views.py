@@ -374,19 +374,9 @@ def resolve_comment(plan_id, comment_id):
 def history(plan_id):
     plan = get_or_404(services.get_plan(plan_id), "plans.read")
     revisions = services.revisions(plan)
-    numbers = [r.number for r in revisions]
-    a = to_int(request.args.get("a"))
-    b = to_int(request.args.get("b"))
-    comparison = None
-    if len(revisions) >= 2:
-        a = a if a in numbers else numbers[-2]
-        b = b if b in numbers else numbers[-1]
-        by_number = {r.number: r for r in revisions}
-        comparison = services.diff(plan.template, by_number[a].content, by_number[b].content,
-                                   current_language())
-    elif len(revisions) == 1:
-        comparison = services.diff(plan.template, revisions[0].content, plan.content,
-                                   current_language())
+    a, b, comparison = services.compare_revisions(
+        revisions, to_int(request.args.get("a")), to_int(request.args.get("b")), plan.content,
+        lambda old, new: services.diff(plan.template, old, new, current_language()))
     return render_template("plans/history.html", plan=plan,
                            entries=services.history(plan, current_language()),
                            revisions=revisions, comparison=comparison, a=a, b=b)

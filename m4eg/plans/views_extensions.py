@@ -17,26 +17,39 @@ from . import bp, extensions, services
 from .forms_open import CycleEditForm, ExtensionRequestForm, GrantForm, RefuseForm
 
 
-def panel(plan) -> dict:
-    """What the plan page shows of its deadline: the date in force and any request."""
-    request_ = extensions.request_for(plan.municipality_id, plan.cycle)
-    return {"deadline": extensions.deadline_for(plan.municipality_id, plan.cycle),
-            "extension": request_,
-            "can_ask": (request_ is None and plan.status in services.EDITABLE
-                        and can(current_user, "plans.edit", plan))}
+def panel(plan, round_=None) -> dict:
+    """What a page shows of a deadline of the plan (its cycle's, or with ``round_`` that of
+    its monitoring report for the round): the date in force and any request."""
+    subject = round_ or plan.cycle
+    request_ = extensions.request_for(plan.municipality_id, subject)
+    deadline = extensions.deadline_for(plan.municipality_id, subject)
+    return {"deadline": deadline, "extended": deadline != subject.deadline,
+            "extension": request_, "round_": round_,
+            "can_ask": (request_ is None and can(current_user, "plans.edit", plan)
+                        and extensions.may_ask(plan, subject))}
+
+
+def round_panels(plan) -> list[dict]:
+    """The deadline panel of each reporting round of an approved plan's cycle."""
+    if plan.status != services.PlanStatus.APPROVED:
+        return []
+    return [panel(plan, round_) for round_ in reversed(services.rounds(plan.cycle_id))]
 
 
 @bp.route("/<int:plan_id>/extension", methods=["GET", "POST"])
+@bp.route("/<int:plan_id>/rounds/<int:round_id>/extension", methods=["GET", "POST"])
 @allow(action="plans.edit")
-def ask_extension(plan_id):
+def ask_extension(plan_id, round_id=None):
     plan = get_or_404(services.get_plan(plan_id), "plans.edit")
+    round_ = get_or_404(services.get_round(round_id)) if round_id is not None else None
     form = ExtensionRequestForm()
+    back = url_for("plans.show", plan_id=plan.id) + ("#monitoring" if round_ else "#deadline")
     return submit_form(
-        form, lambda: extensions.ask(plan, current_user, form.reason.data),
+        form, lambda: extensions.ask(plan, current_user, form.reason.data, round_=round_),
         page=lambda: render_template("plans/extension_ask.html", plan=plan, form=form,
-                                     **panel(plan)),
-        then=url_for("plans.show", plan_id=plan.id) + "#deadline",
-        done=_("Your request has been sent. The coordinators will answer it."), status=400)
+                                     back=back, **panel(plan, round_)),
+        then=back, done=_("Your request has been sent. The coordinators will answer it."),
+        status=400)
 
 
 @bp.route("/extensions")

@@ -254,6 +254,9 @@ def _plans(ids):
         ("plans.publish", POST, f"{plan}/publish", NETWORK),
         # Monitoring (an approved plan of A and its draft report).
         ("plans.rounds", BOTH, "/en/plans/rounds", NETWORK),
+        ("plans.edit_round", BOTH, f"/en/plans/rounds/{ids['round']}/edit", NETWORK),
+        ("plans.ask_extension", BOTH,
+         f"/en/plans/{ids['approved']}/rounds/{ids['round']}/extension", {FOCAL_A}),
         ("plans.start_report", POST, f"/en/plans/{ids['approved']}/monitoring", {FOCAL_A}),
         ("plans.report", GET, report, readers),
         ("plans.report_history", GET, f"{report}/history", readers),
@@ -316,7 +319,7 @@ ANY_IDS = dict.fromkeys(("message", "staff", "unconfirmed", "municipality", "les
                          "guest", "certificate", "option", "milestone", "plan", "comment",
                          "reach", "open_plan", "extension", "cycle", "managed", "network",
                          "staff_a", "coordinator", "notification", "approved", "report",
-                         "report_comment"), 1)
+                         "report_comment", "round"), 1)
 
 
 def _table(ids):
@@ -418,6 +421,7 @@ def _build():
     return {"municipality": "khirdalan", "plan": plan.id, "comment": comment.id,
             "extension": extension.id, "cycle": cycle.id, "open_plan": open_plan.id,
             "approved": approved.id, "report": report.id, "report_comment": report_comment.id,
+            "round": report.round_id,
             "option": option.id, "milestone": milestone, "workshop": workshop.id,
             "guest": guest.id,
             "certificate": "AAAA-BBBB-CCCC", "lesson": courses.get_course(COURSE).lessons[0].slug,

@@ -5,7 +5,7 @@ import pytest
 from m4eg.extensions import db
 from m4eg.plans import services
 from m4eg.plans.models import PlanTemplate
-from m4eg.plans.review import DIFF_MAX_LINES
+from m4eg.plans.workflow import DIFF_MAX_LINES
 from tests.hang import completes
 
 

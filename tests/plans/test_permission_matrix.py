@@ -67,6 +67,11 @@ ROUTES = (  # (method, path, what it needs)
     # Withholding one accepted monitoring report from the public pages, and releasing it.
     ("post", "/en/plans/monitoring/{report}/withhold", REVIEW),
     ("post", "/en/plans/monitoring/{report}/publish", REVIEW),
+    # Deadlines of reporting rounds: more time for a report, editing a round.
+    ("get", "/en/plans/{approved}/rounds/{round}/extension", WRITE),
+    ("post", "/en/plans/{approved}/rounds/{round}/extension", WRITE),
+    ("get", "/en/plans/rounds/{round}/edit", REVIEW),
+    ("post", "/en/plans/rounds/{round}/edit", REVIEW),
 )
 # Who may do what, as the permission mechanism must decide it.
 PEOPLE = {
@@ -110,7 +115,7 @@ def plan_ids(app, make_plan, member_id, make_user):
         return {"plan": plan.id, "comment": comment.id, "khirdalan": khirdalan,
                 "urva": member_id("urva"), "approved": approved.id, "report": report.id,
                 "report_comment": report_comment.id, "extension": extension.id,
-                "cycle": plan.cycle_id}
+                "cycle": plan.cycle_id, "round": report.round_id}
 
 
 @pytest.mark.parametrize("who", list(PEOPLE))

@@ -2,13 +2,13 @@
 withholding decision names the report it keeps off (none: the whole plan).
 
 Revision ID: 0019
-Revises: 0013
+Revises: 0018
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0019'
-down_revision = '0013'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
