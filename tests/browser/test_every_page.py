@@ -43,9 +43,7 @@ SKIP_ENDPOINTS = {"accounts.logout", "static", "root.choose_language", "root.ser
                   "csp_report"}
 # Pages of areas that other branches rewrite at the same time (plans, readiness): the
 # lead empties this list after the merge. Explicit, per endpoint.
-EXCLUDED_ENDPOINTS: set[str] = {
-    "readiness.indicators",  # wide tables scroll without keyboard access (readiness branch)
-}
+EXCLUDED_ENDPOINTS: set[str] = set()
 
 # Primary controls whose box must be 44 × 44 px at least; radios and checkboxes count by
 # their row (the control beside its label), which must be 44 px high.

@@ -77,7 +77,7 @@ def test_the_demo_events_are_the_reports_list_and_brussels_falls_outside(demo, c
                   "Study tour to the Smart City Expo World Congress 2023"):
         assert title in records
     for city in ("Lankaran", "Mingachevir", "Sheki", "Baku"):
-        assert f"<td>{city}</td>" in records
+        assert re.search(rf"<td[^>]*>{city}</td>", records)
     for not_counted in ("job fair", "Future Fit Cities", "ideation workshop",
                         "Future Ready Local Governance", "Regional Sensemaking Workshop"):
         assert not_counted not in records

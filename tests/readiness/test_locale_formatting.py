@@ -20,7 +20,7 @@ def demo_values(app, roster):
 
 def _scores(page: str) -> list[str]:
     table = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return re.findall(r"<td>(\d+[.,]\d\d)</td>", table)
+    return re.findall(r"<td[^>]*>(\d+[.,]\d\d)</td>", table)
 
 
 def test_readiness_scores_use_the_pages_decimal_sign(client, demo_values):
