@@ -217,7 +217,7 @@ def test_the_queue_names_statuses_in_the_readers_language(app, client, khirdalan
     assert '<option value="in_review" selected>Baxılır</option>' in page
     assert '<option value="draft">Qaralama</option>' in page
     csv = client.get("/az/plans/queue.csv").get_data(as_text=True)
-    assert csv.splitlines()[0] == ("\ufeffBələdiyyə,Dövr,Status,Son tarix,Qalan gün,"
+    assert csv.splitlines()[0] == ("\ufeffBələdiyyə,Plan dövrü,Status,Son tarix,Qalan gün,"
                                    "Təqdim edilib,Redaksiyalar")
     assert "Xırdalan şəhər bələdiyyəsi,2025–2027,Qaralama," in csv
 
