@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from datetime import date
 
-from flask_babel import force_locale, get_locale
+from flask_babel import LazyString, force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -212,9 +212,12 @@ def source_labels(plan: Plan | None, lang: str | None = None) -> dict[str, str]:
     return {c["key"]: c["label"][lang] for c in column.get("choices", [])}
 
 
-def funding_source_labels() -> dict[str, str]:
-    """The funding sources of the newest template, key → label in the page's language."""
-    return source_labels(None)
+def funding_source_labels() -> dict[str, LazyString]:
+    """The funding sources of the newest template, key → label read in the language of the
+    page that shows it (lazy: the key figures are computed once and cached for both
+    languages, as their other labels are lazy gettext texts)."""
+    return {key: LazyString(lambda key=key: source_labels(None).get(key, key))
+            for key in source_labels(None, "en")}
 
 
 def parse_report(report: MonitoringReport, values, lang: str) -> tuple[dict, dict]:

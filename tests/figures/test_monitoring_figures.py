@@ -85,3 +85,16 @@ def test_the_page_and_the_csv_show_them_in_the_chosen_language(client, monitored
     budget = [row for row in rows if row[0] == "budget_mobilised"]
     assert budget[0][2:4] == ["Total", "450000"]
     assert ["Donor", "380000"] in [row[2:4] for row in budget]
+
+
+def test_funding_sources_are_named_in_the_language_of_each_page(client, monitored):
+    """The figures are computed once for both languages: a visitor reading in English after
+    someone read the Azerbaijani page still gets the sources' English names (and back)."""
+    query = "?from=2025-01&to=2025-12"
+    assert "Bələdiyyə büdcəsi" in client.get(f"/az/figures/{query}").get_data(as_text=True)
+    english = client.get(f"/en/figures/{query}").get_data(as_text=True)
+    assert "Municipal budget" in english
+    rows = list(csv.reader(io.StringIO(client.get(
+        f"/en/figures/export.csv{query}").get_data(as_text=True))))
+    assert "Municipal budget" in [row[2] for row in rows if row[0] == "budget_mobilised"]
+    assert "Bələdiyyə büdcəsi" in client.get(f"/az/figures/{query}").get_data(as_text=True)
