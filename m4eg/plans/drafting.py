@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from ..core.i18n import current_language
 from ..core.numbers import NumberInputError, format_number, number_examples, parse_number
 from ..core.params import to_int
 from ..core.text import search_fold
-from ..core.time import as_utc, utcnow
+from ..core.time import as_utc, parse_typed_date, utcnow
 from ..extensions import db
 from . import blockform
 from .blockform import cell_key
@@ -115,11 +116,12 @@ def _date(raw: str, errors: list, label: str):
     raw = (raw or "").strip()
     if not raw:
         return None
-    try:
-        value = date.fromisoformat(raw)
-    except ValueError:
+    # Typed as people type it (15.11.2025, 15 noyabr 2025), not only as the date picker
+    # sends it (2025-11-15): browsers without a picker show a plain text box.
+    value = parse_typed_date(raw, current_language())
+    if value is None:
         errors.append(_("%(field)s: “%(value)s” is not a date. Choose it in the calendar or "
-                        "write it as YYYY-MM-DD.", field=label, value=raw[:40]))
+                        "write it as DD.MM.YYYY.", field=label, value=raw[:40]))
         return None
     if not DATE_YEARS[0] <= value.year <= DATE_YEARS[1]:
         errors.append(_("%(field)s: the year must be between %(first)d and %(last)d.",

@@ -57,13 +57,11 @@ import hashlib
 import hmac
 import io
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.dates import get_month_names
 from babel.numbers import get_decimal_symbol
 from flask import current_app
 from flask_babel import force_locale
@@ -76,7 +74,7 @@ from ..core.audit import record
 from ..core.errors import DomainError
 from ..core.numbers import NumberInputError, format_number, parse_number
 from ..core.tables import TableError, check_workbook, shown
-from ..core.time import utcnow
+from ..core.time import parse_typed_date, utcnow
 from . import blockform
 from .drafting import is_year, parse_block, save_block
 from .errors import PlanError
@@ -617,38 +615,11 @@ def _cell_text(value, column: dict, lang: str, page_lang: str) -> str:
     return text
 
 
-_DAY_FIRST = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-_WITH_MONTH = re.compile(r"(\d{1,2})\.?\s+(\w+)\s+(\d{4})")
-
-
 def _typed_date(text: str, lang: str) -> str:
-    """A date typed as text, as people type it: ``2026-03-15``, ``15.03.2026`` (day first,
-    as both languages write it with dots) or ``15 mart 2026`` / ``15 March 2026`` (the month's
-    name in the workbook's language, or in English). YYYY-MM-DD, or the text as typed when
-    it is none of these."""
-    raw = text.strip()
-    try:
-        return date.fromisoformat(raw).isoformat()
-    except ValueError:
-        pass
-    day = month = year = None
-    if match := _DAY_FIRST.fullmatch(raw):
-        day, month, year = (int(part) for part in match.groups())
-    elif match := _WITH_MONTH.fullmatch(raw):
-        name = match.group(2).casefold()
-        for locale in dict.fromkeys((lang, "en")):
-            for width in ("wide", "abbreviated"):
-                for context in ("format", "stand-alone"):
-                    for number, label in get_month_names(width, context, locale).items():
-                        if label.casefold().rstrip(".") == name.rstrip("."):
-                            month = number
-        day, year = int(match.group(1)), int(match.group(3))
-    if month is None:
-        return text
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:
-        return text
+    """A date typed as text in a cell (core.time.parse_typed_date): YYYY-MM-DD, or the text as
+    typed when it is not a date (the field's check then names it)."""
+    day = parse_typed_date(text, lang)
+    return text if day is None else day.isoformat()
 
 
 def number_text(value, lang: str) -> str:

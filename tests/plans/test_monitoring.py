@@ -190,6 +190,25 @@ def test_the_monitoring_cycle_over_http_in_azerbaijani(app, client, approved):
     assert "380.000,00" in page  # spent from the donor
 
 
+def test_dates_typed_as_an_officer_writes_them_are_read(app, client, approved):
+    """A browser without a date picker shows a text box: 30.11.2025 and «15 oktyabr 2025»
+    are the days they say; a date that does not exist is refused, in Azerbaijani, with what
+    was typed kept."""
+    log_in(client, approved["focal"])
+    report_id = _start(client, approved)
+    data = report_form(1, actuals=(("75", "30.11.2025"), ("220", "15 oktyabr 2025")))
+    assert client.post(f"/az/plans/monitoring/{report_id}/edit", data=data).status_code == 302
+    with app.app_context():
+        targets = db.session.get(MonitoringReport, report_id).content["targets"]
+        assert [t["date"] for t in targets] == ["2025-11-30", "2025-10-15"]
+    data = report_form(2, actuals=(("75", "31.11.2025"), ("220", "2025-10-15")))
+    response = client.post(f"/az/plans/monitoring/{report_id}/edit", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "«31.11.2025» tarix deyil" in page and "GG.AA.İİİİ" in page
+    assert 'value="31.11.2025"' in page
+
+
 def test_a_bad_number_is_shown_again_with_the_reason_and_nothing_is_saved(app, client,
                                                                           approved):
     log_in(client, approved["focal"])
