@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from datetime import date
 
-from flask_babel import LazyString, force_locale, get_locale
+from flask_babel import LazyString, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -23,6 +23,7 @@ from ..core.numbers import format_number
 from ..core.outbox import queue_mail
 from ..core.time import utcnow
 from ..extensions import db
+from ..notifications.services import Kind
 from . import checks, workflow
 from .drafting import clean_text, funding_lines, read_cell, record_event, sources_of
 from .errors import PlanConflict, PlanError
@@ -36,7 +37,7 @@ from .monitoring_models import (
     MonitoringRound,
     ReportStatus,
 )
-from .notifications import _public_link, comment_audience
+from .notifications import _public_link, comment_audience, tell
 
 NARRATIVE = (("changed", _l("What changed")), ("learnt", _l("What was learnt")),
              ("help", _l("What needs help")))
@@ -530,34 +531,51 @@ def _mail(person, report, subject: str, lines: list[str]) -> None:
 
 
 def notify_report(report: MonitoringReport, action: str, note: str = "") -> int:
-    """Email the people concerned by a report's status change, each in their language:
-    coordinators when it is submitted, the municipality's focal points otherwise."""
+    """Tell the people concerned by a report's status change (a notification, and the mail
+    in their language unless they turned it off): coordinators when it is submitted, the
+    municipality's focal points otherwise."""
     people = (accounts.coordinators() if action == PlanAction.REPORT_SUBMITTED
               else accounts.focal_points(report.plan.municipality_id))
-    for person in people:
-        with force_locale(person.preferred_language):
-            status = report.status_label
-            lines = [_("Hello %(name)s,\n\nThe monitoring report %(round)s of the P4EG plan of "
-                       "%(municipality)s is now: %(status)s.", name=person.name,
-                       round=report.round.name, municipality=report.plan.municipality.name,
-                       status=status)]
-            if note:
-                lines.append(_("Reviewer's note:") + "\n" + note)
-            _mail(person, report, _("Monitoring report: %(status)s", status=status), lines)
-    return len(people)
+
+    def title():
+        return _("The monitoring report %(round)s of %(municipality)s is now: %(status)s",
+                 round=report.round.name, municipality=report.plan.municipality.name,
+                 status=report.status_label)
+
+    def mail(person):
+        status = report.status_label
+        lines = [_("Hello %(name)s,\n\nThe monitoring report %(round)s of the P4EG plan of "
+                   "%(municipality)s is now: %(status)s.", name=person.name,
+                   round=report.round.name, municipality=report.plan.municipality.name,
+                   status=status)]
+        if note:
+            lines.append(_("Reviewer's note:") + "\n" + note)
+        _mail(person, report, _("Monitoring report: %(status)s", status=status), lines)
+
+    return tell(people, Kind.PLAN_STATUS, title, "plans.report", mail,
+                anchor="#note-heading" if note else "", report_id=report.id)
 
 
 def _notify_report_comment(report, comment, parent, author) -> None:
+    """Tell the other side of the conversation (:func:`comment_audience`, as for plans)."""
     people = comment_audience(report.plan, parent, author)
-    for person in people.values():
-        with force_locale(person.preferred_language):
-            excerpt = comment.body if len(comment.body) <= 600 else comment.body[:600] + "…"
-            lines = [_("Hello %(name)s,\n\n%(author)s wrote about the monitoring report "
-                       "%(round)s of %(municipality)s:", name=person.name, author=author.name,
-                       round=report.round.name, municipality=report.plan.municipality.name),
-                     excerpt]
-            _mail(person, report, _("Monitoring report: a new comment from %(author)s",
-                                    author=author.name), lines)
+
+    def title():
+        return _("%(author)s wrote about the monitoring report %(round)s of %(municipality)s",
+                 author=author.name, round=report.round.name,
+                 municipality=report.plan.municipality.name)
+
+    def mail(person):
+        excerpt = comment.body if len(comment.body) <= 600 else comment.body[:600] + "…"
+        lines = [_("Hello %(name)s,\n\n%(author)s wrote about the monitoring report "
+                   "%(round)s of %(municipality)s:", name=person.name, author=author.name,
+                   round=report.round.name, municipality=report.plan.municipality.name),
+                 excerpt]
+        _mail(person, report, _("Monitoring report: a new comment from %(author)s",
+                                author=author.name), lines)
+
+    tell(people.values(), Kind.PLAN_COMMENT, title, "plans.report", mail,
+         anchor=f"#comment-{comment.id}", report_id=report.id)
 
 
 # ---------------------------------------------------------------- figures

@@ -71,6 +71,19 @@ def comment_audience(plan: Plan, parent: Comment | None, author) -> dict:
     return people
 
 
+def tell(people, kind: Kind, title, endpoint: str, mail, *, anchor: str = "",
+         **link_args) -> int:
+    """A notification for each person (``title`` called in each language) linking to
+    ``endpoint``; ``mail(person)`` queues their mail, in their language, only when they
+    want this kind by email. Returns how many were told."""
+    people = list(people)
+    for person in people:
+        if notifications.notify(person, kind, title, endpoint, anchor=anchor, **link_args):
+            with force_locale(person.preferred_language):
+                mail(person)
+    return len(people)
+
+
 def _public_link(endpoint: str, lang: str, **values) -> str:
     """A page's absolute address for a mail ("" for a cron job on a machine without a
     configured public address)."""
