@@ -201,10 +201,16 @@ def test_a_coordinator_withholds_one_report_and_releases_it(app, client, monitor
     page = client.get(f"/en/plans/monitoring/{report_id}").get_data(as_text=True)
     assert "Withhold this report from the public pages" in page
     refused = client.post(f"/en/plans/monitoring/{report_id}/withhold", data={"reason": " "})
-    assert refused.status_code == 400 and "This field is required." in \
-        refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    # Shown in the public-page panel, whose fragment the form's address carries.
+    panel = refused.get_data(as_text=True).split('id="report-public-heading"', 1)[1]
+    assert "This field is required." in panel.split("</form>", 1)[0]
+    assert f"/en/plans/monitoring/{report_id}/withhold#report-public-heading" in panel
     done = client.post(f"/en/plans/monitoring/{report_id}/withhold", data={"reason": reason})
-    assert done.status_code == 302
+    assert done.status_code == 302 and done.location.endswith("#report-public-heading")
+    shown = client.get(done.location).get_data(as_text=True).split(
+        'id="report-public-heading"', 1)[1]
+    assert "The monitoring report is withheld from the public pages." in shown
     again = client.post(f"/en/plans/monitoring/{report_id}/withhold",
                         data={"reason": "Twice"}, follow_redirects=True)
     assert "already withheld" in again.get_data(as_text=True)
