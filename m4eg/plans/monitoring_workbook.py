@@ -106,7 +106,8 @@ def _actions_section(actions: list[dict], labels: dict[str, dict[str, str]]) -> 
             *({"field": item["key"]} for item in mine),
             *({"field": spent[s]["key"]} if s in spent else None for s in sources),
             {"field": note["key"]}]})
-    columns = [{"label": _both(lambda: pgettext("an action of a P4EG plan", "Action")), "width": 40},
+    columns = [{"label": _both(lambda: pgettext("an action of a P4EG plan", "Action")),
+                "width": 40},
                {"label": _both(lambda: _("Planned budget (AZN)")), "width": 30},
                {"label": _both(lambda: _("Status") + " *"), "width": 18},
                {"label": _both(lambda: _("Reason (when postponed or cancelled)")),
