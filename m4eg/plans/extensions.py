@@ -251,14 +251,23 @@ def _decide(extension: DeadlineExtension, user, status: ExtensionStatus, **value
            after={key: str(value) for key, value in values.items()})
 
 
+def deadline_in_force(extension: DeadlineExtension) -> date:
+    """The deadline in force now for what ``extension`` is about: the round's or cycle's
+    current deadline (a coordinator may have moved it since the request was made)."""
+    subject = extension.round if extension.round_id is not None else extension.cycle
+    return deadline_for(extension.municipality_id, subject)
+
+
 def grant(extension: DeadlineExtension, user, new_deadline: date, note: str = "",
           today: date | None = None) -> None:
-    """Grant more time: ``new_deadline`` must be later than the deadline asked about and
-    not in the past."""
+    """Grant more time: ``new_deadline`` must be later than the deadline in force now (not
+    the one asked about, which the coordinators may have moved since) and not in the
+    past."""
     today = today or clock.today()
-    if new_deadline <= extension.previous_deadline or new_deadline < today:
+    current = deadline_in_force(extension)
+    if new_deadline <= current or new_deadline < today:
         raise PlanError(_l("The new deadline must be later than %(date)s and not in the past.",
-                           date=format_date(max(extension.previous_deadline, today), "long")),
+                           date=format_date(max(current, today), "long")),
                         field="new_deadline")
     note = clean_text(note)[:REASON_MAX]
     _decide(extension, user, ExtensionStatus.GRANTED, new_deadline=new_deadline,

@@ -61,6 +61,7 @@ def extension_list():
 def _list_page(forms=None, http_status=200):
     forms = forms or {}
     return render_template("plans/extensions.html", requests=extensions.requests(),
+                           deadline_in_force=extensions.deadline_in_force,
                            grant_forms=forms.get("grant", {}),
                            refuse_forms=forms.get("refuse", {}),
                            GrantForm=GrantForm, RefuseForm=RefuseForm), http_status
