@@ -159,6 +159,22 @@ def _check_round(plan: Plan, round_: MonitoringRound) -> None:
                            "submitted: its deadline no longer applies."))
 
 
+PLAN_HANDED_IN = _l("Your plan has already been submitted: its deadline no longer applies.")
+
+
+def why_not(plan: Plan, subject: Cycle | MonitoringRound):
+    """Why no request about ``subject`` can be sent for the plan any more (the plan or the
+    round's report handed in, or no approved plan for the round), or None: the rule
+    :func:`ask` applies, for the request page to show instead of its form."""
+    if isinstance(subject, MonitoringRound):
+        try:
+            _check_round(plan, subject)
+        except PlanError as error:
+            return error.message
+        return None
+    return None if plan.status in EDITABLE else PLAN_HANDED_IN
+
+
 def may_ask(plan: Plan, subject: Cycle | MonitoringRound) -> bool:
     """Whether a request about ``subject`` could be sent for the plan now (the pages offer
     the link only then; :func:`ask` decides)."""
@@ -188,8 +204,7 @@ def ask(plan: Plan, user, reason: str, today: date | None = None,
     if round_ is None:
         subject = plan.cycle
         if plan.status not in EDITABLE:
-            raise PlanError(_l("Your plan has already been submitted: its deadline no longer "
-                               "applies."))
+            raise PlanError(PLAN_HANDED_IN)
     else:
         subject = round_
         _check_round(plan, round_)

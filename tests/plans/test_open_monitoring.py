@@ -15,6 +15,7 @@ from m4eg.core.audit import AuditEvent
 from m4eg.extensions import db
 from m4eg.plans import openplans, services
 from m4eg.plans.models import Cycle, Plan, Withholding
+from m4eg.plans.monitoring_models import MonitoringReport
 from tests.conftest import log_in as _log_in
 from tests.plans.monitoring_support import approve_plan, report_form
 
@@ -326,3 +327,25 @@ def test_the_openapi_document_describes_every_key_of_the_plan_and_its_reports(cl
     listing = document["paths"]["/api/v1/plans"]["get"]["parameters"]
     assert {"name": "monitored", "in": "query", "schema": {"enum": ["yes", "no"]}}.items() <= \
         next(p for p in listing if p["name"] == "monitored").items()
+
+
+def test_the_request_page_of_a_handed_in_report_says_why_instead_of_the_form(app, client,
+                                                                               monitored):
+    log_in(client, monitored["focal"])
+    with app.app_context():
+        accepted = db.session.get(MonitoringReport, monitored["reports"]["accepted-2025"])
+        handed_in_round, plan_id = accepted.round_id, accepted.plan_id
+        draft = db.session.get(MonitoringReport, monitored["reports"]["draft"])
+        open_round = draft.round_id
+    response = client.get(f"/en/plans/{plan_id}/rounds/{handed_in_round}/extension")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "has already been submitted: its deadline no longer applies." in page
+    assert 'name="reason"' not in page and "Send the request" not in page
+    assert 'name="reason"' in client.get(
+        f"/en/plans/{plan_id}/rounds/{open_round}/extension").get_data(as_text=True)
+    # The same rule refuses the POST.
+    refused = client.post(f"/en/plans/{plan_id}/rounds/{handed_in_round}/extension",
+                          data={"reason": "Late."})
+    assert refused.status_code == 400
+    assert "has already been submitted" in refused.get_data(as_text=True)
