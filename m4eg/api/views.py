@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow
 from ..core.privacy import SmallCell
+from ..core.errors import API_NOT_FOUND
 from ..core.views import get_or_404
 from ..courses import services as courses
 from ..figures import services as figures
@@ -208,4 +209,4 @@ def openapi():
 
 @bp.errorhandler(404)
 def _not_found(error):
-    return jsonify(error="not found"), 404
+    return jsonify(error=str(API_NOT_FOUND), status=404), 404
