@@ -7,10 +7,10 @@ from flask import jsonify, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..core.errors import API_NOT_FOUND
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow
 from ..core.privacy import SmallCell
-from ..core.errors import API_NOT_FOUND
 from ..core.views import get_or_404
 from ..courses import services as courses
 from ..figures import services as figures
