@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -49,7 +49,17 @@ def render_error(code: int, message=None, link: tuple[str, str] | None = None):
         link=link), code
 
 
+API_PREFIX = "/api/"
+API_NOT_FOUND = _l("There is nothing at this address of the API. The list of addresses is "
+                   "at /api/v1/openapi.json.")
+
+
 def _http_error(error: HTTPException):
+    if request.path.startswith(API_PREFIX):
+        # The API answers JSON even where no route matched (a bad id, an unknown path).
+        message = API_NOT_FOUND if error.code == 404 else MESSAGES.get(
+            error.code, (None, error.description))[1]
+        return jsonify(error=str(message), status=error.code), error.code
     if error.code in MESSAGES:
         return render_error(error.code)
     return error

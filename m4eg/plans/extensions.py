@@ -159,6 +159,22 @@ def _check_round(plan: Plan, round_: MonitoringRound) -> None:
                            "submitted: its deadline no longer applies."))
 
 
+PLAN_HANDED_IN = _l("Your plan has already been submitted: its deadline no longer applies.")
+
+
+def why_not(plan: Plan, subject: Cycle | MonitoringRound):
+    """Why no request about ``subject`` can be sent for the plan any more (the plan or the
+    round's report handed in, or no approved plan for the round), or None: the rule
+    :func:`ask` applies, for the request page to show instead of its form."""
+    if isinstance(subject, MonitoringRound):
+        try:
+            _check_round(plan, subject)
+        except PlanError as error:
+            return error.message
+        return None
+    return None if plan.status in EDITABLE else PLAN_HANDED_IN
+
+
 def may_ask(plan: Plan, subject: Cycle | MonitoringRound) -> bool:
     """Whether a request about ``subject`` could be sent for the plan now (the pages offer
     the link only then; :func:`ask` decides)."""
@@ -188,8 +204,7 @@ def ask(plan: Plan, user, reason: str, today: date | None = None,
     if round_ is None:
         subject = plan.cycle
         if plan.status not in EDITABLE:
-            raise PlanError(_l("Your plan has already been submitted: its deadline no longer "
-                               "applies."))
+            raise PlanError(PLAN_HANDED_IN)
     else:
         subject = round_
         _check_round(plan, round_)
@@ -251,14 +266,23 @@ def _decide(extension: DeadlineExtension, user, status: ExtensionStatus, **value
            after={key: str(value) for key, value in values.items()})
 
 
+def deadline_in_force(extension: DeadlineExtension) -> date:
+    """The deadline in force now for what ``extension`` is about: the round's or cycle's
+    current deadline (a coordinator may have moved it since the request was made)."""
+    subject = extension.round if extension.round_id is not None else extension.cycle
+    return deadline_for(extension.municipality_id, subject)
+
+
 def grant(extension: DeadlineExtension, user, new_deadline: date, note: str = "",
           today: date | None = None) -> None:
-    """Grant more time: ``new_deadline`` must be later than the deadline asked about and
-    not in the past."""
+    """Grant more time: ``new_deadline`` must be later than the deadline in force now (not
+    the one asked about, which the coordinators may have moved since) and not in the
+    past."""
     today = today or clock.today()
-    if new_deadline <= extension.previous_deadline or new_deadline < today:
+    current = deadline_in_force(extension)
+    if new_deadline <= current or new_deadline < today:
         raise PlanError(_l("The new deadline must be later than %(date)s and not in the past.",
-                           date=format_date(max(extension.previous_deadline, today), "long")),
+                           date=format_date(max(current, today), "long")),
                         field="new_deadline")
     note = clean_text(note)[:REASON_MAX]
     _decide(extension, user, ExtensionStatus.GRANTED, new_deadline=new_deadline,

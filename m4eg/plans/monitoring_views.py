@@ -222,7 +222,8 @@ def report_comment(report_id):
         report, form.block.data, form.body.data, current_user,
         parent_id=to_int(form.parent.data, minimum=1)),
         then=lambda comment: _to_report(report, f"#section-{comment.block_key}"), status=400,
-        page=lambda: _report_page(report, comment_form=form)[0])
+        page=lambda: _report_page(report, comment_form=form)[0],
+        done=_("Your comment has been added."))
 
 
 @bp.route("/monitoring/<int:report_id>/comments/<int:comment_id>/resolve",

@@ -357,6 +357,15 @@ def latest_public_report(plan: Plan) -> MonitoringReport | None:
     return reports[0] if reports else None
 
 
+def _money(value):
+    """Amounts in AZN rounded to the qazik (a year's share of an action is a fraction)."""
+    if isinstance(value, dict):
+        return {key: _money(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_money(item) for item in value]
+    return round(value, 2) if isinstance(value, float) else value
+
+
 def public_record(plan: Plan, url: str, *, with_reports: bool = False) -> dict:
     """A public plan as open data: the member (codes and names), the cycle, the template,
     the approval date, the content (keys as in the template), its budget totals and how many
@@ -376,7 +385,7 @@ def public_record(plan: Plan, url: str, *, with_reports: bool = False) -> dict:
         "approved_on": plan.approved_at.date().isoformat() if plan.approved_at else None,
         "demo": bool(plan.is_demo),
         "content": public_content(plan),
-        "budget": totals(plan),
+        "budget": _money(totals(plan)),
         "monitoring": {"accepted_reports": len(reports),
                        "latest": _summary(reports[0] if reports else None)},
         "url": url,

@@ -46,8 +46,9 @@ def ask_extension(plan_id, round_id=None):
     back = url_for("plans.show", plan_id=plan.id) + ("#monitoring" if round_ else "#deadline")
     return submit_form(
         form, lambda: extensions.ask(plan, current_user, form.reason.data, round_=round_),
-        page=lambda: render_template("plans/extension_ask.html", plan=plan, form=form,
-                                     back=back, **panel(plan, round_)),
+        page=lambda: render_template(
+            "plans/extension_ask.html", plan=plan, form=form, back=back,
+            refused=extensions.why_not(plan, round_ or plan.cycle), **panel(plan, round_)),
         then=back, done=_("Your request has been sent. The coordinators will answer it."),
         status=400)
 
@@ -61,6 +62,7 @@ def extension_list():
 def _list_page(forms=None, http_status=200):
     forms = forms or {}
     return render_template("plans/extensions.html", requests=extensions.requests(),
+                           deadline_in_force=extensions.deadline_in_force,
                            grant_forms=forms.get("grant", {}),
                            refuse_forms=forms.get("refuse", {}),
                            GrantForm=GrantForm, RefuseForm=RefuseForm), http_status

@@ -17,7 +17,19 @@ def test_municipality_detail_and_404(client, roster):
     assert urva["name"] == {"az": "Urva bələdiyyəsi", "en": "Urva Municipality"}
     assert urva["deep_demonstrator_track"] == "urban_imaginaries" and urva["demo"] is False
     response = client.get("/api/v1/municipalities/nowhere")
-    assert response.status_code == 404 and response.get_json() == {"error": "not found"}
+    assert response.status_code == 404 and response.get_json()["status"] == 404
+    assert "nothing at this address of the API" in response.get_json()["error"]
+
+
+def test_every_unmatched_api_address_answers_json_404(client):
+    for url in ("/api/v1/plans/abc", "/api/v1/nowhere", "/api/v1/plans/1/extra",
+                "/az/api/v1/plans", "/api/v2/plans"):
+        response = client.get(url)
+        if not url.startswith("/api/"):
+            continue  # a page address, not the API
+        assert response.status_code == 404, url
+        assert response.mimetype == "application/json", url
+        assert "nothing at this address of the API" in response.get_json()["error"], url
 
 
 def test_api_carries_no_personal_data(client, roster, make_user):

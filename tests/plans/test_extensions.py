@@ -252,3 +252,27 @@ def test_the_audit_log_names_the_plan_actions_and_objects(app, client, setup, lo
     assert "Request for more time" in page and ">DeadlineExtension" not in page
     home = client.get("/en/").get_data(as_text=True).split('id="home-audit"')[1]
     assert "More time granted for a plan" in home and "plans.extension" not in home
+
+
+def test_a_grant_is_measured_against_the_deadline_in_force_now(app, client, setup):
+    log_in(client, setup["focal"].email)
+    assert client.post(f"/en/plans/{setup['plan']}/extension",
+                       data={"reason": "The council meets late."}).status_code == 302
+    with app.app_context():
+        extension = db.session.scalar(select(DeadlineExtension))
+        request_id, asked_about = extension.id, extension.previous_deadline
+    # The coordinators move the cycle's deadline earlier after the request was made.
+    _set_deadline(app, date(2030, 1, 31))
+    assert asked_about > date(2030, 2, 15)
+    log_in(client, setup["coordinator"].email)
+    listing = client.get("/en/plans/extensions").get_data(as_text=True)
+    assert "Deadline in force now" in listing and "January 31, 2030" in listing
+    refused = client.post(f"/en/plans/extensions/{request_id}/grant",
+                          data={f"g{request_id}-new_deadline": "2030-01-20"})
+    assert refused.status_code == 400
+    assert "must be later than January 31, 2030" in refused.get_data(as_text=True)
+    granted = client.post(f"/en/plans/extensions/{request_id}/grant",
+                          data={f"g{request_id}-new_deadline": "2030-02-15"})
+    assert granted.status_code == 302
+    with app.app_context():
+        assert db.session.get(DeadlineExtension, request_id).new_deadline == date(2030, 2, 15)

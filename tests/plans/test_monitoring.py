@@ -352,3 +352,25 @@ def test_the_history_compares_revisions_and_a_stale_save_shows_both_versions(app
     assert response.status_code == 409
     assert "Two versions of this report" in page and "My older text." in page
     assert "Guesthouses opened (tourism register)." in page
+
+
+def test_a_report_comment_is_confirmed_and_an_empty_one_refused_at_its_form(app, client,
+                                                                            approved):
+    log_in(client, approved["focal"])
+    report_id = _start(client, approved)
+    refused = client.post(f"/en/plans/monitoring/{report_id}/comments",
+                          data={"block": "narrative", "body": "  "})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    # The form's address carries the section's fragment, so the page opens at the form,
+    # the error is inside that form and the box has the focus.
+    form = page.split('id="new-comment-narrative-plan"', 1)[1].split("</form>", 1)[0]
+    assert f'/en/plans/monitoring/{report_id}/comments#section-narrative' in page
+    assert "This field is required." in form and "autofocus" in form
+    done = client.post(f"/en/plans/monitoring/{report_id}/comments",
+                       data={"block": "narrative", "body": "Please add the dates."})
+    assert done.status_code == 302 and done.location.endswith("#section-narrative")
+    page = client.get(done.location).get_data(as_text=True)
+    section = page.split('id="section-narrative"', 1)[1]
+    assert "Your comment has been added." in section
+    assert "Please add the dates." in section

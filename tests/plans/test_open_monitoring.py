@@ -15,6 +15,7 @@ from m4eg.core.audit import AuditEvent
 from m4eg.extensions import db
 from m4eg.plans import openplans, services
 from m4eg.plans.models import Cycle, Plan, Withholding
+from m4eg.plans.monitoring_models import MonitoringReport
 from tests.conftest import log_in as _log_in
 from tests.plans.monitoring_support import approve_plan, report_form
 
@@ -201,10 +202,16 @@ def test_a_coordinator_withholds_one_report_and_releases_it(app, client, monitor
     page = client.get(f"/en/plans/monitoring/{report_id}").get_data(as_text=True)
     assert "Withhold this report from the public pages" in page
     refused = client.post(f"/en/plans/monitoring/{report_id}/withhold", data={"reason": " "})
-    assert refused.status_code == 400 and "This field is required." in \
-        refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    # Shown in the public-page panel, whose fragment the form's address carries.
+    panel = refused.get_data(as_text=True).split('id="report-public-heading"', 1)[1]
+    assert "This field is required." in panel.split("</form>", 1)[0]
+    assert f"/en/plans/monitoring/{report_id}/withhold#report-public-heading" in panel
     done = client.post(f"/en/plans/monitoring/{report_id}/withhold", data={"reason": reason})
-    assert done.status_code == 302
+    assert done.status_code == 302 and done.location.endswith("#report-public-heading")
+    shown = client.get(done.location).get_data(as_text=True).split(
+        'id="report-public-heading"', 1)[1]
+    assert "The monitoring report is withheld from the public pages." in shown
     again = client.post(f"/en/plans/monitoring/{report_id}/withhold",
                         data={"reason": "Twice"}, follow_redirects=True)
     assert "already withheld" in again.get_data(as_text=True)
@@ -320,3 +327,25 @@ def test_the_openapi_document_describes_every_key_of_the_plan_and_its_reports(cl
     listing = document["paths"]["/api/v1/plans"]["get"]["parameters"]
     assert {"name": "monitored", "in": "query", "schema": {"enum": ["yes", "no"]}}.items() <= \
         next(p for p in listing if p["name"] == "monitored").items()
+
+
+def test_the_request_page_of_a_handed_in_report_says_why_instead_of_the_form(app, client,
+                                                                               monitored):
+    log_in(client, monitored["focal"])
+    with app.app_context():
+        accepted = db.session.get(MonitoringReport, monitored["reports"]["accepted-2025"])
+        handed_in_round, plan_id = accepted.round_id, accepted.plan_id
+        draft = db.session.get(MonitoringReport, monitored["reports"]["draft"])
+        open_round = draft.round_id
+    response = client.get(f"/en/plans/{plan_id}/rounds/{handed_in_round}/extension")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "has already been submitted: its deadline no longer applies." in page
+    assert 'name="reason"' not in page and "Send the request" not in page
+    assert 'name="reason"' in client.get(
+        f"/en/plans/{plan_id}/rounds/{open_round}/extension").get_data(as_text=True)
+    # The same rule refuses the POST.
+    refused = client.post(f"/en/plans/{plan_id}/rounds/{handed_in_round}/extension",
+                          data={"reason": "Late."})
+    assert refused.status_code == 400
+    assert "has already been submitted" in refused.get_data(as_text=True)

@@ -106,6 +106,11 @@ def test_the_api_lists_approved_plans_without_personal_data(client, approved):
     for secret in _personal(approved):
         assert secret not in raw
     assert client.get(f"/api/v1/plans/{approved['draft']}").status_code == 404
+    detail = client.get(f"/api/v1/plans/{approved['id']}").get_json()
+    amounts = [*detail["budget"]["by_year"].values(), *detail["budget"]["by_source"].values()]
+    assert amounts and all(round(a, 2) == a for a in amounts)  # no 78181.81818181818
+    bad = client.get("/api/v1/plans/abc")
+    assert bad.status_code == 404 and bad.mimetype == "application/json"
     assert client.get("/api/v1/plans?q=Sheki").get_json()["total"] == 0
     assert client.get("/api/v1/plans?q=xirdalan&type=city").get_json()["total"] == 1
 
