@@ -7,7 +7,7 @@ from flask import jsonify, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..core.errors import API_NOT_FOUND
+from ..core.errors import api_error
 from ..core.params import to_int
 from ..core.permissions import PUBLIC, allow
 from ..core.privacy import SmallCell
@@ -209,4 +209,4 @@ def openapi():
 
 @bp.errorhandler(404)
 def _not_found(error):
-    return jsonify(error=str(API_NOT_FOUND), status=404), 404
+    return api_error(404)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
+from .i18n import LANGUAGES
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please check what you "
@@ -54,12 +56,19 @@ API_NOT_FOUND = _l("There is nothing at this address of the API. The list of add
                    "at /api/v1/openapi.json.")
 
 
+def api_error(code: int, description: str = ""):
+    """The API's JSON answer to an HTTP error, in the language the client's Accept-Language
+    prefers, English by default (as every API answer)."""
+    with force_locale(request.accept_languages.best_match(LANGUAGES, default="en")):
+        message = str(API_NOT_FOUND if code == 404 else MESSAGES.get(
+            code, (None, description))[1])
+    return jsonify(error=message, status=code), code
+
+
 def _http_error(error: HTTPException):
     if request.path.startswith(API_PREFIX):
         # The API answers JSON even where no route matched (a bad id, an unknown path).
-        message = API_NOT_FOUND if error.code == 404 else MESSAGES.get(
-            error.code, (None, error.description))[1]
-        return jsonify(error=str(message), status=error.code), error.code
+        return api_error(error.code, error.description)
     if error.code in MESSAGES:
         return render_error(error.code)
     return error
