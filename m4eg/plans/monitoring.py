@@ -217,8 +217,11 @@ def funding_source_labels() -> dict[str, LazyString]:
     """The funding sources of the newest template, key → label read in the language of the
     page that shows it (lazy: the key figures are computed once and cached for both
     languages, as their other labels are lazy gettext texts)."""
-    return {key: LazyString(lambda key=key: source_labels(None).get(key, key))
-            for key in source_labels(None, "en")}
+    # Both languages read once here: the lazy label only picks one (no query per render).
+    by_lang = {lang: source_labels(None, lang) for lang in ("az", "en")}
+    return {key: LazyString(lambda key=key: by_lang.get(str(get_locale() or "az"),
+                                                        by_lang["en"]).get(key, key))
+            for key in by_lang["en"]}
 
 
 def parse_report(report: MonitoringReport, values, lang: str) -> tuple[dict, dict]:
