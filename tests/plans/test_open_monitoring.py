@@ -284,8 +284,8 @@ def test_bad_ids_are_not_found(client, monitored, login_as):
 
 
 def test_the_migration_adds_and_removes_the_report_reference(app_ctx):
-    """0019 (on SQLite and on PostgreSQL): up adds the nullable report column; down drops it and the report
-    decisions with it, the plan decisions stay."""
+    """0019 (on SQLite and on PostgreSQL): up adds the nullable report column; down drops it
+    and the report decisions with it, the plan decisions stay."""
     db.drop_all()
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
