@@ -34,25 +34,23 @@ def notify_comment(plan: Plan, comment: Comment, parent: Comment | None, author)
                  author=author.name, municipality=plan.municipality.name,
                  section=block["title"][current_language()] if block else comment.block_key)
 
-    for person in people.values():
-        if not notifications.notify(person, Kind.PLAN_COMMENT, title, "plans.show",
-                                    plan_id=plan.id, anchor=f"#block-{comment.block_key}"):
-            continue
+    def mail(person):
         language = person.preferred_language
-        with force_locale(language):
-            municipality = plan.municipality.name
-            body = _("Hello %(name)s,\n\n%(author)s wrote about the section «%(section)s» of "
-                     "the P4EG plan of %(municipality)s:", name=person.name, author=author.name,
-                     section=block["title"][language] if block else comment.block_key,
-                     municipality=municipality)
-            excerpt = comment.body if len(comment.body) <= 600 else comment.body[:600] + "…"
-            body += "\n\n" + excerpt
-            link = plan_link(plan, language)
-            if link:
-                body += "\n\n" + _("Answer on the plan page: %(link)s", link=link)
-            body += "\n\n" + _("M4EG Azerbaijan")
-            queue_mail(person.email, _("P4EG plan: a new comment from %(author)s",
-                                       author=author.name), body)
+        body = _("Hello %(name)s,\n\n%(author)s wrote about the section «%(section)s» of "
+                 "the P4EG plan of %(municipality)s:", name=person.name, author=author.name,
+                 section=block["title"][language] if block else comment.block_key,
+                 municipality=plan.municipality.name)
+        excerpt = comment.body if len(comment.body) <= 600 else comment.body[:600] + "…"
+        body += "\n\n" + excerpt
+        link = plan_link(plan, language)
+        if link:
+            body += "\n\n" + _("Answer on the plan page: %(link)s", link=link)
+        body += "\n\n" + _("M4EG Azerbaijan")
+        queue_mail(person.email, _("P4EG plan: a new comment from %(author)s",
+                                   author=author.name), body)
+
+    tell(people.values(), Kind.PLAN_COMMENT, title, "plans.show", mail,
+         anchor=f"#block-{comment.block_key}", plan_id=plan.id)
 
 
 def comment_audience(plan: Plan, parent: Comment | None, author) -> dict:
@@ -104,24 +102,20 @@ def notify(plan: Plan, action: str, note: str = "") -> int:
         return _("The P4EG plan of %(municipality)s is now: %(status)s",
                  municipality=plan.municipality.name, status=plan.status_label)
 
-    for person in people:
-        if not notifications.notify(person, Kind.PLAN_STATUS, title, "plans.show",
-                                    plan_id=plan.id):
-            continue
-        with force_locale(person.preferred_language):
-            municipality = plan.municipality.name
-            status = plan.status_label
-            body = _("Hello %(name)s,\n\nThe P4EG plan of %(municipality)s for the cycle "
-                     "%(cycle)s is now: %(status)s.", name=person.name,
-                     municipality=municipality, cycle=plan.cycle.name, status=status)
-            if note:
-                body += "\n\n" + _("Reviewer's note:") + "\n" + note
-            link = plan_link(plan, person.preferred_language)
-            if link:
-                body += "\n\n" + _("Open the plan: %(link)s", link=link)
-            body += "\n\n" + _("M4EG Azerbaijan")
-            queue_mail(person.email, _("P4EG plan: %(status)s", status=status), body)
-    return len(people)
+    def mail(person):
+        status = plan.status_label
+        body = _("Hello %(name)s,\n\nThe P4EG plan of %(municipality)s for the cycle "
+                 "%(cycle)s is now: %(status)s.", name=person.name,
+                 municipality=plan.municipality.name, cycle=plan.cycle.name, status=status)
+        if note:
+            body += "\n\n" + _("Reviewer's note:") + "\n" + note
+        link = plan_link(plan, person.preferred_language)
+        if link:
+            body += "\n\n" + _("Open the plan: %(link)s", link=link)
+        body += "\n\n" + _("M4EG Azerbaijan")
+        queue_mail(person.email, _("P4EG plan: %(status)s", status=status), body)
+
+    return tell(people, Kind.PLAN_STATUS, title, "plans.show", mail, plan_id=plan.id)
 
 
 def remind(today: date | None = None) -> int:
