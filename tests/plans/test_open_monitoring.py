@@ -114,8 +114,15 @@ def test_the_public_page_shows_the_accepted_reports_and_nothing_personal(client,
     assert "Completed" in page and "100 %" in page and "40 %" in page
     assert "Donor: AZN380,000.00 spent of AZN400,000.00" in page.replace("\xa0", "")
     assert "What was learnt" in page and "Start early." in page
+    # The plan's own action statuses are said to be those it was approved with, with a link
+    # to the latest report's (the visitor would otherwise read "Planned" for a done action).
+    latest = monitored["reports"]["accepted-2025"]
+    assert "The statuses above are those of the plan as approved." in page
+    assert f'<a href="#report-{latest}">Monitoring report 2025</a>' in page
+    assert f'id="report-{latest}"' in page
     az_status, az_page = _page(client, monitored["plan"], "az")
     assert az_status == 200 and NARRATIVES["accepted-2025"] in az_page
+    assert "Yuxarıdakı statuslar planın təsdiq edildiyi vaxta aiddir." in az_page
     for secret in PERSONAL:
         assert secret not in az_page
 
@@ -130,6 +137,7 @@ def test_a_plan_without_an_accepted_report_says_so(app, client, make_plan, make_
         db.session.commit()
     status, page = _page(client, plan_id)
     assert status == 200 and "No accepted monitoring report yet." in page
+    assert "Monitoring report" not in page.split('id="monitoring"')[0]  # nothing to point to
     item = client.get("/api/v1/plans").get_json()["items"][0]
     assert item["monitoring"] == {"accepted_reports": 0, "latest": None}
     assert client.get(f"/api/v1/plans/{plan_id}").get_json()["monitoring_reports"] == []
