@@ -330,7 +330,9 @@ def _audit_fixture(app, make_user):
 
     with app.app_context():
         aysel, tural = (db.session.get(User, p.id) for p in people)
-        old = utcnow() - timedelta(days=40)
+        # Noon UTC: the same calendar day in UTC and in Baku (the filter's days are Baku
+        # days), whatever the hour the suite runs at.
+        old = (utcnow() - timedelta(days=40)).replace(hour=12, minute=0, second=0)
         for _n in range(60):  # more than a page
             audit.record("login", actor=aysel, target=aysel, ip="10.0.0.1")
         audit.record("profile.updated", actor=tural, target=tural,
