@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from datetime import date
 
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from ..accounts import services as accounts
 from ..core import versions
 from ..core.audit import record
+from ..core.i18n import current_language
 from ..core.numbers import format_number
 from ..core.outbox import queue_mail
 from ..core.time import utcnow
@@ -202,7 +203,7 @@ def source_labels(plan: Plan | None, lang: str | None = None) -> dict[str, str]:
     newest template without a plan; in the page's language without ``lang``)."""
     from .plan_templates import latest_template
 
-    lang = lang or str(get_locale() or "az")
+    lang = lang or current_language()
     template = plan.template if plan is not None else latest_template()
     if template is None:
         return {}
@@ -219,8 +220,7 @@ def funding_source_labels() -> dict[str, LazyString]:
     languages, as their other labels are lazy gettext texts)."""
     # Both languages read once here: the lazy label only picks one (no query per render).
     by_lang = {lang: source_labels(None, lang) for lang in ("az", "en")}
-    return {key: LazyString(lambda key=key: by_lang.get(str(get_locale() or "az"),
-                                                        by_lang["en"]).get(key, key))
+    return {key: LazyString(lambda key=key: by_lang[current_language()].get(key, key))
             for key in by_lang["en"]}
 
 

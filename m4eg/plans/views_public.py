@@ -51,10 +51,9 @@ def open_plan(slug, plan_id):
     if plan.municipality.slug != slug:
         abort(404)
     lang = current_language()
-    reports = openplans.public_reports(plan)
     return render_template(
-        "plans/public_plan.html", plan=plan, lang=lang, latest_report=reports[0] if reports
-        else None,
+        "plans/public_plan.html", plan=plan, lang=lang,
+        latest_report=next(iter(openplans.public_reports(plan)), None),
         sections=openplans.public_sections(plan), content=openplans.public_content(plan),
         budget=services.budget_tables(plan, lang), render_markdown=render_plan_text,
         # The accepted monitoring reports are a section of the page "open_plan" (init_app).
